@@ -1,0 +1,72 @@
+// portmux: EAL options, then "--", then the application's options.
+#include "control/options.hpp"
+#include "control/plane.hpp"
+#include "port/profile.hpp"
+
+#include <rte_eal.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+void on_signal(int sig) { pmx::control::Plane::signalled = sig; }
+
+// Application options are the words after the first "--".
+std::vector<std::string> app_args(int argc, char** argv) {
+  std::vector<std::string> out;
+  int i = 1;
+  while (i < argc && std::strcmp(argv[i], "--") != 0) ++i;
+  for (++i; i < argc; ++i) out.emplace_back(argv[i]);
+  return out;
+}
+
+int eal_argc(int argc, char** argv) {
+  int i = 1;
+  while (i < argc && std::strcmp(argv[i], "--") != 0) ++i;
+  return i;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pmx::control::Options opt;
+  try {
+    opt = pmx::control::parse_options(app_args(argc, argv));
+  } catch (const pmx::control::OptionError& e) {
+    std::fprintf(stderr, "portmux: %s (see -- --help)\n", e.what());
+    return 2;
+  }
+  if (opt.help) {
+    std::fputs(pmx::control::usage().c_str(), stdout);
+    return 0;
+  }
+
+  // Options are checked before EAL so a typo costs nothing; EAL sees only
+  // the words before "--".
+  if (rte_eal_init(eal_argc(argc, argv), argv) < 0) {
+    std::fprintf(stderr, "portmux: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);  // a portmux-ctl client that hangs up early
+
+  int rc = 0;
+  {
+    pmx::control::Plane plane(std::move(opt));
+    try {
+      plane.setup();
+      rc = plane.run();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "portmux: %s\n", e.what());
+      rc = 1;
+    }
+    plane.shutdown();
+  }
+  rte_eal_cleanup();
+  return rc;
+}

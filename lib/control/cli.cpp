@@ -1,0 +1,114 @@
+#include "cli.hpp"
+
+#include "plane.hpp"
+
+#include <cmdline_socket.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+namespace pmx::control {
+
+Cli::Cli(Plane& p) : plane(p) {
+  register_port_commands(insts_);
+  register_net_commands(insts_);
+  register_misc_commands(insts_);
+  for (auto* inst : insts_) inst->data = this;
+  insts_.push_back(nullptr);
+}
+
+Cli::~Cli() { close_stdin(); }
+
+void Cli::run_file(const std::string& path) {
+  cmdline* cl = cmdline_file_new(insts_.data(), "", path.c_str());
+  if (!cl) {
+    std::fprintf(stderr, "portmux: cannot open --cmdline-file '%s'\n", path.c_str());
+    return;
+  }
+  cmdline_interact(cl);
+  cmdline_free(cl);
+}
+
+void Cli::open_stdin() {
+  stdin_cl_ = cmdline_stdin_new(insts_.data(), "portmux> ");
+}
+
+bool Cli::feed_stdin() {
+  char buf[256];
+  const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+  if (n <= 0) return false;
+  // cmdline_in() returns -1 once the line editor saw EOF (^D) or quit.
+  return cmdline_in(stdin_cl_, buf, static_cast<int>(n)) >= 0;
+}
+
+void Cli::close_stdin() {
+  if (!stdin_cl_) return;
+  cmdline_stdin_exit(stdin_cl_);
+  stdin_cl_ = nullptr;
+}
+
+int Cli::execute(int fd, const std::string& line) {
+  // cmdline_free() closes its output descriptor: give it a duplicate so the
+  // caller's stays open.
+  const int out = dup(fd);
+  cmdline* cl = out < 0 ? nullptr : cmdline_new(insts_.data(), "", -1, out);
+  if (!cl) {
+    if (out >= 0) close(out);
+    dprintf(fd, "error: cannot run a command (out of descriptors or memory)\n");
+    return 1;
+  }
+  status = 0;
+  const int rc = cmdline_parse(cl, (line + "\n").c_str());
+  int result = status;
+  switch (rc) {
+    case CMDLINE_PARSE_SUCCESS:
+      break;
+    case CMDLINE_PARSE_AMBIGUOUS:
+      dprintf(fd, "error: ambiguous command '%s'\n", line.c_str());
+      result = 4;
+      break;
+    case CMDLINE_PARSE_BAD_ARGS:
+      dprintf(fd, "error: bad arguments in '%s' (try 'help')\n", line.c_str());
+      result = 3;
+      break;
+    default:
+      dprintf(fd, "error: unknown command '%s' (try 'help')\n", line.c_str());
+      result = 2;
+      break;
+  }
+  cmdline_free(cl);
+  return result;
+}
+
+Cli& cli_of(void* data) { return *static_cast<Cli*>(data); }
+
+void fail(Cli& c, cmdline* cl, const char* fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  cmdline_printf(cl, "error: %s\n", buf);
+  c.status = 1;
+}
+
+std::optional<std::vector<uint16_t>> port_list(Cli& c, cmdline* cl, const char* word) {
+  const uint16_t n = c.plane.nb_ports();
+  std::vector<uint16_t> out;
+  if (std::strcmp(word, "all") == 0) {
+    for (uint16_t p = 0; p < n; ++p) out.push_back(p);
+    return out;
+  }
+  char* end = nullptr;
+  unsigned long v = std::strtoul(word, &end, 10);
+  if (*word == '\0' || *end != '\0' || v >= n) {
+    fail(c, cl, "bad port '%s': want 'all' or an id below %u", word, n);
+    return std::nullopt;
+  }
+  out.push_back(static_cast<uint16_t>(v));
+  return out;
+}
+
+}  // namespace pmx::control

@@ -1,0 +1,77 @@
+// CLI: layer 2/3. show arp, show ip stats.
+#include "cli.hpp"
+#include "cli_tokens.hpp"
+#include "net/addr.hpp"
+#include "plane.hpp"
+
+#include <cinttypes>
+
+namespace pmx::control {
+namespace {
+
+// --- show arp
+struct ShowArp {
+  cmdline_fixed_string_t show, arp;
+};
+cmdline_parse_token_string_t show_arp_show = PMX_KEYWORD(ShowArp, show, "show");
+cmdline_parse_token_string_t show_arp_arp = PMX_KEYWORD(ShowArp, arp, "arp");
+
+void show_arp(void*, cmdline* cl, void* data) {
+  Cli& c = cli_of(data);
+  const auto rows = c.plane.neighbours();
+  cmdline_printf(cl, "%-6s %-4s %-15s %-17s %-10s %10s %7s\n", "Lcore", "Port", "Address",
+                 "HWaddress", "State", "Age(ms)", "Pending");
+  for (const auto& r : rows) {
+    const bool resolved = r.state != net::NeighState::Incomplete;
+    cmdline_printf(cl, "%-6u %-4u %-15s %-17s %-10s %10s %7u\n", r.lcore, r.port,
+                   net::to_string(r.ip).c_str(), resolved ? net::to_string(r.mac).c_str() : "-",
+                   net::to_string(r.state), resolved ? std::to_string(r.age_ms).c_str() : "-",
+                   r.pending);
+  }
+}
+
+cmdline_parse_inst_t cmd_show_arp = {
+    show_arp, nullptr, "show arp: every worker's neighbour table",
+    {(cmdline_parse_token_hdr_t*)&show_arp_show, (cmdline_parse_token_hdr_t*)&show_arp_arp,
+     nullptr}};
+
+// --- show ip stats
+struct ShowIpStats {
+  cmdline_fixed_string_t show, ip, stats;
+};
+cmdline_parse_token_string_t show_ip_show = PMX_KEYWORD(ShowIpStats, show, "show");
+cmdline_parse_token_string_t show_ip_ip = PMX_KEYWORD(ShowIpStats, ip, "ip");
+cmdline_parse_token_string_t show_ip_stats = PMX_KEYWORD(ShowIpStats, stats, "stats");
+
+// One row per counter: name, total over workers, then each worker's value.
+// Events first, then drops (each dropped frame is in exactly one drop row).
+void show_ip_stats_fn(void*, cmdline* cl, void* data) {
+  const Plane& pl = cli_of(data).plane;
+  const auto& ws = pl.workers();
+  for (bool drops : {false, true}) {
+    cmdline_printf(cl, "%s %-26s %12s", drops ? "\nDrops" : "Events", "", "total");
+    for (const auto& w : ws) cmdline_printf(cl, " %11s%-3u", "lcore", w->lcore());
+    cmdline_printf(cl, "\n");
+    for (size_t i = 0; i < stats::kNumCounters; ++i) {
+      const auto& info = stats::kCounterInfo[i];
+      if (info.drop != drops) continue;
+      cmdline_printf(cl, "  %-30.*s %12" PRIu64, static_cast<int>(info.name.size()),
+                     info.name.data(), pl.counter_total(i));
+      for (const auto& w : ws) cmdline_printf(cl, " %14" PRIu64, w->counters().load(i));
+      cmdline_printf(cl, "\n");
+    }
+  }
+}
+
+cmdline_parse_inst_t cmd_show_ip_stats = {
+    show_ip_stats_fn, nullptr, "show ip stats: Ethernet/ARP/IPv4/ICMP counters and drops by reason",
+    {(cmdline_parse_token_hdr_t*)&show_ip_show, (cmdline_parse_token_hdr_t*)&show_ip_ip,
+     (cmdline_parse_token_hdr_t*)&show_ip_stats, nullptr}};
+
+}  // namespace
+
+void register_net_commands(std::vector<cmdline_parse_inst_t*>& out) {
+  out.insert(out.end(), {&cmd_show_arp, &cmd_show_ip_stats});
+}
+
+}  // namespace pmx::control

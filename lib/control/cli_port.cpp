@@ -1,0 +1,156 @@
+// CLI: ports. show port info|stats|xstats, clear port stats, port start|stop.
+#include "cli.hpp"
+#include "cli_tokens.hpp"
+#include "net/addr.hpp"
+#include "plane.hpp"
+
+#include <rte_ethdev.h>
+
+#include <cinttypes>
+#include <cstring>
+#include <vector>
+
+namespace pmx::control {
+namespace {
+
+void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
+  const port::PortState& p = pl.port(id);
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(id, &link);
+  char linktxt[RTE_ETH_LINK_MAX_STR_LEN];
+  rte_eth_link_to_str(linktxt, sizeof linktxt, &link);
+  cmdline_printf(cl, "\n********************* Infos for port %-2u *********************\n", id);
+  cmdline_printf(cl, "MAC address: %s\n", net::to_string(p.mac).c_str());
+  cmdline_printf(cl, "Driver name: %s\n", p.driver.c_str());
+  cmdline_printf(cl, "Profile: %s (%s)\n", p.profile.name.c_str(), p.profile.path.c_str());
+  cmdline_printf(cl, "Port state: %s\n", p.started ? "started" : "stopped");
+  cmdline_printf(cl, "Link: %s\n", linktxt);
+  cmdline_printf(cl, "MTU: %u\n", p.mtu);
+  cmdline_printf(cl, "Queue pairs: %u (one per worker)\n", p.nb_queues);
+  cmdline_printf(cl, "RX offloads: %s\n", port::rx_offloads_to_string(p.rx_offloads).c_str());
+  cmdline_printf(cl, "TX offloads: %s\n", port::tx_offloads_to_string(p.tx_offloads).c_str());
+  cmdline_printf(cl, "RSS hash functions: 0x%" PRIx64 "\n", p.rss_hf);
+  const net::PortIp& ip = pl.shared().ports[id].ip;
+  for (uint8_t i = 0; i < ip.naddrs; ++i)
+    cmdline_printf(cl, "IPv4 address: %s/%u\n", net::to_string(ip.addrs[i].addr).c_str(),
+                   ip.addrs[i].prefix);
+  cmdline_printf(cl, "Gateway: %s\n",
+                 ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
+}
+
+void print_stats(cmdline* cl, uint16_t id) {
+  rte_eth_stats s{};
+  rte_eth_stats_get(id, &s);
+  cmdline_printf(cl, "\n  ######################## NIC statistics for port %-2u ########################\n", id);
+  cmdline_printf(cl, "  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
+                 s.ipackets, s.imissed, s.ibytes);
+  cmdline_printf(cl, "  RX-errors: %" PRIu64 "\n  RX-nombuf:  %-10" PRIu64 "\n", s.ierrors, s.rx_nombuf);
+  cmdline_printf(cl, "  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
+                 s.opackets, s.oerrors, s.obytes);
+  cmdline_printf(cl, "  ############################################################################\n");
+}
+
+void print_xstats(cmdline* cl, uint16_t id) {
+  const int n = rte_eth_xstats_get_names(id, nullptr, 0);
+  if (n < 0) return;
+  std::vector<rte_eth_xstat_name> names(n);
+  std::vector<rte_eth_xstat> vals(n);
+  if (rte_eth_xstats_get_names(id, names.data(), n) != n || rte_eth_xstats_get(id, vals.data(), n) != n)
+    return;
+  cmdline_printf(cl, "###### NIC extended statistics for port %-2u\n", id);
+  for (int i = 0; i < n; ++i)
+    cmdline_printf(cl, "%s: %" PRIu64 "\n", names[vals[i].id].name, vals[i].value);
+}
+
+// --- show port info|stats|xstats <id|all>
+struct ShowPort {
+  cmdline_fixed_string_t show, port, what, which;
+};
+cmdline_parse_token_string_t show_port_show = PMX_KEYWORD(ShowPort, show, "show");
+cmdline_parse_token_string_t show_port_port = PMX_KEYWORD(ShowPort, port, "port");
+cmdline_parse_token_string_t show_port_what = PMX_KEYWORD(ShowPort, what, "info#stats#xstats");
+cmdline_parse_token_string_t show_port_which = PMX_WORD(ShowPort, which);
+
+void show_port(void* res, cmdline* cl, void* data) {
+  auto* r = static_cast<ShowPort*>(res);
+  Cli& c = cli_of(data);
+  auto ports = port_list(c, cl, r->which);
+  if (!ports) return;
+  for (uint16_t id : *ports) {
+    if (!std::strcmp(r->what, "info"))
+      print_info(cl, c.plane, id);
+    else if (!std::strcmp(r->what, "stats"))
+      print_stats(cl, id);
+    else
+      print_xstats(cl, id);
+  }
+}
+
+cmdline_parse_inst_t cmd_show_port = {
+    show_port, nullptr, "show port info|stats|xstats <id|all>: port details and counters",
+    {(cmdline_parse_token_hdr_t*)&show_port_show, (cmdline_parse_token_hdr_t*)&show_port_port,
+     (cmdline_parse_token_hdr_t*)&show_port_what, (cmdline_parse_token_hdr_t*)&show_port_which,
+     nullptr}};
+
+// --- clear port stats <id|all>
+struct ClearPort {
+  cmdline_fixed_string_t clear, port, stats, which;
+};
+cmdline_parse_token_string_t clear_port_clear = PMX_KEYWORD(ClearPort, clear, "clear");
+cmdline_parse_token_string_t clear_port_port = PMX_KEYWORD(ClearPort, port, "port");
+cmdline_parse_token_string_t clear_port_stats = PMX_KEYWORD(ClearPort, stats, "stats");
+cmdline_parse_token_string_t clear_port_which = PMX_WORD(ClearPort, which);
+
+void clear_port(void* res, cmdline* cl, void* data) {
+  auto* r = static_cast<ClearPort*>(res);
+  Cli& c = cli_of(data);
+  auto ports = port_list(c, cl, r->which);
+  if (!ports) return;
+  for (uint16_t id : *ports) {
+    rte_eth_stats_reset(id);
+    rte_eth_xstats_reset(id);
+    cmdline_printf(cl, "  NIC statistics for port %u cleared\n", id);
+  }
+}
+
+cmdline_parse_inst_t cmd_clear_port = {
+    clear_port, nullptr, "clear port stats <id|all>: zero the port's counters",
+    {(cmdline_parse_token_hdr_t*)&clear_port_clear, (cmdline_parse_token_hdr_t*)&clear_port_port,
+     (cmdline_parse_token_hdr_t*)&clear_port_stats, (cmdline_parse_token_hdr_t*)&clear_port_which,
+     nullptr}};
+
+// --- port start|stop <id|all>
+struct PortOp {
+  cmdline_fixed_string_t port, op, which;
+};
+cmdline_parse_token_string_t port_op_port = PMX_KEYWORD(PortOp, port, "port");
+cmdline_parse_token_string_t port_op_op = PMX_KEYWORD(PortOp, op, "start#stop");
+cmdline_parse_token_string_t port_op_which = PMX_WORD(PortOp, which);
+
+void port_op(void* res, cmdline* cl, void* data) {
+  auto* r = static_cast<PortOp*>(res);
+  Cli& c = cli_of(data);
+  auto ports = port_list(c, cl, r->which);
+  if (!ports) return;
+  const bool start = !std::strcmp(r->op, "start");
+  for (uint16_t id : *ports) {
+    std::string err = start ? c.plane.port_start(id) : c.plane.port_stop(id);
+    if (!err.empty())
+      fail(c, cl, "%s", err.c_str());
+    else
+      cmdline_printf(cl, "Port %u %s\n", id, start ? "started" : "stopped");
+  }
+}
+
+cmdline_parse_inst_t cmd_port_op = {
+    port_op, nullptr, "port start|stop <id|all>: start or stop ports (workers pause them first)",
+    {(cmdline_parse_token_hdr_t*)&port_op_port, (cmdline_parse_token_hdr_t*)&port_op_op,
+     (cmdline_parse_token_hdr_t*)&port_op_which, nullptr}};
+
+}  // namespace
+
+void register_port_commands(std::vector<cmdline_parse_inst_t*>& out) {
+  out.insert(out.end(), {&cmd_show_port, &cmd_clear_port, &cmd_port_op});
+}
+
+}  // namespace pmx::control

@@ -1,0 +1,130 @@
+#include "options.hpp"
+
+#include "portmux_config.h"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace pmx::control {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe() {
+  po::options_description d("portmux options (after EAL options and --)");
+  // clang-format off
+  d.add_options()
+    ("addr", po::value<std::vector<std::string>>()->composing(),
+     "PORT=IP/PREFIX: an address of ours on PORT (repeatable, several per port)")
+    ("gateway", po::value<std::vector<std::string>>()->composing(),
+     "PORT=IP: next hop for destinations off PORT's subnets")
+    ("interactive,i", po::bool_switch(), "run the CLI on stdin")
+    ("cmdline-file", po::value<std::string>(), "FILE: run these CLI commands after start-up")
+    ("cli-socket", po::value<std::string>(), "PATH: serve the CLI on this unix socket (portmux-ctl)")
+    ("stats-period", po::value<unsigned>()->default_value(0),
+     "SEC: print port rates every SEC seconds (0: off)")
+    ("port-profile", po::value<std::vector<std::string>>()->composing(),
+     "PORT=NAME|FILE: use this profile instead of the one the driver picks")
+    ("profile-dir", po::value<std::string>()->default_value(PORTMUX_PROFILE_DIR),
+     "DIR: where driver profiles (*.ini) live")
+    ("mbufs", po::value<unsigned>()->default_value(0), "N: mbufs in the pool (0: sized from the ports)")
+    ("neigh-entries", po::value<unsigned>()->default_value(1024), "N: ARP entries per worker")
+    ("neigh-reachable", po::value<unsigned>()->default_value(30),
+     "SEC: an ARP answer stays fresh this long (RFC 1122 2.3.2.1)")
+    ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24)")
+    ("help,h", po::bool_switch(), "show this help");
+  // clang-format on
+  return d;
+}
+
+// "PORT=VALUE" -> (port, value); the error names the option and its value.
+std::pair<uint16_t, std::string> split_port(const std::string& opt, const std::string& v) {
+  auto eq = v.find('=');
+  unsigned port = 0;
+  if (eq == std::string::npos || eq == 0)
+    throw OptionError("--" + opt + " '" + v + "': expected PORT=VALUE");
+  auto [p, ec] = std::from_chars(v.data(), v.data() + eq, port);
+  if (ec != std::errc() || p != v.data() + eq || port >= 32)
+    throw OptionError("--" + opt + " '" + v + "': bad port id '" + v.substr(0, eq) + "'");
+  return {static_cast<uint16_t>(port), v.substr(eq + 1)};
+}
+
+template <class T>
+std::vector<T> list(const po::variables_map& vm, const char* key) {
+  return vm.count(key) ? vm[key].as<std::vector<T>>() : std::vector<T>{};
+}
+
+Options build(const po::variables_map& vm) {
+  Options o;
+  for (const auto& v : list<std::string>(vm, "addr")) {
+    auto [port, rest] = split_port("addr", v);
+    auto a = net::parse_ifaddr(rest);
+    if (!a) throw OptionError("--addr '" + v + "': bad address '" + rest + "' (want IP/PREFIX)");
+    if (a->addr.is_martian_source())
+      throw OptionError("--addr '" + v + "': " + rest + " is not a unicast address");
+    o.addrs.push_back({port, *a});
+  }
+  for (const auto& v : list<std::string>(vm, "gateway")) {
+    auto [port, rest] = split_port("gateway", v);
+    auto a = net::parse_ipv4(rest);
+    if (!a) throw OptionError("--gateway '" + v + "': bad address '" + rest + "'");
+    if (!o.gateways.emplace(port, *a).second)
+      throw OptionError("--gateway '" + v + "': port " + std::to_string(port) + " has one already");
+  }
+  for (const auto& v : list<std::string>(vm, "port-profile")) {
+    auto [port, rest] = split_port("port-profile", v);
+    if (rest.empty()) throw OptionError("--port-profile '" + v + "': empty profile name");
+    o.port_profiles[port] = rest;
+  }
+  o.interactive = vm["interactive"].as<bool>();
+  o.help = vm["help"].as<bool>();
+  if (vm.count("cmdline-file")) o.cmdline_file = vm["cmdline-file"].as<std::string>();
+  if (vm.count("cli-socket")) o.cli_socket = vm["cli-socket"].as<std::string>();
+  o.stats_period = vm["stats-period"].as<unsigned>();
+  o.profile_dir = vm["profile-dir"].as<std::string>();
+  o.mbufs = vm["mbufs"].as<unsigned>();
+  o.neigh_entries = vm["neigh-entries"].as<unsigned>();
+  o.neigh_reachable_s = vm["neigh-reachable"].as<unsigned>();
+  if (o.neigh_entries == 0 || o.neigh_entries > (1u << 20))
+    throw OptionError("--neigh-entries " + std::to_string(o.neigh_entries) +
+                      ": must be 1..1048576");
+  if (o.neigh_reachable_s == 0) throw OptionError("--neigh-reachable 0: must be at least 1");
+  if (!o.cmdline_file.empty() && !std::ifstream(o.cmdline_file))
+    throw OptionError("--cmdline-file '" + o.cmdline_file + "': cannot read it");
+  if (o.cli_socket.size() >= 108)
+    throw OptionError("--cli-socket '" + o.cli_socket + "': path longer than 107 bytes");
+  return o;
+}
+
+}  // namespace
+
+std::string usage() {
+  std::ostringstream s;
+  s << "usage: portmux [EAL options] -- [options]\n\n" << describe();
+  return s.str();
+}
+
+Options parse_options(const std::vector<std::string>& args) {
+  const auto desc = describe();
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    if (vm.count("config")) {
+      const auto path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) throw OptionError("--config '" + path + "': cannot read it");
+      // Command-line values win: store() keeps the first value of a key.
+      po::store(po::parse_config_file(in, desc, false), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw OptionError(e.what());
+  }
+  return build(vm);
+}
+
+}  // namespace pmx::control

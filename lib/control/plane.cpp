@@ -1,0 +1,289 @@
+#include "plane.hpp"
+
+#include "cli.hpp"
+#include "ctl_server.hpp"
+#include "stats/log.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <cinttypes>
+#include <stdexcept>
+
+namespace pmx::control {
+
+volatile std::sig_atomic_t Plane::signalled = 0;
+
+namespace {
+constexpr int kPollMs = 100;        // the control loop's sleep
+constexpr uint64_t kAckWaitMs = 2000;
+constexpr unsigned kMempoolCache = 256;
+
+int launch(void* w) { return static_cast<worker::Worker*>(w)->run(); }
+}  // namespace
+
+Plane::Plane(Options opt) : opt_(std::move(opt)) {}
+
+Plane::~Plane() = default;
+
+void Plane::create_pool() {
+  // Enough for every RX/TX ring, each worker's bursts and neighbour queues,
+  // and the per-lcore caches; --mbufs overrides.
+  unsigned n = opt_.mbufs;
+  if (n == 0) {
+    unsigned nq = rte_lcore_count() - 1;
+    for (const auto& p : ports_) n += nq * (p.profile.rx_desc + p.profile.tx_desc + 2 * p.profile.burst);
+    n += nq * 4 * 64 + rte_lcore_count() * kMempoolCache + 1024;
+  }
+  pool_ = rte_pktmbuf_pool_create("pmx_mbufs", n, kMempoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                  rte_socket_id());
+  if (!pool_)
+    throw std::runtime_error("cannot create a pool of " + std::to_string(n) + " mbufs: " +
+                             rte_strerror(rte_errno) + " (lower --mbufs or add memory)");
+  PMX_LOG(INFO, "mbuf pool: %u mbufs of %u bytes", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+}
+
+void Plane::build_shared() {
+  shared_.pool = pool_;
+  shared_.hz = rte_get_tsc_hz();
+  shared_.neigh_capacity = opt_.neigh_entries;
+  shared_.neigh_times = {shared_.hz * opt_.neigh_reachable_s, shared_.hz, 3};
+  shared_.ports.resize(ports_.size());
+  for (const auto& p : ports_) {
+    worker::PortConfig& pc = shared_.ports[p.id];
+    pc.ip.port_id = p.id;
+    pc.ip.mac = p.mac;
+    pc.burst = p.profile.burst;
+    pc.rx_ip_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+  }
+  for (const auto& a : opt_.addrs) {
+    net::PortIp& ip = shared_.ports[a.port].ip;
+    if (ip.is_local(a.addr.addr))
+      throw OptionError("--addr " + std::to_string(a.port) + "=" + net::to_string(a.addr.addr) +
+                        ": given twice");
+    if (ip.naddrs == net::PortIp::kMaxAddrs)
+      throw OptionError("--addr: port " + std::to_string(a.port) + " has more than " +
+                        std::to_string(net::PortIp::kMaxAddrs) + " addresses");
+    ip.addrs[ip.naddrs++] = a.addr;
+  }
+  for (const auto& [port, gw] : opt_.gateways) {
+    net::PortIp& ip = shared_.ports[port].ip;
+    if (ip.next_hop(gw) != gw)
+      throw OptionError("--gateway " + std::to_string(port) + "=" + net::to_string(gw) +
+                        ": not on any subnet of port " + std::to_string(port));
+    ip.gateway = gw;
+  }
+}
+
+void Plane::setup() {
+  const uint16_t nports = rte_eth_dev_count_avail();
+  if (nports == 0) throw std::runtime_error("no ports: give EAL a device (-a PCI or --vdev)");
+  if (nports > worker::kMaxPorts)
+    throw std::runtime_error(std::to_string(nports) + " ports: at most " +
+                             std::to_string(worker::kMaxPorts) + " are supported");
+  if (rte_lcore_count() < 2)
+    throw std::runtime_error("no worker lcore: give EAL two or more lcores (e.g. -l 0,1)");
+  auto check_port = [&](uint16_t p, const char* opt) {
+    if (p >= nports)
+      throw OptionError(std::string("--") + opt + ": no port " + std::to_string(p) + " (" +
+                        std::to_string(nports) + " found)");
+  };
+  for (const auto& a : opt_.addrs) check_port(a.port, "addr");
+  for (const auto& g : opt_.gateways) check_port(g.first, "gateway");
+  for (const auto& g : opt_.port_profiles) check_port(g.first, "port-profile");
+
+  const auto profiles = port::load_profile_dir(opt_.profile_dir);
+  const uint16_t nworkers = static_cast<uint16_t>(rte_lcore_count() - 1);
+  std::vector<port::Profile> chosen;
+  for (uint16_t id = 0; id < nports; ++id) {
+    const std::string drv = port::driver_name(id);
+    if (auto it = opt_.port_profiles.find(id); it != opt_.port_profiles.end()) {
+      const std::string& v = it->second;
+      const bool is_file = v.find('/') != std::string::npos || v.ends_with(".ini");
+      chosen.push_back(port::load_profile(is_file ? v : opt_.profile_dir + "/" + v + ".ini"));
+    } else if (const port::Profile* p = port::pick_profile(profiles, drv)) {
+      chosen.push_back(*p);
+    } else {
+      throw port::ConfigError("port " + std::to_string(id) + ": no profile for driver '" + drv +
+                              "' and no default.ini in " + opt_.profile_dir);
+    }
+    ports_.push_back({});
+    ports_.back().profile = chosen.back();
+  }
+  create_pool();
+  for (uint16_t id = 0; id < nports; ++id)
+    ports_[id] = port::configure_port(id, chosen[id], nworkers, pool_);
+  build_shared();
+
+  unsigned idx = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    workers_.push_back(std::make_unique<worker::Worker>(shared_, idx, lcore, idx));
+    ++idx;
+  }
+  std::vector<worker::Worker*> all;
+  for (auto& w : workers_) all.push_back(w.get());
+  for (auto& w : workers_) w->set_siblings(all);
+
+  for (auto& p : ports_)
+    if (auto err = port::start_port(p); !err.empty()) throw std::runtime_error(err);
+  for (auto& w : workers_) rte_eal_remote_launch(launch, w.get(), w->lcore());
+  launched_ = true;
+  last_rx_.assign(nports, 0);
+  last_tx_.assign(nports, 0);
+  last_rxb_.assign(nports, 0);
+  last_txb_.assign(nports, 0);
+}
+
+int Plane::run() {
+  cli_ = std::make_unique<Cli>(*this);
+  if (!opt_.cli_socket.empty()) ctl_ = std::make_unique<CtlServer>(*cli_, opt_.cli_socket);
+  if (!opt_.cmdline_file.empty()) cli_->run_file(opt_.cmdline_file);
+  if (opt_.interactive && !quit_) cli_->open_stdin();
+  PMX_LOG(INFO, "running; %s", opt_.interactive ? "CLI on stdin" : "SIGINT or SIGTERM stops");
+
+  last_stats_tsc_ = rte_get_timer_cycles();
+  while (!quit_ && !signalled) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (opt_.interactive) fds[n++] = {STDIN_FILENO, POLLIN, 0};
+    if (ctl_) fds[n++] = {ctl_->fd(), POLLIN, 0};
+    const int rc = poll(fds, n, kPollMs);
+    for (nfds_t i = 0; rc > 0 && i < n; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (fds[i].fd == STDIN_FILENO) {
+        if (!cli_->feed_stdin()) quit_ = true;
+      } else {
+        ctl_->serve_one();
+      }
+    }
+    if (opt_.stats_period &&
+        rte_get_timer_cycles() - last_stats_tsc_ >= opt_.stats_period * rte_get_timer_hz())
+      print_periodic_stats();
+  }
+  if (signalled) PMX_LOG(INFO, "signal %d: stopping", static_cast<int>(signalled));
+  cli_->close_stdin();
+  return 0;
+}
+
+void Plane::print_periodic_stats() {
+  const uint64_t now = rte_get_timer_cycles();
+  const double secs = static_cast<double>(now - last_stats_tsc_) / rte_get_timer_hz();
+  last_stats_tsc_ = now;
+  uint64_t drops = 0;
+  for (size_t i = 0; i < stats::kNumCounters; ++i)
+    if (stats::kCounterInfo[i].drop) drops += counter_total(i);
+  for (uint16_t id = 0; id < nb_ports(); ++id) {
+    rte_eth_stats s{};
+    rte_eth_stats_get(id, &s);
+    const double rxpps = (s.ipackets - last_rx_[id]) / secs;
+    const double txpps = (s.opackets - last_tx_[id]) / secs;
+    const double rxbps = 8.0 * (s.ibytes - last_rxb_[id]) / secs;
+    const double txbps = 8.0 * (s.obytes - last_txb_[id]) / secs;
+    last_rx_[id] = s.ipackets;
+    last_tx_[id] = s.opackets;
+    last_rxb_[id] = s.ibytes;
+    last_txb_[id] = s.obytes;
+    std::printf("port %u: rx %.0f pps %.3f Mbit/s, tx %.0f pps %.3f Mbit/s, rx-missed %" PRIu64
+                ", drops %" PRIu64 "\n",
+                id, rxpps, rxbps / 1e6, txpps, txbps / 1e6, s.imissed, drops);
+  }
+  std::fflush(stdout);
+}
+
+uint64_t Plane::counter_total(size_t i) const {
+  uint64_t sum = 0;
+  for (const auto& w : workers_) sum += w->counters().load(i);
+  return sum;
+}
+
+std::string Plane::broadcast(worker::MsgType t, uint16_t port, uint64_t arg) {
+  const uint32_t seq = ++seq_;
+  for (auto& w : workers_)
+    if (!w->post({t, 0, port, seq, arg}))
+      return "worker " + std::to_string(w->index()) + ": inbox full";
+  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
+  for (auto& w : workers_) {
+    // Acks are sequence numbers from this thread only: compare wrap-safely.
+    while (static_cast<int32_t>(w->acked() - seq) < 0) {
+      if (!w->running()) break;
+      if (rte_get_timer_cycles() > deadline)
+        return "worker " + std::to_string(w->index()) + " did not answer";
+      rte_delay_us_sleep(100);
+    }
+  }
+  return "";
+}
+
+std::string Plane::port_stop(uint16_t id) {
+  if (!ports_[id].started) return "";
+  if (auto err = broadcast(worker::MsgType::PortPause, id, 0); !err.empty()) return err;
+  port::stop_port(ports_[id]);
+  return "";
+}
+
+std::string Plane::port_start(uint16_t id) {
+  if (ports_[id].started) return "";
+  if (auto err = port::start_port(ports_[id]); !err.empty()) return err;
+  return broadcast(worker::MsgType::PortResume, id, 0);
+}
+
+std::vector<worker::NeighRow> Plane::neighbours() {
+  std::vector<worker::NeighRow> all;
+  // A member, not a local: a worker that answers late still writes into
+  // live memory.
+  std::vector<worker::NeighRow>& rows = neigh_buf_;
+  rows.resize(opt_.neigh_entries);
+  for (auto& w : workers_) {
+    worker::NeighSnapshot snap{rows.data(), rows.size(), 0};
+    // One worker at a time: the buffer is reused.
+    const uint32_t seq = ++seq_;
+    if (!w->post({worker::MsgType::NeighSnapshot, 0, 0, seq, reinterpret_cast<uint64_t>(&snap)}))
+      continue;
+    const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
+    while (static_cast<int32_t>(w->acked() - seq) < 0 && w->running() &&
+           rte_get_timer_cycles() < deadline)
+      rte_delay_us_sleep(100);
+    if (static_cast<int32_t>(w->acked() - seq) < 0) {
+      // The worker may still write into rows: never hand it a dead buffer.
+      PMX_LOG(ERR, "worker %u did not answer a neighbour snapshot", w->index());
+      return all;
+    }
+    all.insert(all.end(), rows.begin(), rows.begin() + static_cast<long>(snap.n));
+  }
+  return all;
+}
+
+void Plane::shutdown() {
+  if (launched_) {
+    const uint32_t seq = ++seq_;
+    for (auto& w : workers_) w->post({worker::MsgType::Stop, 0, 0, seq, 0});
+    rte_eal_mp_wait_lcore();
+    launched_ = false;
+  }
+  ctl_.reset();
+  for (auto& p : ports_) {
+    rte_eth_stats s{};
+    rte_eth_stats_get(p.id, &s);
+    std::printf("port %u final: RX-packets %" PRIu64 " RX-missed %" PRIu64 " RX-bytes %" PRIu64
+                " TX-packets %" PRIu64 " TX-errors %" PRIu64 " TX-bytes %" PRIu64 "\n",
+                p.id, s.ipackets, s.imissed, s.ibytes, s.opackets, s.oerrors, s.obytes);
+    port::stop_port(p);
+    rte_eth_dev_close(p.id);
+  }
+  uint64_t drops = 0;
+  for (size_t i = 0; i < stats::kNumCounters; ++i)
+    if (stats::kCounterInfo[i].drop) drops += counter_total(i);
+  std::printf("workers final: rx-frames %" PRIu64 " tx-frames %" PRIu64 " drops %" PRIu64 "\n",
+              counter_total(static_cast<size_t>(stats::Ctr::rx_frames)),
+              counter_total(static_cast<size_t>(stats::Ctr::tx_frames)), drops);
+  std::fflush(stdout);
+}
+
+}  // namespace pmx::control

@@ -1,0 +1,80 @@
+// The control plane: owns ports, workers and the CLI endpoints; runs on the
+// main lcore, never spins (it sleeps in poll()), and reaches workers only
+// through their inboxes and their published counters.
+#pragma once
+
+#include "options.hpp"
+#include "port/port.hpp"
+#include "worker/worker.hpp"
+
+#include <rte_mempool.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct cmdline;
+
+namespace pmx::control {
+
+class Cli;
+class CtlServer;
+
+class Plane {
+ public:
+  explicit Plane(Options opt);
+  ~Plane();
+
+  // Ports, mempool, workers. Throws port::ConfigError / std::runtime_error.
+  void setup();
+  // Runs until quit or a signal; returns the exit status.
+  int run();
+  // Stops workers and ports, prints final statistics.
+  void shutdown();
+
+  // --- Used by CLI commands (control thread only).
+  const Options& options() const { return opt_; }
+  uint16_t nb_ports() const { return static_cast<uint16_t>(ports_.size()); }
+  const port::PortState& port(uint16_t id) const { return ports_[id]; }
+  const worker::Shared& shared() const { return shared_; }
+  const std::vector<std::unique_ptr<worker::Worker>>& workers() const { return workers_; }
+  rte_mempool* pool() const { return pool_; }
+
+  // Stops/starts a port with the workers' agreement. "" or an error text.
+  std::string port_stop(uint16_t id);
+  std::string port_start(uint16_t id);
+  // Every worker's neighbour rows.
+  std::vector<worker::NeighRow> neighbours();
+  void request_quit() { quit_ = true; }
+
+  // Sum over workers of counter i.
+  uint64_t counter_total(size_t i) const;
+
+  static volatile std::sig_atomic_t signalled;
+
+ private:
+  // Posts a request to every worker and waits (sleeping) for all to ack.
+  std::string broadcast(worker::MsgType t, uint16_t port, uint64_t arg);
+  void build_shared();
+  void create_pool();
+  void print_periodic_stats();
+
+  Options opt_;
+  std::vector<port::PortState> ports_;
+  worker::Shared shared_;
+  rte_mempool* pool_ = nullptr;
+  std::vector<std::unique_ptr<worker::Worker>> workers_;
+  std::unique_ptr<Cli> cli_;
+  std::unique_ptr<CtlServer> ctl_;
+  std::vector<worker::NeighRow> neigh_buf_;
+  uint32_t seq_ = 0;
+  bool quit_ = false;
+  bool launched_ = false;
+  // --stats-period bookkeeping
+  std::vector<uint64_t> last_rx_, last_tx_, last_rxb_, last_txb_;
+  uint64_t last_stats_tsc_ = 0;
+};
+
+}  // namespace pmx::control

@@ -1,0 +1,38 @@
+// Layer 2/3 receive processing of one frame, free of port I/O so it runs in
+// unit tests without EAL. It validates, counts (every dropped frame bumps
+// exactly one drop counter, here and nowhere else), and answers in place.
+#pragma once
+
+#include "addr.hpp"
+#include "stats/counters.hpp"
+
+#include <rte_ether.h>
+
+#include <cstdint>
+
+namespace pmx::net {
+
+struct Outcome {
+  enum class Kind : uint8_t {
+    Drop,      // free the frame; its drop counter was bumped
+    Consumed,  // free the frame; it did its job (e.g. an ARP reply)
+    Send,      // transmit the frame as it now is, len bytes
+    Route,     // an IPv4 packet for dst: fill in the Ethernet destination
+               // from the neighbour table (next hop of dst), then transmit
+  };
+  Kind kind = Kind::Drop;
+  uint16_t len = 0;
+  Ipv4Addr dst;
+  // RFC 826 merge step: the sender of an ARP packet is at learn_mac.
+  bool learn = false;
+  bool learn_create = false;  // we were the target: create the entry if absent
+  Ipv4Addr learn_ip;
+  rte_ether_addr learn_mac{};
+};
+
+// Processes the frame at p (len bytes). ip_cksum_good: the NIC verified the
+// IPv4 header checksum. May rewrite the frame.
+Outcome ingress(uint8_t* p, uint16_t len, bool ip_cksum_good, const PortIp& port,
+                stats::Counters& ctr);
+
+}  // namespace pmx::net

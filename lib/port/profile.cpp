@@ -1,0 +1,184 @@
+#include "profile.hpp"
+
+#include <rte_ethdev.h>
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace pmx::port {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+std::vector<std::string> words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+template <class NameFn>
+uint64_t offload_from_name(const std::string& name, NameFn fn) {
+  const std::string want = upper(name);
+  for (int bit = 0; bit < 64; ++bit) {
+    const char* n = fn(uint64_t{1} << bit);
+    if (n && want == n) return uint64_t{1} << bit;
+  }
+  return 0;
+}
+
+template <class NameFn>
+std::string offloads_to_string(uint64_t flags, NameFn fn) {
+  std::string out;
+  for (int bit = 0; bit < 64; ++bit) {
+    if (!(flags & (uint64_t{1} << bit))) continue;
+    if (!out.empty()) out += ' ';
+    const char* n = fn(uint64_t{1} << bit);
+    out += n ? n : "?";
+  }
+  return out.empty() ? "none" : out;
+}
+
+// Parses a space-separated list through lookup; a name it does not know is a
+// ConfigError naming key and value.
+template <class Lookup>
+uint64_t parse_flags(const std::string& path, const char* key, const std::string& value,
+                     Lookup lookup) {
+  uint64_t flags = 0;
+  for (const auto& w : words(value)) {
+    uint64_t f = lookup(w);
+    if (!f) throw ConfigError(path + ": unknown " + key + " value '" + w + "'");
+    flags |= f;
+  }
+  return flags;
+}
+
+template <class T>
+T checked(const std::string& path, const char* key, uint64_t v, uint64_t lo, uint64_t hi) {
+  if (v < lo || v > hi)
+    throw ConfigError(path + ": " + key + " = " + std::to_string(v) + " is outside [" +
+                      std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return static_cast<T>(v);
+}
+
+}  // namespace
+
+uint64_t rx_offload_from_name(const std::string& name) {
+  return offload_from_name(name, rte_eth_dev_rx_offload_name);
+}
+uint64_t tx_offload_from_name(const std::string& name) {
+  return offload_from_name(name, rte_eth_dev_tx_offload_name);
+}
+std::string rx_offloads_to_string(uint64_t f) {
+  return offloads_to_string(f, rte_eth_dev_rx_offload_name);
+}
+std::string tx_offloads_to_string(uint64_t f) {
+  return offloads_to_string(f, rte_eth_dev_tx_offload_name);
+}
+
+uint64_t rss_hf_from_name(const std::string& name) {
+  struct Hf {
+    const char* name;
+    uint64_t flags;
+  };
+  static constexpr Hf kTable[] = {
+      {"ip", RTE_ETH_RSS_IP},
+      {"tcp", RTE_ETH_RSS_TCP},
+      {"udp", RTE_ETH_RSS_UDP},
+      {"ipv4", RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_FRAG_IPV4},
+      {"ipv4-tcp", RTE_ETH_RSS_NONFRAG_IPV4_TCP},
+      {"ipv4-udp", RTE_ETH_RSS_NONFRAG_IPV4_UDP},
+      {"ipv4-other", RTE_ETH_RSS_NONFRAG_IPV4_OTHER},
+      {"ipv6", RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_FRAG_IPV6},
+      {"ipv6-tcp", RTE_ETH_RSS_NONFRAG_IPV6_TCP},
+      {"ipv6-udp", RTE_ETH_RSS_NONFRAG_IPV6_UDP},
+      {"l2-payload", RTE_ETH_RSS_L2_PAYLOAD},
+  };
+  for (const auto& h : kTable)
+    if (name == h.name) return h.flags;
+  return 0;
+}
+
+std::vector<uint8_t> symmetric_rss_key(size_t len) {
+  std::vector<uint8_t> k(len);
+  for (size_t i = 0; i < len; ++i) k[i] = (i % 2) ? 0x5a : 0x6d;
+  return k;
+}
+
+Profile load_profile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read profile '" + path + "'");
+  po::options_description d;
+  uint64_t rx_desc, tx_desc, max_queues, mtu, link_wait, burst;
+  std::string rx_off, tx_off, rss_hf, rss_key;
+  Profile p;
+  d.add_options()("driver", po::value<std::vector<std::string>>(&p.drivers))(
+      "rx_desc", po::value(&rx_desc)->default_value(p.rx_desc))(
+      "tx_desc", po::value(&tx_desc)->default_value(p.tx_desc))(
+      "max_queues", po::value(&max_queues)->default_value(p.max_queues))(
+      "mtu", po::value(&mtu)->default_value(p.mtu))(
+      "rx_offloads", po::value(&rx_off)->default_value(""))(
+      "tx_offloads", po::value(&tx_off)->default_value(""))(
+      "rss_hf", po::value(&rss_hf)->default_value(""))(
+      "rss_key", po::value(&rss_key)->default_value("default"))(
+      "link_wait_ms", po::value(&link_wait)->default_value(p.link_wait_ms))(
+      "burst", po::value(&burst)->default_value(p.burst));
+  po::variables_map vm;
+  try {
+    po::store(po::parse_config_file(in, d, false), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+  p.path = path;
+  p.name = std::filesystem::path(path).stem().string();
+  p.rx_desc = checked<uint16_t>(path, "rx_desc", rx_desc, 32, 32768);
+  p.tx_desc = checked<uint16_t>(path, "tx_desc", tx_desc, 32, 32768);
+  p.max_queues = checked<uint16_t>(path, "max_queues", max_queues, 0, RTE_MAX_QUEUES_PER_PORT);
+  p.mtu = checked<uint16_t>(path, "mtu", mtu, RTE_ETHER_MIN_MTU, 9600);
+  p.link_wait_ms = checked<uint32_t>(path, "link_wait_ms", link_wait, 0, 60000);
+  p.burst = checked<uint16_t>(path, "burst", burst, 1, 512);
+  p.rx_offloads = parse_flags(path, "rx_offloads", rx_off, rx_offload_from_name);
+  p.tx_offloads = parse_flags(path, "tx_offloads", tx_off, tx_offload_from_name);
+  p.rss_hf = parse_flags(path, "rss_hf", rss_hf, rss_hf_from_name);
+  if (rss_key == "default")
+    p.rss_key = RssKey::Default;
+  else if (rss_key == "symmetric")
+    p.rss_key = RssKey::Symmetric;
+  else
+    throw ConfigError(path + ": unknown rss_key value '" + rss_key + "'");
+  return p;
+}
+
+std::vector<Profile> load_profile_dir(const std::string& dir) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  for (const auto& ent : std::filesystem::directory_iterator(dir, ec))
+    if (ent.path().extension() == ".ini") paths.push_back(ent.path().string());
+  if (ec) throw ConfigError("cannot read profile directory '" + dir + "': " + ec.message());
+  std::sort(paths.begin(), paths.end());
+  std::vector<Profile> out;
+  for (const auto& p : paths) out.push_back(load_profile(p));
+  return out;
+}
+
+const Profile* pick_profile(const std::vector<Profile>& all, const std::string& driver) {
+  const Profile* fallback = nullptr;
+  for (const auto& p : all) {
+    if (std::find(p.drivers.begin(), p.drivers.end(), driver) != p.drivers.end()) return &p;
+    if (p.name == "default") fallback = &p;
+  }
+  return fallback;
+}
+
+}  // namespace pmx::port

@@ -1,0 +1,54 @@
+// Port profiles: one INI file per PMD family in drivers_cfg/ (format in
+// drivers_cfg/README.md), chosen by the port's driver name.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pmx::port {
+
+// A configuration mistake: the message is one line naming the bad value.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class RssKey : uint8_t { Default, Symmetric };
+
+struct Profile {
+  std::string name;  // file stem, e.g. "af_packet"
+  std::string path;
+  std::vector<std::string> drivers;
+  uint16_t rx_desc = 512;
+  uint16_t tx_desc = 512;
+  uint16_t max_queues = 0;  // 0: as many as the device reports
+  uint16_t mtu = 1500;
+  uint64_t rx_offloads = 0;  // RTE_ETH_RX_OFFLOAD_* requested
+  uint64_t tx_offloads = 0;  // RTE_ETH_TX_OFFLOAD_* requested
+  uint64_t rss_hf = 0;       // RTE_ETH_RSS_* requested
+  RssKey rss_key = RssKey::Default;
+  uint32_t link_wait_ms = 3000;
+  uint16_t burst = 32;
+};
+
+// Reads one profile; throws ConfigError naming the file and the bad key/value.
+Profile load_profile(const std::string& path);
+
+// Reads every *.ini in dir (sorted by name).
+std::vector<Profile> load_profile_dir(const std::string& dir);
+
+// The profile that lists driver, else the one named "default", else nullptr.
+const Profile* pick_profile(const std::vector<Profile>& all, const std::string& driver);
+
+// Name <-> flag translation, exposed for tests and the CLI.
+uint64_t rx_offload_from_name(const std::string& name);  // 0 if unknown
+uint64_t tx_offload_from_name(const std::string& name);
+uint64_t rss_hf_from_name(const std::string& name);
+std::string rx_offloads_to_string(uint64_t flags);
+std::string tx_offloads_to_string(uint64_t flags);
+
+// The 40-byte symmetric Toeplitz key (0x6d5a repeated), extended to len.
+std::vector<uint8_t> symmetric_rss_key(size_t len);
+
+}  // namespace pmx::port

@@ -1,0 +1,65 @@
+// Per-lcore data-path counters: plain 64-bit words, each written only by the
+// lcore that owns it (no atomic read-modify-write), read by the control plane
+// with relaxed loads and summed. x86-64 loads and stores of aligned 64-bit
+// words are single-copy atomic, and std::atomic_ref makes that explicit.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace pmx::stats {
+
+enum class Ctr : uint16_t {
+#define PMX_COUNT(n, h) n,
+#define PMX_DROP(n, h) n,
+#include "counters.def"
+#undef PMX_COUNT
+#undef PMX_DROP
+};
+
+inline constexpr size_t kNumCounters = 0
+#define PMX_COUNT(n, h) +1
+#define PMX_DROP(n, h) +1
+#include "counters.def"
+#undef PMX_COUNT
+#undef PMX_DROP
+    ;
+
+struct CounterInfo {
+  std::string_view name;
+  std::string_view help;
+  bool drop;
+};
+
+inline constexpr std::array<CounterInfo, kNumCounters> kCounterInfo{{
+#define PMX_COUNT(n, h) {#n, h, false},
+#define PMX_DROP(n, h) {#n, h, true},
+#include "counters.def"
+#undef PMX_COUNT
+#undef PMX_DROP
+}};
+
+// One lcore's counters. Cache-line aligned so two lcores never share a line.
+struct alignas(64) Counters {
+  std::array<uint64_t, kNumCounters> v{};
+
+  // Owner only. A relaxed load + store, not a locked RMW: nobody else writes.
+  void inc(Ctr c, uint64_t by = 1) {
+    std::atomic_ref<uint64_t> r(v[static_cast<size_t>(c)]);
+    r.store(r.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+  // Any thread.
+  uint64_t get(Ctr c) const { return load(static_cast<size_t>(c)); }
+  uint64_t load(size_t i) const {
+    std::atomic_ref<uint64_t> r(const_cast<uint64_t&>(v[i]));
+    return r.load(std::memory_order_relaxed);
+  }
+};
+
+// Index of a counter by name, or kNumCounters if there is none.
+size_t counter_index(std::string_view name);
+
+}  // namespace pmx::stats

@@ -1,0 +1,267 @@
+#include "worker.hpp"
+
+#include "net/arp.hpp"
+#include "net/ingress.hpp"
+#include "stats/log.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_prefetch.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace pmx::worker {
+
+using stats::Ctr;
+using Kind = net::Outcome::Kind;
+
+namespace {
+constexpr unsigned kInboxSize = 1024;
+constexpr unsigned kAnnouncements = 2;  // RFC 5227 ANNOUNCE_NUM
+
+rte_ether_addr mac_from(uint64_t v) {
+  rte_ether_addr m;
+  for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) m.addr_bytes[i] = static_cast<uint8_t>(v >> (8 * i));
+  return m;
+}
+uint64_t mac_to(const rte_ether_addr& m) {
+  uint64_t v = 0;
+  for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) v |= uint64_t{m.addr_bytes[i]} << (8 * i);
+  return v;
+}
+}  // namespace
+
+Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue)
+    : sh_(shared),
+      index_(index),
+      lcore_(lcore),
+      queue_(queue),
+      neigh_(shared.neigh_capacity, shared.neigh_times),
+      tx_(std::make_unique<std::array<TxBuf, kMaxPorts>>()) {
+  char name[RTE_RING_NAMESIZE];
+  std::snprintf(name, sizeof name, "pmx_inbox_%u", index);
+  inbox_ = rte_ring_create_elem(name, sizeof(Msg), kInboxSize, rte_lcore_to_socket_id(lcore),
+                                RING_F_SC_DEQ);
+  if (!inbox_) throw std::runtime_error(std::string("cannot create ") + name);
+  for (size_t p = 0; p < sh_.ports.size(); ++p) {
+    active_[p] = true;
+    announce_left_[p] = index_ == 0 ? kAnnouncements : 0;
+  }
+}
+
+Worker::~Worker() { rte_ring_free(inbox_); }
+
+bool Worker::post(const Msg& m) {
+  // rte_ring's API takes a non-const pointer but only reads the element.
+  return rte_ring_mp_enqueue_elem(inbox_, const_cast<Msg*>(&m), sizeof m) == 0;
+}
+
+int Worker::run() {
+  running_.store(true, std::memory_order_release);
+  PMX_LOG(INFO, "worker %u on lcore %u: queue %u on %zu port(s)", index_, lcore_, queue_,
+          sh_.ports.size());
+  const uint16_t nports = static_cast<uint16_t>(sh_.ports.size());
+  uint64_t busy = 0, total = 0;
+  for (;;) {
+    const uint64_t t0 = rte_rdtsc();
+    const uint64_t rx_before = ctr_.get(Ctr::rx_frames);
+    for (uint16_t p = 0; p < nports; ++p)
+      if (active_[p]) poll_port(p, t0);
+    flush_all();
+    if (!drain_inbox(t0)) break;
+    if (t0 >= next_age_) housekeeping(t0);
+    const uint64_t dt = rte_rdtsc() - t0;
+    total += dt;
+    if (ctr_.get(Ctr::rx_frames) != rx_before) busy += dt;
+    // Published for the control plane; single writer, so plain stores.
+    busy_.store(busy, std::memory_order_relaxed);
+    total_.store(total, std::memory_order_relaxed);
+  }
+  neigh_.flush([this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); });
+  flush_all();
+  running_.store(false, std::memory_order_release);
+  return 0;
+}
+
+void Worker::poll_port(uint16_t port, uint64_t now) {
+  rte_mbuf* pkts[kMaxBurst];
+  const uint16_t n = rte_eth_rx_burst(port, queue_, pkts, sh_.ports[port].burst);
+  if (n == 0) return;
+  ctr_.inc(Ctr::rx_frames, n);
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    handle(port, pkts[i], now);
+  }
+}
+
+void Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now) {
+  if (m->nb_segs != 1) return drop(m, Ctr::rx_multiseg);
+  const PortConfig& pc = sh_.ports[port];
+  const bool cksum_good =
+      pc.rx_ip_cksum &&
+      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  net::Outcome o = net::ingress(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m),
+                                cksum_good, pc.ip, ctr_);
+  if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
+  switch (o.kind) {
+    case Kind::Drop:  // counted by ingress()
+    case Kind::Consumed:
+      rte_pktmbuf_free(m);
+      return;
+    case Kind::Send:
+      m->data_len = m->pkt_len = o.len;
+      return send(port, m);
+    case Kind::Route:
+      m->data_len = m->pkt_len = o.len;
+      ctr_.inc(Ctr::icmp_tx_echo_replies);
+      return route(port, m, o.dst, now);
+  }
+}
+
+// Resolves dst's next hop and transmits m, or queues it behind an ARP request.
+void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) {
+  const net::PortIp& ip = sh_.ports[port].ip;
+  const net::Ipv4Addr nh = ip.next_hop(dst);
+  if (nh.is_zero()) return drop(m, Ctr::no_route);
+  if (const rte_ether_addr* mac = neigh_.lookup(port, nh)) {
+    rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = *mac;
+    return send(port, m);
+  }
+  using Hold = net::NeighTable<rte_mbuf*>::Hold;
+  switch (neigh_.hold(port, nh, m, now)) {
+    case Hold::SendRequest:
+      return send_arp_request(port, nh);
+    case Hold::Queued:
+      return;
+    case Hold::QueueFull:
+      return drop(m, Ctr::neigh_pending_full);
+    case Hold::TableFull:
+      return drop(m, Ctr::neigh_table_full);
+  }
+}
+
+void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now,
+                   bool create, bool share) {
+  using Learn = net::NeighTable<rte_mbuf*>::Learn;
+  const Learn r = neigh_.learn(port, ip, mac, now, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
+    rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = a;
+    send(port, m);
+  });
+  if (r == Learn::Ignored) return;
+  ctr_.inc(Ctr::neigh_learned);
+  // Replies to our requests may arrive on any queue: siblings learn it too.
+  if (!share || r != Learn::Changed) return;
+  const Msg msg{MsgType::NeighUpdate, 0, port, ip.be, mac_to(mac)};
+  for (Worker* w : siblings_)
+    if (w != this) w->post(msg);  // best effort: a full inbox just means a later ARP
+}
+
+void Worker::send(uint16_t port, rte_mbuf* m) {
+  if (!active_[port]) return drop(m, Ctr::tx_port_stopped);
+  TxBuf& b = (*tx_)[port];
+  b.pkts[b.n++] = m;
+  if (b.n == sh_.ports[port].burst) flush(port);
+}
+
+void Worker::flush(uint16_t port) {
+  TxBuf& b = (*tx_)[port];
+  if (b.n == 0) return;
+  const uint16_t sent = rte_eth_tx_burst(port, queue_, b.pkts, b.n);
+  ctr_.inc(Ctr::tx_frames, sent);
+  for (uint16_t i = sent; i < b.n; ++i) drop(b.pkts[i], Ctr::tx_full);
+  b.n = 0;
+}
+
+void Worker::flush_all() {
+  for (uint16_t p = 0; p < sh_.ports.size(); ++p) flush(p);
+}
+
+void Worker::drop(rte_mbuf* m, Ctr c) {
+  ctr_.inc(c);
+  rte_pktmbuf_free(m);
+}
+
+void Worker::send_arp_request(uint16_t port, net::Ipv4Addr target) {
+  rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+  if (!m) return;  // the mbuf pool is empty: the next retransmission tries again
+  const net::PortIp& ip = sh_.ports[port].ip;
+  m->data_len = m->pkt_len =
+      net::write_arp_request(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.source_for(target), target);
+  ctr_.inc(Ctr::arp_tx_requests);
+  send(port, m);
+}
+
+void Worker::announce(uint16_t port) {
+  const net::PortIp& ip = sh_.ports[port].ip;
+  for (uint8_t i = 0; i < ip.naddrs; ++i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+    if (!m) return;
+    m->data_len = m->pkt_len =
+        net::write_gratuitous_arp(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.addrs[i].addr);
+    ctr_.inc(Ctr::arp_tx_gratuitous);
+    send(port, m);
+  }
+}
+
+// Every few milliseconds: neighbour aging and retransmitted requests, and the
+// RFC 5227 announcements (ANNOUNCE_INTERVAL 2 s apart).
+void Worker::housekeeping(uint64_t now) {
+  next_age_ = now + sh_.hz / 100;
+  neigh_.age(
+      now, [this](const auto& e) { send_arp_request(e.port, e.ip); },
+      [this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); },
+      [this](const auto&) { ctr_.inc(Ctr::neigh_expired); });
+  if (now < next_announce_) return;
+  next_announce_ = now + 2 * sh_.hz;
+  for (uint16_t p = 0; p < sh_.ports.size(); ++p) {
+    if (!announce_left_[p] || !active_[p]) continue;
+    --announce_left_[p];
+    announce(p);
+  }
+  flush_all();
+}
+
+bool Worker::drain_inbox(uint64_t now) {
+  Msg msgs[16];
+  const unsigned n = rte_ring_sc_dequeue_burst_elem(inbox_, msgs, sizeof(Msg), 16, nullptr);
+  for (unsigned i = 0; i < n; ++i) {
+    const Msg& m = msgs[i];
+    switch (m.type) {
+      case MsgType::NeighUpdate:
+        learn(m.port, net::Ipv4Addr{m.word}, mac_from(m.arg), now, true, false);
+        continue;  // not a request: no ack
+      case MsgType::PortPause:
+        flush(m.port);
+        active_[m.port] = false;
+        break;
+      case MsgType::PortResume:
+        active_[m.port] = true;
+        if (index_ == 0) {
+          announce_left_[m.port] = kAnnouncements;
+          next_announce_ = now;
+        }
+        break;
+      case MsgType::NeighSnapshot:
+        snapshot(*reinterpret_cast<NeighSnapshot*>(m.arg), now);
+        break;
+      case MsgType::Stop:
+        ack_.store(m.word, std::memory_order_release);
+        return false;
+    }
+    ack_.store(m.word, std::memory_order_release);
+  }
+  return true;
+}
+
+void Worker::snapshot(NeighSnapshot& s, uint64_t now) const {
+  s.n = 0;
+  neigh_.for_each([&](const auto& e) {
+    if (s.n == s.cap) return;
+    s.rows[s.n++] = NeighRow{lcore_, e.port, e.ip, e.mac, e.state,
+                             (now - e.confirmed) * 1000 / sh_.hz, e.npending};
+  });
+}
+
+}  // namespace pmx::worker

@@ -1,0 +1,123 @@
+// A worker lcore: owns one RX and one TX queue on every port, its neighbour
+// table, its counters, its inbox. Run to completion: burst RX, classify and
+// answer, batched TX, then housekeeping. Nothing here locks, allocates from
+// the heap or calls virtually per packet.
+#pragma once
+
+#include "mailbox.hpp"
+#include "net/addr.hpp"
+#include "net/neigh.hpp"
+#include "stats/counters.hpp"
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pmx::worker {
+
+inline constexpr uint16_t kMaxPorts = 32;
+inline constexpr uint16_t kMaxBurst = 512;
+
+// What every worker reads and nobody writes once workers run.
+struct PortConfig {
+  net::PortIp ip;
+  uint16_t burst = 32;
+  bool rx_ip_cksum = false;  // the NIC verifies IPv4 header checksums
+};
+
+struct Shared {
+  std::vector<PortConfig> ports;
+  rte_mempool* pool = nullptr;
+  uint64_t hz = 0;  // TSC ticks per second
+  net::NeighTimes neigh_times{};
+  size_t neigh_capacity = 1024;
+};
+
+struct NeighRow {
+  unsigned lcore;
+  uint16_t port;
+  net::Ipv4Addr ip;
+  rte_ether_addr mac;
+  net::NeighState state;
+  uint64_t age_ms;  // since last confirmation
+  uint8_t pending;
+};
+
+struct NeighSnapshot {
+  NeighRow* rows;
+  size_t cap;
+  size_t n;  // written by the worker
+};
+
+class Worker {
+ public:
+  Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void set_siblings(std::vector<Worker*> all) { siblings_ = std::move(all); }
+
+  // The lcore's entry point (rte_eal_remote_launch).
+  int run();
+
+  // --- Any thread.
+  bool post(const Msg& m);  // false: inbox full
+  uint32_t acked() const { return ack_.load(std::memory_order_acquire); }
+  const stats::Counters& counters() const { return ctr_; }
+  unsigned lcore() const { return lcore_; }
+  unsigned index() const { return index_; }
+  uint16_t queue() const { return queue_; }
+  // TSC ticks spent in loop iterations that found work, and in all of them.
+  uint64_t busy_cycles() const { return busy_.load(std::memory_order_relaxed); }
+  uint64_t total_cycles() const { return total_.load(std::memory_order_relaxed); }
+  bool running() const { return running_.load(std::memory_order_acquire); }
+
+ private:
+  struct TxBuf {
+    uint16_t n = 0;
+    rte_mbuf* pkts[kMaxBurst];
+  };
+
+  void poll_port(uint16_t port, uint64_t now);
+  void handle(uint16_t port, rte_mbuf* m, uint64_t now);
+  void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now);
+  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now,
+             bool create, bool share);
+  void send(uint16_t port, rte_mbuf* m);
+  void flush(uint16_t port);
+  void flush_all();
+  void drop(rte_mbuf* m, stats::Ctr c);
+  void send_arp_request(uint16_t port, net::Ipv4Addr target);
+  void announce(uint16_t port);
+  void housekeeping(uint64_t now);
+  bool drain_inbox(uint64_t now);  // false: Stop received
+  void snapshot(NeighSnapshot& s, uint64_t now) const;
+
+  const Shared& sh_;
+  const unsigned index_;
+  const unsigned lcore_;
+  const uint16_t queue_;
+  rte_ring* inbox_ = nullptr;
+  std::vector<Worker*> siblings_;
+  net::NeighTable<rte_mbuf*> neigh_;
+  std::array<bool, kMaxPorts> active_{};
+  std::array<uint8_t, kMaxPorts> announce_left_{};
+  uint64_t next_announce_ = 0;
+  uint64_t next_age_ = 0;
+  std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
+
+  stats::Counters ctr_;
+  alignas(64) std::atomic<uint32_t> ack_{0};
+  std::atomic<uint64_t> busy_{0};
+  std::atomic<uint64_t> total_{0};
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace pmx::worker

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of portmux from Debian 12's archive.
+# Idempotent: packages already present are left alone; apt runs only if one is missing.
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential meson ninja-build pkg-config
+  libdpdk-dev dpdk libboost-program-options-dev libgtest-dev
+  # test peers and tooling
+  iproute2 ethtool iputils-ping procps python3 python3-scapy clang-format
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,152 @@
+// Packet-in/packet-out tests of the layer 2/3 path: each frame in, the exact
+// outcome and the exact counters out.
+#include "frames.hpp"
+#include "net/ingress.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pmx::net {
+namespace {
+
+using stats::Ctr;
+using Kind = Outcome::Kind;
+const rte_ether_addr kPeer = test::mac(2), kUs = test::mac(1);
+
+class Ingress : public ::testing::Test {
+ protected:
+  Outcome run(std::vector<uint8_t>& f) {
+    before_ = ctr_;
+    return ingress(f.data(), static_cast<uint16_t>(f.size()), false, port_, ctr_);
+  }
+  // Exactly these counters moved, each by one.
+  void expect_moved(std::initializer_list<Ctr> cs) {
+    for (size_t i = 0; i < stats::kNumCounters; ++i) {
+      uint64_t want = 0;
+      for (Ctr c : cs) want += size_t(c) == i;
+      EXPECT_EQ(ctr_.load(i) - before_.load(i), want) << stats::kCounterInfo[i].name;
+    }
+  }
+  PortIp port_ = test::port_ip();
+  stats::Counters ctr_, before_;
+};
+
+TEST_F(Ingress, ArpRequestForUsIsAnsweredInPlace) {
+  auto f = test::arp_frame({});
+  Outcome o = run(f);
+  ASSERT_EQ(o.kind, Kind::Send);
+  expect_moved({Ctr::arp_rx_requests, Ctr::arp_tx_replies});
+  EXPECT_TRUE(o.learn && o.learn_create);
+  EXPECT_EQ(o.learn_ip, test::ip("198.18.0.2"));
+  ASSERT_EQ(o.len, 42);
+  rte_ether_hdr eth;
+  std::memcpy(&eth, f.data(), 14);
+  EXPECT_TRUE(rte_is_same_ether_addr(&eth.dst_addr, &kPeer));  // unicast to the asker
+  EXPECT_TRUE(rte_is_same_ether_addr(&eth.src_addr, &kUs));
+  ArpView v;
+  ASSERT_FALSE(parse_arp(f.data() + 14, 28, v));
+  EXPECT_EQ(v.op, RTE_ARP_OP_REPLY);
+  EXPECT_EQ(v.spa, test::ip("198.18.0.1"));
+  EXPECT_EQ(v.tpa, test::ip("198.18.0.2"));
+}
+
+TEST_F(Ingress, ArpForSecondAddressAnswersFromIt) {
+  auto f = test::arp_frame({.spa = test::ip("198.19.9.9"), .tpa = test::ip("198.19.5.1")});
+  ASSERT_EQ(run(f).kind, Kind::Send);
+  ArpView v;
+  ASSERT_FALSE(parse_arp(f.data() + 14, 28, v));
+  EXPECT_EQ(v.spa, test::ip("198.19.5.1"));
+}
+
+TEST_F(Ingress, ArpRequestForOthersMergesOnly) {
+  auto f = test::arp_frame({.tpa = test::ip("198.18.0.77")});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Drop);
+  expect_moved({Ctr::arp_not_for_us});
+  EXPECT_TRUE(o.learn);
+  EXPECT_FALSE(o.learn_create);  // RFC 826: update only
+}
+
+TEST_F(Ingress, ArpReplyIsConsumedAndLearned) {
+  auto f = test::arp_frame({.op = RTE_ARP_OP_REPLY});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Consumed);
+  expect_moved({Ctr::arp_rx_replies});
+  EXPECT_TRUE(o.learn && o.learn_create);
+}
+
+TEST_F(Ingress, ArpProbeWithZeroSenderLearnsNothing) {
+  auto f = test::arp_frame({.spa = Ipv4Addr{}});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Send);  // RFC 5227 2.1.1: a probe for our address is answered
+  EXPECT_FALSE(o.learn);
+}
+
+TEST_F(Ingress, ArpClaimingOurAddressIsDropped) {
+  auto f = test::arp_frame({.spa = test::ip("198.18.0.1")});
+  EXPECT_EQ(run(f).kind, Kind::Drop);
+  expect_moved({Ctr::arp_bad_sender});
+}
+
+TEST_F(Ingress, EchoRequestBecomesRoutedReply) {
+  auto f = test::echo_frame({});
+  Outcome o = run(f);
+  ASSERT_EQ(o.kind, Kind::Route);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_rx_echo_requests});
+  EXPECT_EQ(o.dst, test::ip("198.18.0.2"));
+  EXPECT_EQ(o.len, 14 + 20 + 64);
+  rte_ether_hdr eth;
+  std::memcpy(&eth, f.data(), 14);
+  EXPECT_TRUE(rte_is_same_ether_addr(&eth.src_addr, &kUs));
+}
+
+TEST_F(Ingress, EachMalformedFrameCountsOnce) {
+  struct C {
+    std::vector<uint8_t> f;
+    Ctr want;
+  };
+  rte_ether_addr other = test::mac(9), mcast{{0x01, 0x00, 0x5e, 0, 0, 1}};
+  auto ipv6 = test::echo_frame({});
+  ipv6[12] = 0x86, ipv6[13] = 0xdd;
+  auto short_ip = test::echo_frame({});
+  short_ip.resize(14 + 10);
+  std::vector<C> cases{
+      {std::vector<uint8_t>(13, 0), Ctr::eth_too_short},
+      {test::echo_frame({.eth_dst = other}), Ctr::eth_not_for_us},
+      {test::echo_frame({.dst = test::ip("224.0.0.1"), .eth_dst = mcast}), Ctr::ipv4_not_for_us},
+      {ipv6, Ctr::eth_unknown_type},
+      {short_ip, Ctr::ipv4_too_short},
+      {test::echo_frame({.version_ihl = 0x44}), Ctr::ipv4_bad_ihl},
+      {test::echo_frame({.total_delta = 4}), Ctr::ipv4_bad_total_length},
+      {test::echo_frame({.bad_ip_cksum = true}), Ctr::ipv4_bad_checksum},
+      {test::echo_frame({.frag = RTE_IPV4_HDR_MF_FLAG}), Ctr::ipv4_fragment},
+      {test::echo_frame({.ttl = 0}), Ctr::ipv4_ttl_zero},
+      {test::arp_frame({.plen = 6}), Ctr::arp_bad_length},
+      {test::arp_frame({.truncate_to = 30}), Ctr::arp_truncated},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(std::string(stats::kCounterInfo[size_t(c.want)].name));
+    EXPECT_EQ(run(c.f).kind, Kind::Drop);
+    expect_moved({c.want});
+  }
+}
+
+TEST_F(Ingress, NonIcmpProtocolAfterDelivery) {
+  auto f = test::echo_frame({});
+  f[14 + 9] = IPPROTO_UDP;
+  f[14 + 10] = f[14 + 11] = 0;
+  uint16_t ck = inet_checksum(f.data() + 14, 20);
+  std::memcpy(f.data() + 24, &ck, 2);
+  EXPECT_EQ(run(f).kind, Kind::Drop);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::ipv4_unknown_protocol});
+}
+
+// Every drop counter is a drop; every event counter is not.
+TEST(Counters, DropFlagsMatchTheList) {
+  EXPECT_TRUE(stats::kCounterInfo[size_t(Ctr::ipv4_bad_ihl)].drop);
+  EXPECT_FALSE(stats::kCounterInfo[size_t(Ctr::rx_frames)].drop);
+  EXPECT_EQ(stats::counter_index("ipv4_ttl_zero"), size_t(Ctr::ipv4_ttl_zero));
+  EXPECT_EQ(stats::counter_index("nope"), stats::kNumCounters);
+}
+
+}  // namespace
+}  // namespace pmx::net

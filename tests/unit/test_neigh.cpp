@@ -1,0 +1,121 @@
+// Neighbour table: resolution queue, RFC 826 merge, aging on a manual clock,
+// and deletion that keeps every entry reachable.
+#include "frames.hpp"
+#include "net/neigh.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace pmx::net {
+namespace {
+
+using Table = NeighTable<int, 2>;
+constexpr NeighTimes kTimes{1000, 100, 3};
+
+struct Recorder {
+  std::vector<int> released, dropped;
+  std::vector<Ipv4Addr> requests, expired;
+  auto release() {
+    return [this](int p, const rte_ether_addr&) { released.push_back(p); };
+  }
+  void age(Table& t, uint64_t now) {
+    t.age(
+        now, [this](const Table::Entry& e) { requests.push_back(e.ip); },
+        [this](int p) { dropped.push_back(p); },
+        [this](const Table::Entry& e) { expired.push_back(e.ip); });
+  }
+};
+
+TEST(Neigh, HoldThenLearnReleasesInOrder) {
+  Table t(16, kTimes);
+  Recorder r;
+  const auto ip = test::ip("198.18.0.2");
+  EXPECT_EQ(t.lookup(0, ip), nullptr);
+  EXPECT_EQ(t.hold(0, ip, 1, 0), Table::Hold::SendRequest);
+  EXPECT_EQ(t.hold(0, ip, 2, 0), Table::Hold::Queued);
+  EXPECT_EQ(t.hold(0, ip, 3, 0), Table::Hold::QueueFull);  // bounded (kPending = 2)
+  EXPECT_EQ(t.lookup(0, ip), nullptr);                       // still incomplete
+  EXPECT_EQ(t.learn(0, ip, test::mac(2), 5, false, r.release()), Table::Learn::Changed);
+  EXPECT_EQ(r.released, (std::vector<int>{1, 2}));
+  ASSERT_NE(t.lookup(0, ip), nullptr);
+  EXPECT_EQ(t.learn(0, ip, test::mac(2), 6, false, r.release()), Table::Learn::Refreshed);
+  EXPECT_EQ(t.learn(0, ip, test::mac(3), 7, false, r.release()), Table::Learn::Changed);
+}
+
+TEST(Neigh, MergeDoesNotCreateUnlessAsked) {
+  Table t(16, kTimes);
+  Recorder r;
+  EXPECT_EQ(t.learn(0, test::ip("198.18.0.9"), test::mac(9), 0, false, r.release()),
+            Table::Learn::Ignored);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.learn(0, test::ip("198.18.0.9"), test::mac(9), 0, true, r.release()),
+            Table::Learn::Changed);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.lookup(1, test::ip("198.18.0.9")), nullptr);  // other port: other entry
+}
+
+TEST(Neigh, UnansweredRequestsRetransmitThenDrop) {
+  Table t(16, kTimes);
+  Recorder r;
+  const auto ip = test::ip("198.18.0.2");
+  t.hold(0, ip, 7, 0);  // request 1 sent by the caller
+  r.age(t, 99);
+  EXPECT_TRUE(r.requests.empty());
+  r.age(t, 100);  // request 2
+  r.age(t, 200);  // request 3
+  EXPECT_EQ(r.requests.size(), 2u);
+  EXPECT_TRUE(r.dropped.empty());
+  r.age(t, 300);  // max_probes reached: give up
+  EXPECT_EQ(r.dropped, std::vector<int>{7});
+  EXPECT_EQ(r.expired.size(), 1u);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(Neigh, StaleEntryInUseIsProbedAndKeptWhenAnswered) {
+  Table t(16, kTimes);
+  Recorder r;
+  const auto ip = test::ip("198.18.0.2");
+  t.learn(0, ip, test::mac(2), 0, true, r.release());
+  r.age(t, 1000);  // stale
+  EXPECT_NE(t.lookup(0, ip), nullptr);  // still used, and marks it used
+  r.age(t, 1001);  // probe
+  EXPECT_EQ(r.requests.size(), 1u);
+  t.learn(0, ip, test::mac(2), 1050, false, r.release());
+  r.age(t, 1500);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_TRUE(r.expired.empty());
+}
+
+TEST(Neigh, StaleUnusedEntryExpires) {
+  Table t(16, kTimes);
+  Recorder r;
+  t.learn(0, test::ip("198.18.0.2"), test::mac(2), 0, true, r.release());
+  r.age(t, 1000);
+  r.age(t, 1999);
+  EXPECT_EQ(t.size(), 1u);
+  r.age(t, 2000);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_TRUE(r.requests.empty());
+}
+
+TEST(Neigh, FullTableRefusesAndDeletionKeepsOthersReachable) {
+  Table t(8, kTimes);  // 16 slots, at most 8 entries
+  Recorder r;
+  std::vector<Ipv4Addr> ips;
+  for (uint32_t i = 0; i < 8; ++i) {
+    ips.push_back(Ipv4Addr::from_host(0xc6120000u + i * 16));  // cluster some homes
+    ASSERT_EQ(t.hold(0, ips.back(), int(i), 0), Table::Hold::SendRequest);
+  }
+  EXPECT_EQ(t.hold(0, test::ip("198.18.9.9"), 99, 0), Table::Hold::TableFull);
+  // Resolve every other one; the rest expire after max_probes.
+  for (size_t i = 0; i < ips.size(); i += 2) t.learn(0, ips[i], test::mac(uint8_t(i)), 1, false, r.release());
+  for (uint64_t now = 100; now <= 400; now += 100) r.age(t, now);
+  EXPECT_EQ(t.size(), 4u);
+  for (size_t i = 0; i < ips.size(); ++i)
+    EXPECT_EQ(t.lookup(0, ips[i]) != nullptr, i % 2 == 0) << i;
+  EXPECT_EQ(r.dropped.size(), 4u);
+}
+
+}  // namespace
+}  // namespace pmx::net

@@ -1,0 +1,91 @@
+#include "control/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace pmx::control {
+namespace {
+
+Options parse(std::vector<std::string> a) { return parse_options(a); }
+
+// The error is one line and names the bad value.
+void expect_error(std::vector<std::string> a, const std::string& names) {
+  try {
+    parse(a);
+    ADD_FAILURE() << "accepted: " << names;
+  } catch (const OptionError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find(names), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST(Options, AddressesGatewaysAndFlags) {
+  auto o = parse({"--addr", "0=198.18.0.1/24", "--addr", "0=198.18.1.1/24", "--addr",
+                  "1=198.19.0.1/16", "--gateway", "0=198.18.0.254", "-i", "--stats-period", "2",
+                  "--cli-socket", "/tmp/x.sock"});
+  ASSERT_EQ(o.addrs.size(), 3u);
+  EXPECT_EQ(o.addrs[1].port, 0);
+  EXPECT_EQ(net::to_string(o.addrs[1].addr.addr), "198.18.1.1");
+  EXPECT_EQ(o.addrs[2].port, 1);
+  EXPECT_EQ(o.addrs[2].addr.prefix, 16);
+  EXPECT_EQ(net::to_string(o.gateways.at(0)), "198.18.0.254");
+  EXPECT_TRUE(o.interactive);
+  EXPECT_EQ(o.stats_period, 2u);
+  EXPECT_EQ(o.cli_socket, "/tmp/x.sock");
+}
+
+TEST(Options, Defaults) {
+  auto o = parse({});
+  EXPECT_FALSE(o.interactive);
+  EXPECT_EQ(o.stats_period, 0u);
+  EXPECT_FALSE(o.profile_dir.empty());
+  EXPECT_TRUE(o.addrs.empty());
+}
+
+TEST(Options, BadValuesNameThemselves) {
+  expect_error({"--addr", "0=198.18.0.300/24"}, "198.18.0.300/24");
+  expect_error({"--addr", "198.18.0.1/24"}, "198.18.0.1/24");
+  expect_error({"--addr", "x=198.18.0.1/24"}, "'x'");
+  expect_error({"--addr", "99=198.18.0.1/24"}, "'99'");
+  expect_error({"--addr", "0=224.0.0.1/4"}, "224.0.0.1");
+  expect_error({"--gateway", "0=1.2.3"}, "1.2.3");
+  expect_error({"--gateway", "0=198.18.0.254", "--gateway", "0=198.18.0.253"}, "198.18.0.253");
+  expect_error({"--stats-period", "soon"}, "soon");
+  expect_error({"--bogus"}, "--bogus");
+  expect_error({"--cmdline-file", "/nonexistent/cmds"}, "/nonexistent/cmds");
+  expect_error({"--neigh-entries", "0"}, "--neigh-entries 0");
+  expect_error({"--config", "/nonexistent.ini"}, "/nonexistent.ini");
+}
+
+TEST(Options, ConfigFileTakesTheSameKeys) {
+  const std::string path = ::testing::TempDir() + "/pmx_opts.ini";
+  {
+    std::ofstream f(path);
+    f << "# comment\naddr = 0=198.18.0.1/24\naddr = 0=198.18.2.1/24\ngateway = 0=198.18.0.254\n"
+         "stats-period = 5\ninteractive = true\n";
+  }
+  auto o = parse({"--config", path, "--addr", "1=198.19.0.1/16", "--stats-period", "1"});
+  EXPECT_EQ(o.addrs.size(), 3u);  // both sources compose
+  EXPECT_EQ(o.stats_period, 1u);  // the command line wins
+  EXPECT_TRUE(o.interactive);
+  EXPECT_EQ(o.gateways.size(), 1u);
+  {
+    std::ofstream f(path);
+    f << "adr = 0=198.18.0.1/24\n";
+  }
+  expect_error({"--config", path}, "adr");
+  std::remove(path.c_str());
+}
+
+TEST(Options, UsageListsEveryOption) {
+  const std::string u = usage();
+  for (const char* opt : {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket",
+                          "--stats-period", "--config", "--port-profile", "--help"})
+    EXPECT_NE(u.find(opt), std::string::npos) << opt;
+}
+
+}  // namespace
+}  // namespace pmx::control

@@ -1,0 +1,77 @@
+#include "port/profile.hpp"
+#include "portmux_config.h"
+
+#include <rte_ethdev.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace pmx::port {
+namespace {
+
+std::string write_tmp(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/pmx_profile_test.ini";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Profile, EveryShippedProfileLoads) {
+  auto all = load_profile_dir(PORTMUX_PROFILE_DIR);
+  for (const char* drv : {"net_af_packet", "net_tap", "net_memif", "net_ring", "net_pcap",
+                          "net_null", "net_virtio", "net_ixgbe", "net_i40e", "net_ice", "mlx5_pci"}) {
+    const Profile* p = pick_profile(all, drv);
+    ASSERT_NE(p, nullptr) << drv;
+    EXPECT_NE(p->name, "default") << drv << " falls back to default.ini";
+  }
+  const Profile* d = pick_profile(all, "net_unheard_of");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->name, "default");
+}
+
+TEST(Profile, ParsesFlagsByDpdkNames) {
+  auto p = load_profile(write_tmp(
+      "driver = net_x\ndriver = net_x_vf\nrx_desc = 2048\nmtu = 9000\n"
+      "rx_offloads = ipv4_cksum TCP_CKSUM\ntx_offloads = MULTI_SEGS\nrss_hf = ipv4-tcp udp\n"
+      "rss_key = symmetric\nburst = 64\n"));
+  EXPECT_EQ(p.drivers, (std::vector<std::string>{"net_x", "net_x_vf"}));
+  EXPECT_EQ(p.rx_desc, 2048);
+  EXPECT_EQ(p.mtu, 9000);
+  EXPECT_EQ(p.rx_offloads, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
+  EXPECT_EQ(p.tx_offloads, RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+  EXPECT_EQ(p.rss_hf, RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_UDP);
+  EXPECT_EQ(p.rss_key, RssKey::Symmetric);
+  EXPECT_EQ(p.burst, 64);
+}
+
+TEST(Profile, MistakesNameTheValue) {
+  struct C {
+    const char* text;
+    const char* names;
+  };
+  for (auto c : {C{"rx_offloads = IPV4_CKSUM WARP_DRIVE\n", "WARP_DRIVE"},
+                 C{"rss_hf = ipv5\n", "ipv5"}, C{"rss_key = secret\n", "secret"},
+                 C{"mtu = 10\n", "mtu = 10"}, C{"burst = 0\n", "burst = 0"},
+                 C{"colour = blue\n", "colour"}, C{"rx_desc = many\n", "rx_desc"}}) {
+    try {
+      load_profile(write_tmp(c.text));
+      ADD_FAILURE() << c.text;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.names), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(load_profile("/nonexistent/x.ini"), ConfigError);
+}
+
+TEST(Profile, SymmetricKeyRepeats6d5a) {
+  auto k = symmetric_rss_key(52);
+  ASSERT_EQ(k.size(), 52u);
+  for (size_t i = 0; i < k.size(); i += 2) {
+    EXPECT_EQ(k[i], 0x6d);
+    EXPECT_EQ(k[i + 1], 0x5a);
+  }
+}
+
+}  // namespace
+}  // namespace pmx::port
