@@ -7,6 +7,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 namespace pmx::control {
@@ -56,30 +57,42 @@ int Cli::execute(int fd, const std::string& line) {
   cmdline* cl = out < 0 ? nullptr : cmdline_new(insts_.data(), "", -1, out);
   if (!cl) {
     if (out >= 0) close(out);
-    dprintf(fd, "error: cannot run a command (out of descriptors or memory)\n");
+    fd_printf(fd, "error: cannot run a command (out of descriptors or memory)\n");
     return 1;
   }
   status = 0;
+  // cmdline_parse() returns the parsed length (>= 0) once a command ran.
   const int rc = cmdline_parse(cl, (line + "\n").c_str());
   int result = status;
-  switch (rc) {
+  switch (rc < 0 ? rc : CMDLINE_PARSE_SUCCESS) {
     case CMDLINE_PARSE_SUCCESS:
       break;
     case CMDLINE_PARSE_AMBIGUOUS:
-      dprintf(fd, "error: ambiguous command '%s'\n", line.c_str());
+      fd_printf(fd, "error: ambiguous command '%s'\n", line.c_str());
       result = 4;
       break;
     case CMDLINE_PARSE_BAD_ARGS:
-      dprintf(fd, "error: bad arguments in '%s' (try 'help')\n", line.c_str());
+      fd_printf(fd, "error: bad arguments in '%s' (try 'help')\n", line.c_str());
       result = 3;
       break;
     default:
-      dprintf(fd, "error: unknown command '%s' (try 'help')\n", line.c_str());
+      fd_printf(fd, "error: unknown command '%s' (try 'help')\n", line.c_str());
       result = 2;
       break;
   }
   cmdline_free(cl);
   return result;
+}
+
+void fd_printf(int fd, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n > 0 && write(fd, buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1)) < 0) {
+    // The reader went away; nothing to do.
+  }
 }
 
 Cli& cli_of(void* data) { return *static_cast<Cli*>(data); }

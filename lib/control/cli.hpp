@@ -43,6 +43,10 @@ class Cli {
   cmdline* stdin_cl_ = nullptr;
 };
 
+// printf to a descriptor. (Not dprintf: DPDK's cmdline_cirbuf.h defines
+// dprintf as a debug macro that expands to nothing.)
+void fd_printf(int fd, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
 // --- helpers for command files
 Cli& cli_of(void* data);
 // Prints "error: ..." on cl and marks the command failed.

@@ -69,7 +69,7 @@ void CtlServer::serve_one() {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     status = cli_.execute(c, line);
   } else {
-    dprintf(c, "error: expected one command line of at most %u bytes\n", kMaxLine);
+    fd_printf(c, "error: expected one command line of at most %u bytes\n", kMaxLine);
     status = 3;
   }
   const char trailer[] = {kTrailer, static_cast<char>('0' + status), '\n'};

@@ -1,0 +1,344 @@
+# shellcheck shell=bash
+# Shared helpers for the portmux integration tests (source, do not execute).
+#
+# Topology (all names unique per run through $$, all addresses in 198.18.0.0/15):
+#
+#   netns pmxd$$ ("dut")                    netns pmxp$$ ("peer")
+#   +---------------------------+           +-------------------------------+
+#   | portmux on net_af_packet0 |           | Linux stack, ping, scapy      |
+#   |   iface pmxd$$a (no IP)   |<--veth--->|   iface pmxp$$b 198.18.0.2/24 |
+#   |   appliance addr          |           |   tx csum off, IPv6 off,      |
+#   |   198.18.0.1/24           |           |   arp_accept=1                |
+#   +---------------------------+           +-------------------------------+
+#
+# The caller is expected to:
+#   source lib.sh; require_root; trap pmx_cleanup EXIT; topo_up; pmx_start; ...
+# Every helper either succeeds or calls fail (which exits 1 after printing the
+# appliance log); the EXIT trap stops portmux and deletes the namespaces.
+
+PMX_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+PMX_REPO_ROOT=$(cd -- "$PMX_LIB_DIR/../.." && pwd)
+
+PORTMUX=${PORTMUX:-$PMX_REPO_ROOT/build/app/portmux}
+PORTMUX_CTL=${PORTMUX_CTL:-$PMX_REPO_ROOT/build/app/portmux-ctl}
+# scapy is only installed for the system interpreter (python3 on PATH may be a
+# pyenv build without it).
+PMX_PYTHON=${PMX_PYTHON:-/usr/bin/python3}
+
+DUT_NS="pmxd$$"
+PEER_NS="pmxp$$"
+DUT_IF="pmxd$$a"     # <= 12 chars even with a 7-digit pid
+PEER_IF="pmxp$$b"
+DUT_IP=198.18.0.1
+PEER_IP=198.18.0.2
+PREFIX_LEN=24
+
+PMX_PID=""
+PMX_TMP=""
+PMX_SOCK=""
+PMX_LOG=""
+# shellcheck disable=SC2034  # read by the test scripts
+PMX_EXIT=""           # exit status of portmux after pmx_stop
+
+# Bounds (seconds).
+PMX_START_TIMEOUT=${PMX_START_TIMEOUT:-20}
+PMX_STOP_TIMEOUT=${PMX_STOP_TIMEOUT:-10}
+PMX_CTL_TIMEOUT=${PMX_CTL_TIMEOUT:-10}
+
+info() { printf '[%s] %s\n' "${0##*/}" "$*"; }
+
+# Skip (meson code 77) only when not root; anything else missing is a failure.
+require_root() {
+    if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
+        info "SKIP: needs root (network namespaces, af_packet)"
+        exit 77
+    fi
+}
+
+pmx_print_log() {
+    if [[ -n $PMX_LOG && -f $PMX_LOG ]]; then
+        echo "----- portmux log ($PMX_LOG) -----" >&2
+        cat -- "$PMX_LOG" >&2
+        echo "----- end of portmux log -----" >&2
+    else
+        echo "(no portmux log)" >&2
+    fi
+}
+
+# fail MSG...: print the message and the appliance log, exit 1.  Safe to call
+# from the main shell only (not from inside $(...)); helpers meant to be used
+# in command substitutions return non-zero instead.
+fail() {
+    echo "FAIL: $*" >&2
+    # Stop first so that the log also holds the shutdown messages.
+    pmx_stop >&2 || true
+    pmx_print_log
+    exit 1
+}
+
+_tmpdir() {
+    if [[ -z $PMX_TMP ]]; then
+        PMX_TMP=$(mktemp -d "/tmp/pmx.$$.XXXXXX") || fail "mktemp failed"
+    fi
+}
+
+# ----------------------------------------------------------------- topology --
+
+_sysctl_ns() {   # ns key value
+    ip netns exec "$1" sysctl -q -w "$2=$3"
+}
+
+topo_up() {
+    _tmpdir
+    ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
+    ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
+    # Create both ends directly inside their namespaces: nothing ever appears
+    # in the root namespace.
+    ip link add "$DUT_IF" netns "$DUT_NS" type veth peer name "$PEER_IF" netns "$PEER_NS" \
+        || fail "ip link add veth $DUT_IF/$PEER_IF"
+
+    # No IPv6 on either end (no router/neighbour solicitations, no MLD), set
+    # before the links come up so not even a DAD probe leaves.
+    _sysctl_ns "$DUT_NS" "net.ipv6.conf.$DUT_IF.disable_ipv6" 1 || fail "disable IPv6 on $DUT_IF"
+    _sysctl_ns "$PEER_NS" "net.ipv6.conf.$PEER_IF.disable_ipv6" 1 || fail "disable IPv6 on $PEER_IF"
+    # Let the peer learn our MAC from the gratuitous ARP (RFC 5227 announcement).
+    _sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || fail "arp_accept on $PEER_IF"
+    # Kernel veth TX leaves checksums partial otherwise.
+    ip netns exec "$PEER_NS" ethtool -K "$PEER_IF" tx off >/dev/null || fail "ethtool tx off on $PEER_IF"
+
+    ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
+    ip -n "$PEER_NS" link set lo up || fail "lo up in $PEER_NS"
+    ip -n "$DUT_NS" link set "$DUT_IF" up || fail "link up $DUT_IF"
+    ip -n "$PEER_NS" link set "$PEER_IF" up || fail "link up $PEER_IF"
+
+    # Wait (bounded) for carrier on the peer end.
+    local i
+    for ((i = 0; i < 50; i++)); do
+        if [[ $(ip netns exec "$PEER_NS" cat "/sys/class/net/$PEER_IF/carrier" 2>/dev/null) == 1 ]]; then
+            info "topology up: $DUT_NS/$DUT_IF (no IP) <-> $PEER_NS/$PEER_IF $PEER_IP/$PREFIX_LEN"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "no carrier on $PEER_IF after 5 s"
+}
+
+# Idempotent; deleting a namespace destroys the veth end inside it (and with
+# it the pair).
+topo_down() {
+    local ns
+    for ns in "$DUT_NS" "$PEER_NS"; do
+        if [[ -e /run/netns/$ns ]]; then
+            ip netns del "$ns" 2>/dev/null || true
+        fi
+    done
+}
+
+# --------------------------------------------------------------- appliance --
+
+# True if the process exists and is not a zombie (kill -0 succeeds on zombies).
+_pid_alive() {
+    local state
+    [[ -r /proc/$1/stat ]] || return 1
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z && $state != X ]]
+}
+
+_check_binaries() {
+    [[ -x $PORTMUX ]] || fail "portmux binary not found or not executable: $PORTMUX (set PORTMUX)"
+    [[ -x $PORTMUX_CTL ]] || fail "portmux-ctl binary not found or not executable: $PORTMUX_CTL (set PORTMUX_CTL)"
+}
+
+# pmx_start [extra application args...]
+# Starts portmux inside the dut namespace and waits until its CLI answers.
+# shellcheck disable=SC2120  # extra arguments are optional
+# The DPDK port on the dut interface. PMX_PMD=af_packet (default) or pcap.
+# DPDK 22.11's net_af_packet joins a PACKET_FANOUT group with
+# PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles (or holds) IP
+# fragments before the appliance sees them; net_pcap's libpcap socket does
+# not, which is how the fragment case reaches the appliance.
+PMX_PMD=${PMX_PMD:-af_packet}
+pmx_vdev() {
+    case $PMX_PMD in
+        af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=1" ;;
+        pcap) echo "--vdev=net_pcap0,iface=$DUT_IF" ;;
+        *) fail "PMX_PMD='$PMX_PMD': want af_packet or pcap" ;;
+    esac
+}
+
+pmx_start() {
+    _check_binaries
+    _tmpdir
+    [[ -z $PMX_PID ]] || fail "pmx_start: portmux already running (pid $PMX_PID)"
+    PMX_SOCK="$PMX_TMP/cli.sock"
+    PMX_LOG="$PMX_TMP/portmux.log"
+    rm -f -- "$PMX_SOCK"
+    PMX_EXIT=""
+
+    # shellcheck disable=SC2054  # the commas belong to the EAL arguments
+    local -a cmd=(
+        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" -l 0,1
+        "$(pmx_vdev)"
+        --
+        --addr "0=$DUT_IP/$PREFIX_LEN"
+        --cli-socket "$PMX_SOCK"
+        "$@"
+    )
+    info "starting: ip netns exec $DUT_NS ${cmd[*]}"
+    # ip netns exec execs the command, so $! is portmux itself.
+    ip netns exec "$DUT_NS" "${cmd[@]}" </dev/null >"$PMX_LOG" 2>&1 &
+    PMX_PID=$!
+    info "portmux pid $PMX_PID, log $PMX_LOG"
+
+    local deadline=$((SECONDS + PMX_START_TIMEOUT))
+    while [[ ! -S $PMX_SOCK ]]; do
+        _pid_alive "$PMX_PID" || fail "portmux exited before creating $PMX_SOCK"
+        ((SECONDS < deadline)) || fail "no CLI socket $PMX_SOCK after ${PMX_START_TIMEOUT} s"
+        sleep 0.1
+    done
+    # The socket may be bound slightly before the server accepts; poll a
+    # harmless command until it answers.
+    while ! ctl show port info 0 >/dev/null 2>&1; do
+        _pid_alive "$PMX_PID" || fail "portmux exited after creating $PMX_SOCK"
+        ((SECONDS < deadline)) || fail "CLI on $PMX_SOCK does not answer 'show port info 0' after ${PMX_START_TIMEOUT} s"
+        sleep 0.2
+    done
+    info "portmux is up (CLI answers on $PMX_SOCK)"
+}
+
+# pmx_stop: SIGTERM, bounded wait, SIGKILL fallback.  Returns 0 if portmux
+# exited by itself with status 0 or 143 (default SIGTERM action), 1 otherwise
+# (crash on shutdown, needed SIGKILL, ...).  Idempotent.
+pmx_stop() {
+    [[ -n $PMX_PID ]] || return 0
+    local pid=$PMX_PID rc=0 killed=0
+    PMX_PID=""
+    if _pid_alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + PMX_STOP_TIMEOUT))
+        while _pid_alive "$pid" && ((SECONDS < deadline)); do
+            sleep 0.1
+        done
+        if _pid_alive "$pid"; then
+            info "portmux pid $pid still alive ${PMX_STOP_TIMEOUT} s after SIGTERM: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            killed=1
+        fi
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    # shellcheck disable=SC2034  # read by the test scripts
+    PMX_EXIT=$rc
+    info "portmux pid $pid exited with status $rc"
+    if ((killed)) || { ((rc != 0)) && ((rc != 143)); }; then
+        return 1
+    fi
+    return 0
+}
+
+# Cleanup for trap EXIT: never fails, keeps the script's exit status.
+pmx_cleanup() {
+    local status=$?
+    trap - EXIT
+    pmx_stop >/dev/null 2>&1 || true
+    topo_down
+    if [[ -n $PMX_TMP && -d $PMX_TMP ]]; then
+        rm -rf -- "$PMX_TMP"
+    fi
+    exit "$status"
+}
+
+# Install the traps (EXIT plus the usual signals, which exit through EXIT).
+pmx_traps() {
+    trap pmx_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
+}
+
+# ctl WORDS...: run one CLI command through portmux-ctl (bounded in time).
+# The client runs inside the dut namespace so that an abstract or path
+# socket both work.
+ctl() {
+    [[ -n $PMX_SOCK ]] || { echo "ctl: portmux not started" >&2; return 1; }
+    timeout "$PMX_CTL_TIMEOUT" ip netns exec "$DUT_NS" "$PORTMUX_CTL" -s "$PMX_SOCK" "$@"
+}
+
+# ip_stats_snapshot FILE: save the output of 'show ip stats'.
+ip_stats_snapshot() {
+    ctl show ip stats >"$1"
+}
+
+# stat_from FILE NAME: total of counter NAME in a saved 'show ip stats'
+# (second field of the line whose first field is NAME).
+stat_from() {
+    awk -v n="$2" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' "$1"
+}
+
+# counter NAME: print the current total of an IP stats counter.  Returns 1
+# (with a message on stderr) if the command fails or the counter is missing,
+# so use it as   v=$(counter NAME) || fail "..."
+counter() {
+    local out
+    out=$(ctl show ip stats) || { echo "counter: 'show ip stats' failed" >&2; return 1; }
+    awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' <<<"$out" \
+        || { echo "counter: no counter '$1' in 'show ip stats'" >&2; return 1; }
+}
+
+# port_stat FIELD: sum of FIELD (e.g. RX-packets, TX-packets) over all ports
+# from 'show port stats all' (testpmd layout "RX-packets: N  RX-missed: N ...").
+port_stat() {
+    local out
+    out=$(ctl show port stats all) || { echo "port_stat: 'show port stats all' failed" >&2; return 1; }
+    awk -v f="$1:" '
+        { for (i = 1; i < NF; i++) if ($i == f && $(i + 1) ~ /^[0-9]+$/) { s += $(i + 1); found = 1 } }
+        END { if (!found) exit 1; print s }' <<<"$out" \
+        || { echo "port_stat: no '$1:' in 'show port stats all'" >&2; return 1; }
+}
+
+# pmx_mac: our MAC from 'show port info 0', lowercase.
+pmx_mac() {
+    local out mac
+    out=$(ctl show port info 0) || { echo "pmx_mac: 'show port info 0' failed" >&2; return 1; }
+    mac=$(awk -F'MAC address:' 'NF > 1 { gsub(/[[:space:]]/, "", $2); print tolower($2); exit }' <<<"$out")
+    if [[ ! $mac =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]]; then
+        echo "pmx_mac: no 'MAC address: xx:xx:xx:xx:xx:xx' line in 'show port info 0':" >&2
+        echo "$out" >&2
+        return 1
+    fi
+    echo "$mac"
+}
+
+# peer_neigh: "lladdr state" of 198.18.0.1 in the peer's neighbour table, or
+# nothing.
+peer_neigh() {
+    ip -n "$PEER_NS" neigh show "$DUT_IP" dev "$PEER_IF" 2>/dev/null | awk '
+        { mac = ""; for (i = 1; i < NF; i++) if ($i == "lladdr") mac = tolower($(i + 1));
+          print (mac == "" ? "-" : mac), $NF; exit }'
+}
+
+# peer_ping COUNT INTERVAL: ping 198.18.0.1 from the peer; prints ping's
+# output; sets PING_TX, PING_RX, PING_LOSS (percent, as printed), PING_DUP.
+peer_ping() {
+    local count=$1 interval=$2 out summary
+    # Bounded: count*interval plus reply wait, with a generous hard limit.
+    out=$(timeout 120 ip netns exec "$PEER_NS" ping -n -c "$count" -i "$interval" -W 1 "$DUT_IP" 2>&1) || true
+    summary=$(grep -E 'packets transmitted' <<<"$out" || true)
+    echo "$out" | tail -n 3
+    PING_TX=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' <<<"$summary")
+    PING_RX=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' <<<"$summary")
+    PING_LOSS=$(sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' <<<"$summary")
+    PING_DUP=$(sed -nE 's/.*\+([0-9]+) duplicates.*/\1/p' <<<"$summary")
+    PING_TX=${PING_TX:--1} PING_RX=${PING_RX:--1} PING_LOSS=${PING_LOSS:-100} PING_DUP=${PING_DUP:-0}
+}
+
+# expect_ping COUNT INTERVAL: ping and fail unless all COUNT echo requests
+# were answered exactly once.
+expect_ping() {
+    local count=$1 interval=$2
+    info "ping -c $count -i $interval -W 1 $DUT_IP from $PEER_NS"
+    peer_ping "$count" "$interval"
+    info "ping: transmitted $PING_TX, received $PING_RX, loss $PING_LOSS%, duplicates $PING_DUP"
+    [[ $PING_TX == "$count" ]] || fail "ping transmitted $PING_TX, expected $count"
+    [[ $PING_LOSS == 0 && $PING_RX == "$count" ]] || fail "ping: $PING_LOSS% packet loss ($PING_RX/$PING_TX received), expected 0%"
+    [[ $PING_DUP == 0 ]] || fail "ping: $PING_DUP duplicate replies"
+}

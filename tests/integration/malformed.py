@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""Send malformed frames to portmux and watch for (wrong) answers.
+
+Run inside the peer namespace with the system interpreter (it has scapy):
+
+    ip netns exec PEER /usr/bin/python3 malformed.py --iface IF --dst-mac MAC \
+        [--case NAME ...] [--count 5]
+
+Each case builds one kind of frame that must be dropped by exactly one drop
+counter of the appliance; apart from the intended fault every frame is valid
+(an ICMP echo request 198.18.0.2 -> 198.18.0.1 with correct checksums, or an
+ARP request for 198.18.0.1), so a reply would be visible if the appliance
+wrongly answered it.  While sending, an AsyncSniffer on the same interface
+records every frame whose Ethernet source is the appliance's MAC; any such
+frame counts as a reply and makes the script exit 1.
+
+--list prints "case counter description" for every case (the shell test uses
+it to know which counter each case must move).
+
+--control sends K *valid* echo requests instead (positive control: proves the
+path and the reply detection work) and exits 0 only if exactly one echo reply
+per request was seen.
+"""
+
+import argparse
+import ipaddress
+import struct
+import sys
+import threading
+import time
+import logging
+
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)  # no "lo: no address" noise
+
+from scapy.all import (  # pylint: disable=no-name-in-module
+    ARP,
+    ICMP,
+    IP,
+    AsyncSniffer,
+    Ether,
+    Raw,
+    conf,
+    get_if_hwaddr,
+    sendp,
+)
+
+ETH_P_IP = 0x0800
+ETH_P_ARP = 0x0806
+
+
+def inet_cksum(data: bytes) -> int:
+    """RFC 1071 Internet checksum of data (field zeroed by the caller)."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def set_ip_cksum(hdr: bytes) -> bytes:
+    """Return hdr with its header checksum (bytes 10-11) recomputed over all of hdr."""
+    hdr = bytearray(hdr)
+    hdr[10:12] = b"\0\0"
+    hdr[10:12] = struct.pack("!H", inet_cksum(bytes(hdr)))
+    return bytes(hdr)
+
+
+class Builder:
+    """Builds the frames of every case for one (src, dst) pair."""
+
+    def __init__(self, src_mac, dst_mac, src_ip, dst_ip, other_ip):
+        self.src_mac = src_mac
+        self.dst_mac = dst_mac
+        self.src_ip = src_ip
+        self.dst_ip = dst_ip
+        self.other_ip = other_ip
+
+    def eth(self, ethertype):
+        return Ether(src=self.src_mac, dst=self.dst_mac, type=ethertype)
+
+    @staticmethod
+    def payload(case, seq):
+        return f"portmux-malformed {case} {seq:03d}".encode()
+
+    def echo(self, case, seq, dst=None, **ip_fields):
+        """A valid echo request (scapy computes every checksum)."""
+        ip_fields.setdefault("ttl", 64)
+        return (
+            IP(src=self.src_ip, dst=dst or self.dst_ip, id=0x5000 + seq, **ip_fields)
+            / ICMP(type=8, code=0, id=0x4D58, seq=seq)
+            / Raw(self.payload(case, seq))
+        )
+
+    def echo_bytes(self, case, seq, **kw):
+        return bytes(self.echo(case, seq, **kw))
+
+    def valid(self, case, seq):
+        # Positive control: a fully valid echo request.
+        return self.eth(ETH_P_IP) / self.echo(case, seq)
+
+    # --- IPv4 cases --------------------------------------------------------
+    def ip_short(self, case, seq):
+        # EtherType IPv4 but only 10 bytes of IP header (first half of a valid
+        # header): 14 + 10 = 24-byte frame.
+        return self.eth(ETH_P_IP) / Raw(self.echo_bytes(case, seq)[:10])
+
+    def ip_bad_version(self, case, seq):
+        # Version 6 in an IPv4 frame; IHL 5, valid header checksum.
+        pkt = bytearray(self.echo_bytes(case, seq))
+        pkt[0] = 0x65
+        return self.eth(ETH_P_IP) / Raw(set_ip_cksum(pkt[:20]) + bytes(pkt[20:]))
+
+    def ip_ihl_4(self, case, seq):
+        # IHL 4 (16 bytes) < 5; total length as in the valid packet; checksum
+        # computed over the 20 bytes actually written so nothing else is off.
+        pkt = bytearray(self.echo_bytes(case, seq))
+        pkt[0] = 0x44
+        return self.eth(ETH_P_IP) / Raw(set_ip_cksum(pkt[:20]) + bytes(pkt[20:]))
+
+    def ip_total_length_long(self, case, seq):
+        # Total length 100 bytes more than the bytes after the Ethernet
+        # header; valid header checksum over the modified header.
+        pkt = bytearray(self.echo_bytes(case, seq))
+        struct.pack_into("!H", pkt, 2, len(pkt) + 100)
+        return self.eth(ETH_P_IP) / Raw(set_ip_cksum(pkt[:20]) + bytes(pkt[20:]))
+
+    def ip_total_length_short(self, case, seq):
+        # Total length 16 < IHL*4 = 20; valid header checksum.
+        pkt = bytearray(self.echo_bytes(case, seq))
+        struct.pack_into("!H", pkt, 2, 16)
+        return self.eth(ETH_P_IP) / Raw(set_ip_cksum(pkt[:20]) + bytes(pkt[20:]))
+
+    def ip_bad_checksum(self, case, seq):
+        # Valid packet, header checksum off by one (still a wrong checksum in
+        # one's complement: the header no longer sums to 0xffff).
+        pkt = bytearray(self.echo_bytes(case, seq))
+        good = struct.unpack_from("!H", pkt, 10)[0]
+        struct.pack_into("!H", pkt, 10, (good + 1) & 0xFFFF if good != 0xFFFE else 0x1234)
+        assert inet_cksum(bytes(pkt[:20])) != 0
+        return self.eth(ETH_P_IP) / Raw(bytes(pkt))
+
+    def ip_not_for_us(self, case, seq):
+        # Valid echo request to 198.18.0.3 (not an appliance address) sent to
+        # the appliance's MAC.
+        return self.eth(ETH_P_IP) / self.echo(case, seq, dst=self.other_ip)
+
+    def ip_fragment(self, case, seq):
+        # First fragment: MF=1, offset 0, valid checksums.
+        return self.eth(ETH_P_IP) / self.echo(case, seq, flags="MF", frag=0)
+
+    def ip_ttl_zero(self, case, seq):
+        return self.eth(ETH_P_IP) / self.echo(case, seq, ttl=0)
+
+    # --- ICMP cases --------------------------------------------------------
+    def icmp_bad_checksum(self, case, seq):
+        # Valid IP header (scapy checksum); ICMP checksum off by one.
+        pkt = self.echo(case, seq)
+        good = ICMP(bytes(pkt[ICMP])).chksum
+        pkt[ICMP].chksum = (good + 1) & 0xFFFF if good != 0xFFFE else 0x1234
+        return self.eth(ETH_P_IP) / pkt
+
+    def icmp_too_short(self, case, seq):
+        # Valid IP header carrying only 4 bytes of ICMP (type 8, code 0,
+        # checksum valid over those 4 bytes): shorter than the 8-byte ICMP
+        # echo header.
+        icmp = bytearray(struct.pack("!BBH", 8, 0, 0))
+        struct.pack_into("!H", icmp, 2, inet_cksum(bytes(icmp)))
+        pkt = IP(src=self.src_ip, dst=self.dst_ip, id=0x5000 + seq, ttl=64, proto=1) / Raw(bytes(icmp))
+        return self.eth(ETH_P_IP) / pkt
+
+    # --- ARP cases ---------------------------------------------------------
+    def arp_bad_plen(self, case, seq):
+        # ARP request with plen=6 (hlen=6): 8 + 2*6 + 2*6 = 32 bytes of ARP,
+        # so it is not truncated under either reading of the lengths.
+        src_mac = bytes.fromhex(self.src_mac.replace(":", ""))
+        spa = ipaddress.IPv4Address(self.src_ip).packed + b"\0\0"
+        tpa = ipaddress.IPv4Address(self.dst_ip).packed + b"\0\0"
+        arp = struct.pack("!HHBBH", 1, ETH_P_IP, 6, 6, 1) + src_mac + spa + b"\0" * 6 + tpa
+        return self.eth(ETH_P_ARP) / Raw(arp)
+
+    def arp_truncated(self, case, seq):
+        # Valid ARP request (hlen 6, plen 4) cut to 20 of its 28 bytes (the
+        # target hardware and protocol addresses are missing).
+        arp = ARP(op=1, hwsrc=self.src_mac, psrc=self.src_ip, hwdst="00:00:00:00:00:00", pdst=self.dst_ip)
+        return self.eth(ETH_P_ARP) / Raw(bytes(arp)[:20])
+
+
+# name -> (builder method, counter, description)
+CASES = {
+    "ip_short": ("ip_short", "ipv4_too_short", "EtherType IPv4 with only 10 bytes of IP header"),
+    "ip_bad_version": ("ip_bad_version", "ipv4_bad_version", "IP version 6 in an IPv4 frame"),
+    "ip_ihl_4": ("ip_ihl_4", "ipv4_bad_ihl", "IHL 4 (< 5)"),
+    "ip_total_length_long": ("ip_total_length_long", "ipv4_bad_total_length", "total length 100 bytes beyond the frame"),
+    "ip_total_length_short": ("ip_total_length_short", "ipv4_bad_total_length", "total length 16 < IHL*4"),
+    "ip_bad_checksum": ("ip_bad_checksum", "ipv4_bad_checksum", "IP header checksum off by one"),
+    "ip_not_for_us": ("ip_not_for_us", "ipv4_not_for_us", "echo request to 198.18.0.3"),
+    "ip_fragment": ("ip_fragment", "ipv4_fragment", "MF=1, offset 0, valid checksum"),
+    "ip_ttl_zero": ("ip_ttl_zero", "ipv4_ttl_zero", "TTL 0"),
+    "arp_bad_plen": ("arp_bad_plen", "arp_bad_length", "ARP request with plen 6"),
+    "arp_truncated": ("arp_truncated", "arp_truncated", "ARP request cut to 20 bytes"),
+    "icmp_bad_checksum": ("icmp_bad_checksum", "icmp_bad_checksum", "ICMP echo checksum off by one"),
+    "icmp_too_short": ("icmp_too_short", "icmp_too_short", "only 4 bytes of ICMP"),
+}
+
+CONTROL = ("valid", "icmp_tx_echo_replies", "valid echo request (positive control)")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--iface", help="interface to send on (peer end of the veth)")
+    p.add_argument("--dst-mac", help="appliance MAC (destination of every frame)")
+    p.add_argument("--src-ip", default="198.18.0.2")
+    p.add_argument("--dst-ip", default="198.18.0.1")
+    p.add_argument("--other-ip", default="198.18.0.3", help="destination of the not-for-us case")
+    p.add_argument("--count", type=int, default=5, help="frames per case (1..100)")
+    p.add_argument("--case", action="append", dest="cases", help="case name (repeatable; default: all)")
+    p.add_argument("--inter", type=float, default=0.01, help="gap between frames, s")
+    p.add_argument("--wait", type=float, default=0.5, help="listen time after the last frame, s")
+    p.add_argument("--list", action="store_true", help="print 'case counter description' and exit")
+    p.add_argument("--control", action="store_true", help="send valid echo requests; require one reply each")
+    args = p.parse_args()
+    if args.list:
+        return args
+    if not args.iface or not args.dst_mac:
+        p.error("--iface and --dst-mac are required")
+    if not 1 <= args.count <= 100 or not 0 <= args.inter <= 1 or not 0 <= args.wait <= 10:
+        p.error("--count 1..100, --inter 0..1, --wait 0..10")
+    for ip in (args.src_ip, args.dst_ip, args.other_ip):
+        if ipaddress.IPv4Address(ip) not in ipaddress.IPv4Network("198.18.0.0/15"):
+            p.error(f"{ip}: only 198.18.0.0/15 may be used")
+    for c in args.cases or []:
+        if c not in CASES:
+            p.error(f"unknown case {c!r}; known: {' '.join(CASES)}")
+    args.dst_mac = args.dst_mac.lower()
+    return args
+
+
+def run_case(builder, name, args):
+    """Send the case's frames; return the frames seen from the appliance (None on error)."""
+    method, counter, descr = CONTROL if name == "valid" else CASES[name]
+    frames = [getattr(builder, method)(name, seq) for seq in range(args.count)]
+
+    started = threading.Event()
+    sniffer = AsyncSniffer(
+        iface=args.iface,
+        store=True,
+        # RFC 5227 announcements (ARP request with SPA == TPA) are the
+        # appliance's own start-up traffic, not an answer to anything.
+        lfilter=lambda p: (Ether in p and p[Ether].src.lower() == args.dst_mac
+                           and not (ARP in p and p[ARP].op == 1 and p[ARP].psrc == p[ARP].pdst)),
+        started_callback=started.set,
+    )
+    sniffer.start()
+    if not started.wait(5):
+        print(f"case {name}: sniffer did not start", file=sys.stderr)
+        sniffer.stop()
+        return None
+
+    for f in frames:
+        sendp(f, iface=args.iface, verbose=False)
+        if args.inter:
+            time.sleep(args.inter)
+    time.sleep(args.wait)
+    replies = sniffer.stop() or []
+
+    print(
+        f"case {name}: sent {len(frames)} x {len(bytes(frames[0]))}-byte frames ({descr}), "
+        f"expect counter {counter} +{len(frames)}; frames from {args.dst_mac}: {len(replies)}"
+    )
+    for r in replies:
+        print(f"    frame from appliance: {r.summary()}")
+    return replies
+
+
+def echo_replies(replies, args, case):
+    """Sequence numbers of the echo replies that answer our requests of this case."""
+    seqs = []
+    for r in replies:
+        if IP in r and ICMP in r and r[ICMP].type == 0 and r[ICMP].code == 0:
+            if (r[IP].src == args.dst_ip and r[IP].dst == args.src_ip and r[ICMP].id == 0x4D58
+                    and bytes(r[ICMP].payload) == Builder.payload(case, r[ICMP].seq)):
+                seqs.append(r[ICMP].seq)
+    return seqs
+
+
+def main():
+    args = parse_args()
+    if args.list:
+        for name, (_, counter, descr) in CASES.items():
+            print(f"{name} {counter} {descr}")
+        return 0
+
+    conf.verb = 0
+    builder = Builder(get_if_hwaddr(args.iface).lower(), args.dst_mac, args.src_ip, args.dst_ip, args.other_ip)
+    if args.control:
+        replies = run_case(builder, "valid", args)
+        if replies is None:
+            return 1
+        seqs = echo_replies(replies, args, "valid")
+        ok = sorted(seqs) == list(range(args.count))
+        print(f"control: {len(seqs)} matching echo replies for {args.count} valid requests "
+              f"(seq {sorted(seqs)}) -> {'OK' if ok else 'FAIL'}")
+        return 0 if ok else 1
+
+    bad = 0
+    for name in args.cases or list(CASES):
+        replies = run_case(builder, name, args)
+        if replies is None or replies:
+            bad += 1
+    if bad:
+        print(f"FAIL: {bad} case(s) drew a reply or could not be run", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
