@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
     return 5;
   }
   if (!write_all(fd, line + "\n")) {
-    std::fprintf(stderr, "portmux-ctl: write to '%s' failed: %s\n", path.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "portmux-ctl: write to '%s' failed: %s\n", path.c_str(),
+                 std::strerror(errno));
     return 5;
   }
   std::string out;

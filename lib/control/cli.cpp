@@ -5,10 +5,11 @@
 #include <cmdline_socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
+#include <fstream>
 
 namespace pmx::control {
 
@@ -23,18 +24,24 @@ Cli::Cli(Plane& p) : plane(p) {
 Cli::~Cli() { close_stdin(); }
 
 void Cli::run_file(const std::string& path) {
-  cmdline* cl = cmdline_file_new(insts_.data(), "", path.c_str());
-  if (!cl) {
+  // Line by line through execute(), like the socket: each command is echoed
+  // after the prompt, blank lines and '#' comments are skipped, and errors
+  // print the same lines portmux-ctl shows. Stops early at 'quit'.
+  std::ifstream in(path);
+  if (!in) {
     std::fprintf(stderr, "portmux: cannot open --cmdline-file '%s'\n", path.c_str());
     return;
   }
-  cmdline_interact(cl);
-  cmdline_free(cl);
+  std::fflush(stdout);
+  for (std::string line; !plane.quit_requested() && std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    fd_printf(STDOUT_FILENO, "portmux> %s\n", line.c_str());
+    execute(STDOUT_FILENO, line);
+  }
 }
 
-void Cli::open_stdin() {
-  stdin_cl_ = cmdline_stdin_new(insts_.data(), "portmux> ");
-}
+void Cli::open_stdin() { stdin_cl_ = cmdline_stdin_new(insts_.data(), "portmux> "); }
 
 bool Cli::feed_stdin() {
   char buf[256];

@@ -21,7 +21,7 @@ class Cli {
   explicit Cli(Plane& plane);
   ~Cli();
 
-  // Runs every command in path; output to stdout.
+  // Runs the commands in path, one per line; output to stdout.
   void run_file(const std::string& path);
 
   // Interactive use on stdin (prompt, editing, completion, history).

@@ -33,7 +33,9 @@ void show_lcores(void*, cmdline* cl, void* data) {
 }
 
 cmdline_parse_inst_t cmd_show_lcores = {
-    show_lcores, nullptr, "show lcores: the control lcore and each worker with its load",
+    show_lcores,
+    nullptr,
+    "show lcores: the control lcore and each worker with its load",
     {(cmdline_parse_token_hdr_t*)&show_lcores_show, (cmdline_parse_token_hdr_t*)&show_lcores_lcores,
      nullptr}};
 
@@ -46,8 +48,7 @@ cmdline_parse_token_string_t help_help = PMX_KEYWORD(Help, help, "help");
 void help(void*, cmdline* cl, void*);
 
 cmdline_parse_inst_t cmd_help = {
-    help, nullptr, "help: this list",
-    {(cmdline_parse_token_hdr_t*)&help_help, nullptr}};
+    help, nullptr, "help: this list", {(cmdline_parse_token_hdr_t*)&help_help, nullptr}};
 
 // --- quit
 struct Quit {
@@ -61,9 +62,10 @@ void quit(void*, cmdline* cl, void* data) {
   cmdline_quit(cl);
 }
 
-cmdline_parse_inst_t cmd_quit = {
-    quit, nullptr, "quit: stop ports and workers and exit",
-    {(cmdline_parse_token_hdr_t*)&quit_quit, nullptr}};
+cmdline_parse_inst_t cmd_quit = {quit,
+                                 nullptr,
+                                 "quit: stop ports and workers and exit",
+                                 {(cmdline_parse_token_hdr_t*)&quit_quit, nullptr}};
 
 void help(void*, cmdline* cl, void*) {
   std::vector<cmdline_parse_inst_t*> all;

@@ -30,10 +30,11 @@ void show_arp(void*, cmdline* cl, void* data) {
   }
 }
 
-cmdline_parse_inst_t cmd_show_arp = {
-    show_arp, nullptr, "show arp: every worker's neighbour table",
-    {(cmdline_parse_token_hdr_t*)&show_arp_show, (cmdline_parse_token_hdr_t*)&show_arp_arp,
-     nullptr}};
+cmdline_parse_inst_t cmd_show_arp = {show_arp,
+                                     nullptr,
+                                     "show arp: every worker's neighbour table",
+                                     {(cmdline_parse_token_hdr_t*)&show_arp_show,
+                                      (cmdline_parse_token_hdr_t*)&show_arp_arp, nullptr}};
 
 // --- show ip stats
 struct ShowIpStats {
@@ -64,7 +65,9 @@ void show_ip_stats_fn(void*, cmdline* cl, void* data) {
 }
 
 cmdline_parse_inst_t cmd_show_ip_stats = {
-    show_ip_stats_fn, nullptr, "show ip stats: Ethernet/ARP/IPv4/ICMP counters and drops by reason",
+    show_ip_stats_fn,
+    nullptr,
+    "show ip stats: Ethernet/ARP/IPv4/ICMP counters and drops by reason",
     {(cmdline_parse_token_hdr_t*)&show_ip_show, (cmdline_parse_token_hdr_t*)&show_ip_ip,
      (cmdline_parse_token_hdr_t*)&show_ip_stats, nullptr}};
 

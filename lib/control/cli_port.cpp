@@ -41,13 +41,19 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
 void print_stats(cmdline* cl, uint16_t id) {
   rte_eth_stats s{};
   rte_eth_stats_get(id, &s);
-  cmdline_printf(cl, "\n  ######################## NIC statistics for port %-2u ########################\n", id);
-  cmdline_printf(cl, "  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
+  cmdline_printf(
+      cl, "\n  ######################## NIC statistics for port %-2u ########################\n",
+      id);
+  cmdline_printf(cl,
+                 "  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
                  s.ipackets, s.imissed, s.ibytes);
-  cmdline_printf(cl, "  RX-errors: %" PRIu64 "\n  RX-nombuf:  %-10" PRIu64 "\n", s.ierrors, s.rx_nombuf);
-  cmdline_printf(cl, "  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
+  cmdline_printf(cl, "  RX-errors: %" PRIu64 "\n  RX-nombuf:  %-10" PRIu64 "\n", s.ierrors,
+                 s.rx_nombuf);
+  cmdline_printf(cl,
+                 "  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64 " TX-bytes:  %" PRIu64 "\n",
                  s.opackets, s.oerrors, s.obytes);
-  cmdline_printf(cl, "  ############################################################################\n");
+  cmdline_printf(
+      cl, "  ############################################################################\n");
 }
 
 void print_xstats(cmdline* cl, uint16_t id) {
@@ -55,7 +61,8 @@ void print_xstats(cmdline* cl, uint16_t id) {
   if (n < 0) return;
   std::vector<rte_eth_xstat_name> names(n);
   std::vector<rte_eth_xstat> vals(n);
-  if (rte_eth_xstats_get_names(id, names.data(), n) != n || rte_eth_xstats_get(id, vals.data(), n) != n)
+  if (rte_eth_xstats_get_names(id, names.data(), n) != n ||
+      rte_eth_xstats_get(id, vals.data(), n) != n)
     return;
   cmdline_printf(cl, "###### NIC extended statistics for port %-2u\n", id);
   for (int i = 0; i < n; ++i)
@@ -87,7 +94,9 @@ void show_port(void* res, cmdline* cl, void* data) {
 }
 
 cmdline_parse_inst_t cmd_show_port = {
-    show_port, nullptr, "show port info|stats|xstats <id|all>: port details and counters",
+    show_port,
+    nullptr,
+    "show port info|stats|xstats <id|all>: port details and counters",
     {(cmdline_parse_token_hdr_t*)&show_port_show, (cmdline_parse_token_hdr_t*)&show_port_port,
      (cmdline_parse_token_hdr_t*)&show_port_what, (cmdline_parse_token_hdr_t*)&show_port_which,
      nullptr}};
@@ -114,7 +123,9 @@ void clear_port(void* res, cmdline* cl, void* data) {
 }
 
 cmdline_parse_inst_t cmd_clear_port = {
-    clear_port, nullptr, "clear port stats <id|all>: zero the port's counters",
+    clear_port,
+    nullptr,
+    "clear port stats <id|all>: zero the port's counters",
     {(cmdline_parse_token_hdr_t*)&clear_port_clear, (cmdline_parse_token_hdr_t*)&clear_port_port,
      (cmdline_parse_token_hdr_t*)&clear_port_stats, (cmdline_parse_token_hdr_t*)&clear_port_which,
      nullptr}};
@@ -143,7 +154,9 @@ void port_op(void* res, cmdline* cl, void* data) {
 }
 
 cmdline_parse_inst_t cmd_port_op = {
-    port_op, nullptr, "port start|stop <id|all>: start or stop ports (workers pause them first)",
+    port_op,
+    nullptr,
+    "port start|stop <id|all>: start or stop ports (workers pause them first)",
     {(cmdline_parse_token_hdr_t*)&port_op_port, (cmdline_parse_token_hdr_t*)&port_op_op,
      (cmdline_parse_token_hdr_t*)&port_op_which, nullptr}};
 

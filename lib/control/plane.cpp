@@ -21,7 +21,7 @@ namespace pmx::control {
 volatile std::sig_atomic_t Plane::signalled = 0;
 
 namespace {
-constexpr int kPollMs = 100;        // the control loop's sleep
+constexpr int kPollMs = 100;  // the control loop's sleep
 constexpr uint64_t kAckWaitMs = 2000;
 constexpr unsigned kMempoolCache = 256;
 
@@ -38,7 +38,8 @@ void Plane::create_pool() {
   unsigned n = opt_.mbufs;
   if (n == 0) {
     unsigned nq = rte_lcore_count() - 1;
-    for (const auto& p : ports_) n += nq * (p.profile.rx_desc + p.profile.tx_desc + 2 * p.profile.burst);
+    for (const auto& p : ports_)
+      n += nq * (p.profile.rx_desc + p.profile.tx_desc + 2 * p.profile.burst);
     n += nq * 4 * 64 + rte_lcore_count() * kMempoolCache + 1024;
   }
   pool_ = rte_pktmbuf_pool_create("pmx_mbufs", n, kMempoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,

@@ -48,6 +48,7 @@ class Plane {
   // Every worker's neighbour rows.
   std::vector<worker::NeighRow> neighbours();
   void request_quit() { quit_ = true; }
+  bool quit_requested() const { return quit_; }
 
   // Sum over workers of counter i.
   uint64_t counter_total(size_t i) const;

@@ -46,9 +46,7 @@ struct Ifaddr {
   uint8_t prefix = 32;
 
   uint32_t mask_host() const { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
-  bool on_link(Ipv4Addr a) const {
-    return ((a.host() ^ addr.host()) & mask_host()) == 0;
-  }
+  bool on_link(Ipv4Addr a) const { return ((a.host() ^ addr.host()) & mask_host()) == 0; }
   // The subnet's directed broadcast (none for /31 and /32, RFC 3021).
   bool is_directed_broadcast(Ipv4Addr a) const {
     return prefix < 31 && on_link(a) && (a.host() | mask_host()) == 0xffffffffu;

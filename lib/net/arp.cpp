@@ -21,8 +21,7 @@ std::optional<Ctr> parse_arp(const uint8_t* p, uint16_t len, ArpView& out) {
   uint16_t op = rte_be_to_cpu_16(h.arp_opcode);
   if (op != RTE_ARP_OP_REQUEST && op != RTE_ARP_OP_REPLY) return Ctr::arp_bad_op;
   const rte_ether_addr& sha = h.arp_data.arp_sha;
-  if (!rte_is_unicast_ether_addr(&sha) || rte_is_zero_ether_addr(&sha))
-    return Ctr::arp_bad_sender;
+  if (!rte_is_unicast_ether_addr(&sha) || rte_is_zero_ether_addr(&sha)) return Ctr::arp_bad_sender;
   out.op = op;
   out.sha = sha;
   out.spa = Ipv4Addr{h.arp_data.arp_sip};

@@ -40,7 +40,7 @@ class NeighTable {
     NeighState state = NeighState::Free;
     uint8_t probes = 0;  // requests sent since the last confirmation
     uint8_t npending = 0;
-    bool used = false;   // used for TX since it went stale
+    bool used = false;  // used for TX since it went stale
     rte_ether_addr mac{};
     uint64_t confirmed = 0;   // tick of the last answer
     uint64_t next_probe = 0;  // tick the next request is due
@@ -93,7 +93,7 @@ class NeighTable {
   // mac). Changed: the entry is new, was unresolved, or moved to another MAC.
   template <class Release>
   Learn learn(uint16_t port, Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now, bool create,
-             Release&& release) {
+              Release&& release) {
     Entry* e = find(port, ip);
     if (!e && (!create || !(e = insert(port, ip)))) return Learn::Ignored;
     const bool changed =

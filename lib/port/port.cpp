@@ -35,8 +35,8 @@ std::string rss_names(uint64_t f) {
 void setup_rss(PortState& p, const rte_eth_dev_info& info, rte_eth_conf& conf,
                std::vector<uint8_t>& key) {
   if (p.nb_queues < 2 || !p.profile.rss_hf) return;
-  p.rss_hf = grant(p.id, "RSS hash functions", p.profile.rss_hf, info.flow_type_rss_offloads,
-                   rss_names);
+  p.rss_hf =
+      grant(p.id, "RSS hash functions", p.profile.rss_hf, info.flow_type_rss_offloads, rss_names);
   if (!p.rss_hf) return;
   conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
   conf.rx_adv_conf.rss_conf.rss_hf = p.rss_hf;
@@ -49,14 +49,13 @@ void setup_rss(PortState& p, const rte_eth_dev_info& info, rte_eth_conf& conf,
 
 void check(int rc, uint16_t id, const char* what) {
   if (rc < 0)
-    throw ConfigError("port " + std::to_string(id) + ": " + what + " failed: " +
-                      std::strerror(-rc));
+    throw ConfigError("port " + std::to_string(id) + ": " + what +
+                      " failed: " + std::strerror(-rc));
 }
 
 }  // namespace
 
-PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues,
-                         rte_mempool* pool) {
+PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues, rte_mempool* pool) {
   PortState p;
   p.id = id;
   p.profile = prof;
@@ -74,10 +73,10 @@ PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues,
                       (p.driver == "net_af_packet" ? " (set qpairs= on the vdev)" : ""));
 
   rte_eth_conf conf{};
-  p.rx_offloads = grant(id, "rx offloads", prof.rx_offloads, info.rx_offload_capa,
-                        rx_offloads_to_string);
-  p.tx_offloads = grant(id, "tx offloads", prof.tx_offloads, info.tx_offload_capa,
-                        tx_offloads_to_string);
+  p.rx_offloads =
+      grant(id, "rx offloads", prof.rx_offloads, info.rx_offload_capa, rx_offloads_to_string);
+  p.tx_offloads =
+      grant(id, "tx offloads", prof.tx_offloads, info.tx_offload_capa, tx_offloads_to_string);
   conf.rxmode.offloads = p.rx_offloads;
   conf.txmode.offloads = p.tx_offloads;
   std::vector<uint8_t> key;
@@ -117,7 +116,8 @@ std::string start_port(PortState& p) {
   if (rc < 0) return "port " + std::to_string(p.id) + ": start failed: " + std::strerror(-rc);
   p.started = true;
   rte_eth_link link{};
-  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * p.profile.link_wait_ms / 1000;
+  const uint64_t deadline =
+      rte_get_timer_cycles() + rte_get_timer_hz() * p.profile.link_wait_ms / 1000;
   do {
     rte_eth_link_get_nowait(p.id, &link);
     if (link.link_status == RTE_ETH_LINK_UP) break;

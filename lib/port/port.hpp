@@ -31,8 +31,7 @@ std::string driver_name(uint16_t id);
 // Configures port id with nb_queues RX/TX queue pairs (one per worker).
 // Offloads, RSS hash functions and an MTU the port cannot do are dropped with
 // a log line; a port that cannot give nb_queues is a ConfigError.
-PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues,
-                         rte_mempool* pool);
+PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues, rte_mempool* pool);
 
 // Starts the port and waits up to the profile's link_wait_ms for link up
 // (a link still down is logged, not fatal). Returns an error text or "".

@@ -126,10 +126,10 @@ Profile load_profile(const std::string& path) {
       "rx_desc", po::value(&rx_desc)->default_value(p.rx_desc))(
       "tx_desc", po::value(&tx_desc)->default_value(p.tx_desc))(
       "max_queues", po::value(&max_queues)->default_value(p.max_queues))(
-      "mtu", po::value(&mtu)->default_value(p.mtu))(
-      "rx_offloads", po::value(&rx_off)->default_value(""))(
-      "tx_offloads", po::value(&tx_off)->default_value(""))(
-      "rss_hf", po::value(&rss_hf)->default_value(""))(
+      "mtu", po::value(&mtu)->default_value(p.mtu))("rx_offloads",
+                                                    po::value(&rx_off)->default_value(""))(
+      "tx_offloads", po::value(&tx_off)->default_value(""))("rss_hf",
+                                                            po::value(&rss_hf)->default_value(""))(
       "rss_key", po::value(&rss_key)->default_value("default"))(
       "link_wait_ms", po::value(&link_wait)->default_value(p.link_wait_ms))(
       "burst", po::value(&burst)->default_value(p.burst));

@@ -10,11 +10,11 @@
 namespace pmx::worker {
 
 enum class MsgType : uint8_t {
-  PortPause,     // stop polling/sending on port; ack when no longer touching it
-  PortResume,    // poll port again (and announce our addresses if worker 0)
-  NeighSnapshot, // copy the neighbour table into *(NeighSnapshot*)arg
-  NeighUpdate,   // a sibling learned port/ip is at mac (arg: MAC in low 48 bits)
-  Stop,          // leave the loop
+  PortPause,      // stop polling/sending on port; ack when no longer touching it
+  PortResume,     // poll port again (and announce our addresses if worker 0)
+  NeighSnapshot,  // copy the neighbour table into *(NeighSnapshot*)arg
+  NeighUpdate,    // a sibling learned port/ip is at mac (arg: MAC in low 48 bits)
+  Stop,           // leave the loop
 };
 
 struct alignas(16) Msg {

@@ -100,10 +100,9 @@ void Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now) {
   if (m->nb_segs != 1) return drop(m, Ctr::rx_multiseg);
   const PortConfig& pc = sh_.ports[port];
   const bool cksum_good =
-      pc.rx_ip_cksum &&
-      (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-  net::Outcome o = net::ingress(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m),
-                                cksum_good, pc.ip, ctr_);
+      pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  net::Outcome o =
+      net::ingress(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_);
   if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
@@ -145,10 +144,11 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) 
 void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now,
                    bool create, bool share) {
   using Learn = net::NeighTable<rte_mbuf*>::Learn;
-  const Learn r = neigh_.learn(port, ip, mac, now, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
-    rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = a;
-    send(port, m);
-  });
+  const Learn r =
+      neigh_.learn(port, ip, mac, now, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
+        rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = a;
+        send(port, m);
+      });
   if (r == Learn::Ignored) return;
   ctr_.inc(Ctr::neigh_learned);
   // Replies to our requests may arrive on any queue: siblings learn it too.
@@ -259,8 +259,8 @@ void Worker::snapshot(NeighSnapshot& s, uint64_t now) const {
   s.n = 0;
   neigh_.for_each([&](const auto& e) {
     if (s.n == s.cap) return;
-    s.rows[s.n++] = NeighRow{lcore_, e.port, e.ip, e.mac, e.state,
-                             (now - e.confirmed) * 1000 / sh_.hz, e.npending};
+    s.rows[s.n++] = NeighRow{
+        lcore_, e.port, e.ip, e.mac, e.state, (now - e.confirmed) * 1000 / sh_.hz, e.npending};
   });
 }
 

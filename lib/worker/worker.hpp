@@ -88,8 +88,8 @@ class Worker {
   void poll_port(uint16_t port, uint64_t now);
   void handle(uint16_t port, rte_mbuf* m, uint64_t now);
   void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now);
-  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now,
-             bool create, bool share);
+  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now, bool create,
+             bool share);
   void send(uint16_t port, rte_mbuf* m);
   void flush(uint16_t port);
   void flush_all();

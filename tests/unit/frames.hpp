@@ -34,13 +34,13 @@ struct Echo {
   net::Ipv4Addr dst = ip("198.18.0.1");
   uint8_t ttl = 64;
   uint8_t version_ihl = 0x45;
-  uint16_t frag = 0;             // host order, flags included
-  int total_delta = 0;           // added to the right total length
+  uint16_t frag = 0;    // host order, flags included
+  int total_delta = 0;  // added to the right total length
   bool bad_ip_cksum = false;
   bool bad_icmp_cksum = false;
   uint8_t icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
   size_t payload = 56;
-  size_t options = 0;            // bytes of IP options (multiple of 4)
+  size_t options = 0;  // bytes of IP options (multiple of 4)
   rte_ether_addr eth_dst = mac(1);
 };
 

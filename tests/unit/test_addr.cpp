@@ -28,8 +28,8 @@ TEST(ParseIfaddr, PrefixBounds) {
   EXPECT_TRUE(parse_ifaddr("198.18.0.1/0"));
   EXPECT_EQ(parse_ifaddr("198.18.0.1/0")->mask_host(), 0u);
   EXPECT_TRUE(parse_ifaddr("198.18.0.1/32"));
-  for (const char* bad : {"198.18.0.1", "198.18.0.1/33", "198.18.0.1/", "198.18.0.1/x",
-                          "198.18.0.1/024", "/24"})
+  for (const char* bad :
+       {"198.18.0.1", "198.18.0.1/33", "198.18.0.1/", "198.18.0.1/x", "198.18.0.1/024", "/24"})
     EXPECT_FALSE(parse_ifaddr(bad)) << bad;
 }
 
@@ -54,8 +54,8 @@ TEST(PortIp, NextHopPrefersOnLinkThenGateway) {
 }
 
 TEST(Ipv4Addr, MartianSources) {
-  for (const char* m : {"0.0.0.0", "0.1.2.3", "224.0.0.1", "239.1.1.1", "240.0.0.1",
-                        "255.255.255.255"})
+  for (const char* m :
+       {"0.0.0.0", "0.1.2.3", "224.0.0.1", "239.1.1.1", "240.0.0.1", "255.255.255.255"})
     EXPECT_TRUE(parse_ipv4(m)->is_martian_source()) << m;
   EXPECT_FALSE(parse_ipv4("198.18.0.2")->is_martian_source());
 }

@@ -36,9 +36,11 @@ class Ipv4Reject : public ::testing::TestWithParam<Case> {};
 TEST_P(Ipv4Reject, CountsTheRightReason) {
   auto f = echo_frame(GetParam().e);
   Ipv4View v;
-  auto r = parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), false, v);
+  auto r =
+      parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), false, v);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(stats::kCounterInfo[size_t(*r)].name, stats::kCounterInfo[size_t(GetParam().want)].name);
+  EXPECT_EQ(stats::kCounterInfo[size_t(*r)].name,
+            stats::kCounterInfo[size_t(GetParam().want)].name);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -69,7 +71,8 @@ TEST(Ipv4, AcceptsValidWithPaddingAndDf) {
   auto f = echo_frame({.frag = RTE_IPV4_HDR_DF_FLAG, .payload = 2});
   f.resize(60);  // Ethernet minimum frame: padding after the IP packet
   Ipv4View v;
-  auto r = parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), false, v);
+  auto r =
+      parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), false, v);
   EXPECT_FALSE(r.has_value());
   EXPECT_EQ(v.total, 20 + 8 + 2);
   EXPECT_EQ(v.proto, IPPROTO_ICMP);
@@ -78,8 +81,9 @@ TEST(Ipv4, AcceptsValidWithPaddingAndDf) {
 TEST(Ipv4, HardwareVerifiedChecksumIsTrusted) {
   auto f = echo_frame({.bad_ip_cksum = true});
   Ipv4View v;
-  EXPECT_FALSE(parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(),
-                          true, v).has_value());
+  EXPECT_FALSE(
+      parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), true, v)
+          .has_value());
 }
 
 TEST(IcmpEcho, ReplyInPlaceWithOptionsStripped) {
@@ -94,7 +98,7 @@ TEST(IcmpEcho, ReplyInPlaceWithOptionsStripped) {
   EXPECT_EQ(inet_checksum(p, 20), 0);
   EXPECT_EQ(inet_checksum(p + 20, r.ip_len - 20), 0);
   EXPECT_EQ(p[20], RTE_IP_ICMP_ECHO_REPLY);
-  EXPECT_EQ(p[24], 0xab);  // identifier kept
+  EXPECT_EQ(p[24], 0xab);     // identifier kept
   EXPECT_EQ(p[28 + 55], 55);  // payload kept
   rte_ipv4_hdr h;
   std::memcpy(&h, p, 20);
@@ -109,8 +113,8 @@ TEST(IcmpEcho, Rejects) {
                          std::pair{Echo{.total_delta = -60}, Ctr::icmp_too_short}}) {
     auto f = echo_frame(e);
     Ipv4View v;
-    ASSERT_FALSE(parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(),
-                            false, v));
+    ASSERT_FALSE(
+        parse_ipv4(f.data() + 14, static_cast<uint16_t>(f.size() - 14), test::port_ip(), false, v));
     auto r = icmp_echo_reply(f.data() + 14, v);
     EXPECT_EQ(r.drop, want);
   }

@@ -35,7 +35,7 @@ TEST(Neigh, HoldThenLearnReleasesInOrder) {
   EXPECT_EQ(t.hold(0, ip, 1, 0), Table::Hold::SendRequest);
   EXPECT_EQ(t.hold(0, ip, 2, 0), Table::Hold::Queued);
   EXPECT_EQ(t.hold(0, ip, 3, 0), Table::Hold::QueueFull);  // bounded (kPending = 2)
-  EXPECT_EQ(t.lookup(0, ip), nullptr);                       // still incomplete
+  EXPECT_EQ(t.lookup(0, ip), nullptr);                     // still incomplete
   EXPECT_EQ(t.learn(0, ip, test::mac(2), 5, false, r.release()), Table::Learn::Changed);
   EXPECT_EQ(r.released, (std::vector<int>{1, 2}));
   ASSERT_NE(t.lookup(0, ip), nullptr);
@@ -77,9 +77,9 @@ TEST(Neigh, StaleEntryInUseIsProbedAndKeptWhenAnswered) {
   Recorder r;
   const auto ip = test::ip("198.18.0.2");
   t.learn(0, ip, test::mac(2), 0, true, r.release());
-  r.age(t, 1000);  // stale
+  r.age(t, 1000);                       // stale
   EXPECT_NE(t.lookup(0, ip), nullptr);  // still used, and marks it used
-  r.age(t, 1001);  // probe
+  r.age(t, 1001);                       // probe
   EXPECT_EQ(r.requests.size(), 1u);
   t.learn(0, ip, test::mac(2), 1050, false, r.release());
   r.age(t, 1500);
@@ -109,7 +109,8 @@ TEST(Neigh, FullTableRefusesAndDeletionKeepsOthersReachable) {
   }
   EXPECT_EQ(t.hold(0, test::ip("198.18.9.9"), 99, 0), Table::Hold::TableFull);
   // Resolve every other one; the rest expire after max_probes.
-  for (size_t i = 0; i < ips.size(); i += 2) t.learn(0, ips[i], test::mac(uint8_t(i)), 1, false, r.release());
+  for (size_t i = 0; i < ips.size(); i += 2)
+    t.learn(0, ips[i], test::mac(uint8_t(i)), 1, false, r.release());
   for (uint64_t now = 100; now <= 400; now += 100) r.age(t, now);
   EXPECT_EQ(t.size(), 4u);
   for (size_t i = 0; i < ips.size(); ++i)

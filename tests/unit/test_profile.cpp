@@ -19,8 +19,9 @@ std::string write_tmp(const std::string& text) {
 
 TEST(Profile, EveryShippedProfileLoads) {
   auto all = load_profile_dir(PORTMUX_PROFILE_DIR);
-  for (const char* drv : {"net_af_packet", "net_tap", "net_memif", "net_ring", "net_pcap",
-                          "net_null", "net_virtio", "net_ixgbe", "net_i40e", "net_ice", "mlx5_pci"}) {
+  for (const char* drv :
+       {"net_af_packet", "net_tap", "net_memif", "net_ring", "net_pcap", "net_null", "net_virtio",
+        "net_ixgbe", "net_i40e", "net_ice", "mlx5_pci"}) {
     const Profile* p = pick_profile(all, drv);
     ASSERT_NE(p, nullptr) << drv;
     EXPECT_NE(p->name, "default") << drv << " falls back to default.ini";
