@@ -2,6 +2,7 @@
 # The whole test suite from a bare Debian 12 machine: installs what is
 # missing, builds, runs `meson test` (unit and integration), and ends with
 # the line "N passed, N failed[, N skipped]". Exit status 0 only if nothing failed.
+# Then the fuzz targets run for a bounded time each (scripts/fuzz.sh).
 # Integration tests create network namespaces and so need root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,21 +19,26 @@ ninja -C "$BUILD" || exit 1
 meson test -C "$BUILD" --print-errorlogs "$@"
 rc=$?
 
-# Count from meson's own log of this run.
-log="$BUILD/meson-logs/testlog.json"
+# The fuzz targets, each for FUZZ_SECONDS (default 30), in their own clang
+# build (scripts/fuzz.sh).
+FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
+FUZZ_BUILD=$FUZZ_BUILD FUZZ_SECONDS=${FUZZ_SECONDS:-30} ./scripts/fuzz.sh || rc=1
+
+# Count from meson's own logs of this run.
 read -r passed failed skipped < <(
-  /usr/bin/python3 - "$log" <<'PY'
+  /usr/bin/python3 - "$BUILD/meson-logs/testlog.json" "$FUZZ_BUILD/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
-try:
-    with open(sys.argv[1]) as fh:
-        for line in fh:
-            r = json.loads(line).get("result")
-            if r in ("OK", "EXPECTEDFAIL"): p += 1
-            elif r == "SKIP": s += 1
-            else: f += 1
-except FileNotFoundError:
-    f = 1
+for log in sys.argv[1:]:
+    try:
+        with open(log) as fh:
+            for line in fh:
+                r = json.loads(line).get("result")
+                if r in ("OK", "EXPECTEDFAIL"): p += 1
+                elif r == "SKIP": s += 1
+                else: f += 1
+    except FileNotFoundError:
+        f += 1
 print(p, f, s)
 PY
 )

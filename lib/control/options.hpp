@@ -12,9 +12,13 @@
 
 namespace pmx::control {
 
-// A bad option or value; what() is one line naming it.
+// Escapes control bytes and non-ASCII as \xNN, so a message quoting user
+// input stays one printable line.
+std::string printable(const std::string& s);
+
+// A bad option or value; what() is one printable line naming it.
 struct OptionError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit OptionError(const std::string& msg) : std::runtime_error(printable(msg)) {}
 };
 
 struct AddrOption {

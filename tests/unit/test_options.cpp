@@ -58,6 +58,13 @@ TEST(Options, BadValuesNameThemselves) {
   expect_error({"--cmdline-file", "/nonexistent/cmds"}, "/nonexistent/cmds");
   expect_error({"--neigh-entries", "0"}, "--neigh-entries 0");
   expect_error({"--config", "/nonexistent.ini"}, "/nonexistent.ini");
+  // Found by fuzz_options: a value with a newline must not split the line.
+  expect_error({"--addr\x01\n=198.18..02"}, "--addr\\x01\\x0a");
+  expect_error({"--addr", "0=198.18.0.1/24\n"}, "\\x0a");
+  // Found by fuzz_options: Boost 1.74 loops forever formatting these.
+  expect_error({"-t%original_token%HH"}, "%original_token%");
+  expect_error({"--stats-period", "%value%"}, "%value%");
+  EXPECT_EQ(parse({"--cli-socket", "/tmp/100%.sock"}).cli_socket, "/tmp/100%.sock");
 }
 
 TEST(Options, ConfigFileTakesTheSameKeys) {
