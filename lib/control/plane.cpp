@@ -240,7 +240,9 @@ std::vector<worker::NeighRow> Plane::neighbours() {
   // A member, not a local: a worker that answers late still writes into
   // live memory.
   std::vector<worker::NeighRow>& rows = neigh_buf_;
-  rows.resize(opt_.neigh_entries);
+  // A table of N entries has fewer than 4N slots at load <= 1/2 (neigh.hpp),
+  // so 2N rows always hold a whole snapshot.
+  rows.resize(2 * static_cast<size_t>(opt_.neigh_entries));
   for (auto& w : workers_) {
     worker::NeighSnapshot snap{rows.data(), rows.size(), 0};
     // One worker at a time: the buffer is reused.

@@ -155,7 +155,8 @@ void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, u
   if (!share || r != Learn::Changed) return;
   const Msg msg{MsgType::NeighUpdate, 0, port, ip.be, mac_to(mac)};
   for (Worker* w : siblings_)
-    if (w != this) w->post(msg);  // best effort: a full inbox just means a later ARP
+    // Best effort: a sibling that misses it resolves the address itself.
+    if (w != this && !w->post(msg)) ctr_.inc(Ctr::neigh_share_lost);
 }
 
 void Worker::send(uint16_t port, rte_mbuf* m) {
@@ -185,7 +186,7 @@ void Worker::drop(rte_mbuf* m, Ctr c) {
 
 void Worker::send_arp_request(uint16_t port, net::Ipv4Addr target) {
   rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
-  if (!m) return;  // the mbuf pool is empty: the next retransmission tries again
+  if (!m) return ctr_.inc(Ctr::arp_tx_no_mbuf);  // the next retransmission tries again
   const net::PortIp& ip = sh_.ports[port].ip;
   m->data_len = m->pkt_len =
       net::write_arp_request(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.source_for(target), target);
@@ -197,7 +198,7 @@ void Worker::announce(uint16_t port) {
   const net::PortIp& ip = sh_.ports[port].ip;
   for (uint8_t i = 0; i < ip.naddrs; ++i) {
     rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
-    if (!m) return;
+    if (!m) return ctr_.inc(Ctr::arp_tx_no_mbuf);
     m->data_len = m->pkt_len =
         net::write_gratuitous_arp(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.addrs[i].addr);
     ctr_.inc(Ctr::arp_tx_gratuitous);
