@@ -115,6 +115,7 @@ void Plane::setup() {
                               "' and no default.ini in " + opt_.profile_dir);
     }
     ports_.push_back({});
+    ports_.back().id = id;  // shutdown() closes it even if setup fails later
     ports_.back().profile = chosen.back();
   }
   create_pool();
