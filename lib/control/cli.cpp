@@ -5,7 +5,6 @@
 #include <cmdline_socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -92,12 +91,21 @@ int Cli::execute(int fd, const std::string& line) {
 }
 
 void fd_printf(int fd, const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
+  va_list ap, again;
   va_start(ap, fmt);
-  const int n = std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_copy(again, ap);
+  char small[512];
+  const int n = std::vsnprintf(small, sizeof small, fmt, ap);
   va_end(ap);
-  if (n > 0 && write(fd, buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1)) < 0) {
+  std::string big;
+  const char* out = small;
+  if (n >= static_cast<int>(sizeof small)) {  // e.g. an echoed 4 KiB command line
+    big.resize(static_cast<size_t>(n) + 1);
+    std::vsnprintf(big.data(), big.size(), fmt, again);
+    out = big.data();
+  }
+  va_end(again);
+  if (n > 0 && write(fd, out, static_cast<size_t>(n)) < 0) {
     // The reader went away; nothing to do.
   }
 }

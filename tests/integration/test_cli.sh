@@ -41,10 +41,15 @@ has "port 0 final:"
 info "stdin: commands ran, unknown command reported, quit -> exit 0"
 
 # 2. --cmdline-file
-printf 'show port stats all\nquit\n' >"$TMP/file"
+# A 2000-byte unknown command: its echo and its error line come out whole
+# (they were once cut at 1 KiB).
+long="bogus$(printf 'w%.0s' $(seq 1 2000))end"
+printf '# a comment\n\nshow port stats all\n%s\nquit\n' "$long" >"$TMP/file"
 run_pmx --cmdline-file "$TMP/file" </dev/null
 ((RC == 0)) || fail "--cmdline-file exited $RC"
 has "NIC statistics for port 0"
+has "portmux> ${long}"
+has "error: unknown command '${long}' (try 'help')"
 has "Bye..."
 info "--cmdline-file: commands ran, quit -> exit 0"
 
