@@ -15,6 +15,7 @@ namespace pmx::control {
 Cli::Cli(Plane& p) : plane(p) {
   register_port_commands(insts_);
   register_net_commands(insts_);
+  register_tcp_commands(insts_);
   register_misc_commands(insts_);
   for (auto* inst : insts_) inst->data = this;
   insts_.push_back(nullptr);

@@ -44,24 +44,8 @@ cmdline_parse_token_string_t show_ip_show = PMX_KEYWORD(ShowIpStats, show, "show
 cmdline_parse_token_string_t show_ip_ip = PMX_KEYWORD(ShowIpStats, ip, "ip");
 cmdline_parse_token_string_t show_ip_stats = PMX_KEYWORD(ShowIpStats, stats, "stats");
 
-// One row per counter: name, total over workers, then each worker's value.
-// Events first, then drops (each dropped frame is in exactly one drop row).
 void show_ip_stats_fn(void*, cmdline* cl, void* data) {
-  const Plane& pl = cli_of(data).plane;
-  const auto& ws = pl.workers();
-  for (bool drops : {false, true}) {
-    cmdline_printf(cl, "%s %-26s %12s", drops ? "\nDrops" : "Events", "", "total");
-    for (const auto& w : ws) cmdline_printf(cl, " %11s%-3u", "lcore", w->lcore());
-    cmdline_printf(cl, "\n");
-    for (size_t i = 0; i < stats::kNumCounters; ++i) {
-      const auto& info = stats::kCounterInfo[i];
-      if (info.drop != drops) continue;
-      cmdline_printf(cl, "  %-30.*s %12" PRIu64, static_cast<int>(info.name.size()),
-                     info.name.data(), pl.counter_total(i));
-      for (const auto& w : ws) cmdline_printf(cl, " %14" PRIu64, w->counters().load(i));
-      cmdline_printf(cl, "\n");
-    }
-  }
+  print_counter_table(cli_of(data).plane, cl, false);
 }
 
 cmdline_parse_inst_t cmd_show_ip_stats = {
@@ -72,6 +56,26 @@ cmdline_parse_inst_t cmd_show_ip_stats = {
      (cmdline_parse_token_hdr_t*)&show_ip_stats, nullptr}};
 
 }  // namespace
+
+// One row per counter: name, total over workers, then each worker's value.
+// Events first, then drops (each dropped frame is in exactly one drop row).
+// The TCP counters (named tcp_*) go to `show tcp stats`, the others here.
+void print_counter_table(const Plane& pl, cmdline* cl, bool tcp) {
+  const auto& ws = pl.workers();
+  for (bool drops : {false, true}) {
+    cmdline_printf(cl, "%s %-26s %12s", drops ? "\nDrops" : "Events", "", "total");
+    for (const auto& w : ws) cmdline_printf(cl, " %11s%-3u", "lcore", w->lcore());
+    cmdline_printf(cl, "\n");
+    for (size_t i = 0; i < stats::kNumCounters; ++i) {
+      const auto& info = stats::kCounterInfo[i];
+      if (info.drop != drops || info.name.starts_with("tcp_") != tcp) continue;
+      cmdline_printf(cl, "  %-30.*s %12" PRIu64, static_cast<int>(info.name.size()),
+                     info.name.data(), pl.counter_total(i));
+      for (const auto& w : ws) cmdline_printf(cl, " %14" PRIu64, w->counters().load(i));
+      cmdline_printf(cl, "\n");
+    }
+  }
+}
 
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out) {
   out.insert(out.end(), {&cmd_show_arp, &cmd_show_ip_stats});

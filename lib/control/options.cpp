@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "listen_spec.hpp"
+
 #include "portmux_config.h"
 
 #include <boost/program_options.hpp>
@@ -37,6 +39,13 @@ po::options_description describe() {
     ("neigh-entries", po::value<unsigned>()->default_value(1024), "N: ARP entries per worker")
     ("neigh-reachable", po::value<unsigned>()->default_value(30),
      "SEC: an ARP answer stays fresh this long (RFC 1122 2.3.2.1)")
+    ("listen", po::value<std::vector<std::string>>()->composing(),
+     "IP:PORT=SERVICE[,key=value...]: serve echo|discard|http (keys: size, backlog, cc)")
+    ("max-flows", po::value<unsigned>()->default_value(65536), "N: connections per worker")
+    ("msl-ms", po::value<unsigned>()->default_value(30000), "MS: maximum segment lifetime (TIME_WAIT = 2 MSL)")
+    ("tcp-buffer-kb", po::value<unsigned>()->default_value(64), "KB: send and receive buffer per connection")
+    ("tcp-buffers", po::value<unsigned>()->default_value(4096), "N: buffers per worker (2 per connection)")
+    ("tcp-keepalive", po::bool_switch(), "send RFC 1122 keepalives on idle connections")
     ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24)")
     ("help,h", po::bool_switch(), "show this help");
   // clang-format on
@@ -97,6 +106,20 @@ Options build(const po::variables_map& vm) {
   if (o.neigh_reachable_s == 0) throw OptionError("--neigh-reachable 0: must be at least 1");
   if (!o.cmdline_file.empty() && !std::ifstream(o.cmdline_file))
     throw OptionError("--cmdline-file '" + o.cmdline_file + "': cannot read it");
+  for (const auto& v : list<std::string>(vm, "listen")) o.listen.push_back(parse_listen_option(v));
+  o.max_flows = vm["max-flows"].as<unsigned>();
+  o.msl_ms = vm["msl-ms"].as<unsigned>();
+  o.tcp_buffer_kb = vm["tcp-buffer-kb"].as<unsigned>();
+  o.tcp_buffers = vm["tcp-buffers"].as<unsigned>();
+  o.tcp_keepalive = vm["tcp-keepalive"].as<bool>();
+  if (o.max_flows < 8 || o.max_flows > (1u << 26))
+    throw OptionError("--max-flows " + std::to_string(o.max_flows) + ": must be 8..67108864");
+  if (o.msl_ms == 0 || o.msl_ms > 600000)
+    throw OptionError("--msl-ms " + std::to_string(o.msl_ms) + ": must be 1..600000");
+  if (o.tcp_buffer_kb < 4 || o.tcp_buffer_kb > 16384)
+    throw OptionError("--tcp-buffer-kb " + std::to_string(o.tcp_buffer_kb) + ": must be 4..16384");
+  if (o.tcp_buffers < 2)
+    throw OptionError("--tcp-buffers " + std::to_string(o.tcp_buffers) + ": must be at least 2");
   if (o.cli_socket.size() >= 108)
     throw OptionError("--cli-socket '" + o.cli_socket + "': path longer than 107 bytes");
   return o;

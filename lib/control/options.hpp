@@ -3,6 +3,7 @@
 #pragma once
 
 #include "net/addr.hpp"
+#include "tcp/listener.hpp"
 
 #include <cstdint>
 #include <map>
@@ -39,6 +40,13 @@ struct Options {
   unsigned neigh_entries = 1024;
   unsigned neigh_reachable_s = 30;
   bool help = false;
+  // TCP
+  std::vector<tcp::ListenSpec> listen;
+  unsigned max_flows = 65536;  // per worker
+  unsigned msl_ms = 30000;
+  unsigned tcp_buffer_kb = 64;  // send and receive buffer per connection
+  unsigned tcp_buffers = 4096;  // buffers per worker (two per connection)
+  bool tcp_keepalive = false;
 };
 
 // Parses args (program options only, no argv[0]). Throws OptionError.

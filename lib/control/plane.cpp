@@ -2,9 +2,11 @@
 
 #include "cli.hpp"
 #include "ctl_server.hpp"
+#include "listen_spec.hpp"
 #include "stats/log.hpp"
 
 #include <poll.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -13,7 +15,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cinttypes>
+#include <cstring>
 #include <stdexcept>
 
 namespace pmx::control {
@@ -62,7 +66,23 @@ void Plane::build_shared() {
     pc.ip.mac = p.mac;
     pc.burst = p.profile.burst;
     pc.rx_ip_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    pc.rx_tcp_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
   }
+  tcp::EngineConfig& t = shared_.tcp;
+  t.max_flows = opt_.max_flows;
+  t.buf_size = opt_.tcp_buffer_kb * 1024;
+  t.nbufs = opt_.tcp_buffers;
+  t.msl_ms = opt_.msl_ms;
+  t.keepalive = opt_.tcp_keepalive;
+  // The MSS we announce fits the smallest port MTU (RFC 6691).
+  t.mtu = 1500;
+  for (const auto& p : ports_)
+    if (p.mtu >= 576) t.mtu = std::min<uint16_t>(t.mtu, p.mtu);
+  // RFC 6528: a secret per process. All workers share it.
+  if (getrandom(t.isn_key.data(), t.isn_key.size(), 0) != static_cast<ssize_t>(t.isn_key.size()))
+    throw std::runtime_error("getrandom() failed: no ISN secret");
+  shared_.listen = opt_.listen;
+  listen_specs_ = opt_.listen;
   for (const auto& a : opt_.addrs) {
     net::PortIp& ip = shared_.ports[a.port].ip;
     if (ip.is_local(a.addr.addr))
@@ -234,6 +254,80 @@ std::string Plane::port_start(uint16_t id) {
   if (ports_[id].started) return "";
   if (auto err = port::start_port(ports_[id]); !err.empty()) return err;
   return broadcast(worker::MsgType::PortResume, id, 0);
+}
+
+bool Plane::ask(worker::Worker& w, worker::MsgType t, void* arg) {
+  const uint32_t seq = ++seq_;
+  if (!w.post({t, 0, 0, seq, reinterpret_cast<uint64_t>(arg)})) return false;
+  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
+  while (static_cast<int32_t>(w.acked() - seq) < 0 && w.running() &&
+         rte_get_timer_cycles() < deadline)
+    rte_delay_us_sleep(100);
+  if (static_cast<int32_t>(w.acked() - seq) >= 0) return true;
+  PMX_LOG(ERR, "worker %u did not answer request type %d", w.index(), static_cast<int>(t));
+  return false;
+}
+
+std::string Plane::tcp_listen(const tcp::ListenSpec& s) {
+  for (const auto& l : listen_specs_)
+    if (l.ip == s.ip && l.port == s.port) return "already listening on " + describe(l);
+  tcp_req_.assign(workers_.size(), worker::TcpRequest{s, 0});
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (!ask(*workers_[i], worker::MsgType::Listen, &tcp_req_[i]))
+      return "worker " + std::to_string(i) + " did not answer";
+    if (tcp_req_[i].result < 0)
+      return "worker " + std::to_string(i) + ": " + std::strerror(-tcp_req_[i].result);
+  }
+  listen_specs_.push_back(s);
+  return "";
+}
+
+std::string Plane::tcp_unlisten(uint32_t ip, uint16_t port) {
+  auto it = std::find_if(listen_specs_.begin(), listen_specs_.end(),
+                         [&](const tcp::ListenSpec& l) { return l.ip == ip && l.port == port; });
+  if (it == listen_specs_.end()) return "no listener on that address and port";
+  tcp::ListenSpec s = *it;
+  tcp_req_.assign(workers_.size(), worker::TcpRequest{s, 0});
+  listen_specs_.erase(it);
+  for (size_t i = 0; i < workers_.size(); ++i)
+    if (!ask(*workers_[i], worker::MsgType::Unlisten, &tcp_req_[i]))
+      return "worker " + std::to_string(i) + " did not answer";
+  return "";
+}
+
+std::vector<tcp::ConnRow> Plane::connections() {
+  std::vector<tcp::ConnRow> all;
+  conn_buf_.resize(opt_.max_flows);
+  for (auto& w : workers_) {
+    conn_snap_ = worker::ConnSnapshot{conn_buf_.data(), conn_buf_.size(), 0};
+    if (!ask(*w, worker::MsgType::ConnSnapshot, &conn_snap_)) return all;
+    all.insert(all.end(), conn_buf_.begin(), conn_buf_.begin() + static_cast<long>(conn_snap_.n));
+  }
+  return all;
+}
+
+std::vector<worker::FlowInfo> Plane::flow_info() {
+  std::vector<worker::FlowInfo> all;
+  for (auto& w : workers_) {
+    flow_buf_ = worker::FlowInfo{};
+    if (!ask(*w, worker::MsgType::FlowInfo, &flow_buf_)) break;
+    all.push_back(flow_buf_);
+  }
+  return all;
+}
+
+std::vector<std::vector<tcp::Listener>> Plane::listener_info() {
+  std::vector<std::vector<tcp::Listener>> all;
+  listener_buf_.resize(tcp::ListenerTable::kMax);
+  for (auto& w : workers_) {
+    listener_snap_ = worker::ConnSnapshot{nullptr, 0, 0};
+    worker::ListenerSnapshot snap{listener_buf_.data(), listener_buf_.size(), 0};
+    listener_req_ = snap;
+    if (!ask(*w, worker::MsgType::ListenerSnapshot, &listener_req_)) break;
+    all.emplace_back(listener_buf_.begin(),
+                     listener_buf_.begin() + static_cast<long>(listener_req_.n));
+  }
+  return all;
 }
 
 std::vector<worker::NeighRow> Plane::neighbours() {

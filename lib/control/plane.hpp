@@ -50,12 +50,25 @@ class Plane {
   void request_quit() { quit_ = true; }
   bool quit_requested() const { return quit_; }
 
+  // TCP: listeners are added on every worker; "" or an error text.
+  std::string tcp_listen(const tcp::ListenSpec& s);
+  std::string tcp_unlisten(uint32_t ip, uint16_t port);
+  const std::vector<tcp::ListenSpec>& listen_specs() const { return listen_specs_; }
+  // Every worker's connections, by message (never by reading their tables).
+  std::vector<tcp::ConnRow> connections();
+  // Per worker (index = worker index); false where a worker did not answer.
+  std::vector<worker::FlowInfo> flow_info();
+  // Per worker: its listener table entries (used ones only), by message.
+  std::vector<std::vector<tcp::Listener>> listener_info();
+
   // Sum over workers of counter i.
   uint64_t counter_total(size_t i) const;
 
   static volatile std::sig_atomic_t signalled;
 
  private:
+  // Posts one request to one worker and waits (sleeping) for its ack.
+  bool ask(worker::Worker& w, worker::MsgType t, void* arg);
   // Posts a request to every worker and waits (sleeping) for all to ack.
   std::string broadcast(worker::MsgType t, uint16_t port, uint64_t arg);
   void build_shared();
@@ -70,6 +83,16 @@ class Plane {
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
   std::vector<worker::NeighRow> neigh_buf_;
+  std::vector<tcp::ListenSpec> listen_specs_;
+  // Request buffers the workers write into: members, so that a worker
+  // answering late still writes into live memory.
+  std::vector<tcp::ConnRow> conn_buf_;
+  worker::ConnSnapshot conn_snap_{};
+  worker::FlowInfo flow_buf_{};
+  std::vector<worker::TcpRequest> tcp_req_;
+  std::vector<tcp::Listener> listener_buf_;
+  worker::ConnSnapshot listener_snap_{};
+  worker::ListenerSnapshot listener_req_{};
   uint32_t seq_ = 0;
   bool quit_ = false;
   bool launched_ = false;

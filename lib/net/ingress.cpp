@@ -54,6 +54,15 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   Ipv4View v;
   if (auto bad = parse_ipv4(ip, len - kEth, port, cksum_good, v)) return drop(ctr, *bad);
   ctr.inc(Ctr::ipv4_rx_delivered);
+  if (v.proto == IPPROTO_TCP) {
+    Outcome o;
+    o.kind = Kind::Tcp;
+    o.src = v.src;
+    o.dst = v.dst;
+    o.l4_off = static_cast<uint16_t>(kEth + v.hlen);
+    o.l4_len = static_cast<uint16_t>(v.total - v.hlen);
+    return o;
+  }
   if (v.proto != IPPROTO_ICMP) return drop(ctr, Ctr::ipv4_unknown_protocol);
 
   auto r = icmp_echo_reply(ip, v);

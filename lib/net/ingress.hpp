@@ -19,10 +19,15 @@ struct Outcome {
     Send,      // transmit the frame as it now is, len bytes
     Route,     // an IPv4 packet for dst: fill in the Ethernet destination
                // from the neighbour table (next hop of dst), then transmit
+    Tcp,       // a TCP segment for us at l4_off, l4_len bytes, src -> dst:
+               // for the TCP engine (which counts what becomes of it)
   };
   Kind kind = Kind::Drop;
   uint16_t len = 0;
   Ipv4Addr dst;
+  Ipv4Addr src;         // Tcp
+  uint16_t l4_off = 0;  // Tcp
+  uint16_t l4_len = 0;  // Tcp
   // RFC 826 merge step: the sender of an ARP packet is at learn_mac.
   bool learn = false;
   bool learn_create = false;  // we were the target: create the entry if absent

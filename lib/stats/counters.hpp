@@ -51,6 +51,10 @@ struct alignas(64) Counters {
     std::atomic_ref<uint64_t> r(v[static_cast<size_t>(c)]);
     r.store(r.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
   }
+  // Owner only: for gauges (tcp_curr_estab).
+  void set(Ctr c, uint64_t val) {
+    std::atomic_ref<uint64_t>(v[static_cast<size_t>(c)]).store(val, std::memory_order_relaxed);
+  }
   // Any thread.
   uint64_t get(Ctr c) const { return load(static_cast<size_t>(c)); }
   uint64_t load(size_t i) const {

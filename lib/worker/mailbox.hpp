@@ -10,11 +10,16 @@
 namespace pmx::worker {
 
 enum class MsgType : uint8_t {
-  PortPause,      // stop polling/sending on port; ack when no longer touching it
-  PortResume,     // poll port again (and announce our addresses if worker 0)
-  NeighSnapshot,  // copy the neighbour table into *(NeighSnapshot*)arg
-  NeighUpdate,    // a sibling learned port/ip is at mac (arg: MAC in low 48 bits)
-  Stop,           // leave the loop
+  PortPause,         // stop polling/sending on port; ack when no longer touching it
+  PortResume,        // poll port again (and announce our addresses if worker 0)
+  NeighSnapshot,     // copy the neighbour table into *(NeighSnapshot*)arg
+  NeighUpdate,       // a sibling learned port/ip is at mac (arg: MAC in low 48 bits)
+  Stop,              // leave the loop
+  Listen,            // add the listener *(TcpRequest*)arg
+  Unlisten,          // remove the listener *(TcpRequest*)arg
+  ConnSnapshot,      // copy the connections into *(ConnSnapshot*)arg
+  FlowInfo,          // fill *(FlowInfo*)arg
+  ListenerSnapshot,  // copy the listener table into *(ListenerSnapshot*)arg
 };
 
 struct alignas(16) Msg {

@@ -1,8 +1,10 @@
 #include "worker.hpp"
 
+#include "flow/rte_flow_table.hpp"
 #include "net/arp.hpp"
 #include "net/ingress.hpp"
 #include "stats/log.hpp"
+#include "tcp/wire.hpp"
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -45,6 +47,14 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   inbox_ = rte_ring_create_elem(name, sizeof(Msg), kInboxSize, rte_lcore_to_socket_id(lcore),
                                 RING_F_SC_DEQ);
   if (!inbox_) throw std::runtime_error(std::string("cannot create ") + name);
+  flows_ = std::make_unique<flow::RteFlowTable>(sh_.tcp.max_flows,
+                                                static_cast<int>(rte_lcore_to_socket_id(lcore)));
+  tcp::EngineConfig cfg = sh_.tcp;
+  cfg.lcore = lcore;
+  tcp_ = std::make_unique<tcp::Engine>(cfg, *flows_, ctr_);
+  for (const tcp::ListenSpec& l : sh_.listen)
+    if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
+  tsc_base_ = rte_rdtsc();
   for (size_t p = 0; p < sh_.ports.size(); ++p) {
     active_[p] = true;
     announce_left_[p] = index_ == 0 ? kAnnouncements : 0;
@@ -69,6 +79,8 @@ int Worker::run() {
     const uint64_t rx_before = ctr_.get(Ctr::rx_frames);
     for (uint16_t p = 0; p < nports; ++p)
       if (active_[p]) poll_port(p, t0);
+    tcp_->poll(usec(t0));
+    tcp_output(t0);
     flush_all();
     if (!drain_inbox(t0)) break;
     if (t0 >= next_age_) housekeeping(t0);
@@ -79,6 +91,8 @@ int Worker::run() {
     busy_.store(busy, std::memory_order_relaxed);
     total_.store(total, std::memory_order_relaxed);
   }
+  tcp_->abort_all(usec(rte_rdtsc()));
+  tcp_output(rte_rdtsc());
   neigh_.flush([this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); });
   flush_all();
   running_.store(false, std::memory_order_release);
@@ -90,33 +104,76 @@ void Worker::poll_port(uint16_t port, uint64_t now) {
   const uint16_t n = rte_eth_rx_burst(port, queue_, pkts, sh_.ports[port].burst);
   if (n == 0) return;
   ctr_.inc(Ctr::rx_frames, n);
+  // TCP segments of the burst go to the engine together (one bulk flow
+  // lookup); their mbufs live until it is done with them.
+  tcp::Seg segs[kMaxBurst];
+  rte_mbuf* held[kMaxBurst];
+  unsigned nseg = 0;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    handle(port, pkts[i], now);
+    if (handle(port, pkts[i], now, segs[nseg])) held[nseg++] = pkts[i];
   }
+  if (nseg == 0) return;
+  tcp_->input_burst(segs, nseg, usec(now));
+  tcp_output(now);
+  rte_pktmbuf_free_bulk(held, nseg);
 }
 
-void Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now) {
-  if (m->nb_segs != 1) return drop(m, Ctr::rx_multiseg);
+bool Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg) {
+  if (m->nb_segs != 1) {
+    drop(m, Ctr::rx_multiseg);
+    return false;
+  }
   const PortConfig& pc = sh_.ports[port];
   const bool cksum_good =
       pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-  net::Outcome o =
-      net::ingress(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_);
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_);
   if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
     case Kind::Consumed:
       rte_pktmbuf_free(m);
-      return;
+      return false;
     case Kind::Send:
       m->data_len = m->pkt_len = o.len;
-      return send(port, m);
+      send(port, m);
+      return false;
     case Kind::Route:
       m->data_len = m->pkt_len = o.len;
       ctr_.inc(Ctr::icmp_tx_echo_replies);
-      return route(port, m, o.dst, now);
+      route(port, m, o.dst, now);
+      return false;
+    case Kind::Tcp:
+      break;
   }
+  const bool l4_good =
+      pc.rx_tcp_cksum && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  if (auto bad = tcp::parse_segment(p + o.l4_off, o.l4_len, o.src, o.dst, port, l4_good, seg)) {
+    ctr_.inc(Ctr::tcp_in_segs);  // tcpInSegs counts errored segments too; the engine the rest
+    drop(m, *bad);
+    return false;
+  }
+  return true;
+}
+
+// Turns the engine's output into frames: software checksums, then the
+// neighbour table for the next hop.
+void Worker::tcp_output(uint64_t now) {
+  for (const tcp::OutSeg& s : tcp_->output()) {
+    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+    if (!m) {
+      ctr_.inc(Ctr::tcp_tx_no_mbuf);  // retransmission recovers
+      continue;
+    }
+    const uint16_t port = s.key.port_id;
+    const uint32_t len =
+        tcp::write_frame(rte_pktmbuf_mtod(m, uint8_t*), sh_.ports[port].ip.mac, s, ip_id_++);
+    m->data_len = static_cast<uint16_t>(len);
+    m->pkt_len = len;
+    route(port, m, net::Ipv4Addr{s.key.remote_ip}, now);
+  }
+  tcp_->clear_output();
 }
 
 // Resolves dst's next hop and transmits m, or queues it behind an ARP request.
@@ -247,6 +304,36 @@ bool Worker::drain_inbox(uint64_t now) {
       case MsgType::NeighSnapshot:
         snapshot(*reinterpret_cast<NeighSnapshot*>(m.arg), now);
         break;
+      case MsgType::Listen: {
+        auto* r = reinterpret_cast<TcpRequest*>(m.arg);
+        r->result = tcp_->listen(r->spec);
+        break;
+      }
+      case MsgType::Unlisten: {
+        auto* r = reinterpret_cast<TcpRequest*>(m.arg);
+        r->result = tcp_->unlisten(r->spec.ip, r->spec.port);
+        tcp_output(rte_rdtsc());
+        break;
+      }
+      case MsgType::ConnSnapshot: {
+        auto* r = reinterpret_cast<ConnSnapshot*>(m.arg);
+        r->n = tcp_->snapshot(r->rows, r->cap);
+        break;
+      }
+      case MsgType::ListenerSnapshot: {
+        auto* r = reinterpret_cast<ListenerSnapshot*>(m.arg);
+        r->n = 0;
+        tcp_->listeners().for_each([&](uint16_t, const tcp::Listener& l) {
+          if (r->n < r->cap) r->rows[r->n++] = l;
+        });
+        break;
+      }
+      case MsgType::FlowInfo: {
+        auto* r = reinterpret_cast<FlowInfo*>(m.arg);
+        *r = FlowInfo{tcp_->flows().size(), tcp_->flows().capacity(), tcp_->flow_insert_failures(),
+                      tcp_->conns_in_use(), tcp_->bufs_in_use(),      tcp_->bufs_total()};
+        break;
+      }
       case MsgType::Stop:
         ack_.store(m.word, std::memory_order_release);
         return false;

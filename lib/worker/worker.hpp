@@ -8,6 +8,7 @@
 #include "net/addr.hpp"
 #include "net/neigh.hpp"
 #include "stats/counters.hpp"
+#include "tcp/engine.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -28,7 +29,8 @@ inline constexpr uint16_t kMaxBurst = 512;
 struct PortConfig {
   net::PortIp ip;
   uint16_t burst = 32;
-  bool rx_ip_cksum = false;  // the NIC verifies IPv4 header checksums
+  bool rx_ip_cksum = false;   // the NIC verifies IPv4 header checksums
+  bool rx_tcp_cksum = false;  // the NIC verifies TCP checksums
 };
 
 struct Shared {
@@ -37,6 +39,27 @@ struct Shared {
   uint64_t hz = 0;  // TSC ticks per second
   net::NeighTimes neigh_times{};
   size_t neigh_capacity = 1024;
+  tcp::EngineConfig tcp;                // lcore and ISN key are set per worker
+  std::vector<tcp::ListenSpec> listen;  // listeners at start-up
+};
+
+// Control requests about TCP; the control plane owns them until acked.
+struct TcpRequest {
+  tcp::ListenSpec spec;
+  int result = 0;  // written by the worker: listener index or -errno
+};
+struct ConnSnapshot {
+  tcp::ConnRow* rows;
+  size_t cap;
+  size_t n;  // written by the worker
+};
+struct ListenerSnapshot {
+  tcp::Listener* rows;
+  size_t cap;
+  size_t n;  // written by the worker
+};
+struct FlowInfo {
+  uint64_t entries, capacity, insert_failures, conns, bufs_in_use, bufs_total;
 };
 
 struct NeighRow {
@@ -86,7 +109,13 @@ class Worker {
   };
 
   void poll_port(uint16_t port, uint64_t now);
-  void handle(uint16_t port, rte_mbuf* m, uint64_t now);
+  // true: m carries the TCP segment now in seg (freed after the burst)
+  bool handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg);
+  void tcp_output(uint64_t now);
+  uint64_t usec(uint64_t tsc) const {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(tsc - tsc_base_) * 1000000 /
+                                 sh_.hz);
+  }
   void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now);
   void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now, bool create,
              bool share);
@@ -112,6 +141,10 @@ class Worker {
   uint64_t next_announce_ = 0;
   uint64_t next_age_ = 0;
   std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
+  std::unique_ptr<flow::FlowTable> flows_;
+  std::unique_ptr<tcp::Engine> tcp_;
+  uint64_t tsc_base_ = 0;
+  uint16_t ip_id_ = 0;
 
   stats::Counters ctr_;
   alignas(64) std::atomic<uint32_t> ack_{0};

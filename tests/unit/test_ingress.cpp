@@ -140,6 +140,19 @@ TEST_F(Ingress, NonIcmpProtocolAfterDelivery) {
   expect_moved({Ctr::ipv4_rx_delivered, Ctr::ipv4_unknown_protocol});
 }
 
+TEST_F(Ingress, TcpGoesToTheEngineUncounted) {
+  auto f = test::echo_frame({});
+  f[14 + 9] = IPPROTO_TCP;
+  f[14 + 10] = f[14 + 11] = 0;
+  uint16_t ck = inet_checksum(f.data() + 14, 20);
+  std::memcpy(f.data() + 24, &ck, 2);
+  const auto o = run(f);
+  EXPECT_EQ(o.kind, Kind::Tcp);
+  EXPECT_EQ(o.l4_off, 14 + 20);
+  EXPECT_EQ(o.l4_len, f.size() - 14 - 20);
+  expect_moved({Ctr::ipv4_rx_delivered});  // the engine counts the rest
+}
+
 // Every drop counter is a drop; every event counter is not.
 TEST(Counters, DropFlagsMatchTheList) {
   EXPECT_TRUE(stats::kCounterInfo[size_t(Ctr::ipv4_bad_ihl)].drop);

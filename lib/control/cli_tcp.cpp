@@ -1,0 +1,208 @@
+// CLI: TCP. show connections | listeners | flowtable | tcp stats,
+// listen <ip> <port> <service> [key value]..., unlisten <ip> <port>.
+#include "cli.hpp"
+#include "cli_tokens.hpp"
+#include "listen_spec.hpp"
+#include "net/addr.hpp"
+#include "plane.hpp"
+
+#include <rte_byteorder.h>
+
+#include <cinttypes>
+#include <sstream>
+
+namespace pmx::control {
+namespace {
+
+std::string endpoint(uint32_t ip_be, uint16_t port_be) {
+  return net::to_string(net::Ipv4Addr{ip_be}) + ":" + std::to_string(rte_be_to_cpu_16(port_be));
+}
+
+// --- show connections: netstat's shape, plus the owning lcore.
+struct ShowConns {
+  cmdline_fixed_string_t show, what;
+};
+cmdline_parse_token_string_t show_conns_show = PMX_KEYWORD(ShowConns, show, "show");
+cmdline_parse_token_string_t show_conns_what = PMX_KEYWORD(ShowConns, what, "connections");
+
+void show_conns(void*, cmdline* cl, void* data) {
+  Plane& pl = cli_of(data).plane;
+  const auto rows = pl.connections();
+  cmdline_printf(cl, "%-5s %6s %6s %-23s %-23s %-11s %s\n", "Proto", "Recv-Q", "Send-Q",
+                 "Local Address", "Foreign Address", "State", "Lcore");
+  for (const auto& l : pl.listen_specs())
+    cmdline_printf(cl, "%-5s %6u %6u %-23s %-23s %-11s %s\n", "tcp", 0u, 0u,
+                   (net::to_string(net::Ipv4Addr{l.ip}) + ":" + std::to_string(l.port)).c_str(),
+                   "0.0.0.0:*", "LISTEN", "-");
+  for (const auto& r : rows)
+    cmdline_printf(cl, "%-5s %6u %6u %-23s %-23s %-11s %u\n", "tcp", r.recv_q, r.send_q,
+                   endpoint(r.key.local_ip, r.key.local_port).c_str(),
+                   endpoint(r.key.remote_ip, r.key.remote_port).c_str(),
+                   std::string(tcp::state_name(r.state)).c_str(), r.lcore);
+}
+
+cmdline_parse_inst_t cmd_show_conns = {
+    show_conns,
+    nullptr,
+    "show connections: listeners and every worker's connections (netstat -tan style)",
+    {(cmdline_parse_token_hdr_t*)&show_conns_show, (cmdline_parse_token_hdr_t*)&show_conns_what,
+     nullptr}};
+
+// --- show listeners
+struct ShowListeners {
+  cmdline_fixed_string_t show, what;
+};
+cmdline_parse_token_string_t show_lis_show = PMX_KEYWORD(ShowListeners, show, "show");
+cmdline_parse_token_string_t show_lis_what = PMX_KEYWORD(ShowListeners, what, "listeners");
+
+void show_listeners(void*, cmdline* cl, void* data) {
+  Plane& pl = cli_of(data).plane;
+  const auto per_worker = pl.listener_info();
+  cmdline_printf(cl, "%-21s %-8s %8s %8s %10s %10s  %s\n", "Address", "Service", "Backlog",
+                 "SynRecv", "Accepted", "Overflows", "Options");
+  for (const auto& s : pl.listen_specs()) {
+    uint64_t syn = 0, acc = 0, ovf = 0;
+    for (const auto& w : per_worker)
+      for (const auto& l : w)
+        if (l.spec.ip == s.ip && l.spec.port == s.port) {
+          syn += l.syn_recv;
+          acc += l.accepted;
+          ovf += l.overflows;
+        }
+    const std::string addr = net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port);
+    cmdline_printf(cl, "%-21s %-8s %8u %8" PRIu64 " %10" PRIu64 " %10" PRIu64 "  %s\n",
+                   addr.c_str(), std::string(tcp::service_name(s.service.kind)).c_str(), s.backlog,
+                   syn, acc, ovf, describe(s).c_str());
+  }
+}
+
+cmdline_parse_inst_t cmd_show_listeners = {
+    show_listeners,
+    nullptr,
+    "show listeners: listeners with SYN backlog use, handshakes completed, overflows",
+    {(cmdline_parse_token_hdr_t*)&show_lis_show, (cmdline_parse_token_hdr_t*)&show_lis_what,
+     nullptr}};
+
+// --- show flowtable
+struct ShowFlows {
+  cmdline_fixed_string_t show, what;
+};
+cmdline_parse_token_string_t show_flows_show = PMX_KEYWORD(ShowFlows, show, "show");
+cmdline_parse_token_string_t show_flows_what = PMX_KEYWORD(ShowFlows, what, "flowtable");
+
+void show_flows(void*, cmdline* cl, void* data) {
+  Plane& pl = cli_of(data).plane;
+  const auto info = pl.flow_info();
+  cmdline_printf(cl, "%-6s %10s %10s %15s %12s %14s\n", "Lcore", "Entries", "Capacity",
+                 "InsertFailures", "Connections", "Buffers(used)");
+  for (size_t i = 0; i < info.size(); ++i) {
+    const auto& f = info[i];
+    cmdline_printf(cl,
+                   "%-6u %10" PRIu64 " %10" PRIu64 " %15" PRIu64 " %12" PRIu64 " %7" PRIu64
+                   "/%-6" PRIu64 "\n",
+                   pl.workers()[i]->lcore(), f.entries, f.capacity, f.insert_failures, f.conns,
+                   f.bufs_in_use, f.bufs_total);
+  }
+}
+
+cmdline_parse_inst_t cmd_show_flows = {
+    show_flows,
+    nullptr,
+    "show flowtable: per-lcore flow table entries, capacity and insert failures",
+    {(cmdline_parse_token_hdr_t*)&show_flows_show, (cmdline_parse_token_hdr_t*)&show_flows_what,
+     nullptr}};
+
+// --- show tcp stats
+struct ShowTcpStats {
+  cmdline_fixed_string_t show, tcp, stats;
+};
+cmdline_parse_token_string_t show_tcp_show = PMX_KEYWORD(ShowTcpStats, show, "show");
+cmdline_parse_token_string_t show_tcp_tcp = PMX_KEYWORD(ShowTcpStats, tcp, "tcp");
+cmdline_parse_token_string_t show_tcp_stats = PMX_KEYWORD(ShowTcpStats, stats, "stats");
+
+void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
+  print_counter_table(cli_of(data).plane, cl, true);
+}
+
+cmdline_parse_inst_t cmd_show_tcp_stats = {
+    show_tcp_stats_fn,
+    nullptr,
+    "show tcp stats: the TCP MIB, demultiplexing outcomes, events and drops by reason",
+    {(cmdline_parse_token_hdr_t*)&show_tcp_show, (cmdline_parse_token_hdr_t*)&show_tcp_tcp,
+     (cmdline_parse_token_hdr_t*)&show_tcp_stats, nullptr}};
+
+// --- listen <ip> <port> <service> [key value]...
+struct Listen {
+  cmdline_fixed_string_t listen, ip, port, service;
+  cmdline_multi_string_t rest;
+};
+cmdline_parse_token_string_t listen_kw = PMX_KEYWORD(Listen, listen, "listen");
+cmdline_parse_token_string_t listen_ip = PMX_WORD(Listen, ip);
+cmdline_parse_token_string_t listen_port = PMX_WORD(Listen, port);
+cmdline_parse_token_string_t listen_service = PMX_KEYWORD(Listen, service, "echo#discard#http");
+cmdline_parse_token_string_t listen_rest =
+    TOKEN_STRING_INITIALIZER(Listen, rest, TOKEN_STRING_MULTI);
+
+void listen_fn(void* parsed, cmdline* cl, void* data) {
+  Cli& c = cli_of(data);
+  auto* r = static_cast<Listen*>(parsed);
+  std::istringstream words(r->rest);
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (std::string k, v; words >> k;) {
+    if (!(words >> v)) return fail(c, cl, "listen: key '%s' has no value", k.c_str());
+    kv.emplace_back(k, v);
+  }
+  try {
+    const tcp::ListenSpec s = make_listen_spec("listen: ", r->ip, r->port, r->service, kv);
+    if (auto err = c.plane.tcp_listen(s); !err.empty())
+      return fail(c, cl, "listen: %s", err.c_str());
+    cmdline_printf(cl, "listening on %s\n", describe(s).c_str());
+  } catch (const OptionError& e) {
+    fail(c, cl, "%s", e.what());
+  }
+}
+
+cmdline_parse_inst_t cmd_listen = {
+    listen_fn,
+    nullptr,
+    "listen <ip> <port> echo|discard|http [size N] [backlog N] [cc newreno]: add a listener",
+    {(cmdline_parse_token_hdr_t*)&listen_kw, (cmdline_parse_token_hdr_t*)&listen_ip,
+     (cmdline_parse_token_hdr_t*)&listen_port, (cmdline_parse_token_hdr_t*)&listen_service,
+     (cmdline_parse_token_hdr_t*)&listen_rest, nullptr}};
+
+// --- unlisten <ip> <port>
+struct Unlisten {
+  cmdline_fixed_string_t unlisten, ip, port;
+};
+cmdline_parse_token_string_t unlisten_kw = PMX_KEYWORD(Unlisten, unlisten, "unlisten");
+cmdline_parse_token_string_t unlisten_ip = PMX_WORD(Unlisten, ip);
+cmdline_parse_token_string_t unlisten_port = PMX_WORD(Unlisten, port);
+
+void unlisten_fn(void* parsed, cmdline* cl, void* data) {
+  Cli& c = cli_of(data);
+  auto* r = static_cast<Unlisten*>(parsed);
+  try {
+    const tcp::ListenSpec s = make_listen_spec("unlisten: ", r->ip, r->port, "echo", {});
+    if (auto err = c.plane.tcp_unlisten(s.ip, s.port); !err.empty())
+      return fail(c, cl, "unlisten %s %s: %s", r->ip, r->port, err.c_str());
+    cmdline_printf(cl, "stopped listening on %s:%u\n", r->ip, s.port);
+  } catch (const OptionError& e) {
+    fail(c, cl, "%s", e.what());
+  }
+}
+
+cmdline_parse_inst_t cmd_unlisten = {
+    unlisten_fn,
+    nullptr,
+    "unlisten <ip> <port>: remove a listener (its SYN_RECV connections are reset)",
+    {(cmdline_parse_token_hdr_t*)&unlisten_kw, (cmdline_parse_token_hdr_t*)&unlisten_ip,
+     (cmdline_parse_token_hdr_t*)&unlisten_port, nullptr}};
+
+}  // namespace
+
+void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out) {
+  out.insert(out.end(), {&cmd_show_conns, &cmd_show_listeners, &cmd_show_flows, &cmd_show_tcp_stats,
+                         &cmd_listen, &cmd_unlisten});
+}
+
+}  // namespace pmx::control

@@ -1,0 +1,169 @@
+// Per-connection byte buffers, carved from a per-core pool allocated once.
+//
+// SendBuf holds the bytes from SND.UNA on: sent-but-unacknowledged, then
+// queued-but-unsent. RecvBuf holds in-order bytes the service has not read,
+// followed by room for the receive window, into which out-of-order segments
+// are copied at their offset (RFC 9293 3.10.7.4 "segment text"; bounded
+// reassembly: at most kMaxOoo disjoint ranges, which is also what SACK can
+// report, RFC 2018 4).
+#pragma once
+
+#include "segment.hpp"
+#include "seq.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <vector>
+
+namespace pmx::tcp {
+
+// Fixed-size blocks from one arena; a free list of indices. Not thread-safe:
+// one per core.
+class BufPool {
+ public:
+  BufPool(uint32_t block_size, uint32_t nblocks)
+      : size_(block_size), mem_(size_t{block_size} * nblocks) {
+    free_.reserve(nblocks);
+    for (uint32_t i = nblocks; i-- > 0;) free_.push_back(i);
+  }
+  uint8_t* get() {
+    if (free_.empty()) return nullptr;
+    const uint32_t i = free_.back();
+    free_.pop_back();
+    return mem_.data() + size_t{i} * size_;
+  }
+  void put(uint8_t* p) { free_.push_back(static_cast<uint32_t>((p - mem_.data()) / size_)); }
+  uint32_t block_size() const { return size_; }
+  uint32_t available() const { return static_cast<uint32_t>(free_.size()); }
+  uint32_t total() const { return static_cast<uint32_t>(mem_.size() / size_); }
+
+ private:
+  uint32_t size_;
+  std::vector<uint8_t> mem_;
+  std::vector<uint32_t> free_;  // never grows past its reserve
+};
+
+// A ring of cap bytes; [head, head+len) is occupied (mod cap).
+class ByteRing {
+ public:
+  void attach(uint8_t* mem, uint32_t cap) {
+    mem_ = mem;
+    cap_ = cap;
+    head_ = len_ = 0;
+  }
+  uint8_t* detach() {
+    uint8_t* m = mem_;
+    mem_ = nullptr;
+    cap_ = head_ = len_ = 0;
+    return m;
+  }
+  bool attached() const { return mem_ != nullptr; }
+  uint32_t size() const { return len_; }
+  uint32_t capacity() const { return cap_; }
+  uint32_t space() const { return cap_ - len_; }
+
+  // Appends up to n bytes; returns how many fit.
+  uint32_t append(const uint8_t* p, uint32_t n) {
+    n = n < space() ? n : space();
+    write_at(len_, p, n);
+    len_ += n;
+    return n;
+  }
+  // Grows the occupied part by n bytes already written with write_at().
+  void commit(uint32_t n) { len_ += n; }
+  // Copies n bytes to offset off from head (off + n <= cap).
+  void write_at(uint32_t off, const uint8_t* p, uint32_t n) {
+    uint32_t pos = wrap(head_ + off);
+    const uint32_t first = n < cap_ - pos ? n : cap_ - pos;
+    std::memcpy(mem_ + pos, p, first);
+    std::memcpy(mem_, p + first, n - first);
+  }
+  // The n bytes at offset off from head as at most two spans.
+  std::array<std::span<const uint8_t>, 2> peek(uint32_t off, uint32_t n) const {
+    const uint32_t pos = wrap(head_ + off);
+    const uint32_t first = n < cap_ - pos ? n : cap_ - pos;
+    return {std::span<const uint8_t>(mem_ + pos, first), std::span<const uint8_t>(mem_, n - first)};
+  }
+  // The n free bytes after the occupied part, to fill and then commit(n).
+  std::array<std::span<uint8_t>, 2> reserve(uint32_t n) {
+    const uint32_t pos = wrap(head_ + len_);
+    const uint32_t first = n < cap_ - pos ? n : cap_ - pos;
+    return {std::span<uint8_t>(mem_ + pos, first), std::span<uint8_t>(mem_, n - first)};
+  }
+  // Drops n bytes from the front.
+  void consume(uint32_t n) {
+    head_ = wrap(head_ + n);
+    len_ -= n;
+    if (len_ == 0) head_ = 0;  // keeps later writes contiguous
+  }
+
+ private:
+  uint32_t wrap(uint32_t x) const { return x >= cap_ ? x - cap_ : x; }
+
+  uint8_t* mem_ = nullptr;
+  uint32_t cap_ = 0, head_ = 0, len_ = 0;
+};
+
+// Up to kMax sequence ranges [l, r), sorted, disjoint and non-adjacent.
+// Used for the receiver's out-of-order data and the sender's SACK scoreboard.
+class RangeSet {
+ public:
+  static constexpr uint8_t kMax = 4;
+  struct Range {
+    Seq l, r;
+  };
+
+  uint8_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const Range& operator[](uint8_t i) const { return r_[i]; }
+  void clear() { n_ = 0; }
+
+  // Adds [l, r), merging with overlapping or adjacent ranges. Returns false
+  // (and changes nothing) when that would need more than kMax ranges.
+  bool add(Seq l, Seq r) {
+    if (!(l < r)) return true;
+    uint8_t i = 0;
+    while (i < n_ && r_[i].r < l) ++i;  // ranges wholly before l (not touching)
+    uint8_t j = i;
+    while (j < n_ && r_[j].l <= r) ++j;  // ranges [i, j) overlap or touch
+    if (i == j) {
+      if (n_ == kMax) return false;
+      for (uint8_t k = n_; k > i; --k) r_[k] = r_[k - 1];
+      r_[i] = Range{l, r};
+      ++n_;
+      return true;
+    }
+    Range m{seq_min(l, r_[i].l), seq_max(r, r_[j - 1].r)};
+    r_[i] = m;
+    const uint8_t gone = static_cast<uint8_t>(j - i - 1);
+    for (uint8_t k = i + 1; k + gone < n_; ++k) r_[k] = r_[k + gone];
+    n_ = static_cast<uint8_t>(n_ - gone);
+    return true;
+  }
+  // Forgets everything below s (trimming a range that straddles it).
+  void drop_below(Seq s) {
+    uint8_t k = 0;
+    while (k < n_ && r_[k].r <= s) ++k;
+    for (uint8_t i = k; i < n_; ++i) r_[i - k] = r_[i];
+    n_ = static_cast<uint8_t>(n_ - k);
+    if (n_ && r_[0].l < s) r_[0].l = s;
+  }
+  // The range containing s, or nullptr.
+  const Range* find(Seq s) const {
+    for (uint8_t i = 0; i < n_; ++i)
+      if (r_[i].l <= s && s < r_[i].r) return &r_[i];
+    return nullptr;
+  }
+  bool contains(Seq l, Seq r) const {
+    const Range* x = find(l);
+    return x && r <= x->r;
+  }
+
+ private:
+  std::array<Range, kMax> r_{};
+  uint8_t n_ = 0;
+};
+
+}  // namespace pmx::tcp

@@ -1,0 +1,123 @@
+// A connection's state (RFC 9293 3.3.1 TCB). Pre-allocated in a per-core
+// pool; the fields the established path touches first come first.
+#pragma once
+
+#include "buffers.hpp"
+#include "flow/flow_key.hpp"
+#include "seq.hpp"
+#include "service/http.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace pmx::tcp {
+
+enum class State : uint8_t {
+  Closed,
+  Listen,
+  SynSent,
+  SynReceived,
+  Established,
+  FinWait1,
+  FinWait2,
+  CloseWait,
+  Closing,
+  LastAck,
+  TimeWait,
+};
+
+// As netstat spells them.
+constexpr std::string_view state_name(State s) {
+  constexpr std::string_view names[] = {"CLOSE",       "LISTEN",    "SYN_SENT",  "SYN_RECV",
+                                        "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT",
+                                        "CLOSING",     "LAST_ACK",  "TIME_WAIT"};
+  return names[static_cast<uint8_t>(s)];
+}
+
+enum class ServiceKind : uint8_t { Echo, Discard, Http };
+enum class CcKind : uint8_t { NewReno };  // a closed set; CUBIC goes here next
+
+constexpr std::string_view service_name(ServiceKind k) {
+  constexpr std::string_view names[] = {"echo", "discard", "http"};
+  return names[static_cast<uint8_t>(k)];
+}
+
+struct ServiceConfig {
+  ServiceKind kind = ServiceKind::Echo;
+  uint32_t http_size = 64;  // body bytes for GET /
+};
+
+// Per-connection service state: what a service must remember between calls.
+struct ServiceState {
+  service::HttpParser http;  // http: the request being parsed
+  uint64_t body_left = 0;    // http: response body bytes still to queue
+  uint64_t body_off = 0;     // http: offset of the next body byte
+  bool responding = false;   // http: a response is being queued
+  bool close_after = false;  // http: close once this response is queued
+};
+
+// NewReno (RFC 5681, RFC 6582) state.
+struct CcState {
+  uint32_t cwnd = 0, ssthresh = 0;
+  Seq recover;  // RFC 6582 "recover"
+  uint16_t dupacks = 0;
+  bool in_recovery = false;
+  uint32_t bytes_acked = 0;  // RFC 5681 3.1 appropriate byte counting in CA
+};
+
+struct Conn {
+  // --- identity and state
+  flow::FlowKey key;
+  State state = State::Closed;
+  ServiceKind svc = ServiceKind::Echo;
+  CcKind cc_kind = CcKind::NewReno;
+  uint8_t snd_wscale = 0;  // peer's shift (applied to windows it sends)
+  uint8_t rcv_wscale = 0;  // our shift
+  bool ts_ok = false, sack_ok = false;
+  bool close_requested = false;  // service asked to close after queued data
+  bool fin_sent = false;
+  bool peer_fin = false;       // FIN received (in order)
+  bool ooo_fin = false;        // FIN seen beyond a hole at ooo_fin_seq
+  bool ack_now = false;        // send an ACK at the next output
+  bool want_writable = false;  // service waits for send space
+  bool in_pending = false;     // on the engine's output list
+  uint16_t mss = 536;          // effective send MSS (payload bytes)
+  uint16_t listener = 0;
+  uint32_t http_size = 64;  // the listener's size= (it may go away first)
+  uint32_t idx = 0;         // own index in the pool
+
+  // --- send sequence space (RFC 9293 3.3.1)
+  Seq iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
+  uint32_t snd_wnd = 0, max_snd_wnd = 0;
+  // --- receive sequence space
+  Seq irs, rcv_nxt, rcv_adv;  // rcv_adv: right edge last advertised
+  Seq last_ack_sent;
+  uint32_t ts_recent = 0;
+  Seq ooo_fin_seq;
+  uint16_t unacked_segs = 0;  // full segments received since our last ACK
+
+  // --- RTT (RFC 6298), microseconds
+  uint32_t srtt = 0, rttvar = 0, rto = 0;
+  Seq rtt_seq;  // Karn: the segment being timed (no timestamps)
+  uint64_t rtt_start = 0;
+  bool rtt_timing = false;
+  uint8_t backoff = 0;  // consecutive RTO (or persist) expirations
+  CcState cc;
+  RangeSet sacked;  // peer's SACK blocks above SND.UNA (the scoreboard)
+  Seq rtx_next;     // recovery: next candidate for retransmission
+
+  // --- timers: absolute deadlines in microseconds, 0 = off
+  uint64_t t_rtx = 0;  // retransmission / persist / SYN-ACK / TIME_WAIT
+  uint64_t t_delack = 0;
+  uint64_t t_keepalive = 0;
+  bool persist = false;  // t_rtx is the persist timer
+  uint8_t keepalive_probes = 0;
+
+  ByteRing snd, rcv;
+  RangeSet ooo;  // out-of-order data held in rcv beyond its in-order part
+  Seq ooo_last;  // start of the newest out-of-order segment (first SACK block)
+  Seq fin_seq;   // our FIN's sequence number, once sent
+  ServiceState app;
+};
+
+}  // namespace pmx::tcp

@@ -1,0 +1,263 @@
+// Demultiplexing (lookup order stated once, below), the LISTEN and CLOSED
+// states, and the connection pool.
+#include "engine.hpp"
+
+#include "isn.hpp"
+
+#include <rte_byteorder.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace pmx::tcp {
+
+using stats::Ctr;
+
+namespace {
+constexpr size_t kOutCap = 1024;  // OutSegs per call before output waits for a drain
+
+uint32_t default_nbufs(const EngineConfig& c) {
+  return c.nbufs ? c.nbufs : std::min<uint32_t>(2 * c.max_flows, 8192);
+}
+}  // namespace
+
+Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters& ctr)
+    : cfg_(cfg),
+      flows_(flows),
+      ctr_(ctr),
+      conns_(cfg.max_flows),
+      bufs_(cfg.buf_size, default_nbufs(cfg)),
+      wheel_(cfg.max_flows),
+      out_(kOutCap) {
+  free_.reserve(cfg.max_flows);
+  for (uint32_t i = cfg.max_flows; i-- > 0;) {
+    conns_[i].idx = i;
+    free_.push_back(i);
+  }
+  pending_.reserve(cfg.max_flows);
+}
+
+Engine::~Engine() = default;
+
+// Lookup order (RFC 9293 3.10.7; Linux __inet_lookup): the connection with
+// this exact 4-tuple; else the listener on the exact local address and port;
+// else the listener on 0.0.0.0 and the port; else the CLOSED state. Only a
+// SYN may create a connection from a listener.
+void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
+  now_ = now;
+  burst_changed_ = false;
+  while (n > 0) {
+    const unsigned m = std::min(n, flow::FlowTable::kMaxBulk);
+    const flow::FlowKey* keys[flow::FlowTable::kMaxBulk];
+    uint32_t idx[flow::FlowTable::kMaxBulk];
+    for (unsigned i = 0; i < m; ++i) keys[i] = &segs[i].key;
+    flows_.lookup_bulk(keys, m, idx);
+    for (unsigned i = 0; i < m; ++i) {
+      // An earlier segment of this burst may have freed or created the
+      // connection: the bulk result is checked, and looked up again if stale.
+      uint32_t k = idx[i];
+      if (k == flow::kNoFlow ? burst_changed_ : !(conns_[k].key == segs[i].key))
+        k = flows_.lookup(segs[i].key);
+      ctr_.inc(Ctr::tcp_in_segs);
+      dispatch(segs[i], k, now);
+    }
+    segs += m;
+    n -= m;
+  }
+  burst_changed_ = false;
+}
+
+void Engine::dispatch(const Seg& s, uint32_t idx, uint64_t now) {
+  if (idx != flow::kNoFlow) {
+    Conn& c = conns_[idx];
+    ctr_.inc(Ctr::tcp_demux_conn);
+    if (c.state == State::TimeWait && s.has(flag::SYN) && !s.has(flag::ACK | flag::RST) &&
+        timewait_reuse(c, s)) {
+      ctr_.inc(Ctr::tcp_timewait_reused);
+      free_conn(c);
+      // Counted once as demux_conn; the new incarnation goes to the listener.
+      ListenerTable::Match m;
+      const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
+      if (li == Listener::kNoListener) return closed_input(s);
+      return listen_input(li, s, now);
+    }
+    return conn_input(c, s, now);
+  }
+  no_connection(s, now);
+}
+
+void Engine::no_connection(const Seg& s, uint64_t now) {
+  ListenerTable::Match m;
+  const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
+  switch (m) {
+    case ListenerTable::Match::Exact:
+      ctr_.inc(Ctr::tcp_demux_listen_exact);
+      return listen_input(li, s, now);
+    case ListenerTable::Match::Wildcard:
+      ctr_.inc(Ctr::tcp_demux_listen_wildcard);
+      return listen_input(li, s, now);
+    case ListenerTable::Match::None:
+      ctr_.inc(Ctr::tcp_demux_none);
+      return closed_input(s);
+  }
+}
+
+// RFC 9293 3.10.7.1: a segment for no connection. A RST is never answered.
+void Engine::closed_input(const Seg& s) {
+  if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_rst_no_conn);
+  ctr_.inc(Ctr::tcp_closed_answered);
+  ctr_.inc(Ctr::tcp_rst_sent_no_listener);
+  send_reset_for(s);
+}
+
+// <SEQ=SEG.ACK><CTL=RST> if the segment has ACK, else
+// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+void Engine::send_reset_for(const Seg& s) {
+  OutSeg* o = next_out();
+  if (!o) return;
+  *o = OutSeg{};
+  o->key = s.key;
+  if (s.has(flag::ACK)) {
+    o->seq = s.ack;
+    o->flags = flag::RST;
+  } else {
+    o->ack = s.seq + s.seg_len();
+    o->flags = flag::RST | flag::ACK;
+  }
+  ctr_.inc(Ctr::tcp_out_segs);
+  ctr_.inc(Ctr::tcp_out_rsts);
+}
+
+// RFC 9293 3.10.7.2.
+void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
+  if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_listen_rst);
+  if (s.has(flag::ACK)) {
+    ctr_.inc(Ctr::tcp_listen_ack);
+    return send_reset_for(s);
+  }
+  if (!s.has(flag::SYN)) return ctr_.inc(Ctr::tcp_listen_no_syn);
+  if (s.has(flag::FIN)) return ctr_.inc(Ctr::tcp_listen_bad_syn);
+  Listener& l = listeners_[li];
+  if (l.syn_recv >= l.spec.backlog) {
+    ++l.overflows;
+    return ctr_.inc(Ctr::tcp_syn_backlog_full);
+  }
+  if (free_.empty()) return ctr_.inc(Ctr::tcp_conn_pool_empty);
+  if (bufs_.available() < 2) return ctr_.inc(Ctr::tcp_no_buffers);
+  Conn* cp = alloc_conn(s.key);
+  if (!cp) return ctr_.inc(Ctr::tcp_flow_table_full);
+  Conn& c = *cp;
+  c.snd.attach(bufs_.get(), bufs_.block_size());
+  c.rcv.attach(bufs_.get(), bufs_.block_size());
+  c.svc = l.spec.service.kind;
+  c.http_size = l.spec.service.http_size;
+  c.cc_kind = l.spec.cc;
+  c.listener = li;
+  c.app = ServiceState{};
+  // RFC 7323 2.2 / 3.2, RFC 2018 2: an option is used only if both offer it.
+  const uint16_t our_mss = static_cast<uint16_t>(cfg_.mtu - 40);
+  c.mss = std::min<uint16_t>(s.opt.mss ? s.opt.mss : 536, our_mss);  // RFC 9293 3.7.1
+  if (s.opt.wscale != TcpOpts::kNoWscale) {
+    c.snd_wscale = s.opt.wscale;
+    while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
+  }
+  c.ts_ok = s.opt.ts;
+  c.ts_recent = s.opt.ts_val;
+  c.sack_ok = s.opt.sack_ok;
+  c.irs = Seq(s.seq);
+  c.rcv_nxt = c.irs + 1;
+  c.iss = Seq(make_isn(s.key, now));
+  c.snd_una = c.snd_nxt = c.snd_max = c.iss;
+  c.snd_wnd = s.wnd;  // RFC 7323 2.2: the window of a SYN is never scaled
+  c.max_snd_wnd = c.snd_wnd;
+  c.snd_wl1 = Seq(s.seq);
+  c.snd_wl2 = c.iss;
+  c.rto = cfg_.rto_init_ms * 1000;
+  // RFC 6928 initial window; RFC 5681 3.1 ssthresh "arbitrarily high".
+  c.cc = CcState{};
+  c.cc.cwnd = std::min<uint32_t>(10u * c.mss, std::max<uint32_t>(2u * c.mss, 14600));
+  c.cc.ssthresh = UINT32_MAX / 2;
+  set_state(c, State::SynReceived);
+  ++l.syn_recv;
+  ctr_.inc(Ctr::tcp_passive_opens);
+  send_synack(c, now);
+  set_rtx(c, now);
+  arm(c);
+}
+
+Conn* Engine::alloc_conn(const flow::FlowKey& k) {
+  const uint32_t i = free_.back();
+  if (flows_.insert(k, i) != 0) {
+    ++insert_failures_;
+    return nullptr;
+  }
+  free_.pop_back();
+  burst_changed_ = true;
+  Conn& c = conns_[i];
+  const uint32_t idx = c.idx;
+  c = Conn{};
+  c.idx = idx;
+  c.key = k;
+  return &c;
+}
+
+void Engine::free_conn(Conn& c) {
+  set_state(c, State::Closed);
+  flows_.erase(c.key);
+  wheel_.cancel(c.idx);
+  if (c.snd.attached()) bufs_.put(c.snd.detach());
+  if (c.rcv.attached()) bufs_.put(c.rcv.detach());
+  c.key = flow::FlowKey{};
+  c.in_pending = false;
+  free_.push_back(c.idx);
+  burst_changed_ = true;
+}
+
+uint32_t Engine::make_isn(const flow::FlowKey& k, uint64_t now) const {
+  // RFC 6528 3: M is a timer ticking every 4 microseconds.
+  const uint64_t f = siphash24(cfg_.isn_key, reinterpret_cast<const uint8_t*>(&k), sizeof k);
+  return static_cast<uint32_t>(f) + static_cast<uint32_t>(now / 4);
+}
+
+// RFC 6191 2: a SYN may take over a TIME_WAIT 4-tuple if its timestamp is
+// newer (when both ends use timestamps), else if its sequence number is above
+// what the old incarnation reached (RFC 1122 4.2.2.13).
+bool Engine::timewait_reuse(Conn& c, const Seg& s) const {
+  if (c.ts_ok && s.opt.ts) return static_cast<int32_t>(s.opt.ts_val - c.ts_recent) > 0;
+  return Seq(s.seq) > c.rcv_nxt;
+}
+
+int Engine::listen(const ListenSpec& s) { return listeners_.add(s); }
+
+// Connections still in SYN_RECV for the listener are reset (Linux does the
+// same when a listening socket closes); established ones live on.
+int Engine::unlisten(uint32_t ip, uint16_t port) {
+  const int li = listeners_.remove(ip, port);
+  if (li < 0) return li;
+  for (Conn& c : conns_)
+    if (c.state == State::SynReceived && c.listener == li) abort(c, true);
+  return li;
+}
+
+size_t Engine::snapshot(ConnRow* rows, size_t cap) const {
+  size_t n = 0;
+  for (const Conn& c : conns_) {
+    if (c.state == State::Closed) continue;
+    if (n == cap) break;
+    rows[n++] = ConnRow{c.key, c.state, c.rcv.size(), c.snd.size(), cfg_.lcore};
+  }
+  return n;
+}
+
+const Conn* Engine::find(const flow::FlowKey& k) const {
+  const uint32_t i = flows_.lookup(k);
+  return i == flow::kNoFlow ? nullptr : &conns_[i];
+}
+
+void Engine::abort_all(uint64_t now) {
+  now_ = now;
+  for (Conn& c : conns_)
+    if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
+}
+
+}  // namespace pmx::tcp

@@ -1,0 +1,165 @@
+// The per-core TCP engine. Consumes parsed segments and timer ticks, drives
+// the RFC 9293 state machine and the services, and describes the segments to
+// send as OutSegs in an output queue that the caller drains (the worker turns
+// them into mbufs; unit tests read them directly). It does no I/O, reads no
+// clock of its own (every call carries `now`, microseconds), and allocates
+// only in its constructor, so it runs the same in tests and on a NIC.
+//
+// Output contract: after any call, drain output() and then clear_output();
+// payload pointers in the OutSegs stay valid until the next call.
+#pragma once
+
+#include "conn.hpp"
+#include "flow/flow_table.hpp"
+#include "listener.hpp"
+#include "segment.hpp"
+#include "stats/counters.hpp"
+#include "timer_wheel.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace pmx::tcp {
+
+struct EngineConfig {
+  uint32_t max_flows = 65536;     // connection pool size (and flow table entries)
+  uint32_t buf_size = 64 * 1024;  // send and receive buffer per connection
+  uint32_t nbufs = 0;             // buffers in the pool; 0: 2 per flow, at most 8192
+  uint32_t msl_ms = 30000;        // TIME_WAIT lasts 2 * msl_ms
+  uint16_t mtu = 1500;            // MSS option = mtu - 40 (RFC 6691)
+  uint32_t delack_ms = 40;        // RFC 1122 4.2.3.2: < 500 ms
+  uint32_t rto_min_ms = 200;      // Linux's floor; RFC 6298 (2.4) says 1 s (deviation)
+  uint32_t rto_max_ms = 60000;    // RFC 6298 (2.5)
+  uint32_t rto_init_ms = 1000;    // RFC 6298 (2.1)
+  uint32_t max_retries = 12;      // RTO expirations before the connection is aborted
+  uint32_t synack_retries = 5;
+  bool keepalive = false;  // RFC 1122 4.2.3.6: off by default
+  uint32_t keepalive_idle_ms = 7200000, keepalive_intvl_ms = 75000, keepalive_probes = 9;
+  uint32_t challenge_acks_per_s = 1000;  // RFC 5961 7
+  std::array<uint8_t, 16> isn_key{};     // RFC 6528 secret
+  unsigned lcore = 0;                    // reported in snapshots
+};
+
+struct ConnRow {
+  flow::FlowKey key;
+  State state;
+  uint32_t recv_q, send_q;  // unread bytes, unacknowledged + unsent bytes
+  unsigned lcore;
+};
+
+class Engine {
+ public:
+  Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters& ctr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // A burst of parsed, checksum-verified segments: one bulk flow lookup,
+  // then each segment in order.
+  void input_burst(const Seg* segs, unsigned n, uint64_t now);
+  void input(const Seg& s, uint64_t now) { input_burst(&s, 1, now); }
+  // Fires due timers and sends what is waiting for output space.
+  void poll(uint64_t now);
+
+  std::span<const OutSeg> output() const { return {out_.data(), nout_}; }
+  void clear_output() { nout_ = 0; }
+
+  // Control (called on the owning core, between bursts).
+  int listen(const ListenSpec& s);  // index or -EEXIST/-ENOSPC
+  int unlisten(uint32_t ip, uint16_t port);
+  const ListenerTable& listeners() const { return listeners_; }
+  size_t snapshot(ConnRow* rows, size_t cap) const;
+  // Aborts every connection (RST) and frees it: shutdown and tests.
+  void abort_all(uint64_t now);
+
+  // Accounting, for tests and `show flowtable`.
+  uint32_t conns_in_use() const { return cfg_.max_flows - static_cast<uint32_t>(free_.size()); }
+  uint32_t bufs_in_use() const { return bufs_.total() - bufs_.available(); }
+  uint32_t bufs_total() const { return bufs_.total(); }
+  const flow::FlowTable& flows() const { return flows_; }
+  uint64_t flow_insert_failures() const { return insert_failures_; }
+  const Conn* find(const flow::FlowKey& k) const;
+  const EngineConfig& config() const { return cfg_; }
+
+ private:
+  friend struct EngineAccess;  // unit tests
+
+  // engine.cpp: demultiplexing, LISTEN and CLOSED states, the pool
+  void dispatch(const Seg& s, uint32_t idx, uint64_t now);
+  void no_connection(const Seg& s, uint64_t now);
+  void listen_input(uint16_t li, const Seg& s, uint64_t now);
+  void closed_input(const Seg& s);
+  void send_reset_for(const Seg& s);
+  Conn* alloc_conn(const flow::FlowKey& k);
+  void free_conn(Conn& c);
+  uint32_t make_isn(const flow::FlowKey& k, uint64_t now) const;
+  bool timewait_reuse(Conn& c, const Seg& s) const;
+
+  // input.cpp: RFC 9293 3.10.7.4 for the synchronized states and SYN_RECV
+  void conn_input(Conn& c, const Seg& s, uint64_t now);
+  bool check_paws(Conn& c, const Seg& s, uint64_t now);
+  bool acceptable(const Conn& c, const Seg& s) const;
+  bool rst_input(Conn& c, const Seg& s, uint64_t now);
+  bool ack_input(Conn& c, const Seg& s, uint64_t now);
+  void new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now);
+  void dup_ack(Conn& c, uint64_t now);
+  void update_window(Conn& c, const Seg& s);
+  void data_input(Conn& c, const Seg& s, Seq seq, const uint8_t* data, uint32_t len, uint64_t now);
+  void fin_input(Conn& c, uint64_t now);
+  void established(Conn& c, uint64_t now);
+  void enter_time_wait(Conn& c, uint64_t now);
+  void challenge_ack(Conn& c, uint64_t now);
+  void rtt_sample(Conn& c, uint32_t rtt_us);
+  void update_sacked(Conn& c, const Seg& s);
+
+  // output.cpp: sending, retransmission, timers
+  void output(Conn& c, uint64_t now);
+  bool send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_t now);
+  void send_ack(Conn& c, uint64_t now);
+  void send_synack(Conn& c, uint64_t now);
+  void send_rst(Conn& c);
+  bool retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only);
+  void on_timer(uint32_t idx, uint64_t now);
+  void rto_expired(Conn& c, uint64_t now);
+  void persist_expired(Conn& c, uint64_t now);
+  void keepalive_expired(Conn& c, uint64_t now);
+  void arm(Conn& c);
+  void set_rtx(Conn& c, uint64_t now);
+  void set_state(Conn& c, State s);
+  void abort(Conn& c, bool send_reset);
+  void mark_pending(Conn& c);
+  void fill_header(const Conn& c, OutSeg& o, uint64_t now) const;
+  uint16_t window_field(Conn& c) const;
+  OutSeg* next_out();
+  uint32_t flight(const Conn& c) const { return seq_dist(c.snd_una, c.snd_nxt); }
+  uint32_t ts_now(uint64_t now) const { return static_cast<uint32_t>(now / 1000); }
+
+  // service.cpp: echo / discard / http on the owning core
+  void service_open(Conn& c);
+  void service_run(Conn& c);  // new data, space or peer FIN: let the service act
+  void service_close(Conn& c);
+  void app_close(Conn& c);  // the service has queued its last byte
+
+  EngineConfig cfg_;
+  flow::FlowTable& flows_;
+  stats::Counters& ctr_;
+  ListenerTable listeners_;
+  std::vector<Conn> conns_;
+  std::vector<uint32_t> free_;
+  BufPool bufs_;
+  TimerWheel wheel_;
+  std::vector<uint32_t> pending_;  // connections with output waiting for queue space
+  std::vector<OutSeg> out_;
+  size_t nout_ = 0;
+  uint64_t insert_failures_ = 0;
+  uint64_t now_ = 0;
+  uint64_t challenge_window_ = 0;  // RFC 5961 7: current one-second window
+  uint32_t challenge_count_ = 0;
+  uint32_t curr_estab_ = 0;
+  bool burst_changed_ = false;  // a connection was created or freed in this burst
+};
+
+}  // namespace pmx::tcp

@@ -1,0 +1,409 @@
+// RFC 9293 3.10.7.4 "Other states": one function per processing step, in the
+// RFC's order (sequence number, RST, SYN, ACK, text, FIN), for SYN_RECV and
+// the synchronized states.
+#include "engine.hpp"
+
+#include <algorithm>
+
+namespace pmx::tcp {
+
+using stats::Ctr;
+
+void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
+  // A retransmitted SYN in SYN_RECV: our SYN-ACK was lost; send it again.
+  if (c.state == State::SynReceived && s.has(flag::SYN) && !s.has(flag::ACK | flag::RST) &&
+      Seq(s.seq) == c.irs) {
+    ctr_.inc(Ctr::tcp_synack_retransmitted);
+    ctr_.inc(Ctr::tcp_synack_retransmits);
+    return send_synack(c, now);
+  }
+  // TIME_WAIT: the only thing that can arrive is a retransmission of the
+  // peer's FIN: acknowledge it and restart the 2 MSL timeout.
+  if (c.state == State::TimeWait && s.has(flag::FIN) && !s.has(flag::RST | flag::SYN) &&
+      Seq(s.seq + s.seg_len()) == c.rcv_nxt) {
+    ctr_.inc(Ctr::tcp_timewait_fin_reacked);
+    send_ack(c, now);
+    c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+    return arm(c);
+  }
+  if (!check_paws(c, s, now)) return;
+  if (!acceptable(c, s)) {
+    if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_rst_out_of_window);
+    ctr_.inc(Ctr::tcp_seq_not_acceptable);
+    return send_ack(c, now);
+  }
+  if (s.has(flag::RST)) return (void)rst_input(c, s, now);
+  // RFC 5961 4.2: any SYN on a synchronized connection gets a challenge ACK.
+  if (s.has(flag::SYN)) {
+    ctr_.inc(Ctr::tcp_syn_challenged);
+    return challenge_ack(c, now);
+  }
+  if (!s.has(flag::ACK)) return ctr_.inc(Ctr::tcp_no_ack_flag);
+  if (!ack_input(c, s, now)) return;
+  // RFC 7323 4.3: remember the timestamp of a segment that covers the left
+  // edge of the window.
+  if (c.ts_ok && s.opt.ts && Seq(s.seq) <= c.last_ack_sent &&
+      static_cast<int32_t>(s.opt.ts_val - c.ts_recent) >= 0)
+    c.ts_recent = s.opt.ts_val;
+  if (cfg_.keepalive) {
+    c.t_keepalive = now + uint64_t{cfg_.keepalive_idle_ms} * 1000;
+    c.keepalive_probes = 0;
+  }
+
+  // Trim to the window (the segment is acceptable, so something is left).
+  Seq seq(s.seq);
+  const uint8_t* data = s.data;
+  uint32_t len = s.len;
+  bool fin = s.has(flag::FIN);
+  if (seq < c.rcv_nxt) {
+    const uint32_t dup = seq_dist(seq, c.rcv_nxt);
+    if (dup >= len) {
+      if (dup > len) fin = false;  // that FIN was received already
+      data += len;
+      len = 0;
+    } else {
+      data += dup;
+      len -= dup;
+    }
+    seq = c.rcv_nxt;
+    c.ack_now = true;  // duplicate data: tell the peer where we are
+  }
+  const Seq edge = seq_max(c.rcv_adv, c.rcv_nxt);
+  if (seq + len > edge) {
+    len = seq < edge ? seq_dist(seq, edge) : 0;
+    fin = false;
+    c.ack_now = true;
+  }
+  data_input(c, s, seq, data, len, now);
+  if (c.state == State::Closed) return;
+  if (fin) {
+    if (seq + len == c.rcv_nxt) {
+      fin_input(c, now);
+    } else {
+      c.ooo_fin = true;
+      c.ooo_fin_seq = seq + len;
+    }
+  } else if (c.ooo_fin && c.rcv_nxt == c.ooo_fin_seq) {
+    fin_input(c, now);
+  }
+  if (c.state == State::Closed) return;
+  service_run(c);
+  output(c, now);
+  arm(c);
+}
+
+// RFC 7323 5.3 R1: a segment carrying a timestamp older than TS.Recent is a
+// duplicate from an earlier wrap of the sequence space.
+bool Engine::check_paws(Conn& c, const Seg& s, uint64_t now) {
+  if (!c.ts_ok || !s.opt.ts || s.has(flag::RST)) return true;
+  if (static_cast<int32_t>(s.opt.ts_val - c.ts_recent) >= 0) return true;
+  ctr_.inc(Ctr::tcp_paws_rejected);
+  send_ack(c, now);
+  return false;
+}
+
+// RFC 9293 3.10.7.4 first check, the four cases. A zero window accepts a
+// segment at RCV.NXT whatever its length; its text is then trimmed away
+// while its ACK, RST and window are still used.
+bool Engine::acceptable(const Conn& c, const Seg& s) const {
+  const Seq seq(s.seq);
+  const uint32_t wnd = c.rcv_adv > c.rcv_nxt ? seq_dist(c.rcv_nxt, c.rcv_adv) : 0;
+  const uint32_t len = s.seg_len();
+  if (wnd == 0) return seq == c.rcv_nxt;
+  const Seq end = c.rcv_nxt + wnd;
+  const bool first_in = c.rcv_nxt <= seq && seq < end;
+  if (len == 0) return first_in;
+  const Seq last = seq + (len - 1);
+  return first_in || (c.rcv_nxt <= last && last < end);
+}
+
+// RFC 5961 3.2: a RST exactly at RCV.NXT resets; one elsewhere in the window
+// only draws a challenge ACK.
+bool Engine::rst_input(Conn& c, const Seg& s, uint64_t now) {
+  if (Seq(s.seq) != c.rcv_nxt) {
+    ctr_.inc(Ctr::tcp_rst_challenged);
+    challenge_ack(c, now);
+    return false;
+  }
+  abort(c, false);
+  return true;
+}
+
+void Engine::challenge_ack(Conn& c, uint64_t now) {
+  // RFC 5961 7: at most challenge_acks_per_s per second on this core.
+  const uint64_t window = now / 1000000;
+  if (window != challenge_window_) {
+    challenge_window_ = window;
+    challenge_count_ = 0;
+  }
+  if (challenge_count_ >= cfg_.challenge_acks_per_s) return;
+  ++challenge_count_;
+  ctr_.inc(Ctr::tcp_challenge_acks);
+  send_ack(c, now);
+}
+
+// RFC 9293 3.10.7.4 fifth check. Returns false when the segment is done with
+// (dropped, or the connection is gone).
+bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
+  const Seq ack(s.ack);
+  if (c.state == State::SynReceived) {
+    if (!(c.snd_una < ack && ack <= c.snd_max)) {
+      ctr_.inc(Ctr::tcp_synrecv_bad_ack);
+      send_reset_for(s);
+      return false;
+    }
+    established(c, now);
+    c.snd_wnd = uint32_t{s.wnd} << c.snd_wscale;
+    c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
+    c.snd_wl1 = Seq(s.seq);
+    c.snd_wl2 = ack;
+  }
+  if (ack > c.snd_max) {
+    ctr_.inc(Ctr::tcp_ack_too_new);
+    send_ack(c, now);
+    return false;
+  }
+  if (ack < c.snd_una - c.max_snd_wnd) {
+    ctr_.inc(Ctr::tcp_ack_too_old);
+    challenge_ack(c, now);
+    return false;
+  }
+  if (c.sack_ok && s.opt.nsack) update_sacked(c, s);
+  if (ack > c.snd_una) {
+    new_ack(c, s, ack, now);
+  } else if (ack == c.snd_una && s.len == 0 && !s.has(flag::FIN) && c.snd_max > c.snd_una &&
+             (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) {
+    dup_ack(c, now);  // RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT"
+  }
+  update_window(c, s);
+
+  const bool fin_acked = c.fin_sent && c.snd_una == c.snd_max;
+  switch (c.state) {
+    case State::FinWait1:
+      if (fin_acked) {
+        set_state(c, State::FinWait2);
+        // Our service has closed, so nobody would ever end a FIN_WAIT_2
+        // whose peer never closes: time it out like Linux (tcp_fin_timeout).
+        c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+        c.persist = false;
+      }
+      break;
+    case State::Closing:
+      if (fin_acked) enter_time_wait(c, now);
+      break;
+    case State::LastAck:
+      if (fin_acked) {
+        free_conn(c);
+        return false;
+      }
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+void Engine::update_sacked(Conn& c, const Seg& s) {
+  for (uint8_t i = 0; i < s.opt.nsack; ++i) {
+    const Seq l(s.opt.sack[i].left), r(s.opt.sack[i].right);
+    // RFC 2018 4: only blocks above SND.UNA and within what we sent.
+    if (l < r && c.snd_una <= l && r <= c.snd_max) c.sacked.add(l, r);
+  }
+}
+
+void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
+  uint32_t acked = seq_dist(c.snd_una, ack);
+  if (c.snd_una == c.iss) --acked;              // our SYN
+  if (c.fin_sent && ack == c.snd_max) --acked;  // our FIN
+  acked = std::min(acked, c.snd.size());
+  c.snd.consume(acked);
+  // RFC 7323 4.1 RTTM with timestamps; else RFC 6298 with Karn's rule.
+  if (c.ts_ok && s.opt.ts && s.opt.ts_ecr) {
+    rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);
+  } else if (c.rtt_timing && ack > c.rtt_seq) {
+    rtt_sample(c, static_cast<uint32_t>(now - c.rtt_start));
+    c.rtt_timing = false;
+  }
+  c.backoff = 0;
+  c.snd_una = ack;
+  if (c.snd_nxt < ack) c.snd_nxt = ack;
+  if (c.rtx_next < ack) c.rtx_next = ack;
+  c.sacked.drop_below(ack);
+
+  CcState& cc = c.cc;
+  if (cc.in_recovery) {
+    if (ack >= cc.recover) {
+      // RFC 6582 3.2 step 3, full acknowledgment.
+      cc.cwnd = std::min(cc.ssthresh, std::max<uint32_t>(flight(c), c.mss) + c.mss);
+      cc.in_recovery = false;
+    } else {
+      // Partial acknowledgment: retransmit the next hole, deflate.
+      retransmit_hole(c, now, false);
+      cc.cwnd = (cc.cwnd > acked ? cc.cwnd - acked : 0) + (acked >= c.mss ? c.mss : 0);
+    }
+  } else if (cc.cwnd < cc.ssthresh) {
+    cc.cwnd += std::min<uint32_t>(acked, c.mss);  // RFC 5681 3.1 slow start (ABC, L = 1)
+  } else {
+    cc.bytes_acked += acked;  // congestion avoidance: one MSS per cwnd acked
+    if (cc.bytes_acked >= cc.cwnd) {
+      cc.bytes_acked -= cc.cwnd;
+      cc.cwnd += c.mss;
+    }
+  }
+  cc.dupacks = 0;
+  // RFC 6298 5.2 / 5.3.
+  if (c.snd_una == c.snd_max) {
+    if (!c.persist) c.t_rtx = 0;
+  } else {
+    set_rtx(c, now);
+  }
+  if (c.want_writable && c.snd.space()) c.want_writable = false, service_run(c);
+}
+
+void Engine::dup_ack(Conn& c, uint64_t now) {
+  CcState& cc = c.cc;
+  ++cc.dupacks;
+  if (cc.in_recovery) {
+    cc.cwnd += c.mss;  // RFC 6582 3.2 step 4: inflate
+    retransmit_hole(c, now, true);
+    return;
+  }
+  if (cc.dupacks < 3) return;  // RFC 3042 limited transmit happens in output()
+  // RFC 6582 3.2 step 2: only if this loss is past the last recovery point.
+  if (cc.dupacks > 3 || (c.snd_una - 1) < cc.recover) return;
+  ctr_.inc(Ctr::tcp_fast_retransmits);
+  cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
+  cc.recover = c.snd_max;
+  cc.in_recovery = true;
+  c.rtx_next = c.snd_una;
+  retransmit_hole(c, now, false);
+  cc.cwnd = cc.ssthresh + 3u * c.mss;
+}
+
+// RFC 9293 3.10.7.4: SND.WND from the newest segment only (SND.WL1/WL2).
+void Engine::update_window(Conn& c, const Seg& s) {
+  const Seq seq(s.seq), ack(s.ack);
+  if (!(c.snd_wl1 < seq || (c.snd_wl1 == seq && c.snd_wl2 <= ack))) return;
+  c.snd_wnd = uint32_t{s.wnd} << c.snd_wscale;
+  c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
+  c.snd_wl1 = seq;
+  c.snd_wl2 = ack;
+  if (c.snd_wnd && c.persist) {
+    c.persist = false;
+    c.t_rtx = 0;
+    c.backoff = 0;
+  }
+}
+
+// RFC 6298 2.2-2.3 (times in microseconds; G = 1 ms).
+void Engine::rtt_sample(Conn& c, uint32_t r) {
+  if (c.srtt == 0) {
+    c.srtt = r ? r : 1;
+    c.rttvar = r / 2;
+  } else {
+    const uint32_t d = c.srtt > r ? c.srtt - r : r - c.srtt;
+    c.rttvar = (3 * c.rttvar + d) / 4;
+    c.srtt = (7 * c.srtt + r) / 8;
+    if (c.srtt == 0) c.srtt = 1;
+  }
+  const uint64_t rto = uint64_t{c.srtt} + std::max<uint64_t>(1000, 4ull * c.rttvar);
+  c.rto = static_cast<uint32_t>(std::clamp<uint64_t>(rto, uint64_t{cfg_.rto_min_ms} * 1000,
+                                                     uint64_t{cfg_.rto_max_ms} * 1000));
+}
+
+// RFC 9293 3.10.7.4 seventh check: segment text, in order or out of order.
+void Engine::data_input(Conn& c, const Seg& s, Seq seq, const uint8_t* data, uint32_t len,
+                        uint64_t now) {
+  (void)s;
+  if (len == 0) return;
+  if (c.peer_fin || !(c.state == State::Established || c.state == State::FinWait1 ||
+                      c.state == State::FinWait2)) {
+    ctr_.inc(Ctr::tcp_data_after_fin);
+    return;
+  }
+  const uint32_t off = seq_dist(c.rcv_nxt, seq);
+  if (off > 0) {
+    // Out of order: keep it where it belongs, report it by SACK, ACK at once
+    // (RFC 5681 4.2, RFC 2018 4).
+    if (!c.ooo.add(seq, seq + len)) {
+      ctr_.inc(Ctr::tcp_ooo_queue_full);
+      c.ack_now = true;
+      return;
+    }
+    c.rcv.write_at(c.rcv.size() + off, data, len);
+    c.ooo_last = seq;
+    ctr_.inc(Ctr::tcp_ooo_segments);
+    c.ack_now = true;
+    return;
+  }
+  c.rcv.write_at(c.rcv.size(), data, len);
+  c.rcv.commit(len);
+  c.rcv_nxt += len;
+  if (!c.ooo.empty()) {
+    // The hole at the front may be filled: take what is now contiguous.
+    if (c.ooo[0].l <= c.rcv_nxt) {
+      const Seq r = c.ooo[0].r;
+      if (r > c.rcv_nxt) {
+        c.rcv.commit(seq_dist(c.rcv_nxt, r));
+        c.rcv_nxt = r;
+      }
+    }
+    c.ooo.drop_below(c.rcv_nxt);
+    c.ack_now = true;  // RFC 5681 4.2: ACK at once when a hole fills
+  }
+  // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment,
+  // otherwise within the delayed-ACK time.
+  if (++c.unacked_segs >= 2)
+    c.ack_now = true;
+  else if (!c.t_delack)
+    c.t_delack = now + uint64_t{cfg_.delack_ms} * 1000;
+}
+
+// RFC 9293 3.10.7.4 eighth check.
+void Engine::fin_input(Conn& c, uint64_t now) {
+  c.ooo_fin = false;
+  c.rcv_nxt += 1;
+  c.peer_fin = true;
+  c.ack_now = true;
+  switch (c.state) {
+    case State::SynReceived:
+    case State::Established:
+      set_state(c, State::CloseWait);
+      break;
+    case State::FinWait1:
+      if (c.fin_sent && c.snd_una == c.snd_max)
+        enter_time_wait(c, now);
+      else
+        set_state(c, State::Closing);
+      break;
+    case State::FinWait2:
+      enter_time_wait(c, now);
+      break;
+    default:
+      break;
+  }
+}
+
+void Engine::established(Conn& c, uint64_t now) {
+  set_state(c, State::Established);
+  ++listeners_[c.listener].accepted;
+  c.backoff = 0;
+  if (cfg_.keepalive) c.t_keepalive = now + uint64_t{cfg_.keepalive_idle_ms} * 1000;
+  service_open(c);
+}
+
+void Engine::enter_time_wait(Conn& c, uint64_t now) {
+  set_state(c, State::TimeWait);
+  send_ack(c, now);
+  c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+  c.t_delack = c.t_keepalive = 0;
+  c.persist = false;
+  c.ack_now = false;
+  // Nothing more is sent or delivered: the buffers go back to the pool now.
+  if (c.snd.attached()) bufs_.put(c.snd.detach());
+  if (c.rcv.attached()) bufs_.put(c.rcv.detach());
+  c.ooo.clear();
+  c.sacked.clear();
+}
+
+}  // namespace pmx::tcp

@@ -1,0 +1,63 @@
+// Listeners: {local IP or 0.0.0.0, local port} -> service. Lookup contract
+// (like Linux __inet_lookup_listener): an exact local address beats the
+// wildcard for the same port. Only a SYN may create a connection from a
+// listener. Each worker keeps its own copy, changed only by control messages.
+#pragma once
+
+#include "conn.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace pmx::tcp {
+
+struct ListenSpec {
+  uint32_t ip = 0;    // network order; 0 = any of our addresses
+  uint16_t port = 0;  // host order
+  ServiceConfig service;
+  CcKind cc = CcKind::NewReno;
+  uint32_t backlog = 1024;  // connections in SYN_RECV at once
+};
+
+struct Listener {
+  ListenSpec spec;
+  bool used = false;
+  uint32_t syn_recv = 0;        // connections of ours in SYN_RECV
+  uint64_t overflows = 0;       // SYNs refused: backlog full
+  uint64_t accepted = 0;        // handshakes completed
+  uint16_t next = kNoListener;  // chain of listeners on the same port
+
+  static constexpr uint16_t kNoListener = UINT16_MAX;
+};
+
+class ListenerTable {
+ public:
+  static constexpr uint16_t kMax = 256;
+  enum class Match : uint8_t { None, Exact, Wildcard };
+
+  ListenerTable() : by_port_(65536, Listener::kNoListener) {}
+
+  // Returns the index, or -EEXIST / -ENOSPC.
+  int add(const ListenSpec& s);
+  // Returns the index removed, or -ENOENT.
+  int remove(uint32_t ip, uint16_t port);
+  // port is host order. Sets m to how it matched.
+  uint16_t lookup(uint32_t ip, uint16_t port, Match& m) const;
+
+  Listener& operator[](uint16_t i) { return l_[i]; }
+  const Listener& operator[](uint16_t i) const { return l_[i]; }
+  template <typename F>
+  void for_each(F&& f) const {
+    for (uint16_t i = 0; i < kMax; ++i)
+      if (l_[i].used) f(i, l_[i]);
+  }
+  size_t size() const { return n_; }
+
+ private:
+  std::array<Listener, kMax> l_{};
+  std::vector<uint16_t> by_port_;  // host-order port -> first listener
+  size_t n_ = 0;
+};
+
+}  // namespace pmx::tcp

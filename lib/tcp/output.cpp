@@ -1,0 +1,382 @@
+// Sending (RFC 9293 3.8.6 windows, RFC 5681 / 6582 / 3042 congestion
+// control, RFC 2018 SACK), retransmission and the per-connection timers.
+#include "engine.hpp"
+#include "wire.hpp"
+
+#include <algorithm>
+
+namespace pmx::tcp {
+
+using stats::Ctr;
+
+OutSeg* Engine::next_out() {
+  if (nout_ == out_.size()) return nullptr;
+  return &out_[nout_++];
+}
+
+// The window field of the next segment, with receiver-side silly window
+// avoidance (RFC 9293 3.8.6.2.2): the right edge moves only by at least
+// min(buffer / 2, MSS), and never moves left (RFC 9293 3.8.6).
+uint16_t Engine::window_field(Conn& c) const {
+  const Seq edge = c.rcv_nxt + c.rcv.space();
+  const uint32_t step = std::min<uint32_t>(c.rcv.capacity() / 2, c.mss);
+  Seq adv = seq_max(c.rcv_adv, c.rcv_nxt);
+  if (edge >= adv + step || c.rcv_adv < c.rcv_nxt) adv = seq_max(edge, adv);
+  const uint32_t wnd = std::min<uint32_t>(seq_dist(c.rcv_nxt, adv) >> c.rcv_wscale, 65535);
+  c.rcv_adv = seq_max(c.rcv_adv, c.rcv_nxt + (wnd << c.rcv_wscale));
+  return static_cast<uint16_t>(wnd);
+}
+
+void Engine::fill_header(const Conn& cc, OutSeg& o, uint64_t now) const {
+  Conn& c = const_cast<Conn&>(cc);  // window_field() records what it advertised
+  o = OutSeg{};
+  o.key = c.key;
+  o.ack = c.rcv_nxt.v;
+  o.flags = flag::ACK;
+  o.wnd = window_field(c);
+  if (c.ts_ok) {
+    o.opt.ts = true;
+    o.opt.ts_val = ts_now(now);
+    o.opt.ts_ecr = c.ts_recent;
+  }
+  if (c.sack_ok && !c.ooo.empty()) {
+    // RFC 2018 4: the block with the newest segment first, then the others.
+    const uint8_t room = c.ts_ok ? 3 : 4;
+    const RangeSet::Range* first = c.ooo.find(c.ooo_last);
+    if (first) o.opt.sack[o.opt.nsack++] = SackBlock{first->l.v, first->r.v};
+    for (uint8_t i = 0; i < c.ooo.size() && o.opt.nsack < room; ++i)
+      if (&c.ooo[i] != first) o.opt.sack[o.opt.nsack++] = SackBlock{c.ooo[i].l.v, c.ooo[i].r.v};
+  }
+}
+
+// Sends [seq, seq+len) of the send buffer, with FIN if it ends at our FIN.
+// Returns false when the output queue is full.
+bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_t now) {
+  OutSeg* o = next_out();
+  if (!o) return false;
+  fill_header(c, *o, now);
+  o->seq = seq.v;
+  o->flags = flags | flag::ACK;
+  if (len) {
+    const auto sp = c.snd.peek(seq_dist(c.snd_una, seq), len);
+    o->p1 = sp[0].data();
+    o->n1 = static_cast<uint32_t>(sp[0].size());
+    o->p2 = sp[1].data();
+    o->n2 = static_cast<uint32_t>(sp[1].size());
+  }
+  const Seq end = seq + len + ((flags & flag::FIN) ? 1 : 0);
+  if (seq < c.snd_max) {
+    ctr_.inc(Ctr::tcp_retrans_segs);
+    if (c.rtt_timing && seq <= c.rtt_seq) c.rtt_timing = false;  // Karn
+  } else {
+    ctr_.inc(Ctr::tcp_out_segs);
+    if (!c.rtt_timing && !c.ts_ok && len) {
+      c.rtt_timing = true;
+      c.rtt_seq = seq;
+      c.rtt_start = now;
+    }
+  }
+  c.snd_nxt = seq_max(c.snd_nxt, end);
+  c.snd_max = seq_max(c.snd_max, end);
+  c.last_ack_sent = c.rcv_nxt;
+  c.ack_now = false;
+  c.unacked_segs = 0;
+  c.t_delack = 0;
+  if (end > seq && (!c.t_rtx || c.persist)) set_rtx(c, now);
+  return true;
+}
+
+void Engine::send_ack(Conn& c, uint64_t now) {
+  OutSeg* o = next_out();
+  if (!o) {
+    c.ack_now = true;
+    return mark_pending(c);
+  }
+  fill_header(c, *o, now);
+  o->seq = c.snd_nxt.v;
+  ctr_.inc(Ctr::tcp_out_segs);
+  c.last_ack_sent = c.rcv_nxt;
+  c.ack_now = false;
+  c.unacked_segs = 0;
+  c.t_delack = 0;
+}
+
+void Engine::send_synack(Conn& c, uint64_t now) {
+  OutSeg* o = next_out();
+  if (!o) return;  // the SYN-ACK timer sends it again
+  *o = OutSeg{};
+  o->key = c.key;
+  o->seq = c.iss.v;
+  o->ack = c.rcv_nxt.v;
+  o->flags = flag::SYN | flag::ACK;
+  // RFC 7323 2.2: the window in a SYN segment is never scaled.
+  o->wnd = static_cast<uint16_t>(std::min<uint32_t>(c.rcv.space(), 65535));
+  c.rcv_adv = c.rcv_nxt + o->wnd;
+  o->opt.mss = static_cast<uint16_t>(cfg_.mtu - 40);
+  if (c.snd_wscale || c.rcv_wscale) o->opt.wscale = c.rcv_wscale;
+  o->opt.sack_ok = c.sack_ok;
+  if (c.ts_ok) {
+    o->opt.ts = true;
+    o->opt.ts_val = ts_now(now);
+    o->opt.ts_ecr = c.ts_recent;
+  }
+  if (c.snd_max == c.iss) {
+    c.snd_nxt = c.snd_max = c.iss + 1;
+    ctr_.inc(Ctr::tcp_out_segs);
+  } else {
+    ctr_.inc(Ctr::tcp_retrans_segs);
+  }
+  c.last_ack_sent = c.rcv_nxt;
+}
+
+void Engine::send_rst(Conn& c) {
+  OutSeg* o = next_out();
+  if (!o) return;
+  *o = OutSeg{};
+  o->key = c.key;
+  o->seq = c.snd_nxt.v;
+  o->ack = c.rcv_nxt.v;
+  o->flags = flag::RST | flag::ACK;
+  ctr_.inc(Ctr::tcp_out_segs);
+  ctr_.inc(Ctr::tcp_out_rsts);
+}
+
+namespace {
+// Payload bytes that fit in one segment next to the options we send.
+uint32_t seg_room(const Conn& c) {
+  uint32_t opt = c.ts_ok ? 12 : 0;
+  if (c.sack_ok && !c.ooo.empty()) opt += 4 + 8 * std::min<uint32_t>(c.ooo.size(), c.ts_ok ? 3 : 4);
+  return c.mss > opt + 64 ? c.mss - opt : 64;
+}
+}  // namespace
+
+// Loss recovery (RFC 6675 NextSeg, simplified): the first byte at or after
+// rtx_next that the peer has not SACKed. With below_sacked_only, only holes
+// below the highest SACKed byte qualify (rule 1); otherwise new data goes.
+bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
+  Seq start = seq_max(c.rtx_next, c.snd_una);
+  for (uint8_t i = 0; i < c.sacked.size(); ++i)
+    if (c.sacked[i].l <= start && start < c.sacked[i].r) start = c.sacked[i].r;
+  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  const bool fin_hole = c.fin_sent && start == c.fin_seq;
+  if (start >= data_end && !fin_hole) return false;
+  if (below_sacked_only &&
+      (c.sacked.empty() || start >= c.sacked[static_cast<uint8_t>(c.sacked.size() - 1)].r))
+    return false;
+  uint32_t len = fin_hole ? 0 : std::min(seq_dist(start, data_end), seg_room(c));
+  for (uint8_t i = 0; i < c.sacked.size(); ++i)
+    if (start < c.sacked[i].l) len = std::min(len, seq_dist(start, c.sacked[i].l));
+  const bool fin = c.fin_sent && start + len == c.fin_seq;
+  if (!send_segment(c, start, len, fin ? flag::FIN : 0, now)) return false;
+  if (!c.sacked.empty()) ctr_.inc(Ctr::tcp_sack_retransmits);
+  c.rtx_next = start + len + (fin ? 1 : 0);
+  return true;
+}
+
+// Sends what the windows allow: new data, then our FIN, then any ACK owed.
+void Engine::output(Conn& c, uint64_t now) {
+  const bool can_send = c.state == State::Established || c.state == State::CloseWait ||
+                        c.state == State::FinWait1 || c.state == State::Closing ||
+                        c.state == State::LastAck;
+  if (can_send && !c.persist) {
+    const CcState& cc = c.cc;
+    // RFC 3042: the first two duplicate ACKs may each release one new segment.
+    const uint32_t limited = !cc.in_recovery && cc.dupacks < 3 ? cc.dupacks * c.mss : 0u;
+    const uint32_t wnd = std::min(c.snd_wnd, cc.cwnd + limited);
+    for (;;) {
+      const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+      const uint32_t inflight = flight(c);
+      if (c.snd_nxt < data_end) {
+        const uint32_t avail = seq_dist(c.snd_nxt, data_end);
+        const uint32_t room = wnd > inflight ? wnd - inflight : 0;
+        const uint32_t len = std::min({avail, room, seg_room(c)});
+        // RFC 9293 3.8.6.2.1 sender SWS avoidance (Nagle off): a full
+        // segment, all we have, or half the largest window seen.
+        if (len == 0 || (len < seg_room(c) && len < avail && len < c.max_snd_wnd / 2)) break;
+        const bool fin = c.fin_sent && c.snd_nxt + len == c.fin_seq;
+        if (!send_segment(c, c.snd_nxt, len, (len == avail ? flag::PSH : 0) | (fin ? flag::FIN : 0),
+                          now))
+          return mark_pending(c);
+        continue;
+      }
+      if (c.close_requested && c.snd_nxt == data_end &&
+          (c.state == State::Established || c.state == State::CloseWait)) {
+        c.fin_sent = true;
+        c.fin_seq = data_end;
+        set_state(c, c.state == State::Established ? State::FinWait1 : State::LastAck);
+        if (!send_segment(c, data_end, 0, flag::FIN, now)) return mark_pending(c);
+      } else if (c.fin_sent && c.snd_nxt == c.fin_seq) {
+        if (!send_segment(c, c.fin_seq, 0, flag::FIN, now)) return mark_pending(c);
+      }
+      break;
+    }
+    // RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer.
+    const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+    if (c.snd_wnd == 0 && c.snd_nxt < data_end && flight(c) == 0 && !c.t_rtx) {
+      c.persist = true;
+      c.backoff = 0;
+      c.t_rtx = now + c.rto;
+    }
+  }
+  if (c.ack_now) send_ack(c, now);
+}
+
+void Engine::mark_pending(Conn& c) {
+  if (c.in_pending) return;
+  c.in_pending = true;
+  pending_.push_back(c.idx);
+}
+
+void Engine::poll(uint64_t now) {
+  now_ = now;
+  wheel_.advance(now / 1000, [&](uint32_t idx) { on_timer(idx, now); });
+  // Connections that found the output queue full get another turn, as long
+  // as there is room.
+  size_t i = 0;
+  for (; i < pending_.size() && nout_ < out_.size(); ++i) {
+    Conn& c = conns_[pending_[i]];
+    if (!c.in_pending) continue;
+    c.in_pending = false;
+    service_run(c);
+    output(c, now);
+    arm(c);
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(i));
+}
+
+void Engine::on_timer(uint32_t idx, uint64_t now) {
+  Conn& c = conns_[idx];
+  if (c.state == State::Closed) return;
+  if (c.t_rtx && c.t_rtx <= now) {
+    c.t_rtx = 0;
+    switch (c.state) {
+      case State::TimeWait:
+        ctr_.inc(Ctr::tcp_timewait_expired);
+        return free_conn(c);
+      case State::FinWait2:
+        return free_conn(c);
+      case State::SynReceived:
+        if (++c.backoff > cfg_.synack_retries) return abort(c, false);
+        ctr_.inc(Ctr::tcp_synack_retransmits);
+        send_synack(c, now);
+        c.t_rtx = now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
+                                           uint64_t{cfg_.rto_max_ms} * 1000);
+        break;
+      default:
+        if (c.persist)
+          persist_expired(c, now);
+        else
+          rto_expired(c, now);
+        if (c.state == State::Closed) return;
+    }
+  }
+  if (c.t_delack && c.t_delack <= now) {
+    c.t_delack = 0;
+    ctr_.inc(Ctr::tcp_delayed_acks);
+    send_ack(c, now);
+  }
+  if (c.t_keepalive && c.t_keepalive <= now) {
+    keepalive_expired(c, now);
+    if (c.state == State::Closed) return;
+  }
+  arm(c);
+}
+
+// RFC 6298 5.4-5.6 and RFC 5681 3.1 (4): back off, shrink to one segment,
+// resend from SND.UNA. The SACK scoreboard is forgotten (RFC 2018 8: the
+// receiver may have reneged).
+void Engine::rto_expired(Conn& c, uint64_t now) {
+  ctr_.inc(Ctr::tcp_rto_expirations);
+  if (++c.backoff > cfg_.max_retries) {
+    ctr_.inc(Ctr::tcp_timeouts);
+    return abort(c, true);
+  }
+  CcState& cc = c.cc;
+  cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
+  cc.cwnd = c.mss;
+  cc.in_recovery = false;
+  cc.dupacks = 0;
+  cc.recover = c.snd_max;
+  cc.bytes_acked = 0;
+  c.sacked.clear();
+  c.rtt_timing = false;
+  c.snd_nxt = c.snd_una;
+  c.rtx_next = c.snd_una;
+  c.rto = static_cast<uint32_t>(
+      std::min<uint64_t>(uint64_t{c.rto} * 2, uint64_t{cfg_.rto_max_ms} * 1000));
+  c.t_rtx = 0;
+  output(c, now);
+  if (!c.t_rtx) set_rtx(c, now);
+}
+
+// A zero-window probe (as Linux sends it): an ACK carrying SND.UNA - 1, which
+// the peer must answer with its current window (RFC 9293 3.10.7.4).
+void Engine::persist_expired(Conn& c, uint64_t now) {
+  ctr_.inc(Ctr::tcp_zero_window_probes);
+  OutSeg* o = next_out();
+  if (o) {
+    fill_header(c, *o, now);
+    o->seq = (c.snd_una - 1).v;
+    ctr_.inc(Ctr::tcp_out_segs);
+  }
+  if (c.backoff < 16) ++c.backoff;
+  c.persist = true;
+  c.t_rtx =
+      now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff, uint64_t{cfg_.rto_max_ms} * 1000);
+}
+
+// RFC 1122 4.2.3.6.
+void Engine::keepalive_expired(Conn& c, uint64_t now) {
+  if (c.keepalive_probes >= cfg_.keepalive_probes) {
+    ctr_.inc(Ctr::tcp_timeouts);
+    return abort(c, true);
+  }
+  ++c.keepalive_probes;
+  ctr_.inc(Ctr::tcp_keepalive_probes);
+  if (OutSeg* o = next_out()) {
+    fill_header(c, *o, now);
+    o->seq = (c.snd_una - 1).v;
+    ctr_.inc(Ctr::tcp_out_segs);
+  }
+  c.t_keepalive = now + uint64_t{cfg_.keepalive_intvl_ms} * 1000;
+}
+
+void Engine::set_rtx(Conn& c, uint64_t now) {
+  c.persist = false;
+  c.t_rtx = now + c.rto;
+}
+
+// Schedules the connection's wheel timer for its earliest deadline.
+void Engine::arm(Conn& c) {
+  uint64_t d = UINT64_MAX;
+  for (uint64_t t : {c.t_rtx, c.t_delack, c.t_keepalive})
+    if (t) d = std::min(d, t);
+  if (d == UINT64_MAX) return wheel_.cancel(c.idx);
+  const uint64_t tick = (d + 999) / 1000;
+  if (!wheel_.armed(c.idx) || wheel_.deadline(c.idx) != tick) wheel_.schedule(c.idx, tick);
+}
+
+// Every state change goes through here (so does the MIB bookkeeping).
+void Engine::set_state(Conn& c, State s) {
+  const auto estab = [](State x) { return x == State::Established || x == State::CloseWait; };
+  if (estab(c.state) != estab(s)) {
+    curr_estab_ += estab(s) ? 1 : -1;
+    ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
+  }
+  if (c.state == State::SynReceived && s != State::SynReceived) --listeners_[c.listener].syn_recv;
+  c.state = s;
+}
+
+// Ends a connection at once: after a RST in either direction, a timeout or
+// shutdown. RFC 4022 counts the resets of synchronized connections.
+void Engine::abort(Conn& c, bool send_reset) {
+  if (c.state == State::Established || c.state == State::CloseWait)
+    ctr_.inc(Ctr::tcp_estab_resets);
+  else if (c.state == State::SynReceived || c.state == State::SynSent)
+    ctr_.inc(Ctr::tcp_attempt_fails);
+  if (send_reset && c.state != State::TimeWait) send_rst(c);
+  service_close(c);
+  free_conn(c);
+}
+
+}  // namespace pmx::tcp

@@ -1,0 +1,67 @@
+// A TCP segment as the engine sees it: parsed and checksum-verified on the
+// way in (Seg), described header-by-field on the way out (OutSeg). Neither
+// owns packet memory: Seg points into the received frame, OutSeg into a
+// connection's send buffer, valid until the engine is called again.
+#pragma once
+
+#include "flow/flow_key.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace pmx::tcp {
+
+namespace flag {
+inline constexpr uint8_t FIN = 0x01;
+inline constexpr uint8_t SYN = 0x02;
+inline constexpr uint8_t RST = 0x04;
+inline constexpr uint8_t PSH = 0x08;
+inline constexpr uint8_t ACK = 0x10;
+inline constexpr uint8_t URG = 0x20;
+}  // namespace flag
+
+struct SackBlock {
+  uint32_t left = 0, right = 0;  // [left, right) in host order
+};
+
+// Options (RFC 9293 3.2, RFC 7323, RFC 2018). Absent ones keep these values.
+struct TcpOpts {
+  static constexpr uint8_t kNoWscale = 0xff;
+  uint16_t mss = 0;  // 0: absent
+  uint8_t wscale = kNoWscale;
+  bool sack_ok = false;
+  bool ts = false;
+  uint8_t nsack = 0;
+  uint32_t ts_val = 0, ts_ecr = 0;
+  std::array<SackBlock, 4> sack{};
+};
+
+struct Seg {
+  flow::FlowKey key;          // local = the packet's destination
+  uint32_t seq = 0, ack = 0;  // host order
+  uint8_t flags = 0;
+  uint16_t wnd = 0;  // as on the wire (unscaled)
+  TcpOpts opt;
+  const uint8_t* data = nullptr;
+  uint32_t len = 0;  // payload bytes
+
+  bool has(uint8_t f) const { return flags & f; }
+  // RFC 9293 3.4: SEG.LEN counts SYN and FIN.
+  uint32_t seg_len() const { return len + (has(flag::SYN) ? 1 : 0) + (has(flag::FIN) ? 1 : 0); }
+};
+
+struct OutSeg {
+  flow::FlowKey key;
+  uint32_t seq = 0, ack = 0;
+  uint8_t flags = 0;
+  uint16_t wnd = 0;
+  TcpOpts opt;                  // the options to write (mss/wscale/sack_ok on SYNs only)
+  const uint8_t* p1 = nullptr;  // payload: p1[0..n1) then p2[0..n2)
+  uint32_t n1 = 0;
+  const uint8_t* p2 = nullptr;
+  uint32_t n2 = 0;
+
+  uint32_t len() const { return n1 + n2; }
+};
+
+}  // namespace pmx::tcp

@@ -1,0 +1,228 @@
+#include "wire.hpp"
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include <cstring>
+
+namespace pmx::tcp {
+
+using stats::Ctr;
+
+namespace {
+
+enum : uint8_t { kEol = 0, kNop = 1, kMss = 2, kWscale = 3, kSackOk = 4, kSack = 5, kTs = 8 };
+
+uint32_t load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return rte_be_to_cpu_32(v);
+}
+uint16_t load16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return rte_be_to_cpu_16(v);
+}
+void store32(uint8_t* p, uint32_t v) {
+  v = rte_cpu_to_be_32(v);
+  std::memcpy(p, &v, 4);
+}
+void store16(uint8_t* p, uint16_t v) {
+  v = rte_cpu_to_be_16(v);
+  std::memcpy(p, &v, 2);
+}
+
+// One's-complement sum (folded, not complemented) of the pseudo-header.
+uint32_t pseudo_sum(uint32_t src_be, uint32_t dst_be, uint32_t tcp_len) {
+  uint8_t ph[12];
+  std::memcpy(ph, &src_be, 4);
+  std::memcpy(ph + 4, &dst_be, 4);
+  ph[8] = 0;
+  ph[9] = IPPROTO_TCP;
+  store16(ph + 10, static_cast<uint16_t>(tcp_len));
+  return rte_raw_cksum(ph, sizeof ph);
+}
+
+uint16_t fold(uint32_t s) {
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return static_cast<uint16_t>(s);
+}
+
+void parse_sack(const uint8_t* p, uint8_t olen, TcpOpts& o) {
+  // RFC 2018 3: 8 bytes per block, at most 4 fit in 40 option bytes.
+  const uint8_t n = static_cast<uint8_t>((olen - 2) / 8);
+  for (uint8_t i = 0; i < n && o.nsack < o.sack.size(); ++i)
+    o.sack[o.nsack++] = SackBlock{load32(p + 2 + 8 * i), load32(p + 6 + 8 * i)};
+}
+
+// Applies the option at p (kind p[0], length olen >= 2). Options with a wrong
+// length are ignored one by one.
+void apply_option(const uint8_t* p, uint8_t olen, TcpOpts& o) {
+  switch (p[0]) {
+    case kMss:
+      if (olen == 4) o.mss = load16(p + 2);
+      break;
+    case kWscale:
+      // RFC 7323 2.3: a shift above 14 is used as 14.
+      if (olen == 3) o.wscale = p[2] > 14 ? 14 : p[2];
+      break;
+    case kSackOk:
+      if (olen == 2) o.sack_ok = true;
+      break;
+    case kSack:
+      if (olen >= 10 && (olen - 2) % 8 == 0) parse_sack(p, olen, o);
+      break;
+    case kTs:
+      if (olen == 10) {
+        o.ts = true;
+        o.ts_val = load32(p + 2);
+        o.ts_ecr = load32(p + 6);
+      }
+      break;
+    default:
+      break;  // RFC 9293 3.1: unknown options are skipped by their length
+  }
+}
+
+}  // namespace
+
+void parse_options(const uint8_t* p, uint32_t len, TcpOpts& o) {
+  uint32_t i = 0;
+  while (i < len) {
+    if (p[i] == kEol) return;
+    if (p[i] == kNop) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= len) return;  // kind without a length byte
+    const uint8_t olen = p[i + 1];
+    if (olen < 2 || i + olen > len) return;  // malformed: stop here
+    apply_option(p + i, olen, o);
+    i += olen;
+  }
+}
+
+std::optional<Ctr> parse_segment(const uint8_t* p, uint32_t len, net::Ipv4Addr src,
+                                 net::Ipv4Addr dst, uint16_t port_id, bool hw_good, Seg& s) {
+  if (len < sizeof(rte_tcp_hdr)) return Ctr::tcp_too_short;
+  const uint32_t off = (p[12] >> 4) * 4u;
+  if (off < sizeof(rte_tcp_hdr) || off > len) return Ctr::tcp_bad_offset;
+  if (!hw_good && fold(pseudo_sum(src.be, dst.be, len) + rte_raw_cksum(p, len)) != 0xffff)
+    return Ctr::tcp_bad_checksum;
+  rte_tcp_hdr h;
+  std::memcpy(&h, p, sizeof h);
+  if (h.src_port == 0 || h.dst_port == 0) return Ctr::tcp_bad_port;
+  s.key = flow::FlowKey{dst.be, src.be, h.dst_port, h.src_port, port_id, 0};
+  s.seq = rte_be_to_cpu_32(h.sent_seq);
+  s.ack = rte_be_to_cpu_32(h.recv_ack);
+  s.flags = h.tcp_flags & 0x3f;  // CWR/ECE ignored: no ECN (RFC 3168) yet
+  s.wnd = rte_be_to_cpu_16(h.rx_win);
+  s.opt = TcpOpts{};
+  parse_options(p + sizeof h, off - sizeof h, s.opt);
+  s.data = p + off;
+  s.len = len - off;
+  return std::nullopt;
+}
+
+uint32_t options_size(const TcpOpts& o) {
+  uint32_t n = 0;
+  if (o.mss) n += 4;
+  if (o.wscale != TcpOpts::kNoWscale) n += 4;  // NOP + 3
+  if (o.ts)
+    n += 12;  // NOP NOP + 10 (SACK_OK rides in the NOPs)
+  else if (o.sack_ok)
+    n += 4;                           // NOP NOP + 2
+  if (o.nsack) n += 4 + 8 * o.nsack;  // NOP NOP + 2 + 8n
+  return n;
+}
+
+namespace {
+
+uint8_t* write_options(uint8_t* q, const TcpOpts& o) {
+  if (o.mss) {
+    q[0] = kMss;
+    q[1] = 4;
+    store16(q + 2, o.mss);
+    q += 4;
+  }
+  if (o.wscale != TcpOpts::kNoWscale) {
+    q[0] = kNop;
+    q[1] = kWscale;
+    q[2] = 3;
+    q[3] = o.wscale;
+    q += 4;
+  }
+  if (o.ts) {
+    q[0] = o.sack_ok ? kSackOk : kNop;
+    q[1] = o.sack_ok ? 2 : kNop;
+    q[2] = kTs;
+    q[3] = 10;
+    store32(q + 4, o.ts_val);
+    store32(q + 8, o.ts_ecr);
+    q += 12;
+  } else if (o.sack_ok) {
+    q[0] = kNop;
+    q[1] = kNop;
+    q[2] = kSackOk;
+    q[3] = 2;
+    q += 4;
+  }
+  if (o.nsack) {
+    q[0] = kNop;
+    q[1] = kNop;
+    q[2] = kSack;
+    q[3] = static_cast<uint8_t>(2 + 8 * o.nsack);
+    q += 4;
+    for (uint8_t i = 0; i < o.nsack; ++i, q += 8) {
+      store32(q, o.sack[i].left);
+      store32(q + 4, o.sack[i].right);
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& s, uint16_t ip_id) {
+  const uint32_t olen = options_size(s.opt);
+  const uint32_t tcp_len = 20 + olen + s.len();
+  auto* eth = reinterpret_cast<rte_ether_hdr*>(buf);
+  std::memset(&eth->dst_addr, 0, sizeof eth->dst_addr);
+  eth->src_addr = src_mac;
+  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+
+  uint8_t* ip = buf + sizeof(rte_ether_hdr);
+  rte_ipv4_hdr h{};
+  h.version_ihl = RTE_IPV4_VHL_DEF;
+  h.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(20 + tcp_len));
+  h.packet_id = rte_cpu_to_be_16(ip_id);
+  h.fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+  h.time_to_live = 64;
+  h.next_proto_id = IPPROTO_TCP;
+  h.src_addr = s.key.local_ip;
+  h.dst_addr = s.key.remote_ip;
+  h.hdr_checksum = static_cast<uint16_t>(~rte_raw_cksum(&h, sizeof h));
+  std::memcpy(ip, &h, sizeof h);
+
+  uint8_t* t = ip + 20;
+  std::memcpy(t, &s.key.local_port, 2);
+  std::memcpy(t + 2, &s.key.remote_port, 2);
+  store32(t + 4, s.seq);
+  store32(t + 8, s.ack);
+  t[12] = static_cast<uint8_t>(((20 + olen) / 4) << 4);
+  t[13] = s.flags;
+  store16(t + 14, s.wnd);
+  store16(t + 16, 0);  // checksum, below
+  store16(t + 18, 0);  // urgent pointer
+  uint8_t* q = write_options(t + 20, s.opt);
+  if (s.n1) std::memcpy(q, s.p1, s.n1);
+  if (s.n2) std::memcpy(q + s.n1, s.p2, s.n2);
+  const uint16_t ck = static_cast<uint16_t>(
+      ~fold(pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len) + rte_raw_cksum(t, tcp_len)));
+  std::memcpy(t + 16, &ck, 2);
+  return sizeof(rte_ether_hdr) + 20 + tcp_len;
+}
+
+}  // namespace pmx::tcp

@@ -1,0 +1,98 @@
+// libFuzzer target: the HTTP request parser on a byte stream of pipelined
+// requests, fed in pieces (the first input byte picks the piece size), reset
+// after each request. Invariants checked with __builtin_trap(): feed()
+// consumes at most what it is given, and stopping short or not progressing
+// means done or bad (never both); a stopped parser consumes nothing; the
+// answers are consistent (bad closes, only 200 has a body, body within
+// limits); the same stream fed whole gives the same answers; write_head
+// stays within its capacity and fits a normal buffer; fill_body writes
+// exactly its bytes.
+#include "service/http.hpp"
+
+#include <cstring>
+#include <vector>
+
+using namespace pmx::service;
+
+namespace {
+
+constexpr uint32_t kDefault = 100000;
+
+void check_request(const HttpRequest& r, bool bad) {
+  if (bad && (!r.close || r.body_len != 0)) __builtin_trap();
+  if (bad && r.status != 400 && r.status != 414 && r.status != 431 && r.status != 505)
+    __builtin_trap();
+  if (!bad && r.status != 200 && r.status != 404 && r.status != 405) __builtin_trap();
+  if (r.status != 200 && r.body_len != 0) __builtin_trap();
+  if (r.body_len > kHttpMaxBody) __builtin_trap();
+}
+
+void check_head(const HttpRequest& r, uint8_t cap_byte) {
+  char buf[512];
+  std::memset(buf, 0x55, sizeof buf);
+  const size_t cap = cap_byte;  // 0..255: often too small
+  const size_t k = write_head(buf, cap, r);
+  if (k > cap) __builtin_trap();
+  for (size_t i = cap; i < sizeof buf; ++i)
+    if (buf[i] != 0x55) __builtin_trap();
+  const size_t full = write_head(buf, sizeof buf, r);
+  if (full == 0 || full > 200) __builtin_trap();
+  if (k != 0 && k != full) __builtin_trap();
+  if (std::memcmp(buf + full - 4, "\r\n\r\n", 4) != 0) __builtin_trap();
+}
+
+void check_body(uint64_t off, size_t n) {
+  uint8_t out[64];
+  std::memset(out, 0, sizeof out);
+  n %= sizeof out;
+  fill_body(out, n, off);
+  for (size_t i = 0; i < sizeof out; ++i)
+    if (out[i] != (i < n ? 'a' + (off + i) % 26 : 0)) __builtin_trap();
+}
+
+// Parses the stream in pieces of `piece` bytes; returns the answers.
+std::vector<HttpRequest> run(const uint8_t* p, size_t n, size_t piece, uint8_t cap_byte) {
+  std::vector<HttpRequest> out;
+  HttpParser hp{};
+  size_t at = 0;
+  while (at < n) {
+    const size_t len = n - at < piece ? n - at : piece;
+    const size_t k = hp.feed(p + at, len, kDefault);
+    if (k > len) __builtin_trap();
+    at += k;
+    const bool done = hp.done(), bad = hp.bad();
+    if (done && bad) __builtin_trap();
+    if ((k < len || k == 0) && !done && !bad) __builtin_trap();
+    if (!done && !bad) continue;
+    if (hp.feed(p + at, n - at, kDefault) != 0) __builtin_trap();
+    const HttpRequest r = hp.req();
+    check_request(r, bad);
+    check_head(r, cap_byte);
+    check_body(r.body_len, at);
+    out.push_back(r);
+    if (bad) break;
+    hp.reset();
+  }
+  return out;
+}
+
+bool same(const HttpRequest& a, const HttpRequest& b) {
+  return a.status == b.status && a.body_len == b.body_len && a.close == b.close &&
+         a.head == b.head && a.http10 == b.http10;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1 || size > 65536) return 0;
+  // Piece sizes 1..32, then larger powers of two, then the whole stream.
+  const uint8_t sel = data[0];
+  const size_t piece = sel < 128 ? sel % 32 + 1 : sel < 240 ? size_t{1} << (sel % 16) : size;
+  std::vector<uint8_t> in(data + 1, data + size);  // exact size: ASan sees overreads
+  const auto pieces = run(in.data(), in.size(), piece, sel);
+  const auto whole = run(in.data(), in.size(), in.size() + 1, static_cast<uint8_t>(sel * 7));
+  if (pieces.size() != whole.size()) __builtin_trap();
+  for (size_t i = 0; i < whole.size(); ++i)
+    if (!same(pieces[i], whole[i])) __builtin_trap();
+  return 0;
+}
