@@ -14,5 +14,5 @@ else
   meson configure "$BUILD" -Dfuzz_seconds="$SECS"
 fi
 # Only the fuzz targets: the rest of the tree is built and tested by test.sh.
-ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options >/dev/null
+ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http tests/fuzz/fuzz_tcp >/dev/null
 cd "$BUILD" && meson test --no-rebuild --suite fuzz --print-errorlogs "$@"
