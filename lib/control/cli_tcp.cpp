@@ -120,8 +120,37 @@ cmdline_parse_token_string_t show_tcp_show = PMX_KEYWORD(ShowTcpStats, show, "sh
 cmdline_parse_token_string_t show_tcp_tcp = PMX_KEYWORD(ShowTcpStats, tcp, "tcp");
 cmdline_parse_token_string_t show_tcp_stats = PMX_KEYWORD(ShowTcpStats, stats, "stats");
 
+// The RFC 4022 MIB view first (summed over workers), then the demultiplexing
+// outcomes, then every TCP counter per lcore.
 void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
-  print_counter_table(cli_of(data).plane, cl, true);
+  const Plane& pl = cli_of(data).plane;
+  auto total = [&](stats::Ctr c) { return pl.counter_total(static_cast<size_t>(c)); };
+  using C = stats::Ctr;
+  const uint64_t in_errs = total(C::tcp_too_short) + total(C::tcp_bad_offset) +
+                           total(C::tcp_bad_checksum) + total(C::tcp_bad_port);
+  const std::pair<const char*, uint64_t> mib[] = {
+      {"ActiveOpens", total(C::tcp_active_opens)},
+      {"PassiveOpens", total(C::tcp_passive_opens)},
+      {"AttemptFails", total(C::tcp_attempt_fails)},
+      {"EstabResets", total(C::tcp_estab_resets)},
+      {"CurrEstab", total(C::tcp_curr_estab)},
+      {"InSegs", total(C::tcp_in_segs)},
+      {"OutSegs", total(C::tcp_out_segs)},
+      {"RetransSegs", total(C::tcp_retrans_segs)},
+      {"InErrs", in_errs},
+      {"OutRsts", total(C::tcp_out_rsts)},
+  };
+  cmdline_printf(cl, "TCP MIB (RFC 4022)\n");
+  for (const auto& [name, v] : mib) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, v);
+  cmdline_printf(cl, "Demultiplexing (every segment in one row)\n");
+  const std::pair<const char*, C> demux[] = {
+      {"4-tuple match", C::tcp_demux_conn},
+      {"listener, exact address", C::tcp_demux_listen_exact},
+      {"listener, wildcard 0.0.0.0", C::tcp_demux_listen_wildcard},
+      {"no match", C::tcp_demux_none}};
+  for (const auto& [name, c] : demux) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, total(c));
+  cmdline_printf(cl, "\n");
+  print_counter_table(pl, cl, true);
 }
 
 cmdline_parse_inst_t cmd_show_tcp_stats = {
