@@ -265,7 +265,7 @@ ctl() {
 
 # ip_stats_snapshot FILE: save the output of 'show ip stats'.
 ip_stats_snapshot() {
-    ctl show ip stats >"$1"
+    { ctl show ip stats && ctl show tcp stats; } >"$1"
 }
 
 # stat_from FILE NAME: total of counter NAME in a saved 'show ip stats'
@@ -274,14 +274,15 @@ stat_from() {
     awk -v n="$2" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' "$1"
 }
 
-# counter NAME: print the current total of an IP stats counter.  Returns 1
-# (with a message on stderr) if the command fails or the counter is missing,
-# so use it as   v=$(counter NAME) || fail "..."
+# counter NAME: print the current total of a counter of 'show ip stats' or
+# 'show tcp stats'.  Returns 1 (with a message on stderr) if a command fails
+# or the counter is missing, so use it as   v=$(counter NAME) || fail "..."
 counter() {
     local out
-    out=$(ctl show ip stats) || { echo "counter: 'show ip stats' failed" >&2; return 1; }
+    out=$(ctl show ip stats && ctl show tcp stats) ||
+        { echo "counter: 'show ip/tcp stats' failed" >&2; return 1; }
     awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' <<<"$out" \
-        || { echo "counter: no counter '$1' in 'show ip stats'" >&2; return 1; }
+        || { echo "counter: no counter '$1' in 'show ip/tcp stats'" >&2; return 1; }
 }
 
 # port_stat FIELD: sum of FIELD (e.g. RX-packets, TX-packets) over all ports
@@ -341,4 +342,23 @@ expect_ping() {
     [[ $PING_TX == "$count" ]] || fail "ping transmitted $PING_TX, expected $count"
     [[ $PING_LOSS == 0 && $PING_RX == "$count" ]] || fail "ping: $PING_LOSS% packet loss ($PING_RX/$PING_TX received), expected 0%"
     [[ $PING_DUP == 0 ]] || fail "ping: $PING_DUP duplicate replies"
+}
+
+# tcp_counter NAME: print the current total of a TCP counter (a row
+# '  NAME TOTAL PER-LCORE...' of 'show tcp stats', e.g. tcp_passive_opens).
+# Returns 1 with a message on stderr if it is missing:
+#   v=$(tcp_counter NAME) || fail "..."
+tcp_counter() {
+    local out
+    out=$(ctl show tcp stats) || { echo "tcp_counter: 'show tcp stats' failed" >&2; return 1; }
+    awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' <<<"$out" \
+        || { echo "tcp_counter: no counter '$1' in 'show tcp stats'" >&2; return 1; }
+}
+
+# flow_entries: flow table entries summed over the workers ('show flowtable').
+flow_entries() {
+    local out
+    out=$(ctl show flowtable) || { echo "flow_entries: 'show flowtable' failed" >&2; return 1; }
+    awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { s += $2; found = 1 } END { if (!found) exit 1; print s }' <<<"$out" \
+        || { echo "flow_entries: no lcore rows in 'show flowtable'" >&2; return 1; }
 }

@@ -39,6 +39,7 @@ from scapy.all import (  # pylint: disable=no-name-in-module
     AsyncSniffer,
     Ether,
     Raw,
+    TCP,
     conf,
     get_if_hwaddr,
     sendp,
@@ -169,6 +170,43 @@ class Builder:
         pkt = IP(src=self.src_ip, dst=self.dst_ip, id=0x5000 + seq, ttl=64, proto=1) / Raw(bytes(icmp))
         return self.eth(ETH_P_IP) / pkt
 
+    # --- TCP cases ---------------------------------------------------------
+    # The appliance listens on port 9 (discard) and on nothing else.
+    def tcp_seg(self, case, seq, dport=9, **tcp_fields):
+        tcp_fields.setdefault("flags", "S")
+        return IP(src=self.src_ip, dst=self.dst_ip, id=0x5000 + seq, ttl=64) / TCP(
+            sport=40000 + seq, dport=dport, seq=1000 + seq, **tcp_fields
+        )
+
+    def tcp_too_short(self, case, seq):
+        # IP proto 6 carrying only 10 bytes of TCP header (valid IP checksum).
+        tcp = bytes(self.tcp_seg(case, seq)[TCP])[:10]
+        return self.eth(ETH_P_IP) / IP(src=self.src_ip, dst=self.dst_ip, id=0x5000 + seq, ttl=64, proto=6) / Raw(tcp)
+
+    def tcp_bad_offset(self, case, seq):
+        # Data offset 15 (60 bytes) in a 20-byte TCP header.
+        return self.eth(ETH_P_IP) / self.tcp_seg(case, seq, dataofs=15)
+
+    def tcp_bad_checksum(self, case, seq):
+        pkt = self.tcp_seg(case, seq)
+        good = TCP(bytes(pkt[TCP])).chksum
+        pkt[TCP].chksum = (good + 1) & 0xFFFF if good != 0xFFFE else 0x1234
+        return self.eth(ETH_P_IP) / pkt
+
+    def tcp_bad_port(self, case, seq):
+        return self.eth(ETH_P_IP) / self.tcp_seg(case, seq, dport=0)
+
+    def tcp_rst_closed_port(self, case, seq):
+        # A valid RST to a port without listener: never answered (RFC 9293 3.10.7.1).
+        return self.eth(ETH_P_IP) / self.tcp_seg(case, seq, dport=5, flags="R")
+
+    def tcp_rst_to_listener(self, case, seq):
+        return self.eth(ETH_P_IP) / self.tcp_seg(case, seq, flags="R")
+
+    def tcp_data_to_listener(self, case, seq):
+        # Neither SYN, ACK nor RST to a listener: dropped silently.
+        return self.eth(ETH_P_IP) / self.tcp_seg(case, seq, flags="P") / Raw(self.payload(case, seq))
+
     # --- ARP cases ---------------------------------------------------------
     def arp_bad_plen(self, case, seq):
         # ARP request with plen=6 (hlen=6): 8 + 2*6 + 2*6 = 32 bytes of ARP,
@@ -201,6 +239,13 @@ CASES = {
     "arp_truncated": ("arp_truncated", "ARP request cut to 20 bytes"),
     "icmp_bad_checksum": ("icmp_bad_checksum", "ICMP echo checksum off by one"),
     "icmp_too_short": ("icmp_too_short", "only 4 bytes of ICMP"),
+    "tcp_too_short": ("tcp_too_short", "only 10 bytes of TCP header"),
+    "tcp_bad_offset": ("tcp_bad_offset", "TCP data offset 15 in a 20-byte header"),
+    "tcp_bad_checksum": ("tcp_bad_checksum", "TCP checksum off by one"),
+    "tcp_bad_port": ("tcp_bad_port", "SYN to port 0"),
+    "tcp_rst_closed_port": ("tcp_rst_no_conn", "RST to a port without listener"),
+    "tcp_rst_to_listener": ("tcp_listen_rst", "RST to the discard listener"),
+    "tcp_data_to_listener": ("tcp_listen_no_syn", "PSH with data, no SYN/ACK, to the listener"),
 }
 
 CONTROL = ("icmp_tx_echo_replies", "valid echo request (positive control)")

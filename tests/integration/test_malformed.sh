@@ -39,8 +39,10 @@ DROP_COUNTERS=(
     ipv4_too_short ipv4_bad_version ipv4_bad_ihl ipv4_bad_total_length
     ipv4_bad_checksum ipv4_fragment ipv4_ttl_zero ipv4_not_for_us
     arp_bad_length arp_truncated icmp_bad_checksum icmp_too_short
+    tcp_too_short tcp_bad_offset tcp_bad_checksum tcp_bad_port tcp_rst_no_conn
+    tcp_closed_answered tcp_listen_no_syn tcp_listen_rst
 )
-REPLY_COUNTERS=(icmp_tx_echo_replies arp_tx_replies)
+REPLY_COUNTERS=(icmp_tx_echo_replies arp_tx_replies tcp_out_rsts)
 OTHER_COUNTERS=(icmp_rx_echo_requests arp_rx_requests arp_tx_gratuitous)
 ALL_COUNTERS=("${DROP_COUNTERS[@]}" "${REPLY_COUNTERS[@]}" "${OTHER_COUNTERS[@]}")
 
@@ -49,7 +51,7 @@ mapfile -t CASE_LINES < <("$PMX_PYTHON" "$MALFORMED" --list) || fail "malformed.
 ((${#CASE_LINES[@]} > 0)) || fail "malformed.py --list printed no cases"
 
 topo_up
-pmx_start
+pmx_start --listen 0.0.0.0:9=discard
 MAC=$(pmx_mac) || fail "cannot read our MAC"
 info "our MAC (show port info 0): $MAC"
 
