@@ -158,9 +158,23 @@ _check_binaries() {
 # fragments before the appliance sees them; net_pcap's libpcap socket does
 # not, which is how the fragment case reaches the appliance.
 PMX_PMD=${PMX_PMD:-af_packet}
+# pmx_lcores: EAL lcore arguments for PMX_WORKERS workers (default 1) plus
+# the main lcore. With more workers than spare CPUs, workers share CPUs
+# (--lcores N@CPU): slow, but every multi-worker path runs.
+pmx_lcores() {
+    local w=${PMX_WORKERS:-1} ncpu i spec="0@0"
+    ncpu=$(nproc)
+    if ((w + 1 <= ncpu)); then
+        echo "-l 0-$w"
+        return
+    fi
+    for ((i = 1; i <= w; i++)); do spec+=",$i@$(((i - 1) % (ncpu - 1) + 1))"; done
+    echo "--lcores $spec"
+}
+
 pmx_vdev() {
     case $PMX_PMD in
-        af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=1" ;;
+        af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=${PMX_WORKERS:-1}" ;;
         pcap) echo "--vdev=net_pcap0,iface=$DUT_IF" ;;
         *) fail "PMX_PMD='$PMX_PMD': want af_packet or pcap" ;;
     esac
@@ -177,7 +191,7 @@ pmx_start() {
 
     # shellcheck disable=SC2054  # the commas belong to the EAL arguments
     local -a cmd=(
-        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" -l 0,1
+        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" $(pmx_lcores)
         "$(pmx_vdev)"
         --
         --addr "0=$DUT_IP/$PREFIX_LEN"
