@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The appliance's main job on a virtual port, no NIC needed: installs what is
 # missing, builds, creates two network namespaces joined by a veth, runs
-# portmux on net_af_packet in one and a real Linux host in the other, pings
-# the appliance from Linux and prints the appliance's statistics. Tears it
-# all down on exit. Needs root.
+# portmux on net_af_packet in one (TCP echo on port 7, HTTP on port 80) and a
+# real Linux host in the other, which pings it, echoes through it, downloads
+# from it with curl and loads it with wrk; prints the appliance's connection
+# table and statistics. Tears it all down on exit. Needs root.
 #
-#   scripts/run.sh                 # demo: 200 pings, statistics, stop
+#   scripts/run.sh                 # demo: ping, echo, curl, 5 s of wrk, statistics, stop
 #   scripts/run.sh --seconds 60    # then keep serving 60 s (1 ping/s), live rates
 #   scripts/run.sh --interactive   # then the portmux CLI on this terminal ('quit' ends)
 set -euo pipefail
@@ -17,7 +18,7 @@ while (($#)); do
     case $1 in
         --seconds) SECONDS_TO_RUN=${2:?--seconds needs a number}; shift 2 ;;
         --interactive | -i) INTERACTIVE=1; shift ;;
-        -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -33,25 +34,54 @@ source tests/integration/lib.sh
 require_root
 pmx_traps
 topo_up
+LISTEN=(--listen 0.0.0.0:7=echo --listen 0.0.0.0:80=http --listen 0.0.0.0:9=discard --msl-ms 5000)
 
 if ((INTERACTIVE)); then
     # The CLI needs this terminal as stdin, so portmux runs in the
     # foreground; the peer pings it once a second meanwhile (at most 10 min).
     ip netns exec "$PEER_NS" ping -q -c 600 -i 1 "$DUT_IP" >/dev/null 2>&1 &
     PING_PID=$!
-    info "peer $PEER_IP pings $DUT_IP once a second; try 'show port stats all', 'show arp', 'help', 'quit'"
+    info "peer $PEER_IP pings $DUT_IP once a second; try 'show connections', 'show tcp stats', 'help', 'quit'"
+    info "from another terminal: ip netns exec $PEER_NS curl http://$DUT_IP/bytes/100"
     ip netns exec "$DUT_NS" "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" -l 0,1 \
-        "$(pmx_vdev)" -- --addr "0=$DUT_IP/$PREFIX_LEN" -i || true
+        "$(pmx_vdev)" -- --addr "0=$DUT_IP/$PREFIX_LEN" "${LISTEN[@]}" -i || true
     kill "$PING_PID" 2>/dev/null || true
     exit 0
 fi
 
-pmx_start --stats-period 1
+pmx_start --stats-period 1 "${LISTEN[@]}"
 info "appliance up: $(ctl show port info 0 | grep -E 'MAC address|Driver name|IPv4')"
-expect_ping 200 0.01
+expect_ping 20 0.01
+ctl show listeners
+
+info "TCP echo (port 7): three Linux clients on one listening port"
+ip netns exec "$PEER_NS" timeout 20 "$PMX_PYTHON" - "$DUT_IP" "$PMX_TMP/hold" <<'PY' &
+import os, socket, sys, time
+ip, hold = sys.argv[1:]
+socks = [socket.create_connection((ip, 7), timeout=5) for _ in range(3)]
+for i, s in enumerate(socks):
+    s.sendall(f"hello from client {i}\n".encode())
+    print(f"  client {i} (port {s.getsockname()[1]}) got back: {s.recv(100)!r}")
+open(hold + ".ready", "w").close()
+while not os.path.exists(hold + ".done"):
+    time.sleep(0.05)
+PY
+ECHO_PID=$!
+for _ in $(seq 100); do [[ -e $PMX_TMP/hold.ready ]] && break; sleep 0.1; done
+info "the appliance's view: one LISTEN row per listener; the three connections share local port 7"
+ctl show connections
+touch "$PMX_TMP/hold.done"
+wait "$ECHO_PID" || fail "echo clients failed"
+info "HTTP (port 80): curl downloads 1 MB twice over one keep-alive connection"
+ip netns exec "$PEER_NS" curl -s -m 10 -o /dev/null -o /dev/null -w '  HTTP %{http_code}, %{size_download} bytes, %{num_connects} new connection(s)\n' \
+    "http://$DUT_IP/bytes/1000000" "http://$DUT_IP/bytes/1000000"
+if command -v wrk >/dev/null; then
+    info "wrk: 4 connections, 5 s, GET / (64-byte body)"
+    ip netns exec "$PEER_NS" wrk -t1 -c4 -d5s "http://$DUT_IP/" | sed 's/^/  /'
+fi
+ctl show connections
+ctl show tcp stats | sed -n '1,18p'
 ctl show port stats all
-ctl show arp
-ctl show ip stats | sed -n '1,13p'
 if ((SECONDS_TO_RUN > 0)); then
     info "serving for $SECONDS_TO_RUN s (the peer pings once a second); rates below are portmux's --stats-period lines"
     ip netns exec "$PEER_NS" ping -q -c "$SECONDS_TO_RUN" -i 1 "$DUT_IP" >/dev/null 2>&1 || true
@@ -59,4 +89,4 @@ if ((SECONDS_TO_RUN > 0)); then
 fi
 pmx_stop || fail "portmux did not stop cleanly (status $PMX_EXIT)"
 grep -E 'final' "$PMX_LOG"
-info "done: portmux answered 200/200 pings on net_af_packet; topology removed"
+info "done: portmux served ping, TCP echo and HTTP on net_af_packet; topology removed"
