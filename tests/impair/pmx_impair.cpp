@@ -1,0 +1,542 @@
+// pmx-impair: a hostile link for tests (this kernel has no netem). Bridges
+// every frame between two interfaces over AF_PACKET raw sockets and, per
+// direction and independently, drops, duplicates, corrupts, delays and
+// reorders IPv4 frames with a seeded PRNG. Non-IPv4 frames (ARP) are only
+// delayed. On SIGTERM/SIGINT or after --duration-s it writes one JSON line of
+// per-direction counters to --stats FILE (or stdout) and exits 0.
+//
+// Accounting invariant, per direction, at exit:
+//   frames_in + duplicated ==
+//       forwarded + tx_errors + dropped + truncated + overflow + discarded
+// (every received frame and every extra copy ends in exactly one bucket).
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr size_t kSlotBytes = 2048;           // one queued frame (MTU 1500 + headers fits)
+constexpr size_t kQueueFrames = 65536;        // queued frames per direction
+constexpr size_t kScratchBytes = 256 * 1024;  // > any frame a veth can hand us
+constexpr int kBatch = 64;                    // frames read per socket per loop turn
+constexpr size_t kEthHdr = 14;
+constexpr uint32_t kReorderMinUs = 1000;  // extra hold of a reordered frame: 1..3 ms
+constexpr uint32_t kReorderMaxUs = 3000;
+
+volatile sig_atomic_t g_stop = 0;
+
+struct Options {
+  std::string if_a, if_b, stats;
+  uint64_t seed = 1;
+  double loss = 0, reorder = 0, dup = 0, corrupt = 0;
+  double delay_ms = 0, duration_s = 0;  // duration 0: until a signal
+};
+
+struct Counters {
+  uint64_t frames_in = 0, forwarded = 0, dropped = 0, duplicated = 0, corrupted = 0, reordered = 0,
+           delayed = 0, oversize = 0, truncated = 0, overflow = 0, discarded = 0, tx_errors = 0,
+           kernel_drops = 0;
+};
+
+// What happens to one frame. Every frame consumes exactly kDraws PRNG
+// outputs, whatever its type or fate, so the n-th frame of a direction gets
+// the same fate for the same seed.
+struct Fate {
+  bool drop, dup, corrupt, reorder;
+  uint64_t bit_pick;  // which bit to flip, modulo the L4 length in bits
+  uint32_t extra_us;  // extra hold when reordered
+};
+
+class Rng {
+ public:
+  Rng(uint64_t seed, uint64_t stream) : gen_(seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1))) {}
+  // Uniform in [0, 1) from the top 53 bits (std::uniform_real_distribution
+  // is not specified bit-exactly across library versions).
+  double unit() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
+  uint64_t raw() { return gen_(); }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+Fate draw_fate(Rng& rng, const Options& o) {
+  Fate f{};
+  f.drop = rng.unit() < o.loss;
+  f.dup = rng.unit() < o.dup;
+  f.corrupt = rng.unit() < o.corrupt;
+  f.reorder = rng.unit() < o.reorder;
+  f.bit_pick = rng.raw();
+  f.extra_us =
+      kReorderMinUs + static_cast<uint32_t>(rng.raw() % (kReorderMaxUs - kReorderMinUs + 1));
+  return f;
+}
+
+// Fixed-capacity timer queue: a binary min-heap on (due, seq) over a
+// preallocated slot pool. seq increases per push, so frames due at the same
+// time leave in arrival order. Nothing is allocated after construction.
+class DelayQueue {
+ public:
+  explicit DelayQueue(size_t cap) : storage_(new uint8_t[cap * kSlotBytes]) {
+    free_.reserve(cap);
+    // Slot 0 on top: reuse stays in the first pages of the (lazily mapped) pool.
+    for (size_t i = cap; i-- > 0;) free_.push_back(static_cast<uint32_t>(i));
+    heap_.reserve(cap);
+  }
+  bool empty() const { return heap_.empty(); }
+  size_t size() const { return heap_.size(); }
+  uint64_t next_due() const { return heap_.front().due_us; }
+
+  // Precondition: len <= kSlotBytes. False (frame not queued) when full.
+  bool push(uint64_t due_us, const uint8_t* frame, size_t len) {
+    if (free_.empty()) return false;
+    const uint32_t slot = free_.back();
+    free_.pop_back();
+    std::memcpy(slot_ptr(slot), frame, len);
+    heap_.push_back({due_us, seq_++, slot, static_cast<uint32_t>(len)});
+    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    return true;
+  }
+
+  // Hands every frame due at or before now to send(ptr, len), earliest first.
+  template <class Send>
+  void release_due(uint64_t now_us, Send&& send) {
+    while (!heap_.empty() && heap_.front().due_us <= now_us) {
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
+      const Entry e = heap_.back();
+      heap_.pop_back();
+      send(slot_ptr(e.slot), e.len);
+      free_.push_back(e.slot);
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t due_us, seq;
+    uint32_t slot, len;
+  };
+  // std heap algorithms build a max-heap; "later" as less gives a min-heap.
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.due_us != b.due_us ? a.due_us > b.due_us : a.seq > b.seq;
+    }
+  };
+  uint8_t* slot_ptr(uint32_t slot) { return storage_.get() + size_t{slot} * kSlotBytes; }
+
+  std::unique_ptr<uint8_t[]> storage_;
+  std::vector<uint32_t> free_;
+  std::vector<Entry> heap_;
+  uint64_t seq_ = 0;
+};
+
+// One direction: frames read from rx_fd leave through tx_fd.
+struct Direction {
+  int rx_fd, tx_fd;
+  Rng rng;
+  DelayQueue queue;
+  Counters c;
+};
+
+// ---------------------------------------------------------------- options --
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::fprintf(stderr, "pmx-impair: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+void print_usage() {
+  std::printf(
+      "usage: pmx-impair --if-a IF --if-b IF [--seed N] [--loss P] [--reorder P] [--dup P]\n"
+      "                  [--delay-ms D] [--corrupt P] [--duration-s S] [--stats FILE]\n"
+      "P: probability in [0, 1] per frame and direction; D, S: non-negative numbers\n"
+      "(--duration-s 0: run until SIGTERM/SIGINT).\n");
+}
+
+double parse_number(const char* opt, const char* v, double lo, double hi) {
+  double d = 0;
+  const char* end = v + std::strlen(v);
+  auto [p, ec] = std::from_chars(v, end, d);
+  if (ec == std::errc() && p == end && d >= lo && d <= hi) return d;  // rejects nan
+  char range[64];
+  std::snprintf(range, sizeof range, "[%g, %g]", lo, hi);
+  usage_error(std::string("--") + opt + " '" + v + "': want a number in " + range);
+}
+
+uint64_t parse_seed(const char* v) {
+  uint64_t n = 0;
+  const char* end = v + std::strlen(v);
+  auto [p, ec] = std::from_chars(v, end, n);
+  if (ec != std::errc() || p != end || p == v)
+    usage_error(std::string("--seed '") + v + "': want an unsigned 64-bit integer");
+  return n;
+}
+
+void check_ifname(const char* opt, const std::string& v) {
+  if (v.empty()) usage_error(std::string("missing --") + opt);
+  if (v.size() >= IFNAMSIZ) usage_error(std::string("--") + opt + " '" + v + "': name too long");
+}
+
+void apply_option(Options& o, const char* name, const char* v) {
+  const std::string n = name;
+  if (n == "if-a")
+    o.if_a = v;
+  else if (n == "if-b")
+    o.if_b = v;
+  else if (n == "stats")
+    o.stats = v;
+  else if (n == "seed")
+    o.seed = parse_seed(v);
+  else if (n == "loss")
+    o.loss = parse_number(name, v, 0, 1);
+  else if (n == "reorder")
+    o.reorder = parse_number(name, v, 0, 1);
+  else if (n == "dup")
+    o.dup = parse_number(name, v, 0, 1);
+  else if (n == "corrupt")
+    o.corrupt = parse_number(name, v, 0, 1);
+  else if (n == "delay-ms")
+    o.delay_ms = parse_number(name, v, 0, 60000);
+  else if (n == "duration-s")
+    o.duration_s = parse_number(name, v, 0, 1e7);
+}
+
+Options parse_options(int argc, char** argv) {
+  static const option kLong[] = {
+      {"if-a", required_argument, nullptr, 0},       {"if-b", required_argument, nullptr, 0},
+      {"seed", required_argument, nullptr, 0},       {"loss", required_argument, nullptr, 0},
+      {"reorder", required_argument, nullptr, 0},    {"dup", required_argument, nullptr, 0},
+      {"delay-ms", required_argument, nullptr, 0},   {"corrupt", required_argument, nullptr, 0},
+      {"duration-s", required_argument, nullptr, 0}, {"stats", required_argument, nullptr, 0},
+      {"help", no_argument, nullptr, 'h'},           {nullptr, 0, nullptr, 0}};
+  Options o;
+  int idx = 0;
+  for (int c; (c = getopt_long(argc, argv, "h", kLong, &idx)) != -1;) {
+    if (c == 'h') {
+      print_usage();
+      std::exit(0);
+    }
+    if (c != 0) std::exit(2);  // getopt_long already printed one line naming it
+    apply_option(o, kLong[idx].name, optarg);
+  }
+  if (optind < argc) usage_error(std::string("unexpected argument '") + argv[optind] + "'");
+  check_ifname("if-a", o.if_a);
+  check_ifname("if-b", o.if_b);
+  if (o.if_a == o.if_b) usage_error("--if-a and --if-b are both '" + o.if_a + "'");
+  return o;
+}
+
+// ---------------------------------------------------------------- sockets --
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "pmx-impair: %s: %s\n", what.c_str(), std::strerror(errno));
+  std::exit(1);
+}
+
+// A raw socket that sees every frame arriving on ifname (promiscuous) but
+// none of the frames sent through it (ours, or the local stack's).
+int open_port(const std::string& ifname) {
+  const unsigned ifindex = if_nametoindex(ifname.c_str());
+  if (ifindex == 0) die("interface '" + ifname + "'");
+  const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  if (fd < 0) die("socket(AF_PACKET)");
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = static_cast<int>(ifindex);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) die("bind " + ifname);
+  packet_mreq mr{};
+  mr.mr_ifindex = static_cast<int>(ifindex);
+  mr.mr_type = PACKET_MR_PROMISC;
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0)
+    die("promiscuous mode on " + ifname);
+#ifdef PACKET_IGNORE_OUTGOING
+  const int one = 1;
+  // Best effort: recv_frame() also skips PACKET_OUTGOING.
+  (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+#endif
+  // A large receive buffer so bursts do not overflow it (counted anyway as
+  // kernel_drops). SO_RCVBUFFORCE needs CAP_NET_ADMIN; fall back silently.
+  const int rcvbuf = 16 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  return fd;
+}
+
+// Reads (and so clears) a pending socket error. A link going down
+// (ENETDOWN) is not fatal, a test may flap it; anything else is.
+void check_socket_error(int fd, const std::string& ifname) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) die("SO_ERROR on " + ifname);
+  if (err == 0 || err == ENETDOWN) return;
+  errno = err;
+  die("socket on " + ifname);
+}
+
+// Adds the socket's receive drops since the last call (reading resets them).
+void collect_kernel_drops(Direction& d) {
+  tpacket_stats st{};
+  socklen_t len = sizeof st;
+  if (getsockopt(d.rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+    d.c.kernel_drops += st.tp_drops;
+}
+
+uint64_t now_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+void transmit(Direction& d, const uint8_t* frame, size_t len) {
+  if (send(d.tx_fd, frame, len, 0) == static_cast<ssize_t>(len)) {
+    ++d.c.forwarded;
+  } else {
+    ++d.c.tx_errors;
+  }
+}
+
+// ------------------------------------------------------------ impairments --
+
+// Bytes after the IPv4 header, up to the IPv4 total length (Ethernet padding
+// excluded): [off, off + len). len == 0 and ipv4 == false for non-IPv4 frames
+// (or IPv4 headers too short to trust).
+struct L4Span {
+  bool ipv4;
+  size_t off, len;
+};
+
+L4Span ipv4_l4(const uint8_t* f, size_t len) {
+  if (len < kEthHdr + 20 || f[12] != 0x08 || f[13] != 0x00) return {false, 0, 0};
+  const uint8_t* ip = f + kEthHdr;
+  const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || kEthHdr + ihl > len) return {false, 0, 0};
+  const size_t total = std::min<size_t>((size_t{ip[2]} << 8) | ip[3], len - kEthHdr);
+  const size_t l4 = total > ihl ? total - ihl : 0;
+  return {true, kEthHdr + ihl, l4};
+}
+
+void flip_bit(uint8_t* f, const L4Span& s, uint64_t pick) {
+  const uint64_t bit = pick % (s.len * 8);
+  f[s.off + bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+}
+
+// Queues `copies` copies of the frame, due at due_us.
+void enqueue(Direction& d, uint64_t due_us, uint64_t now, const uint8_t* f, size_t len,
+             int copies) {
+  for (int i = 0; i < copies; ++i) {
+    if (!d.queue.push(due_us, f, len)) {
+      ++d.c.overflow;
+    } else if (due_us > now) {
+      ++d.c.delayed;
+    }
+  }
+}
+
+// One received frame (f is a scratch buffer: corrupting it in place is fine).
+void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now) {
+  ++d.c.frames_in;
+  const Fate fate = draw_fate(d.rng, o);
+  if (len > kSlotBytes) {  // does not fit a slot: pass it through untouched
+    ++d.c.oversize;
+    transmit(d, f, len);
+    return;
+  }
+  const L4Span l4 = ipv4_l4(f, len);
+  uint64_t due = now + static_cast<uint64_t>(o.delay_ms * 1000.0);
+  if (!l4.ipv4) {  // ARP and friends: delay only
+    enqueue(d, due, now, f, len, 1);
+    return;
+  }
+  if (fate.drop) {
+    ++d.c.dropped;
+    return;
+  }
+  if (fate.corrupt && l4.len > 0) {
+    flip_bit(f, l4, fate.bit_pick);
+    ++d.c.corrupted;
+  }
+  if (fate.reorder) {
+    due += fate.extra_us;
+    ++d.c.reordered;
+  }
+  if (fate.dup) ++d.c.duplicated;
+  enqueue(d, due, now, f, len, fate.dup ? 2 : 1);
+}
+
+// Reads up to kBatch frames from d.rx_fd. Frames the kernel reports as
+// outgoing (our own transmissions on that interface) are ignored.
+void drain(Direction& d, const Options& o, uint8_t* scratch) {
+  for (int i = 0; i < kBatch; ++i) {
+    sockaddr_ll from{};
+    socklen_t fl = sizeof from;
+    const ssize_t n = recvfrom(d.rx_fd, scratch, kScratchBytes, MSG_DONTWAIT | MSG_TRUNC,
+                               reinterpret_cast<sockaddr*>(&from), &fl);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENETDOWN)
+        die("recv");
+      return;
+    }
+    if (from.sll_pkttype == PACKET_OUTGOING) continue;
+    if (static_cast<size_t>(n) > kScratchBytes) {  // MSG_TRUNC: real length
+      ++d.c.frames_in;
+      ++d.c.truncated;
+      continue;
+    }
+    ingest(d, o, scratch, static_cast<size_t>(n), now_us());
+  }
+}
+
+void release(Direction& d, uint64_t now) {
+  d.queue.release_due(now, [&d](const uint8_t* f, size_t len) { transmit(d, f, len); });
+}
+
+// ------------------------------------------------------------------ stats --
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+std::string counters_json(const Counters& c) {
+  char buf[512];
+  std::snprintf(
+      buf, sizeof buf,
+      "{\"frames_in\":%llu,\"forwarded\":%llu,\"dropped\":%llu,\"duplicated\":%llu,"
+      "\"corrupted\":%llu,\"reordered\":%llu,\"delayed\":%llu,\"oversize\":%llu,"
+      "\"truncated\":%llu,\"overflow\":%llu,\"discarded\":%llu,\"tx_errors\":%llu,"
+      "\"kernel_drops\":%llu}",
+      static_cast<unsigned long long>(c.frames_in), static_cast<unsigned long long>(c.forwarded),
+      static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.duplicated),
+      static_cast<unsigned long long>(c.corrupted), static_cast<unsigned long long>(c.reordered),
+      static_cast<unsigned long long>(c.delayed), static_cast<unsigned long long>(c.oversize),
+      static_cast<unsigned long long>(c.truncated), static_cast<unsigned long long>(c.overflow),
+      static_cast<unsigned long long>(c.discarded), static_cast<unsigned long long>(c.tx_errors),
+      static_cast<unsigned long long>(c.kernel_drops));
+  return buf;
+}
+
+int write_stats(const Options& o, const Direction& ab, const Direction& ba) {
+  const std::string line = "{\"if_a\":\"" + json_escape(o.if_a) + "\",\"if_b\":\"" +
+                           json_escape(o.if_b) + "\",\"seed\":" + std::to_string(o.seed) +
+                           ",\"a_to_b\":" + counters_json(ab.c) +
+                           ",\"b_to_a\":" + counters_json(ba.c) + "}\n";
+  FILE* out = o.stats.empty() ? stdout : std::fopen(o.stats.c_str(), "w");
+  if (!out) die("open " + o.stats);
+  const bool ok = std::fputs(line.c_str(), out) >= 0 && std::fflush(out) == 0;
+  if (out != stdout) std::fclose(out);
+  if (!ok) die("write stats");
+  return 0;
+}
+
+// ------------------------------------------------------------------- loop --
+
+void on_signal(int) { g_stop = 1; }
+
+// SIGINT/SIGTERM are blocked except inside ppoll(), so g_stop is only ever
+// set there and no other call sees EINTR. Returns the mask for ppoll().
+sigset_t setup_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  sigdelset(&old, SIGINT);
+  sigdelset(&old, SIGTERM);
+  return old;
+}
+
+// Sleep bound for ppoll: until the earliest due frame or the deadline
+// (0: none). Returns false for "no bound".
+bool wait_bound(const Direction& ab, const Direction& ba, uint64_t deadline, uint64_t now,
+                timespec& ts) {
+  uint64_t until = deadline;
+  for (const Direction* d : {&ab, &ba})
+    if (!d->queue.empty() && (until == 0 || d->queue.next_due() < until))
+      until = d->queue.next_due();
+  if (until == 0) return false;
+  const uint64_t us = until > now ? until - now : 0;
+  ts.tv_sec = static_cast<time_t>(us / 1000000u);
+  ts.tv_nsec = static_cast<long>(us % 1000000u) * 1000;
+  return true;
+}
+
+void run(const Options& o, Direction& ab, Direction& ba, const sigset_t& mask) {
+  auto scratch = std::make_unique<uint8_t[]>(kScratchBytes);
+  const uint64_t start = now_us();
+  const uint64_t deadline =
+      o.duration_s > 0 ? start + static_cast<uint64_t>(o.duration_s * 1e6) : 0;
+  pollfd fds[2] = {{ab.rx_fd, POLLIN, 0}, {ba.rx_fd, POLLIN, 0}};
+  while (!g_stop) {
+    uint64_t now = now_us();
+    release(ab, now);
+    release(ba, now);
+    if (deadline != 0 && now >= deadline) break;
+    timespec ts{};
+    const bool bounded = wait_bound(ab, ba, deadline, now, ts);
+    const int r = ppoll(fds, 2, bounded ? &ts : nullptr, &mask);
+    if (r < 0 && errno != EINTR) die("ppoll");
+    if (r <= 0) continue;
+    if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) check_socket_error(fds[0].fd, o.if_a);
+    if (fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)) check_socket_error(fds[1].fd, o.if_b);
+    if (fds[0].revents & POLLIN) drain(ab, o, scratch.get());
+    if (fds[1].revents & POLLIN) drain(ba, o, scratch.get());
+  }
+  for (Direction* d : {&ab, &ba}) {
+    d->c.discarded += d->queue.size();
+    collect_kernel_drops(*d);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_options(argc, argv);
+  const sigset_t mask = setup_signals();
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);  // 1 us: delays are in the ms range
+  const int fd_a = open_port(o.if_a);
+  const int fd_b = open_port(o.if_b);
+  // unique_ptr: each holds a preallocated (lazily mapped) 128 MiB slot pool.
+  auto ab = std::make_unique<Direction>(
+      Direction{fd_a, fd_b, Rng(o.seed, 0), DelayQueue(kQueueFrames), {}});
+  auto ba = std::make_unique<Direction>(
+      Direction{fd_b, fd_a, Rng(o.seed, 1), DelayQueue(kQueueFrames), {}});
+  collect_kernel_drops(*ab);  // reset the socket statistics: count from here
+  collect_kernel_drops(*ba);
+  ab->c.kernel_drops = ba->c.kernel_drops = 0;
+  std::fprintf(stderr,
+               "pmx-impair: ready %s<->%s seed %llu loss %g reorder %g dup %g delay %g ms "
+               "corrupt %g\n",
+               o.if_a.c_str(), o.if_b.c_str(), static_cast<unsigned long long>(o.seed), o.loss,
+               o.reorder, o.dup, o.delay_ms, o.corrupt);
+  run(o, *ab, *ba, mask);
+  close(fd_a);
+  close(fd_b);
+  return write_stats(o, *ab, *ba);
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Self-test of the link impairer (no portmux needed): two Linux TCP stacks,
+# A (198.18.5.1) and B (198.18.5.2), talk through pmx-impair with 3% loss,
+# 10% reordering, 1% duplication, 2 ms delay and 0.1% corruption. A sends
+# 16 MiB of random data; B must receive it intact (same SHA-256), and the
+# impairer's counters must show every impairment at a plausible rate, with
+# B's kernel counting the corrupted segments as TCP checksum errors.
+set -euo pipefail
+
+# shellcheck source=tests/integration/impair_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/impair_lib.sh"
+
+require_root
+impair_traps
+
+A_NS="pmxia$$" A_IF="pmxia$$" A_IP=198.18.5.1
+B_NS="pmxib$$" B_IF="pmxib$$" B_IP=198.18.5.2
+PORT=5001
+IMPAIR_ARGS="--seed 1 --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corrupt 0.001"
+TRANSFER_TIMEOUT=120
+RECV_PID=""
+
+# B: accept one connection, write everything it carries to OUT, close.
+RECEIVER='import socket, sys
+addr, port, out, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((addr, port))
+srv.listen(1)
+open(ready, "w").close()
+srv.settimeout(150)
+conn, _ = srv.accept()
+conn.settimeout(60)
+with open(out, "wb") as f:
+    while data := conn.recv(1 << 20):
+        f.write(data)
+conn.close()'
+
+# A: send the file, then wait for B to close (B has read everything by then).
+SENDER='import socket, sys
+addr, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.create_connection((addr, port), timeout=30)
+s.settimeout(60)
+with open(path, "rb") as f:
+    s.sendfile(f)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536):
+    pass
+s.close()'
+
+stop_receiver() {
+    if [[ -n $RECV_PID ]]; then
+        _pid_alive "$RECV_PID" && kill -TERM "$RECV_PID" 2>/dev/null
+        wait "$RECV_PID" 2>/dev/null || true
+        RECV_PID=""
+    fi
+}
+IMPAIR_ON_EXIT+=(stop_receiver)
+
+in_csum_errors() {   # ns
+    ip netns exec "$1" nstat -asz TcpInCsumErrors | awk '$1 == "TcpInCsumErrors" { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+impair_up "$A_NS" "$A_IF" "$B_NS" "$B_IF" "$IMPAIR_ARGS"
+ip -n "$A_NS" addr add "$A_IP/24" dev "$A_IF" || fail "addr on $A_IF"
+ip -n "$B_NS" addr add "$B_IP/24" dev "$B_IF" || fail "addr on $B_IF"
+
+head -c 16M /dev/urandom >"$PMX_TMP/send.bin" || fail "making the test data"
+ip netns exec "$B_NS" timeout $((TRANSFER_TIMEOUT + 30)) "$PMX_PYTHON" -c "$RECEIVER" \
+    "$B_IP" "$PORT" "$PMX_TMP/recv.bin" "$PMX_TMP/ready" </dev/null >"$PMX_TMP/recv.log" 2>&1 &
+RECV_PID=$!
+deadline=$((SECONDS + 10))
+until [[ -e $PMX_TMP/ready ]]; do
+    _pid_alive "$RECV_PID" || { cat "$PMX_TMP/recv.log" >&2; fail "receiver exited early"; }
+    ((SECONDS < deadline)) || fail "receiver not listening after 10 s"
+    sleep 0.05
+done
+
+info "sending 16 MiB $A_IP -> $B_IP:$PORT through the impaired link"
+t0=$(date +%s.%N)
+ip netns exec "$A_NS" timeout "$TRANSFER_TIMEOUT" "$PMX_PYTHON" -c "$SENDER" \
+    "$B_IP" "$PORT" "$PMX_TMP/send.bin" || fail "transfer failed or exceeded ${TRANSFER_TIMEOUT} s"
+t1=$(date +%s.%N)
+wait "$RECV_PID" || { cat "$PMX_TMP/recv.log" >&2; fail "receiver failed"; }
+RECV_PID=""
+info "transfer took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+
+sum_a=$(sha256sum <"$PMX_TMP/send.bin" | cut -d' ' -f1)
+sum_b=$(sha256sum <"$PMX_TMP/recv.bin" | cut -d' ' -f1)
+info "sha256 sent $sum_a, received $sum_b"
+[[ $sum_a == "$sum_b" ]] || fail "received data differs from sent data"
+
+csum_b=$(in_csum_errors "$B_NS")
+csum_a=$(in_csum_errors "$A_NS")
+impair_down || fail "pmx-impair did not stop cleanly (status $IMPAIR_EXIT)"
+info "stats: $(cat -- "$IMPAIR_STATS")"
+info "TcpInCsumErrors: B $csum_b, A $csum_a"
+
+# Checks every direction's counters: accounting, no lost-by-accident frames,
+# and the impairment rates. Prints one line per problem, exits 1 if any.
+"$PMX_PYTHON" - "$IMPAIR_STATS" "$csum_b" <<'EOF' || fail "impairer counters implausible"
+import json, sys
+stats, csum_b = json.load(open(sys.argv[1])), int(sys.argv[2])
+bad = []
+for d in ("a_to_b", "b_to_a"):
+    c = stats[d]
+    ins = c["frames_in"] + c["duplicated"]
+    outs = sum(c[k] for k in ("forwarded", "tx_errors", "dropped", "truncated", "overflow", "discarded"))
+    if ins != outs:
+        bad.append(f"{d}: frames_in + duplicated = {ins} != {outs} accounted")
+    for k in ("oversize", "truncated", "overflow", "tx_errors", "kernel_drops"):
+        if c[k]:
+            bad.append(f"{d}: {k} = {c[k]}, want 0 (offloads on? queue too small?)")
+    n = c["frames_in"]
+    if n > 1000 and not 0.01 <= c["dropped"] / n <= 0.06:
+        bad.append(f"{d}: dropped {c['dropped']} of {n} frames, want 1%..6%")
+    if n > 1000 and not 0.05 <= c["reordered"] / n <= 0.16:
+        bad.append(f"{d}: reordered {c['reordered']} of {n} frames, want 5%..16%")
+    if c["delayed"] < c["forwarded"] - c["oversize"]:
+        bad.append(f"{d}: delayed {c['delayed']} < forwarded {c['forwarded']} (delay 2 ms)")
+ab = stats["a_to_b"]
+if ab["frames_in"] <= 5000:
+    bad.append(f"a_to_b: only {ab['frames_in']} frames for 16 MiB")
+for k in ("duplicated", "reordered", "corrupted"):
+    if ab[k] == 0:
+        bad.append(f"a_to_b: {k} = 0")
+if ab["corrupted"] > 0 and csum_b == 0:
+    bad.append(f"a_to_b corrupted {ab['corrupted']} frames but B counted no TcpInCsumErrors")
+for line in bad:
+    print("  " + line)
+sys.exit(1 if bad else 0)
+EOF
+
+info "PASS"
