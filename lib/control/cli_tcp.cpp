@@ -172,23 +172,28 @@ cmdline_parse_token_string_t listen_service = PMX_KEYWORD(Listen, service, "echo
 cmdline_parse_token_string_t listen_rest =
     TOKEN_STRING_INITIALIZER(Listen, rest, TOKEN_STRING_MULTI);
 
-void listen_fn(void* parsed, cmdline* cl, void* data) {
+void do_listen(cmdline* cl, void* data, const char* ip, const char* port, const char* service,
+               const char* rest) {
   Cli& c = cli_of(data);
-  auto* r = static_cast<Listen*>(parsed);
-  std::istringstream words(r->rest);
+  std::istringstream words(rest);
   std::vector<std::pair<std::string, std::string>> kv;
   for (std::string k, v; words >> k;) {
     if (!(words >> v)) return fail(c, cl, "listen: key '%s' has no value", k.c_str());
     kv.emplace_back(k, v);
   }
   try {
-    const tcp::ListenSpec s = make_listen_spec("listen: ", r->ip, r->port, r->service, kv);
+    const tcp::ListenSpec s = make_listen_spec("listen: ", ip, port, service, kv);
     if (auto err = c.plane.tcp_listen(s); !err.empty())
       return fail(c, cl, "listen: %s", err.c_str());
     cmdline_printf(cl, "listening on %s\n", describe(s).c_str());
   } catch (const OptionError& e) {
     fail(c, cl, "%s", e.what());
   }
+}
+
+void listen_fn(void* parsed, cmdline* cl, void* data) {
+  auto* r = static_cast<Listen*>(parsed);
+  do_listen(cl, data, r->ip, r->port, r->service, r->rest);
 }
 
 cmdline_parse_inst_t cmd_listen = {
@@ -198,6 +203,30 @@ cmdline_parse_inst_t cmd_listen = {
     {(cmdline_parse_token_hdr_t*)&listen_kw, (cmdline_parse_token_hdr_t*)&listen_ip,
      (cmdline_parse_token_hdr_t*)&listen_port, (cmdline_parse_token_hdr_t*)&listen_service,
      (cmdline_parse_token_hdr_t*)&listen_rest, nullptr}};
+
+// DPDK's cmdline never matches a TOKEN_STRING_MULTI against nothing, so
+// 'listen <ip> <port> <service>' with no key/value pair needs its own instance.
+struct ListenBare {
+  cmdline_fixed_string_t listen, ip, port, service;
+};
+cmdline_parse_token_string_t listen_bare_kw = PMX_KEYWORD(ListenBare, listen, "listen");
+cmdline_parse_token_string_t listen_bare_ip = PMX_WORD(ListenBare, ip);
+cmdline_parse_token_string_t listen_bare_port = PMX_WORD(ListenBare, port);
+cmdline_parse_token_string_t listen_bare_service =
+    PMX_KEYWORD(ListenBare, service, "echo#discard#http");
+
+void listen_bare_fn(void* parsed, cmdline* cl, void* data) {
+  auto* r = static_cast<ListenBare*>(parsed);
+  do_listen(cl, data, r->ip, r->port, r->service, "");
+}
+
+cmdline_parse_inst_t cmd_listen_bare = {
+    listen_bare_fn,
+    nullptr,
+    "listen <ip> <port> echo|discard|http: add a listener with default options",
+    {(cmdline_parse_token_hdr_t*)&listen_bare_kw, (cmdline_parse_token_hdr_t*)&listen_bare_ip,
+     (cmdline_parse_token_hdr_t*)&listen_bare_port,
+     (cmdline_parse_token_hdr_t*)&listen_bare_service, nullptr}};
 
 // --- unlisten <ip> <port>
 struct Unlisten {
@@ -231,7 +260,7 @@ cmdline_parse_inst_t cmd_unlisten = {
 
 void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out) {
   out.insert(out.end(), {&cmd_show_conns, &cmd_show_listeners, &cmd_show_flows, &cmd_show_tcp_stats,
-                         &cmd_listen, &cmd_unlisten});
+                         &cmd_listen, &cmd_listen_bare, &cmd_unlisten});
 }
 
 }  // namespace pmx::control
