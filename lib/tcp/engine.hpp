@@ -113,7 +113,7 @@ class Engine {
   void enter_time_wait(Conn& c, uint64_t now);
   void challenge_ack(Conn& c, uint64_t now);
   void rtt_sample(Conn& c, uint32_t rtt_us);
-  void update_sacked(Conn& c, const Seg& s);
+  bool update_sacked(Conn& c, const Seg& s);
 
   // output.cpp: sending, retransmission, timers
   void output(Conn& c, uint64_t now);

@@ -168,12 +168,18 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
     challenge_ack(c, now);
     return false;
   }
-  if (c.sack_ok && s.opt.nsack) update_sacked(c, s);
+  c.probes_out = 0;  // the peer is alive: it answers (persist_expired)
+  const bool newly_sacked = c.sack_ok && s.opt.nsack && update_sacked(c, s);
   if (ack > c.snd_una) {
     new_ack(c, s, ack, now);
-  } else if (ack == c.snd_una && s.len == 0 && !s.has(flag::FIN) && c.snd_max > c.snd_una &&
-             (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) {
-    dup_ack(c, now);  // RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT"
+  } else if (ack == c.snd_una && c.snd_max > c.snd_una &&
+             ((s.len == 0 && !s.has(flag::FIN) &&
+               (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) ||
+              newly_sacked)) {
+    // RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT", or (RFC 6675 2, 5) an ACK that
+    // SACKs new data: a peer that is sending too piggybacks its ACKs on
+    // data, which RFC 5681 alone would never count.
+    dup_ack(c, now);
   }
   update_window(c, s);
 
@@ -203,12 +209,17 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
   return true;
 }
 
-void Engine::update_sacked(Conn& c, const Seg& s) {
+// Returns true if the blocks covered data not SACKed before.
+bool Engine::update_sacked(Conn& c, const Seg& s) {
+  bool grew = false;
   for (uint8_t i = 0; i < s.opt.nsack; ++i) {
     const Seq l(s.opt.sack[i].left), r(s.opt.sack[i].right);
     // RFC 2018 4: only blocks above SND.UNA and within what we sent.
-    if (l < r && c.snd_una <= l && r <= c.snd_max) c.sacked.add(l, r);
+    if (!(l < r && c.snd_una <= l && r <= c.snd_max)) continue;
+    if (!c.sacked.contains(l, r)) grew = true;
+    c.sacked.add(l, r);
   }
+  return grew;
 }
 
 void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
@@ -339,16 +350,20 @@ void Engine::data_input(Conn& c, const Seg& s, Seq seq, const uint8_t* data, uin
   c.rcv.write_at(c.rcv.size(), data, len);
   c.rcv.commit(len);
   c.rcv_nxt += len;
+  ctr_.inc(Ctr::tcp_rx_bytes, len);
   if (!c.ooo.empty()) {
-    // The hole at the front may be filled: take what is now contiguous.
-    if (c.ooo[0].l <= c.rcv_nxt) {
+    // The hole at the front may be filled: take what is now contiguous. A
+    // segment may span several holes, so every range it reaches is taken
+    // (RFC 9293 3.10.7.4: RCV.NXT advances over all contiguous data).
+    while (!c.ooo.empty() && c.ooo[0].l <= c.rcv_nxt) {
       const Seq r = c.ooo[0].r;
       if (r > c.rcv_nxt) {
         c.rcv.commit(seq_dist(c.rcv_nxt, r));
+        ctr_.inc(Ctr::tcp_rx_bytes, seq_dist(c.rcv_nxt, r));
         c.rcv_nxt = r;
       }
+      c.ooo.drop_below(c.rcv_nxt);
     }
-    c.ooo.drop_below(c.rcv_nxt);
     c.ack_now = true;  // RFC 5681 4.2: ACK at once when a hole fills
   }
   // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment,
@@ -394,7 +409,10 @@ void Engine::established(Conn& c, uint64_t now) {
 
 void Engine::enter_time_wait(Conn& c, uint64_t now) {
   set_state(c, State::TimeWait);
-  send_ack(c, now);
+  // From FIN_WAIT_1/2 the peer's FIN just arrived (fin_input set ack_now) and
+  // is acknowledged here. From CLOSING the segment only acknowledged our FIN:
+  // RFC 9293 3.10.7.4 sends nothing then.
+  if (c.ack_now) send_ack(c, now);
   c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
   c.t_delack = c.t_keepalive = 0;
   c.persist = false;

@@ -70,6 +70,7 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
     if (c.rtt_timing && seq <= c.rtt_seq) c.rtt_timing = false;  // Karn
   } else {
     ctr_.inc(Ctr::tcp_out_segs);
+    ctr_.inc(Ctr::tcp_tx_bytes, len);
     if (!c.rtt_timing && !c.ts_ok && len) {
       c.rtt_timing = true;
       c.rtt_seq = seq;
@@ -201,18 +202,27 @@ void Engine::output(Conn& c, uint64_t now) {
       }
       if (c.close_requested && c.snd_nxt == data_end &&
           (c.state == State::Established || c.state == State::CloseWait)) {
+        // fin_sent means the FIN has been queued (ack_input and new_ack take
+        // an ACK of SND.MAX as acknowledging it): if the output queue is
+        // full, nothing changes and the FIN goes at the next turn.
         c.fin_sent = true;
         c.fin_seq = data_end;
+        if (!send_segment(c, data_end, 0, flag::FIN, now)) {
+          c.fin_sent = false;
+          return mark_pending(c);
+        }
         set_state(c, c.state == State::Established ? State::FinWait1 : State::LastAck);
-        if (!send_segment(c, data_end, 0, flag::FIN, now)) return mark_pending(c);
       } else if (c.fin_sent && c.snd_nxt == c.fin_seq) {
         if (!send_segment(c, c.fin_seq, 0, flag::FIN, now)) return mark_pending(c);
       }
       break;
     }
-    // RFC 9293 3.8.6.1: a zero window with data waiting starts the persist timer.
+    // RFC 9293 3.8.6.1: a zero window with data waiting starts the persist
+    // timer. So does a window too small for SWS avoidance to use (3.8.6.2.1):
+    // with nothing in flight no ACK will come, and a lost window update would
+    // stall the connection; the timer then sends what fits (the override).
     const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
-    if (c.snd_wnd == 0 && c.snd_nxt < data_end && flight(c) == 0 && !c.t_rtx) {
+    if (c.snd_nxt < data_end && flight(c) == 0 && !c.t_rtx) {
       c.persist = true;
       c.backoff = 0;
       c.t_rtx = now + c.rto;
@@ -312,6 +322,32 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
 // A zero-window probe (as Linux sends it): an ACK carrying SND.UNA - 1, which
 // the peer must answer with its current window (RFC 9293 3.10.7.4).
 void Engine::persist_expired(Conn& c, uint64_t now) {
+  // RFC 1122 4.2.2.17: the window may stay closed for as long as the peer
+  // answers the probes. One that stops answering is given up on after as
+  // many probes as retransmissions (Linux's tcp_probe_timer does the same),
+  // else a vanished peer would hold the connection for ever. The override
+  // sends below count too: each is followed by an RTO, and the RTO's
+  // backoff restarts when the persist timer takes over again.
+  if (++c.probes_out > cfg_.max_retries) {
+    ctr_.inc(Ctr::tcp_timeouts);
+    return abort(c, true);
+  }
+  // RFC 9293 3.8.6.2.1 override timeout: the window is open but was too
+  // small to be worth a segment; send what fits now (Linux's tcp_write_wakeup
+  // does the same). Nothing is in flight, so cwnd allows a segment.
+  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  if (c.snd_wnd > 0 && c.snd_nxt < data_end) {
+    const uint32_t avail = seq_dist(c.snd_nxt, data_end);
+    const uint32_t len = std::min({avail, c.snd_wnd, seg_room(c)});
+    const bool fin = c.fin_sent && c.snd_nxt + len == c.fin_seq;
+    c.persist = false;  // send_segment() starts the retransmission timer
+    if (send_segment(c, c.snd_nxt, len, (len == avail ? flag::PSH : 0) | (fin ? flag::FIN : 0),
+                     now))
+      return;
+    c.persist = true;  // no room in the output queue: try again later
+    c.t_rtx = now + c.rto;
+    return;
+  }
   ctr_.inc(Ctr::tcp_zero_window_probes);
   OutSeg* o = next_out();
   if (o) {
