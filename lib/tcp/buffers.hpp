@@ -92,11 +92,13 @@ class ByteRing {
     const uint32_t first = n < cap_ - pos ? n : cap_ - pos;
     return {std::span<uint8_t>(mem_ + pos, first), std::span<uint8_t>(mem_, n - first)};
   }
-  // Drops n bytes from the front.
+  // Drops n bytes from the front. The head is never rewound when the ring
+  // empties: the receive buffer keeps out-of-order bytes beyond the occupied
+  // part (write_at), at offsets relative to the head, and rewinding would
+  // move them (RFC 9293 3.10.7.4: queued out-of-order text must be kept).
   void consume(uint32_t n) {
     head_ = wrap(head_ + n);
     len_ -= n;
-    if (len_ == 0) head_ = 0;  // keeps later writes contiguous
   }
 
  private:

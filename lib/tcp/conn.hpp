@@ -112,6 +112,7 @@ struct Conn {
   uint64_t t_keepalive = 0;
   bool persist = false;  // t_rtx is the persist timer
   uint8_t keepalive_probes = 0;
+  uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
 
   ByteRing snd, rcv;
   RangeSet ooo;  // out-of-order data held in rcv beyond its in-order part

@@ -177,6 +177,10 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.cc = CcState{};
   c.cc.cwnd = std::min<uint32_t>(10u * c.mss, std::max<uint32_t>(2u * c.mss, 14600));
   c.cc.ssthresh = UINT32_MAX / 2;
+  // RFC 6582 3.2 step 1: "recover" starts at the ISS. Left at 0, the step 2
+  // test (SND.UNA - 1 >= recover) fails for every ISS in the upper half of
+  // the sequence space, and such connections never fast-retransmit.
+  c.cc.recover = c.iss;
   set_state(c, State::SynReceived);
   ++l.syn_recv;
   ctr_.inc(Ctr::tcp_passive_opens);

@@ -173,8 +173,7 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
   if (ack > c.snd_una) {
     new_ack(c, s, ack, now);
   } else if (ack == c.snd_una && c.snd_max > c.snd_una &&
-             ((s.len == 0 && !s.has(flag::FIN) &&
-               (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) ||
+             ((s.len == 0 && !s.has(flag::FIN) && (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) ||
               newly_sacked)) {
     // RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT", or (RFC 6675 2, 5) an ACK that
     // SACKs new data: a peer that is sending too piggybacks its ACKs on

@@ -1,0 +1,346 @@
+// LISTEN, CLOSED (no listener) and SYN_RECV: RFC 9293 3.10.7.1-3.10.7.2 and
+// the SYN_RECV rows of 3.10.7.4, with RFC 7323 / RFC 2018 option negotiation.
+#include "tcp_fixture.hpp"
+
+namespace pmx::tcp::test {
+namespace {
+
+using Listen = TcpTest;
+
+TEST_F(Listen, SynAckEchoesTheOptionsThePeerOffered) {
+  const Got sa =
+      syn(kEcho, {.mss = 1200, .wscale = 7, .sack_ok = true, .ts = true, .ts_val = 4242});
+  EXPECT_EQ(sa.seq, EngineAccess::make_isn(*engine_, key(), now_));  // RFC 6528
+  EXPECT_EQ(sa.wnd, 16384);  // a SYN's window is never scaled (RFC 7323 2.2)
+  EXPECT_EQ(sa.opt.mss, 1460);
+  EXPECT_EQ(sa.opt.wscale, 0);  // 16 KiB needs no shift; sent because the peer offered one
+  EXPECT_TRUE(sa.opt.sack_ok);
+  EXPECT_TRUE(sa.opt.ts);
+  EXPECT_EQ(sa.opt.ts_ecr, 4242u);
+  EXPECT_EQ(sa.opt.ts_val, now_ / 1000);
+  EXPECT_TRUE(sa.data.empty());
+
+  EXPECT_EQ(state(), State::SynReceived);
+  const Conn* c = conn();
+  EXPECT_EQ(c->mss, 1200);  // min(peer's MSS, ours)
+  EXPECT_EQ(c->snd_wscale, 7);
+  EXPECT_TRUE(c->sack_ok);
+  EXPECT_TRUE(c->ts_ok);
+  EXPECT_EQ(ctr(Ctr::tcp_passive_opens), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_demux_listen_wildcard), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_in_segs), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_out_segs), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_curr_estab), 0u);
+  EXPECT_EQ(engine_->conns_in_use(), 1u);
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);
+}
+
+TEST_F(Listen, SynWithoutOptionsGetsOnlyOurMss) {
+  const Got sa = syn(kEcho, {});
+  EXPECT_EQ(sa.opt.mss, 1460);  // RFC 9293 3.7.1: always sent on a SYN
+  EXPECT_EQ(sa.opt.wscale, TcpOpts::kNoWscale);
+  EXPECT_FALSE(sa.opt.sack_ok);
+  EXPECT_FALSE(sa.opt.ts);
+  EXPECT_EQ(conn()->mss, 536);  // RFC 9293 3.7.1 default
+  EXPECT_FALSE(conn()->ts_ok);
+  EXPECT_FALSE(conn()->sack_ok);
+}
+
+TEST_F(Listen, EachOptionAlone) {
+  Got sa = syn(kEcho, {.sack_ok = true});
+  EXPECT_TRUE(sa.opt.sack_ok);
+  EXPECT_FALSE(sa.opt.ts);
+  EXPECT_EQ(sa.opt.wscale, TcpOpts::kNoWscale);
+  rport_ = 40001;
+  sa = syn(kEcho, {.ts = true, .ts_val = 1});
+  EXPECT_FALSE(sa.opt.sack_ok);
+  EXPECT_TRUE(sa.opt.ts);
+  EXPECT_EQ(sa.opt.ts_ecr, 1u);
+  rport_ = 40002;
+  sa = syn(kEcho, {.wscale = 14});
+  EXPECT_EQ(sa.opt.wscale, 0);
+  EXPECT_EQ(conn()->snd_wscale, 14);
+}
+
+TEST_F(Listen, SynDataIsNotAcknowledged) {
+  port_ = kEcho;
+  send({.seq = R(0), .flags = flag::SYN, .data = "early"});
+  const Got sa = take_one();
+  EXPECT_EQ(sa.ack, R(1));  // the text is not queued: the peer sends it again
+}
+
+TEST_F(Listen, AckIsAnsweredWithResetAtItsAckNumber) {
+  port_ = kEcho;
+  send_drop({.seq = R(1), .ack = 12345}, Ctr::tcp_listen_ack);
+  expect({{.seq = 12345, .ack = 0, .flags = flag::RST}});
+  EXPECT_EQ(ctr(Ctr::tcp_out_rsts), 1u);
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+  // With data and FIN as well: still the same reset.
+  send_drop({.seq = R(1), .ack = 777, .flags = flag::ACK | flag::FIN, .data = "x"},
+            Ctr::tcp_listen_ack);
+  expect({{.seq = 777, .ack = 0, .flags = flag::RST}});
+}
+
+TEST_F(Listen, ResetIsIgnored) {
+  port_ = kEcho;
+  send_drop({.seq = R(1), .flags = flag::RST}, Ctr::tcp_listen_rst);
+  send_drop({.seq = R(1), .ack = 5, .flags = flag::RST | flag::ACK}, Ctr::tcp_listen_rst);
+  send_drop({.seq = R(0), .flags = flag::RST | flag::SYN}, Ctr::tcp_listen_rst);
+  expect_nothing();
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+}
+
+TEST_F(Listen, DataWithoutSynIsDropped) {
+  port_ = kEcho;
+  send_drop({.seq = R(1), .flags = flag::PSH, .data = "hello"}, Ctr::tcp_listen_no_syn);
+  send_drop({.seq = R(1), .flags = 0}, Ctr::tcp_listen_no_syn);
+  send_drop({.seq = R(1), .flags = flag::FIN}, Ctr::tcp_listen_no_syn);
+  expect_nothing();
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+}
+
+TEST_F(Listen, SynFinIsDropped) {
+  port_ = kEcho;
+  send_drop({.seq = R(0), .flags = flag::SYN | flag::FIN}, Ctr::tcp_listen_bad_syn);
+  expect_nothing();
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_passive_opens), 0u);
+}
+
+TEST_F(Listen, NoListenerSynGetsResetAck) {
+  port_ = kNoListener;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0, .ack = R(1), .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_demux_none), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_rst_sent_no_listener), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_out_rsts), 1u);
+  // SEG.LEN counts the data and the FIN.
+  send_drop({.seq = R(0), .flags = flag::SYN, .data = "abc"}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0, .ack = R(4), .flags = flag::RST | flag::ACK}});
+  send_drop({.seq = R(10), .flags = flag::FIN}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0, .ack = R(11), .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+}
+
+TEST_F(Listen, NoListenerAckGetsResetAtItsAckNumber) {
+  port_ = kNoListener;
+  send_drop({.seq = R(1), .ack = 0xdeadbeef, .data = "zz"}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0xdeadbeef, .ack = 0, .flags = flag::RST}});
+}
+
+TEST_F(Listen, NoListenerResetIsNeverAnswered) {
+  port_ = kNoListener;
+  send_drop({.seq = R(1), .flags = flag::RST}, Ctr::tcp_rst_no_conn);
+  send_drop({.seq = R(1), .ack = 9, .flags = flag::RST | flag::ACK}, Ctr::tcp_rst_no_conn);
+  expect_nothing();
+  EXPECT_EQ(ctr(Ctr::tcp_out_rsts), 0u);
+}
+
+TEST_F(Listen, ExactAddressBeatsWildcard) {
+  ASSERT_GE(
+      engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {.kind = ServiceKind::Discard}}),
+      0);
+  EXPECT_EQ(engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {}}), -EEXIST);
+  syn(kEcho);
+  EXPECT_EQ(ctr(Ctr::tcp_demux_listen_exact), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_demux_listen_wildcard), 0u);
+  EXPECT_EQ(conn()->svc, ServiceKind::Discard);
+}
+
+TEST_F(Listen, UnlistenResetsHalfOpenConnectionsOnly) {
+  established(kEcho);
+  rport_ = 40001;
+  syn(kEcho);
+  ASSERT_GE(engine_->unlisten(0, kEcho), 0);
+  drain();
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(state(kEcho, 40001), State::Closed);
+  EXPECT_EQ(state(kEcho, kPeerPort), State::Established);
+  EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
+  EXPECT_EQ(engine_->unlisten(0, kEcho), -ENOENT);
+  // A new SYN finds no listener now.
+  rport_ = 40002;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0, .ack = R(1), .flags = flag::RST | flag::ACK}});
+}
+
+TEST_F(Listen, BacklogFull) {
+  ASSERT_GE(engine_->listen({.ip = 0, .port = 99, .service = {}, .backlog = 1}), 0);
+  syn(99);
+  rport_ = 40001;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_syn_backlog_full);
+  expect_nothing();
+  ListenerTable::Match m;
+  const uint16_t li = engine_->listeners().lookup(kLocalIp, 99, m);
+  EXPECT_EQ(engine_->listeners()[li].overflows, 1u);
+  EXPECT_EQ(engine_->listeners()[li].syn_recv, 1u);
+  // Completing the first handshake makes room.
+  rport_ = kPeerPort;
+  send({.seq = R(1), .ack = L(1)});
+  EXPECT_EQ(engine_->listeners()[li].syn_recv, 0u);
+  EXPECT_EQ(engine_->listeners()[li].accepted, 1u);
+  rport_ = 40001;
+  syn(99);
+}
+
+TEST_F(Listen, ConnectionPoolEmpty) {
+  EngineConfig c = small_config();
+  c.max_flows = 2;
+  start(c);
+  syn(kEcho);
+  rport_ = 40001;
+  syn(kEcho);
+  rport_ = 40002;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_conn_pool_empty);
+  expect_nothing();
+  EXPECT_EQ(engine_->conns_in_use(), 2u);
+}
+
+TEST_F(Listen, BufferPoolEmpty) {
+  EngineConfig c = small_config();
+  c.nbufs = 3;
+  start(c);
+  syn(kEcho);
+  rport_ = 40001;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_no_buffers);
+  expect_nothing();
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);
+}
+
+// --- SYN_RECV
+
+TEST_F(Listen, AckCompletesTheHandshake) {
+  syn(kEcho);
+  ASSERT_EQ(state(), State::SynReceived);
+  send({.seq = R(1), .ack = L(1), .wnd = 1000});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Established);
+  EXPECT_EQ(ctr(Ctr::tcp_passive_opens), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_curr_estab), 1u);
+  EXPECT_EQ(conn()->snd_wnd, 1000u);
+  EXPECT_EQ(conn()->snd_una, Seq(L(1)));
+  EXPECT_EQ(EngineAccess::wheel(*engine_).armed_count(), 0u);  // nothing outstanding
+  ListenerTable::Match m;
+  EXPECT_EQ(engine_->listeners()[engine_->listeners().lookup(kLocalIp, kEcho, m)].accepted, 1u);
+}
+
+TEST_F(Listen, HandshakeAckWithDataIsDelivered) {
+  syn(kEcho);
+  send({.seq = R(1), .ack = L(1), .flags = flag::ACK | flag::PSH, .data = "hi"});
+  expect({{.seq = L(1), .ack = R(3), .flags = flag::ACK | flag::PSH, .data = "hi"}});
+  EXPECT_EQ(state(), State::Established);
+}
+
+TEST_F(Listen, ResetAtRcvNxtEndsTheAttempt) {
+  syn(kEcho);
+  send({.seq = R(1), .flags = flag::RST});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 0u);
+  expect_clean();
+}
+
+TEST_F(Listen, ResetInWindowGetsChallengeAck) {
+  syn(kEcho);
+  send_drop({.seq = R(100), .flags = flag::RST}, Ctr::tcp_rst_challenged);
+  expect({{.seq = L(1), .ack = R(1)}});
+  EXPECT_EQ(state(), State::SynReceived);
+  EXPECT_EQ(ctr(Ctr::tcp_challenge_acks), 1u);
+}
+
+TEST_F(Listen, RetransmittedSynGetsTheSameSynAck) {
+  const Got first = syn(kEcho, {.mss = 1400, .sack_ok = true});
+  advance(300);
+  send_drop({.seq = R(0), .flags = flag::SYN, .opt = {.mss = 1400, .sack_ok = true}},
+            Ctr::tcp_synack_retransmitted);
+  const Got again = take_one();
+  EXPECT_EQ(again.seq, first.seq);
+  EXPECT_EQ(again.ack, first.ack);
+  EXPECT_EQ(again.flags, first.flags);
+  EXPECT_EQ(again.wnd, first.wnd);
+  EXPECT_EQ(again.opt.mss, first.opt.mss);
+  EXPECT_EQ(again.opt.sack_ok, first.opt.sack_ok);
+  EXPECT_EQ(ctr(Ctr::tcp_synack_retransmits), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_out_segs), 1u);
+  EXPECT_EQ(engine_->conns_in_use(), 1u);
+}
+
+TEST_F(Listen, SynAckRetransmittedWithBackoffThenAbandoned) {
+  const Got first = syn(kEcho);
+  const uint64_t waits[] = {1000, 2000, 4000, 8000, 16000};
+  for (uint64_t w : waits) {
+    advance(w - 1);
+    expect_nothing();
+    advance(1);
+    const Got g = take_one();
+    EXPECT_EQ(flag_str(g.flags), "S.");
+    EXPECT_EQ(g.seq, first.seq);
+    EXPECT_EQ(g.opt.mss, 1460);
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_synack_retransmits), 5u);
+  advance(32000 - 1);
+  EXPECT_EQ(state(), State::SynReceived);
+  advance(1);
+  expect_nothing();  // gone without a word, like Linux
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
+  expect_clean();
+}
+
+TEST_F(Listen, LateAckAfterSynAckRetransmissionStillCompletes) {
+  syn(kEcho);
+  advance(1000);
+  take_one();
+  send({.seq = R(1), .ack = L(1)});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Established);
+  EXPECT_EQ(EngineAccess::wheel(*engine_).armed_count(), 0u);
+}
+
+TEST_F(Listen, BadAckInSynRecvIsReset) {
+  syn(kEcho);
+  send_drop({.seq = R(1), .ack = L(5)}, Ctr::tcp_synrecv_bad_ack);
+  expect({{.seq = L(5), .ack = 0, .flags = flag::RST}});
+  send_drop({.seq = R(1), .ack = L(0)}, Ctr::tcp_synrecv_bad_ack);
+  expect({{.seq = L(0), .ack = 0, .flags = flag::RST}});
+  EXPECT_EQ(state(), State::SynReceived);  // the connection itself lives on
+  send({.seq = R(1), .ack = L(1)});
+  EXPECT_EQ(state(), State::Established);
+}
+
+TEST_F(Listen, SegmentWithoutAckInSynRecvIsDropped) {
+  syn(kEcho);
+  send_drop({.seq = R(1), .flags = flag::PSH, .data = "x"}, Ctr::tcp_no_ack_flag);
+  expect_nothing();
+  EXPECT_EQ(state(), State::SynReceived);
+}
+
+// A whole handshake and the first data in one burst: the segments after the
+// SYN were looked up before the connection existed.
+TEST_F(Listen, HandshakeInOneBurst) {
+  port_ = kEcho;
+  iss_ = EngineAccess::make_isn(*engine_, key(), now_);
+  send_burst({{.seq = R(0), .flags = flag::SYN},
+              {.seq = R(1), .ack = L(1)},
+              {.seq = R(1), .ack = L(1), .data = "abc"}});
+  const std::vector<Got> g = take();
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(flag_str(g[0].flags), "S.");
+  EXPECT_EQ(g[1].data, "abc");
+  EXPECT_EQ(ctr(Ctr::tcp_demux_conn), 2u);
+  EXPECT_EQ(state(), State::Established);
+}
+
+// RFC 6528: the ISN moves with a 4 us clock; other 4-tuples get unrelated ones.
+TEST_F(Listen, IsnFollowsTheClock) {
+  const flow::FlowKey k = key(kEcho);
+  const uint32_t a = EngineAccess::make_isn(*engine_, k, now_);
+  EXPECT_EQ(EngineAccess::make_isn(*engine_, k, now_ + 1000000), a + 250000);
+  EXPECT_NE(EngineAccess::make_isn(*engine_, key(kEcho, 40001), now_), a + 0);
+  EXPECT_NE(EngineAccess::make_isn(*engine_, key(kHttp), now_), a);
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
