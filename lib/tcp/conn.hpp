@@ -80,7 +80,6 @@ struct Conn {
   bool ooo_fin = false;        // FIN seen beyond a hole at ooo_fin_seq
   bool ack_now = false;        // send an ACK at the next output
   bool want_writable = false;  // service waits for send space
-  bool in_pending = false;     // on the engine's output list
   uint16_t mss = 536;          // effective send MSS (payload bytes)
   uint16_t listener = 0;
   uint32_t http_size = 64;  // the listener's size= (it may go away first)

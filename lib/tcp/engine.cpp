@@ -35,6 +35,7 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
     free_.push_back(i);
   }
   pending_.reserve(cfg.max_flows);
+  queued_.assign(cfg.max_flows, 0);
 }
 
 Engine::~Engine() = default;
@@ -157,6 +158,9 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   // RFC 7323 2.2 / 3.2, RFC 2018 2: an option is used only if both offer it.
   const uint16_t our_mss = static_cast<uint16_t>(cfg_.mtu - 40);
   c.mss = std::min<uint16_t>(s.opt.mss ? s.opt.mss : 536, our_mss);  // RFC 9293 3.7.1
+  // A tiny MSS would turn every byte into a segment: like Linux
+  // (tcp_min_snd_mss) we send at least 48-byte segments whatever the peer says.
+  c.mss = std::max<uint16_t>(c.mss, 48);
   if (s.opt.wscale != TcpOpts::kNoWscale) {
     c.snd_wscale = s.opt.wscale;
     while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
@@ -212,7 +216,6 @@ void Engine::free_conn(Conn& c) {
   if (c.snd.attached()) bufs_.put(c.snd.detach());
   if (c.rcv.attached()) bufs_.put(c.rcv.detach());
   c.key = flow::FlowKey{};
-  c.in_pending = false;
   free_.push_back(c.idx);
   burst_changed_ = true;
 }

@@ -152,6 +152,7 @@ class Engine {
   BufPool bufs_;
   TimerWheel wheel_;
   std::vector<uint32_t> pending_;  // connections with output waiting for queue space
+  std::vector<uint8_t> queued_;    // per pool index: in pending_
   std::vector<OutSeg> out_;
   size_t nout_ = 0;
   uint64_t insert_failures_ = 0;

@@ -33,6 +33,13 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     return send_ack(c, now);
   }
   if (s.has(flag::RST)) return (void)rst_input(c, s, now);
+  // RFC 9293 3.10.7.4 fourth check: an in-window SYN in SYN_RECV of a
+  // passive open returns the connection to LISTEN (it is dropped; the
+  // listener is still there for the peer's next SYN).
+  if (s.has(flag::SYN) && c.state == State::SynReceived) {
+    ctr_.inc(Ctr::tcp_synrecv_syn);
+    return abort(c, false);
+  }
   // RFC 5961 4.2: any SYN on a synchronized connection gets a challenge ACK.
   if (s.has(flag::SYN)) {
     ctr_.inc(Ctr::tcp_syn_challenged);

@@ -147,7 +147,7 @@ namespace {
 uint32_t seg_room(const Conn& c) {
   uint32_t opt = c.ts_ok ? 12 : 0;
   if (c.sack_ok && !c.ooo.empty()) opt += 4 + 8 * std::min<uint32_t>(c.ooo.size(), c.ts_ok ? 3 : 4);
-  return c.mss > opt + 64 ? c.mss - opt : 64;
+  return c.mss > opt + 8 ? c.mss - opt : 8;
 }
 }  // namespace
 
@@ -232,8 +232,10 @@ void Engine::output(Conn& c, uint64_t now) {
 }
 
 void Engine::mark_pending(Conn& c) {
-  if (c.in_pending) return;
-  c.in_pending = true;
+  // Each pool index is queued at most once (queued_ outlives the connection
+  // in that slot), so pending_ never grows past its reserve.
+  if (queued_[c.idx]) return;
+  queued_[c.idx] = 1;
   pending_.push_back(c.idx);
 }
 
@@ -244,9 +246,9 @@ void Engine::poll(uint64_t now) {
   // as there is room.
   size_t i = 0;
   for (; i < pending_.size() && nout_ < out_.size(); ++i) {
+    queued_[pending_[i]] = 0;
     Conn& c = conns_[pending_[i]];
-    if (!c.in_pending) continue;
-    c.in_pending = false;
+    if (c.state == State::Closed) continue;
     service_run(c);
     output(c, now);
     arm(c);

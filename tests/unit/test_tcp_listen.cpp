@@ -299,6 +299,19 @@ TEST_F(Listen, LateAckAfterSynAckRetransmissionStillCompletes) {
   EXPECT_EQ(EngineAccess::wheel(*engine_).armed_count(), 0u);
 }
 
+// RFC 9293 3.10.7.4 fourth check: a new in-window SYN (not the original one
+// again) returns a passive SYN_RECV connection to LISTEN: it is gone, and a
+// later SYN opens a fresh connection from the listener.
+TEST_F(Listen, NewInWindowSynInSynRecvReturnsToListen) {
+  syn(kEcho);
+  send_drop({.seq = R(5), .flags = flag::SYN}, Ctr::tcp_synrecv_syn);
+  expect_nothing();
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
+  syn(kEcho);
+  EXPECT_EQ(state(), State::SynReceived);
+}
+
 TEST_F(Listen, BadAckInSynRecvIsReset) {
   syn(kEcho);
   send_drop({.seq = R(1), .ack = L(5)}, Ctr::tcp_synrecv_bad_ack);
