@@ -372,7 +372,9 @@ void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now
   }
   if (fate.corrupt && l4.len > 0) {
     flip_bit(f, l4, fate.bit_pick);
-    ++d.c.corrupted;
+    // Counts corrupted frames delivered: a duplicate of a corrupted frame is
+    // corrupted too, and the receiver sees (and counts) both.
+    d.c.corrupted += fate.dup ? 2 : 1;
   }
   if (fate.reorder) {
     due += fate.extra_us;
