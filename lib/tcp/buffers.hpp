@@ -100,6 +100,14 @@ class ByteRing {
     head_ = wrap(head_ + n);
     len_ -= n;
   }
+  // Rewinds an empty ring to the start of its memory, so small writes reuse
+  // the same cache lines instead of walking the whole buffer (measured: 288
+  // -> 130 cycles per 64-byte segment, docs/performance.md). Only when the
+  // caller knows nothing lives beyond the occupied part (no out-of-order
+  // data in a receive buffer).
+  void rewind_if_empty() {
+    if (len_ == 0) head_ = 0;
+  }
 
  private:
   uint32_t wrap(uint32_t x) const { return x >= cap_ ? x - cap_ : x; }

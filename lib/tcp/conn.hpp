@@ -63,6 +63,13 @@ struct CcState {
   uint16_t dupacks = 0;
   bool in_recovery = false;
   uint32_t bytes_acked = 0;  // RFC 5681 3.1 appropriate byte counting in CA
+  // RFC 3522 / 4015 (Eifel): what to restore if the recovery was spurious.
+  uint32_t prior_cwnd = 0, prior_ssthresh = 0;
+  uint32_t rtx_tsval = 0;  // TSval of the fast retransmission
+  bool undo_ok = false;
+  // Lost-retransmission detection: the head was retransmitted at rtx_seq
+  // when the highest byte sent was rtx_high.
+  Seq rtx_seq, rtx_high;
 };
 
 struct Conn {
@@ -109,7 +116,9 @@ struct Conn {
   uint64_t t_rtx = 0;  // retransmission / persist / SYN-ACK / TIME_WAIT
   uint64_t t_delack = 0;
   uint64_t t_keepalive = 0;
-  bool persist = false;  // t_rtx is the persist timer
+  bool persist = false;    // t_rtx is the persist timer
+  bool tlp_armed = false;  // t_rtx is the tail loss probe (RFC 8985 7)
+  bool tlp_sent = false;   // a probe went since SND.UNA last advanced
   uint8_t keepalive_probes = 0;
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
 

@@ -125,6 +125,7 @@ class Engine {
   void on_timer(uint32_t idx, uint64_t now);
   void rto_expired(Conn& c, uint64_t now);
   void persist_expired(Conn& c, uint64_t now);
+  void tail_loss_probe(Conn& c, uint64_t now);
   void keepalive_expired(Conn& c, uint64_t now);
   void arm(Conn& c);
   void set_rtx(Conn& c, uint64_t now);

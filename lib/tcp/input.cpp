@@ -234,6 +234,7 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   if (c.fin_sent && ack == c.snd_max) --acked;  // our FIN
   acked = std::min(acked, c.snd.size());
   c.snd.consume(acked);
+  c.snd.rewind_if_empty();  // every OutSeg still queued points at unacked data
   // RFC 7323 4.1 RTTM with timestamps; else RFC 6298 with Karn's rule.
   if (c.ts_ok && s.opt.ts && s.opt.ts_ecr) {
     rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);
@@ -242,12 +243,29 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
     c.rtt_timing = false;
   }
   c.backoff = 0;
+  c.tlp_sent = false;
   c.snd_una = ack;
   if (c.snd_nxt < ack) c.snd_nxt = ack;
   if (c.rtx_next < ack) c.rtx_next = ack;
   c.sacked.drop_below(ack);
 
   CcState& cc = c.cc;
+  if (cc.in_recovery && cc.undo_ok) {
+    // RFC 3522 Eifel detection: the first ACK after the fast retransmission
+    // echoes an older timestamp than the retransmission's when the original
+    // got there after all (reordering, not loss). RFC 4015 response: undo
+    // the window reduction and leave recovery.
+    cc.undo_ok = false;
+    if (s.opt.ts && static_cast<int32_t>(s.opt.ts_ecr - cc.rtx_tsval) < 0) {
+      ctr_.inc(Ctr::tcp_spurious_recoveries);
+      cc.cwnd = std::max(cc.cwnd, cc.prior_cwnd);
+      cc.ssthresh = std::max(cc.ssthresh, cc.prior_ssthresh);
+      cc.in_recovery = false;
+      // No reduction happened, so the next loss may start a recovery at
+      // once: RFC 6582's "recover" guard protects a reduced window only.
+      cc.recover = ack - 1;
+    }
+  }
   if (cc.in_recovery) {
     if (ack >= cc.recover) {
       // RFC 6582 3.2 step 3, full acknowledgment.
@@ -281,6 +299,17 @@ void Engine::dup_ack(Conn& c, uint64_t now) {
   CcState& cc = c.cc;
   ++cc.dupacks;
   if (cc.in_recovery) {
+    // The peer SACKed data sent well after our retransmission of the head
+    // (more than three segments beyond it, past any plausible reordering)
+    // while the head is still missing: the retransmission itself was lost.
+    // Send it again now rather than wait for the RTO (Linux's lost-retransmit
+    // rule; RACK, RFC 8985, generalises it).
+    if (c.snd_una == cc.rtx_seq && !c.sacked.empty() &&
+        c.sacked[static_cast<uint8_t>(c.sacked.size() - 1)].r >= cc.rtx_high + 3u * c.mss) {
+      ctr_.inc(Ctr::tcp_lost_retransmits);
+      c.rtx_next = c.snd_una;
+      retransmit_hole(c, now, false);
+    }
     cc.cwnd += c.mss;  // RFC 6582 3.2 step 4: inflate
     retransmit_hole(c, now, true);
     return;
@@ -289,6 +318,10 @@ void Engine::dup_ack(Conn& c, uint64_t now) {
   // RFC 6582 3.2 step 2: only if this loss is past the last recovery point.
   if (cc.dupacks > 3 || (c.snd_una - 1) < cc.recover) return;
   ctr_.inc(Ctr::tcp_fast_retransmits);
+  cc.prior_cwnd = cc.cwnd;
+  cc.prior_ssthresh = cc.ssthresh;
+  cc.undo_ok = c.ts_ok;
+  cc.rtx_tsval = ts_now(now);
   cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
   cc.recover = c.snd_max;
   cc.in_recovery = true;

@@ -9,6 +9,15 @@ namespace pmx::tcp {
 
 using stats::Ctr;
 
+namespace {
+// Payload bytes that fit in one segment next to the options we send.
+uint32_t seg_room(const Conn& c) {
+  uint32_t opt = c.ts_ok ? 12 : 0;
+  if (c.sack_ok && !c.ooo.empty()) opt += 4 + 8 * std::min<uint32_t>(c.ooo.size(), c.ts_ok ? 3 : 4);
+  return c.mss > opt + 8 ? c.mss - opt : 8;
+}
+}  // namespace
+
 OutSeg* Engine::next_out() {
   if (nout_ == out_.size()) return nullptr;
   return &out_[nout_++];
@@ -142,15 +151,6 @@ void Engine::send_rst(Conn& c) {
   ctr_.inc(Ctr::tcp_out_rsts);
 }
 
-namespace {
-// Payload bytes that fit in one segment next to the options we send.
-uint32_t seg_room(const Conn& c) {
-  uint32_t opt = c.ts_ok ? 12 : 0;
-  if (c.sack_ok && !c.ooo.empty()) opt += 4 + 8 * std::min<uint32_t>(c.ooo.size(), c.ts_ok ? 3 : 4);
-  return c.mss > opt + 8 ? c.mss - opt : 8;
-}
-}  // namespace
-
 // Loss recovery (RFC 6675 NextSeg, simplified): the first byte at or after
 // rtx_next that the peer has not SACKed. With below_sacked_only, only holes
 // below the highest SACKed byte qualify (rule 1); otherwise new data goes.
@@ -161,6 +161,8 @@ bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
   const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
   const bool fin_hole = c.fin_sent && start == c.fin_seq;
   if (start >= data_end && !fin_hole) return false;
+  // Beyond what was ever sent there is no hole: output() sends new data.
+  if (start >= c.snd_max) return false;
   if (below_sacked_only &&
       (c.sacked.empty() || start >= c.sacked[static_cast<uint8_t>(c.sacked.size() - 1)].r))
     return false;
@@ -171,6 +173,10 @@ bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
   if (!send_segment(c, start, len, fin ? flag::FIN : 0, now)) return false;
   if (!c.sacked.empty()) ctr_.inc(Ctr::tcp_sack_retransmits);
   c.rtx_next = start + len + (fin ? 1 : 0);
+  if (start == c.snd_una) {
+    c.cc.rtx_seq = start;
+    c.cc.rtx_high = c.snd_max;
+  }
   return true;
 }
 
@@ -277,6 +283,8 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
       default:
         if (c.persist)
           persist_expired(c, now);
+        else if (c.tlp_armed)
+          tail_loss_probe(c, now);
         else
           rto_expired(c, now);
         if (c.state == State::Closed) return;
@@ -379,8 +387,36 @@ void Engine::keepalive_expired(Conn& c, uint64_t now) {
   c.t_keepalive = now + uint64_t{cfg_.keepalive_intvl_ms} * 1000;
 }
 
+// Arms the retransmission timer, or first the tail loss probe (RFC 8985 7):
+// with an RTT sample and no recovery under way, a probe goes after
+// PTO = max(2 * SRTT, 10 ms) if that is sooner than the RTO. One probe per
+// flight: tlp_sent stays set until an ACK advances SND.UNA.
 void Engine::set_rtx(Conn& c, uint64_t now) {
   c.persist = false;
+  c.tlp_armed = false;
+  const uint64_t pto = std::max<uint64_t>(2ull * c.srtt, 10000);
+  if (c.srtt && !c.tlp_sent && !c.cc.in_recovery && pto < c.rto) {
+    c.tlp_armed = true;
+    c.t_rtx = now + pto;
+    return;
+  }
+  c.t_rtx = now + c.rto;
+}
+
+// RFC 8985 7.3: resend the last segment sent. A lone tail loss is then
+// repaired by this very probe, and a longer one turns into SACKs that start
+// fast recovery, instead of a full RTO of silence.
+void Engine::tail_loss_probe(Conn& c, uint64_t now) {
+  c.tlp_armed = false;
+  c.tlp_sent = true;
+  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  const Seq last = seq_min(c.snd_max, data_end);
+  const uint32_t len = std::min(seq_dist(c.snd_una, last), seg_room(c));
+  const bool fin = c.fin_sent && c.snd_max == c.fin_seq + 1;
+  if (c.snd_max > c.snd_una && (len || fin)) {
+    ctr_.inc(Ctr::tcp_tail_loss_probes);
+    send_segment(c, last - len, len, fin ? flag::FIN : 0, now);
+  }
   c.t_rtx = now + c.rto;
 }
 

@@ -101,6 +101,7 @@ void Engine::service_run(Conn& c) {
       break;
   }
   if (done) app_close(c);
+  if (c.ooo.empty()) c.rcv.rewind_if_empty();
   // Reading opened the window: tell the peer when it grew by enough.
   const Seq edge = c.rcv_nxt + c.rcv.space();
   if (edge >= c.rcv_adv + std::min<uint32_t>(c.rcv.capacity() / 2, 2u * c.mss)) c.ack_now = true;

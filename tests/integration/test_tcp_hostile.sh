@@ -163,7 +163,7 @@ info "impairer b->a (Linux->portmux): $(impair_stat b_to_a frames_in) frames, dr
 peer_bad=$((csum_after - csum_before)) peer_inerrs=$((inerrs_after - inerrs_before))
 ((peer_bad <= to_peer && to_peer <= peer_inerrs)) ||
     fail "the peer counted $peer_bad checksum errors and $peer_inerrs input errors; the impairer corrupted $to_peer toward it"
-for c in tcp_in_segs tcp_out_segs tcp_retrans_segs tcp_fast_retransmits tcp_bad_checksum tcp_bad_offset tcp_ooo_segments tcp_rto_expirations tcp_sack_retransmits tcp_estab_resets tcp_timeouts; do
+for c in tcp_in_segs tcp_out_segs tcp_retrans_segs tcp_fast_retransmits tcp_spurious_recoveries tcp_lost_retransmits tcp_tail_loss_probes tcp_ooo_queue_full tcp_bad_checksum tcp_bad_offset tcp_ooo_segments tcp_rto_expirations tcp_sack_retransmits tcp_estab_resets tcp_timeouts; do
     info "  $c +$(delta "$c")"
 done
 (($(delta tcp_retrans_segs) > 0)) || fail "no retransmissions through a 3% loss link?"
