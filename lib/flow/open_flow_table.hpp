@@ -21,7 +21,10 @@ namespace pmx::flow {
 // an xor-shift-multiply avalanche). Every output bit depends on every key
 // bit, so the low bits used as the slot index are well mixed even for keys
 // that differ in one port number. Not keyed: this table is for tests, not
-// for facing remote peers.
+// for facing remote peers. Preferred to rte_hash_crc: CRC32 is linear, so
+// how evenly keys spread over slots depends on which bits of them vary, and
+// rte_hash_crc.h brings a per-file CPU-dispatch constructor into every user;
+// this is plain C++ with a 64-bit result.
 inline uint64_t flow_hash(const FlowKey& k) {
   uint64_t lo;
   uint64_t hi;
