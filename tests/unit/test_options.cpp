@@ -87,10 +87,59 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
   std::remove(path.c_str());
 }
 
+TEST(Options, ListenSpecs) {
+  auto o = parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen",
+                  "198.18.0.1:7=echo", "--listen", "0.0.0.0:9=discard,cc=newreno", "--max-flows",
+                  "1024", "--msl-ms", "500", "--tcp-buffer-kb", "16", "--tcp-keepalive"});
+  ASSERT_EQ(o.listen.size(), 3u);
+  EXPECT_EQ(o.listen[0].ip, 0u);
+  EXPECT_EQ(o.listen[0].port, 80);
+  EXPECT_EQ(o.listen[0].service.kind, tcp::ServiceKind::Http);
+  EXPECT_EQ(o.listen[0].service.http_size, 1000u);
+  EXPECT_EQ(o.listen[0].backlog, 16u);
+  EXPECT_EQ(o.listen[1].ip, net::parse_ipv4("198.18.0.1")->be);
+  EXPECT_EQ(o.listen[1].service.kind, tcp::ServiceKind::Echo);
+  EXPECT_EQ(o.listen[2].service.kind, tcp::ServiceKind::Discard);
+  EXPECT_EQ(o.max_flows, 1024u);
+  EXPECT_EQ(o.msl_ms, 500u);
+  EXPECT_EQ(o.tcp_buffer_kb, 16u);
+  EXPECT_TRUE(o.tcp_keepalive);
+}
+
+TEST(Options, BadListenSpecsNameThemselves) {
+  expect_error({"--listen", "0.0.0.0:80"}, "0.0.0.0:80");
+  expect_error({"--listen", "0.0.0.0:0=http"}, "'0'");
+  expect_error({"--listen", "0.0.0.0:70000=http"}, "'70000'");
+  expect_error({"--listen", "1.2.3:80=http"}, "'1.2.3'");
+  expect_error({"--listen", "0.0.0.0:80=ftp"}, "'ftp'");
+  expect_error({"--listen", "0.0.0.0:80=http,size"}, "'size'");
+  expect_error({"--listen", "0.0.0.0:80=http,size=x"}, "'x'");
+  expect_error({"--listen", "0.0.0.0:80=echo,size=10"}, "'size'");
+  expect_error({"--listen", "0.0.0.0:80=http,cc=cubic"}, "'cubic'");
+  expect_error({"--listen", "0.0.0.0:80=http,backlog=0"}, "'0'");
+  expect_error({"--max-flows", "4"}, "4");
+  expect_error({"--msl-ms", "0"}, "0");
+}
+
+TEST(Options, ListenFromTheConfigFile) {
+  const std::string path = ::testing::TempDir() + "/pmx_listen.ini";
+  {
+    std::ofstream f(path);
+    f << "listen = 0.0.0.0:80=http,size=10\nlisten = 0.0.0.0:7=echo\nmsl-ms = 100\n";
+  }
+  auto o = parse({"--config", path});
+  ASSERT_EQ(o.listen.size(), 2u);
+  EXPECT_EQ(o.listen[0].service.http_size, 10u);
+  EXPECT_EQ(o.msl_ms, 100u);
+  std::remove(path.c_str());
+}
+
 TEST(Options, UsageListsEveryOption) {
   const std::string u = usage();
-  for (const char* opt : {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket",
-                          "--stats-period", "--config", "--port-profile", "--help"})
+  for (const char* opt :
+       {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket", "--stats-period",
+        "--config", "--port-profile", "--help", "--listen", "--max-flows", "--msl-ms",
+        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive"})
     EXPECT_NE(u.find(opt), std::string::npos) << opt;
 }
 
