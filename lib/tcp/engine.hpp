@@ -129,6 +129,7 @@ class Engine {
   void keepalive_expired(Conn& c, uint64_t now);
   void arm(Conn& c);
   void set_rtx(Conn& c, uint64_t now);
+  uint64_t probe_timeout(const Conn& c) const;
   void set_state(Conn& c, State s);
   void abort(Conn& c, bool send_reset);
   void mark_pending(Conn& c);

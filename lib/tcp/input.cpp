@@ -234,7 +234,9 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   if (c.fin_sent && ack == c.snd_max) --acked;  // our FIN
   acked = std::min(acked, c.snd.size());
   c.snd.consume(acked);
-  c.snd.rewind_if_empty();  // every OutSeg still queued points at unacked data
+  // Rewind only with the output queue drained: a segment queued earlier in
+  // this burst may point at bytes this ACK just released.
+  if (nout_ == 0) c.snd.rewind_if_empty();
   // RFC 7323 4.1 RTTM with timestamps; else RFC 6298 with Karn's rule.
   if (c.ts_ok && s.opt.ts && s.opt.ts_ecr) {
     rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);

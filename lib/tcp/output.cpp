@@ -74,7 +74,8 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
     o->n2 = static_cast<uint32_t>(sp[1].size());
   }
   const Seq end = seq + len + ((flags & flag::FIN) ? 1 : 0);
-  if (seq < c.snd_max) {
+  const bool fresh = seq >= c.snd_max;  // new data (or FIN), not a retransmission
+  if (!fresh) {
     ctr_.inc(Ctr::tcp_retrans_segs);
     if (c.rtt_timing && seq <= c.rtt_seq) c.rtt_timing = false;  // Karn
   } else {
@@ -92,7 +93,16 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
   c.ack_now = false;
   c.unacked_segs = 0;
   c.t_delack = 0;
-  if (end > seq && (!c.t_rtx || c.persist)) set_rtx(c, now);
+  if (end > seq && (!c.t_rtx || c.persist)) {
+    set_rtx(c, now);
+  } else if (end > seq && fresh) {
+    // RFC 8985 7.2: sending new data reschedules the probe (the flight, and
+    // so the probe timeout, changed); the RTO itself keeps running.
+    if (const uint64_t pto = probe_timeout(c); pto && (c.tlp_armed || now + pto < c.t_rtx)) {
+      c.tlp_armed = true;
+      c.t_rtx = now + pto;
+    }
+  }
   return true;
 }
 
@@ -387,20 +397,25 @@ void Engine::keepalive_expired(Conn& c, uint64_t now) {
   c.t_keepalive = now + uint64_t{cfg_.keepalive_intvl_ms} * 1000;
 }
 
-// Arms the retransmission timer, or first the tail loss probe (RFC 8985 7):
-// with an RTT sample and no recovery under way, a probe goes after
-// PTO = max(2 * SRTT, 10 ms) if that is sooner than the RTO. One probe per
-// flight: tlp_sent stays set until an ACK advances SND.UNA.
+// The tail loss probe timeout (RFC 8985 7.2) if a probe may be armed now,
+// else 0: needs an RTT sample, no probe since SND.UNA last advanced, no
+// recovery or RTO recovery under way (no backoff, go-back-N done), and a
+// PTO = max(2 * SRTT, 10 ms) sooner than the RTO; with one segment in
+// flight the peer may be delaying its ACK, so the worst-case delayed-ACK
+// time (200 ms) is added.
+uint64_t Engine::probe_timeout(const Conn& c) const {
+  if (!c.srtt || c.tlp_sent || c.cc.in_recovery || c.backoff || c.snd_nxt != c.snd_max) return 0;
+  uint64_t pto = std::max<uint64_t>(2ull * c.srtt, 10000);
+  if (flight(c) <= c.mss) pto += 200000;
+  return pto < c.rto ? pto : 0;
+}
+
+// Arms the retransmission timer, or first the tail loss probe.
 void Engine::set_rtx(Conn& c, uint64_t now) {
   c.persist = false;
-  c.tlp_armed = false;
-  const uint64_t pto = std::max<uint64_t>(2ull * c.srtt, 10000);
-  if (c.srtt && !c.tlp_sent && !c.cc.in_recovery && pto < c.rto) {
-    c.tlp_armed = true;
-    c.t_rtx = now + pto;
-    return;
-  }
-  c.t_rtx = now + c.rto;
+  const uint64_t pto = probe_timeout(c);
+  c.tlp_armed = pto != 0;
+  c.t_rtx = now + (pto ? pto : c.rto);
 }
 
 // RFC 8985 7.3: resend the last segment sent. A lone tail loss is then

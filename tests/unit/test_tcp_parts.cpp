@@ -182,6 +182,61 @@ TEST(ByteRing, ReserveThenCommit) {
   EXPECT_EQ(read(r, 0, 7), "abVWXYZ");
 }
 
+// An empty ring starts again at the beginning of its memory: the next
+// writes land there in one piece, however far the head had walked.
+TEST(ByteRing, RewindIfEmptyStartsAtTheBeginning) {
+  std::vector<uint8_t> mem(8);
+  ByteRing r;
+  r.attach(mem.data(), 8);
+  r.append(u8("abcdef"), 6);
+  r.consume(6);  // empty, the head at 6
+  r.rewind_if_empty();
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_EQ(r.space(), 8u);
+  const auto free = r.reserve(8);
+  EXPECT_EQ(free[0].data(), mem.data());
+  EXPECT_EQ(free[0].size(), 8u);
+  EXPECT_EQ(free[1].size(), 0u);
+  EXPECT_EQ(r.append(u8("ABCDEFGH"), 8), 8u);
+  const auto sp = r.peek(0, 8);
+  EXPECT_EQ(sp[0].data(), mem.data());
+  EXPECT_EQ(sp[0].size(), 8u);  // not wrapped
+  EXPECT_EQ(sp[1].size(), 0u);
+  EXPECT_EQ(read(r, 0, 8), "ABCDEFGH");
+  // Already at the start: nothing changes.
+  r.consume(8);
+  r.rewind_if_empty();
+  r.rewind_if_empty();
+  r.append(u8("xy"), 2);
+  EXPECT_EQ(r.peek(0, 2)[0].data(), mem.data());
+  EXPECT_EQ(read(r, 0, 2), "xy");
+}
+
+// A ring that holds anything is left alone, wrapped or not.
+TEST(ByteRing, RewindIfEmptyLeavesAnOccupiedRingAlone) {
+  std::vector<uint8_t> mem(8);
+  ByteRing r;
+  r.attach(mem.data(), 8);
+  r.append(u8("abcdef"), 6);
+  r.consume(4);  // "ef" at 4
+  r.rewind_if_empty();
+  EXPECT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.peek(0, 2)[0].data(), mem.data() + 4);
+  EXPECT_EQ(read(r, 0, 2), "ef");
+  EXPECT_EQ(r.append(u8("ghijkl"), 6), 6u);  // wraps
+  r.consume(5);                              // "jkl" at 1, across nothing
+  r.rewind_if_empty();
+  EXPECT_EQ(r.peek(0, 3)[0].data(), mem.data() + 1);
+  EXPECT_EQ(read(r, 0, 3), "jkl");
+  r.consume(1);
+  r.rewind_if_empty();
+  EXPECT_EQ(read(r, 0, 2), "kl");
+  r.consume(2);
+  r.rewind_if_empty();  // now empty: back to the start
+  r.append(u8("m"), 1);
+  EXPECT_EQ(r.peek(0, 1)[0].data(), mem.data());
+}
+
 TEST(BufPool, HandsOutEachBlockOnce) {
   BufPool p(64, 3);
   EXPECT_EQ(p.total(), 3u);

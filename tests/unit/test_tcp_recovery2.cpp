@@ -1,0 +1,389 @@
+// Loss recovery that survives reordering, the sequel to test_tcp_recovery.cpp:
+// Eifel undo of spurious fast retransmits (RFC 3522, RFC 4015), tail loss
+// probes (RFC 8985 7), retransmissions that later SACKs show lost,
+// retransmit_hole() leaving new data to output(), and the receive ring
+// rewinding only when no out-of-order data lives beyond its occupied part.
+#include "tcp_fixture.hpp"
+
+#include <utility>
+#include <vector>
+
+namespace pmx::tcp::test {
+namespace {
+
+class Reorder : public TcpTest {
+ protected:
+  static constexpr uint32_t kPeerTs = 7;  // the peer's TSval, in every segment
+
+  // An echo connection with SACK whose segments carry 100 payload bytes (MSS
+  // 100, or 112 with timestamps: their option takes 12), to which the peer
+  // sent n bytes: our first burst is left in queue_. The initial window is
+  // 10 MSS: ten segments, eleven with timestamps.
+  void flow(uint32_t n, bool ts) {
+    ts_ = ts;
+    established(kEcho, ts ? TcpOpts{.mss = 112, .sack_ok = true, .ts = true, .ts_val = kPeerTs}
+                          : TcpOpts{.mss = 100, .sack_ok = true});
+    // Timers have millisecond ticks: start on one (see test_tcp_recovery.cpp).
+    if (now_ % 1000) advance_us(1000 - now_ % 1000);
+    send({.seq = R(1), .ack = L(1), .opt = opts(0), .data = pattern(n)});
+    peer_ = R(1 + n);
+  }
+  // The peer's options: a timestamp echoing ecr when timestamps are on.
+  TcpOpts opts(uint32_t ecr) const {
+    return ts_ ? TcpOpts{.ts = true, .ts_val = kPeerTs, .ts_ecr = ecr} : TcpOpts{};
+  }
+  // The i-th 100-byte segment of our data (from 0).
+  Want out(uint32_t i, uint8_t flags = flag::ACK) const {
+    return {.seq = L(1 + 100 * i), .ack = peer_, .flags = flags, .data = pattern(100, 100 * i)};
+  }
+  // An ACK of L(a) from the peer, echoing ecr, with SACK blocks [L(l), L(r)).
+  Pkt ack(uint32_t a, std::initializer_list<std::pair<uint32_t, uint32_t>> sack = {},
+          uint32_t ecr = 0) const {
+    Pkt p{.seq = peer_, .ack = L(a), .opt = opts(ecr)};
+    for (auto [l, r] : sack) p.opt.sack[p.opt.nsack++] = {L(l), L(r)};
+    return p;
+  }
+
+  uint32_t peer_ = 0;
+  bool ts_ = false;
+};
+
+// --- Eifel (RFC 3522 detection, RFC 4015 response)
+
+// Segment 0 is overtaken by 1, 2 and 3: three duplicate ACKs and a fast
+// retransmission. Then segment 0 itself arrives, and the ACK it draws echoes
+// its own timestamp, older than the retransmission's: the recovery was
+// spurious. The window reduction is undone, and since none happened, a real
+// loss right after is repaired by fast retransmit at once (RFC 6582's
+// "recover" must not hold it back until an RTO).
+TEST_F(Reorder, EifelUndoesASpuriousFastRetransmit) {
+  flow(2000, true);
+  const std::vector<Got> first = take();
+  ASSERT_EQ(first.size(), 11u);  // cwnd 1120
+  const uint32_t t0 = first[0].opt.ts_val;
+  advance(2);
+  send(ack(1, {{101, 201}}, t0));
+  expect({out(11)});  // RFC 3042 limited transmit
+  send(ack(1, {{101, 301}}, t0));
+  expect({out(12)});
+  send(ack(1, {{101, 401}}, t0));
+  const Got rtx = take_one();
+  EXPECT_EQ(rtx.seq, L(1));
+  EXPECT_TRUE(rtx.data == pattern(100));
+  EXPECT_EQ(rtx.opt.ts_val, t0 + 2);
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
+  EXPECT_EQ(conn()->cc.ssthresh, 650u);  // FlightSize 1300 / 2
+  EXPECT_EQ(conn()->cc.cwnd, 986u);      // + 3 MSS
+
+  send(ack(401, {}, t0));  // the original's timestamp
+  EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 1u);
+  EXPECT_FALSE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.ssthresh, UINT32_MAX / 2);  // as before the recovery
+  EXPECT_EQ(conn()->cc.cwnd, 1120u + 112u);        // restored, then a slow-start step
+  // No partial-ACK retransmission of segment 4: new data, as the restored
+  // window allows (900 bytes in flight, cwnd 1232).
+  expect({out(13), out(14), out(15)});
+
+  // Now segment 4 is really lost.
+  send(ack(401, {{501, 601}}, t0));
+  expect({out(16)});
+  send(ack(401, {{501, 701}}, t0));
+  expect({out(17)});
+  send(ack(401, {{501, 801}}, t0));
+  expect({out(4)});
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 2u);
+  EXPECT_TRUE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.ssthresh, 700u);  // FlightSize 1400 / 2: reduced once, now
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 1u);
+}
+
+// The same, but the ACK echoes the retransmission's timestamp: the
+// retransmission repaired a real loss, and recovery goes on (a partial ACK:
+// RFC 6582 3.2 step 4 resends the next segment).
+TEST_F(Reorder, EifelKeepsARecoveryTheRetransmissionRepaired) {
+  flow(2000, true);
+  const std::vector<Got> first = take();
+  ASSERT_EQ(first.size(), 11u);
+  const uint32_t t0 = first[0].opt.ts_val;
+  advance(2);
+  send(ack(1, {{101, 201}}, t0));
+  send(ack(1, {{101, 301}}, t0));
+  expect({out(11), out(12)});
+  send(ack(1, {{101, 401}}, t0));
+  const Got rtx = take_one();
+  ASSERT_EQ(rtx.seq, L(1));
+  send(ack(401, {}, rtx.opt.ts_val));
+  EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 0u);
+  EXPECT_TRUE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.ssthresh, 650u);
+  EXPECT_EQ(conn()->cc.cwnd, 986u - 400u + 112u);  // deflated
+  expect({out(4)});
+  // Only the first ACK after the retransmission decides (RFC 3522 2): a
+  // later one echoing an old timestamp undoes nothing.
+  send(ack(501, {}, t0));
+  EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 0u);
+  EXPECT_TRUE(conn()->cc.in_recovery);
+  expect({out(5)});
+}
+
+// Without timestamps there is nothing to tell a spurious recovery by.
+TEST_F(Reorder, NoEifelUndoWithoutTimestamps) {
+  flow(1000, false);
+  take();
+  send(ack(1, {{101, 201}}));
+  send(ack(1, {{101, 301}}));
+  send(ack(1, {{101, 401}}));
+  take();
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
+  send(ack(401));
+  EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 0u);
+  EXPECT_TRUE(conn()->cc.in_recovery);
+}
+
+// --- tail loss probes (RFC 8985 7)
+
+// An RTT sample of 20 ms (no timestamps: RFC 6298 timing), then three
+// segments that the peer never acknowledges: after PTO = 2 * SRTT the last
+// one goes again, once; the RTO comes as before, from the probe on.
+TEST_F(Reorder, TailLossProbeResendsTheLastSegmentOnceThenTheRtoFires) {
+  established(kEcho, {.mss = 100});
+  if (now_ % 1000) advance_us(1000 - now_ % 1000);
+  send({.seq = R(1), .ack = L(1), .data = pattern(100)});
+  expect({{.seq = L(1), .ack = R(101), .flags = flag::ACK | flag::PSH, .data = pattern(100)}});
+  advance(20);
+  send({.seq = R(101), .ack = L(101), .data = pattern(300, 100)});
+  EXPECT_EQ(conn()->srtt, 20000u);
+  EXPECT_EQ(conn()->rto, 200000u);  // the floor
+  peer_ = R(401);
+  expect({out(1), out(2), out(3, flag::ACK | flag::PSH)});
+  advance(39);
+  expect_nothing();
+  advance(1);
+  expect({out(3)});  // the probe: the last segment sent
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 1u);
+  // No second probe: the RTO, 200 ms after the probe.
+  advance(199);
+  expect_nothing();
+  advance(1);
+  expect({out(1)});  // go-back-N from SND.UNA, one segment (RFC 5681 3.1)
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  // And the backed-off RTO after it, still no probe.
+  advance(399);
+  expect_nothing();
+  advance(1);
+  expect({out(1)});
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  send({.seq = R(401), .ack = L(401)});
+  expect_nothing();
+  EXPECT_EQ(conn()->t_rtx, 0u);
+}
+
+// With timestamps the handshake gives an RTT sample of ~0: the PTO is its
+// 10 ms floor. The probe repairs a lone tail loss, and the ACK that follows
+// ends it all: no RTO.
+TEST_F(Reorder, TailLossProbeAfterTenMillisecondsAndTheAckEndsIt) {
+  flow(300, true);
+  expect({out(0), out(1), out(2, flag::ACK | flag::PSH)});
+  EXPECT_GT(conn()->srtt, 0u);
+  advance(9);
+  expect_nothing();
+  advance(1);
+  const Got probe = take_one();
+  EXPECT_EQ(probe.seq, L(201));
+  EXPECT_TRUE(probe.data == pattern(100, 200));
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  send(ack(301, {}, probe.opt.ts_val));
+  expect_nothing();
+  EXPECT_EQ(conn()->t_rtx, 0u);
+  advance(10000);
+  expect_nothing();
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  EXPECT_EQ(state(), State::Established);
+}
+
+// An ACK that advances SND.UNA allows one more probe for what is still out.
+TEST_F(Reorder, AnAckThatAdvancesAllowsAnotherProbe) {
+  flow(300, true);
+  take();
+  advance(10);
+  const Got probe = take_one();
+  EXPECT_EQ(probe.seq, L(201));
+  send(ack(101, {}, probe.opt.ts_val));
+  expect_nothing();
+  advance(9);
+  expect_nothing();
+  advance(1);
+  expect({out(2)});
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
+}
+
+// The last segment sent carried our FIN: so does the probe (RFC 8985 7.3).
+// RFC 8985 7.2: with a single segment in flight (here the response and our
+// FIN) the peer may be delaying its ACK, so the probe timeout grows by the
+// worst-case delayed-ACK time (200 ms); at least the 200 ms RTO floor, the
+// RTO comes first and no probe is sent.
+TEST_F(Reorder, NoProbeForASingleSegmentTheAckMayBeDelayed) {
+  if (now_ % 1000) advance_us(1000 - now_ % 1000);
+  const uint32_t n = fin_wait_1({.mss = 1460, .ts = true, .ts_val = kPeerTs});
+  ASSERT_GT(n, 0u);
+  advance(10);
+  expect_nothing();
+  uint32_t waited = 10;
+  while (ctr(Ctr::tcp_rto_expirations) == 0 && waited < 1500) {
+    advance(1);
+    ++waited;
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 0u);
+  const Got again = take_one();
+  EXPECT_EQ(again.seq, L(1));
+  EXPECT_EQ(again.data.size(), n);
+  EXPECT_EQ(flag_str(again.flags), "FP.");  // go-back-N resends it all, with PSH
+  send({.seq = peer_next_, .ack = L(2 + n), .opt = {.ts = true, .ts_val = kPeerTs}});
+  EXPECT_EQ(state(), State::FinWait2);
+  expect_nothing();
+}
+
+// After an RTO, go-back-N resends from SND.UNA as the ACKs come. A probe
+// then would resend the highest segment ever sent and move SND.NXT past
+// everything not yet resent, which would then wait for the next RTO. RFC
+// 8985 7.2: no probe during RTO recovery.
+TEST_F(Reorder, NoProbeWhileGoBackNResends) {
+  flow(1000, true);
+  expect({out(0), out(1), out(2), out(3), out(4), out(5), out(6), out(7), out(8),
+          out(9, flag::ACK | flag::PSH)});
+  advance(10);
+  expect({out(9)});  // the probe
+  advance(200);
+  const Got rto = take_one();  // everything was lost
+  EXPECT_EQ(rto.seq, L(1));
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
+  send(ack(101, {}, rto.opt.ts_val));
+  expect({out(1), out(2)});  // slow start from one segment
+  advance(10);
+  expect_nothing();  // no probe
+  send(ack(301, {}, rto.opt.ts_val));
+  expect({out(3), out(4), out(5)});
+  send(ack(601, {}, rto.opt.ts_val));
+  expect({out(6), out(7), out(8), out(9, flag::ACK | flag::PSH)});
+  send(ack(1001, {}, rto.opt.ts_val));
+  expect_nothing();
+  EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
+  EXPECT_EQ(conn()->t_rtx, 0u);
+}
+
+// --- lost retransmissions
+
+// Segment 0 is lost, and so is its fast retransmission. The peer keeps
+// SACKing what arrives after it; once the SACKs reach three segments past
+// the highest byte sent at the retransmission (rtx_high), the retransmission
+// must have been lost too: it goes again at once, without an RTO.
+TEST_F(Reorder, LostRetransmissionIsSentAgain) {
+  flow(2000, false);
+  take();
+  send(ack(1, {{101, 201}}));
+  expect({out(10)});
+  send(ack(1, {{101, 301}}));
+  expect({out(11)});
+  send(ack(1, {{101, 401}}));
+  expect({out(0)});  // fast retransmit; rtx_high = L(1201)
+  // Segments 4.. arrive. The inflated window releases new data (12..18)
+  // from the seventh duplicate on; no retransmission, below L(1501).
+  for (uint32_t k = 4; k <= 13; ++k) {
+    SCOPED_TRACE("duplicate ACK " + std::to_string(k));
+    send(ack(1, {{101, 101 + 100 * k}}));
+    for (const Got& g : take()) EXPECT_GE(g.seq, L(1201)) << describe(g);
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 0u);
+  EXPECT_EQ(conn()->snd_max.v, L(1901));
+  send(ack(1, {{101, 1501}}));  // L(1201) + 3 MSS
+  expect({out(0), out(19, flag::ACK | flag::PSH)});
+  EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 1u);
+  // That one is measured from the new SND.MAX: not resent again so soon.
+  send(ack(1, {{101, 1601}}));
+  expect_nothing();
+  EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 1u);
+  send(ack(2001));
+  EXPECT_FALSE(conn()->cc.in_recovery);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
+}
+
+// --- retransmit_hole() and new data
+
+// Segments 0 and 5 lost, both retransmitted; the peer SACKs everything else
+// up to SND.MAX. The partial ACK the first retransmission draws leaves no
+// hole to fill: retransmit_hole() must not send new data (output() does,
+// as the window allows) nor count it as a retransmission.
+TEST_F(Reorder, PartialAckWithNoHoleLeftSendsNoNewDataAsARetransmission) {
+  flow(2000, false);
+  take();
+  send(ack(1, {{101, 201}}));
+  expect({out(10)});
+  send(ack(1, {{101, 301}}));
+  expect({out(11)});
+  send(ack(1, {{101, 401}}));
+  expect({out(0)});  // fast retransmit; recover = L(1201)
+  send(ack(1, {{101, 501}}));
+  expect_nothing();
+  send(ack(1, {{601, 701}, {101, 501}}));
+  expect({out(5)});  // the hole between the blocks
+  send(ack(1, {{601, 1201}, {101, 501}}));
+  expect_nothing();
+  EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
+  const uint64_t out_segs = ctr(Ctr::tcp_out_segs);
+
+  send(ack(501, {{601, 1201}}));  // partial: below recover
+  EXPECT_TRUE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.cwnd, 1200u - 500u + 100u);  // deflated
+  expect({out(12)});                                // new data: 700 bytes in flight, cwnd 800
+  EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_out_segs), out_segs + 1);
+  send(ack(1301));
+  EXPECT_FALSE(conn()->cc.in_recovery);
+  EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
+}
+
+// --- the receive ring rewinds only without out-of-order data
+
+// The service reads the in-order bytes while out-of-order bytes wait beyond
+// a hole: the empty ring must not rewind (the out-of-order bytes sit at an
+// offset from its head), so they come out right once the hole fills.
+TEST_F(Reorder, EchoKeepsOutOfOrderBytesWhenTheInOrderOnesAreRead) {
+  established(kEcho, {.mss = 1460, .sack_ok = true});
+  send({.seq = R(1), .ack = L(1), .data = pattern(100)});
+  expect({{.seq = L(1), .ack = R(101), .flags = flag::ACK | flag::PSH, .data = pattern(100)}});
+  // Bytes 200..299 out of order, then 100..149 in order: read and echoed
+  // at once, the ring is empty with the out-of-order bytes beyond it.
+  send({.seq = R(201), .ack = L(101), .data = pattern(100, 200)});
+  expect({{.seq = L(101), .ack = R(101)}});
+  send({.seq = R(101), .ack = L(101), .data = pattern(50, 100)});
+  expect(
+      {{.seq = L(101), .ack = R(151), .flags = flag::ACK | flag::PSH, .data = pattern(50, 100)}});
+  EXPECT_EQ(conn()->rcv.size(), 0u);
+  EXPECT_FALSE(conn()->ooo.empty());
+  send({.seq = R(151), .ack = L(151), .data = pattern(50, 150)});
+  expect(
+      {{.seq = L(151), .ack = R(301), .flags = flag::ACK | flag::PSH, .data = pattern(150, 150)}});
+  EXPECT_TRUE(conn()->ooo.empty());
+  // And again after the ring rewound for want of out-of-order data.
+  send({.seq = R(351), .ack = L(301), .data = pattern(50, 350)});
+  expect({{.seq = L(301), .ack = R(301)}});
+  send({.seq = R(301), .ack = L(301), .data = pattern(50, 300)});
+  expect(
+      {{.seq = L(301), .ack = R(401), .flags = flag::ACK | flag::PSH, .data = pattern(100, 300)}});
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
