@@ -43,7 +43,16 @@ EXPECTED = {
     "arp_truncated": {"arp_trunc"},
     "icmp_bad_checksum": {"icmp_cksum"},
     "icmp_too_short": {"icmp_short"},
+    "tcp_too_short": {"tcp_short"},
+    "tcp_bad_offset": {"tcp_offset"},
+    "tcp_bad_checksum": {"tcp_cksum"},
+    "tcp_bad_port": {"port0"},
+    "tcp_rst_closed_port": {"rst", "closed_port"},
+    "tcp_rst_to_listener": {"rst"},
+    "tcp_data_to_listener": {"no_syn_ack_rst"},
 }
+LISTEN_PORT = 9  # the appliance's discard listener in test_malformed.sh
+CLOSED_PORT = 5
 
 
 def cksum_ok(data: bytes) -> bool:
@@ -110,10 +119,12 @@ def ipv4_faults(case, seq, l3: bytes, notes):
         faults.add("ttl0")
     elif ttl != 64:
         faults.add("ttl")
-    if proto != 1:
+    if proto != (6 if case.startswith("tcp_") else 1):
         faults.add("proto")
     if ident != 0x5000 + seq:
         faults.add("ip_id")
+    if case.startswith("tcp_"):
+        return faults | tcp_faults(case, seq, l3[20:], src, dst, notes)
 
     icmp = l3[20:]  # everything present, independent of the claimed total length
     if len(icmp) < 8:
@@ -137,6 +148,47 @@ def ipv4_faults(case, seq, l3: bytes, notes):
     if icmp_id != 0x4D58 or icmp_seq != seq:
         faults.add("icmp_id_seq")
     if payload != f"portmux-malformed {case} {seq:03d}".encode():
+        faults.add("payload")
+    return faults
+
+
+def tcp_faults(case, seq, l4: bytes, src: bytes, dst: bytes, notes):
+    """Faults of the TCP segment l4 (what follows a 20-byte IPv4 header).
+    The base segment is a SYN from port 40000+seq to the listener, seq
+    1000+seq, no options, no payload (except the data case)."""
+    faults = set()
+    if len(l4) < 20:
+        notes.append(f"tcp {len(l4)} bytes")
+        return {"tcp_short"}
+    sport, dport, tseq, _ack, off_flags, _wnd, _ck, _urg = struct.unpack("!HHIIHHHH", l4[:20])
+    doff, flags = (off_flags >> 12) * 4, off_flags & 0x3F
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(l4))
+    ck_ok = cksum_ok(pseudo + l4)
+    notes.append(f"tcp {sport}->{dport} seq {tseq} doff {doff} flags 0x{flags:02x} len {len(l4)} "
+                 f"cksum {'ok' if ck_ok else 'BAD'}")
+    if doff > len(l4) or doff < 20:
+        faults.add("tcp_offset")
+    if not ck_ok:
+        faults.add("tcp_cksum")
+    if sport != 40000 + seq or tseq != 1000 + seq:
+        faults.add("tcp_ports_seq")
+    if dport == 0:
+        faults.add("port0")
+    elif dport == CLOSED_PORT:
+        faults.add("closed_port")
+    elif dport != LISTEN_PORT:
+        faults.add("tcp_dport")
+    payload = l4[min(doff, len(l4)):]
+    if flags == 0x04:
+        faults.add("rst")
+    elif flags == 0x08:
+        faults.add("no_syn_ack_rst")
+        if payload != f"portmux-malformed {case} {seq:03d}".encode():
+            faults.add("payload")
+        return faults
+    elif flags != 0x02:
+        faults.add("tcp_flags")
+    if payload and "tcp_offset" not in faults:
         faults.add("payload")
     return faults
 
@@ -199,7 +251,7 @@ def verify(args):
         faults = set()
         if f[:6] != dst_mac:
             faults.add("eth_dst")
-        if etype == ETH_P_IP and case.startswith(("ip_", "icmp_")):
+        if etype == ETH_P_IP and case.startswith(("ip_", "icmp_", "tcp_")):
             faults |= ipv4_faults(case, seq, f[14:], notes)
         elif etype == ETH_P_ARP and case.startswith("arp_"):
             faults |= arp_faults(f[14:], src_mac, notes)

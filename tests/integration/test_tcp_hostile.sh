@@ -11,9 +11,11 @@
 #     body's SHA-256 equals that of the deterministic pattern;
 #  4. every frame the impairer corrupted toward portmux was caught (by the
 #     TCP checksum, or by the data-offset check when the flipped bit lands
-#     there: tcp_bad_checksum + tcp_bad_offset == b_to_a corrupted), and the
-#     peer's kernel caught the ones toward it (TcpInCsumErrors <= a_to_b
-#     corrupted <= TcpInErrs);
+#     there: tcp_bad_checksum + tcp_bad_offset == b_to_a corrupted, less any
+#     frames the port missed), and the peer's kernel caught the ones toward
+#     it (TcpInCsumErrors <= a_to_b corrupted, and InErrs within 5% of it:
+#     Linux does not count a segment whose data offset was corrupted past
+#     its end);
 #  5. afterwards no connection is left in any state but TIME_WAIT, and after
 #     2*MSL the flow table is empty;
 #  6. retransmissions happened (the link really was lossy) and no connection
@@ -47,6 +49,7 @@ SNAP_BEFORE="$PMX_TMP/before" SNAP_AFTER="$PMX_TMP/after"
 peer_mib() { ip netns exec "$PEER_NS" nstat -az "$1" | awk -v n="$1" '$1 == n { print $2 }'; }
 csum_before=$(peer_mib TcpInCsumErrors) inerrs_before=$(peer_mib TcpInErrs)
 snap "$SNAP_BEFORE"
+missed_before=$(port_stat RX-missed) || fail "show port stats failed"
 
 info "discard: $MIB MiB from Linux"
 t0=$SECONDS
@@ -159,9 +162,17 @@ to_us=$(impair_stat b_to_a corrupted)
 to_peer=$(impair_stat a_to_b corrupted)
 info "impairer a->b (portmux->Linux): $(impair_stat a_to_b frames_in) frames, dropped $(impair_stat a_to_b dropped), dup $(impair_stat a_to_b duplicated), reordered $(impair_stat a_to_b reordered), corrupted $to_peer"
 info "impairer b->a (Linux->portmux): $(impair_stat b_to_a frames_in) frames, dropped $(impair_stat b_to_a dropped), dup $(impair_stat b_to_a duplicated), reordered $(impair_stat b_to_a reordered), corrupted $to_us"
-((bad == to_us)) || fail "portmux counted $bad bad TCP checksums/offsets; the impairer corrupted $to_us frames toward it"
+# Exact on our side, unless the kernel dropped frames before portmux saw
+# them (RX-missed: af_packet ring full), which might include corrupted ones.
+missed=$(($(port_stat RX-missed) - missed_before))
+((bad <= to_us && bad >= to_us - missed)) ||
+    fail "portmux counted $bad bad TCP checksums/offsets; the impairer corrupted $to_us frames toward it ($missed missed by the port)"
+# Linux counts a checksum failure in TcpInCsumErrors (and InErrs), but
+# discards without counting a segment whose flipped bit made the data offset
+# exceed its length (tcp_v4_rcv: pskb_may_pull fails before any MIB update):
+# allow a few of those (each pure ACK has 4 data-offset bits out of 160).
 peer_bad=$((csum_after - csum_before)) peer_inerrs=$((inerrs_after - inerrs_before))
-((peer_bad <= to_peer && to_peer <= peer_inerrs)) ||
+((peer_bad <= to_peer && to_peer - peer_inerrs <= to_peer / 20 + 1)) ||
     fail "the peer counted $peer_bad checksum errors and $peer_inerrs input errors; the impairer corrupted $to_peer toward it"
 for c in tcp_in_segs tcp_out_segs tcp_retrans_segs tcp_fast_retransmits tcp_spurious_recoveries tcp_lost_retransmits tcp_tail_loss_probes tcp_ooo_queue_full tcp_bad_checksum tcp_bad_offset tcp_ooo_segments tcp_rto_expirations tcp_sack_retransmits tcp_estab_resets tcp_timeouts; do
     info "  $c +$(delta "$c")"
