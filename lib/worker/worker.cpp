@@ -41,7 +41,8 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
       lcore_(lcore),
       queue_(queue),
       neigh_(shared.neigh_capacity, shared.neigh_times),
-      tx_(std::make_unique<std::array<TxBuf, kMaxPorts>>()) {
+      tx_(std::make_unique<std::array<TxBuf, kMaxPorts>>()),
+      segs_(std::make_unique<std::array<tcp::Seg, kMaxBurst>>()) {
   char name[RTE_RING_NAMESIZE];
   std::snprintf(name, sizeof name, "pmx_inbox_%u", index);
   inbox_ = rte_ring_create_elem(name, sizeof(Msg), kInboxSize, rte_lcore_to_socket_id(lcore),
@@ -106,7 +107,7 @@ void Worker::poll_port(uint16_t port, uint64_t now) {
   ctr_.inc(Ctr::rx_frames, n);
   // TCP segments of the burst go to the engine together (one bulk flow
   // lookup); their mbufs live until it is done with them.
-  tcp::Seg segs[kMaxBurst];
+  tcp::Seg* segs = segs_->data();  // a member: constructing 512 Segs per burst costs
   rte_mbuf* held[kMaxBurst];
   unsigned nseg = 0;
   for (uint16_t i = 0; i < n; ++i) {

@@ -141,6 +141,7 @@ class Worker {
   uint64_t next_announce_ = 0;
   uint64_t next_age_ = 0;
   std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
+  std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;  // the burst's parsed segments
   std::unique_ptr<flow::FlowTable> flows_;
   std::unique_ptr<tcp::Engine> tcp_;
   uint64_t tsc_base_ = 0;
