@@ -80,7 +80,7 @@ struct Conn {
   CcKind cc_kind = CcKind::NewReno;
   uint8_t snd_wscale = 0;  // peer's shift (applied to windows it sends)
   uint8_t rcv_wscale = 0;  // our shift
-  bool ts_ok = false, sack_ok = false;
+  bool ts_ok = false, sack_ok = false, ws_ok = false;
   bool close_requested = false;  // service asked to close after queued data
   bool fin_sent = false;
   bool peer_fin = false;       // FIN received (in order)

@@ -162,6 +162,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   // (tcp_min_snd_mss) we send at least 48-byte segments whatever the peer says.
   c.mss = std::max<uint16_t>(c.mss, 48);
   if (s.opt.wscale != TcpOpts::kNoWscale) {
+    c.ws_ok = true;
     c.snd_wscale = s.opt.wscale;
     while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
   }

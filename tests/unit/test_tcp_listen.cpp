@@ -60,6 +60,12 @@ TEST_F(Listen, EachOptionAlone) {
   sa = syn(kEcho, {.wscale = 14});
   EXPECT_EQ(sa.opt.wscale, 0);
   EXPECT_EQ(conn()->snd_wscale, 14);
+  // RFC 7323 2.2: an offer of shift 0 is still an offer; answered with ours
+  // (0 here too), so both sides know scaling is in use.
+  rport_ = 40003;
+  sa = syn(kEcho, {.wscale = 0});
+  EXPECT_EQ(sa.opt.wscale, 0);
+  EXPECT_TRUE(conn()->ws_ok);
 }
 
 TEST_F(Listen, SynDataIsNotAcknowledged) {
