@@ -273,10 +273,15 @@ std::string Plane::tcp_listen(const tcp::ListenSpec& s) {
     if (l.ip == s.ip && l.port == s.port) return "already listening on " + describe(l);
   tcp_req_.assign(workers_.size(), worker::TcpRequest{s, 0});
   for (size_t i = 0; i < workers_.size(); ++i) {
+    std::string err;
     if (!ask(*workers_[i], worker::MsgType::Listen, &tcp_req_[i]))
-      return "worker " + std::to_string(i) + " did not answer";
-    if (tcp_req_[i].result < 0)
-      return "worker " + std::to_string(i) + ": " + std::strerror(-tcp_req_[i].result);
+      err = "worker " + std::to_string(i) + " did not answer";
+    else if (tcp_req_[i].result < 0)
+      err = "worker " + std::to_string(i) + ": " + std::strerror(-tcp_req_[i].result);
+    if (err.empty()) continue;
+    // All workers or none: take it back from those that added it.
+    for (size_t j = 0; j < i; ++j) ask(*workers_[j], worker::MsgType::Unlisten, &tcp_req_[j]);
+    return err;
   }
   listen_specs_.push_back(s);
   return "";
