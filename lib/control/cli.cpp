@@ -12,11 +12,17 @@
 
 namespace pmx::control {
 
+// Every command, in the order of `help`: one list for the parser and the
+// help text alike.
+void register_all_commands(std::vector<cmdline_parse_inst_t*>& out) {
+  register_port_commands(out);
+  register_net_commands(out);
+  register_tcp_commands(out);
+  register_misc_commands(out);
+}
+
 Cli::Cli(Plane& p) : plane(p) {
-  register_port_commands(insts_);
-  register_net_commands(insts_);
-  register_tcp_commands(insts_);
-  register_misc_commands(insts_);
+  register_all_commands(insts_);
   for (auto* inst : insts_) inst->data = this;
   insts_.push_back(nullptr);
 }

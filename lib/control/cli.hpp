@@ -58,6 +58,7 @@ void register_port_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_misc_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out);
+void register_all_commands(std::vector<cmdline_parse_inst_t*>& out);
 // The per-lcore counter table of `show ip stats` (tcp = false: the counters
 // before the TCP ones) or `show tcp stats` (tcp = true).
 void print_counter_table(const Plane& pl, cmdline* cl, bool tcp);

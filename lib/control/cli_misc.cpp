@@ -69,9 +69,7 @@ cmdline_parse_inst_t cmd_quit = {quit,
 
 void help(void*, cmdline* cl, void*) {
   std::vector<cmdline_parse_inst_t*> all;
-  register_port_commands(all);
-  register_net_commands(all);
-  register_misc_commands(all);
+  register_all_commands(all);
   cmdline_printf(cl, "Commands (Tab completes, ? lists choices, arrows browse history):\n");
   for (auto* inst : all) cmdline_printf(cl, "  %s\n", inst->help_str);
 }

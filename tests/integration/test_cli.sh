@@ -44,10 +44,15 @@ info "stdin: commands ran, unknown command reported, quit -> exit 0"
 # A 2000-byte unknown command: its echo and its error line come out whole
 # (they were once cut at 1 KiB).
 long="bogus$(printf 'w%.0s' $(seq 1 2000))end"
-printf '# a comment\n\nshow port stats all\n%s\nquit\n' "$long" >"$TMP/file"
+printf '# a comment\n\nshow port stats all\nhelp\n%s\nquit\n' "$long" >"$TMP/file"
 run_pmx --cmdline-file "$TMP/file" </dev/null
 ((RC == 0)) || fail "--cmdline-file exited $RC"
 has "NIC statistics for port 0"
+# help lists every command the parser knows, the TCP ones included.
+for c in "show port info" "show arp" "show connections" "show listeners" "show flowtable" \
+    "show tcp stats" "listen <ip>" "unlisten <ip>" "show lcores" "quit:"; do
+    has "  $c"
+done
 has "portmux> ${long}"
 has "error: unknown command '${long}' (try 'help')"
 has "Bye..."
