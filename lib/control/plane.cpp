@@ -325,9 +325,7 @@ std::vector<std::vector<tcp::Listener>> Plane::listener_info() {
   std::vector<std::vector<tcp::Listener>> all;
   listener_buf_.resize(tcp::ListenerTable::kMax);
   for (auto& w : workers_) {
-    listener_snap_ = worker::ConnSnapshot{nullptr, 0, 0};
-    worker::ListenerSnapshot snap{listener_buf_.data(), listener_buf_.size(), 0};
-    listener_req_ = snap;
+    listener_req_ = worker::ListenerSnapshot{listener_buf_.data(), listener_buf_.size(), 0};
     if (!ask(*w, worker::MsgType::ListenerSnapshot, &listener_req_)) break;
     all.emplace_back(listener_buf_.begin(),
                      listener_buf_.begin() + static_cast<long>(listener_req_.n));

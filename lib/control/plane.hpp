@@ -91,7 +91,6 @@ class Plane {
   worker::FlowInfo flow_buf_{};
   std::vector<worker::TcpRequest> tcp_req_;
   std::vector<tcp::Listener> listener_buf_;
-  worker::ConnSnapshot listener_snap_{};
   worker::ListenerSnapshot listener_req_{};
   uint32_t seq_ = 0;
   bool quit_ = false;
