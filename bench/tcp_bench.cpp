@@ -460,7 +460,7 @@ class Setup {
       s.in += kSynBatch;
       // Untimed: free the 4-tuples again.
       require(e.conns_in_use() == kSynBatch, "C: not every SYN made a connection");
-      e.abort_all(clk_.now());
+      e.abort_all();
       e.clear_output();
       require(e.conns_in_use() == 0, "C: abort_all left connections");
     }

@@ -45,7 +45,6 @@ Engine::~Engine() = default;
 // else the listener on 0.0.0.0 and the port; else the CLOSED state. Only a
 // SYN may create a connection from a listener.
 void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
-  now_ = now;
   burst_changed_ = false;
   while (n > 0) {
     const unsigned m = std::min(n, flow::FlowTable::kMaxBulk);
@@ -65,7 +64,6 @@ void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
     segs += m;
     n -= m;
   }
-  burst_changed_ = false;
 }
 
 void Engine::dispatch(const Seg& s, uint32_t idx, uint64_t now) {
@@ -262,8 +260,7 @@ const Conn* Engine::find(const flow::FlowKey& k) const {
   return i == flow::kNoFlow ? nullptr : &conns_[i];
 }
 
-void Engine::abort_all(uint64_t now) {
-  now_ = now;
+void Engine::abort_all() {
   for (Conn& c : conns_)
     if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
 }

@@ -73,7 +73,7 @@ class Engine {
   const ListenerTable& listeners() const { return listeners_; }
   size_t snapshot(ConnRow* rows, size_t cap) const;
   // Aborts every connection (RST) and frees it: shutdown and tests.
-  void abort_all(uint64_t now);
+  void abort_all();
 
   // Accounting, for tests and `show flowtable`.
   uint32_t conns_in_use() const { return cfg_.max_flows - static_cast<uint32_t>(free_.size()); }
@@ -107,7 +107,7 @@ class Engine {
   void new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now);
   void dup_ack(Conn& c, uint64_t now);
   void update_window(Conn& c, const Seg& s);
-  void data_input(Conn& c, const Seg& s, Seq seq, const uint8_t* data, uint32_t len, uint64_t now);
+  void data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uint64_t now);
   void fin_input(Conn& c, uint64_t now);
   void established(Conn& c, uint64_t now);
   void enter_time_wait(Conn& c, uint64_t now);
@@ -158,7 +158,6 @@ class Engine {
   std::vector<OutSeg> out_;
   size_t nout_ = 0;
   uint64_t insert_failures_ = 0;
-  uint64_t now_ = 0;
   uint64_t challenge_window_ = 0;  // RFC 5961 7: current one-second window
   uint32_t challenge_count_ = 0;
   uint32_t curr_estab_ = 0;

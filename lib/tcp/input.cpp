@@ -81,7 +81,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     fin = false;
     c.ack_now = true;
   }
-  data_input(c, s, seq, data, len, now);
+  data_input(c, seq, data, len, now);
   if (c.state == State::Closed) return;
   if (fin) {
     if (seq + len == c.rcv_nxt) {
@@ -364,9 +364,7 @@ void Engine::rtt_sample(Conn& c, uint32_t r) {
 }
 
 // RFC 9293 3.10.7.4 seventh check: segment text, in order or out of order.
-void Engine::data_input(Conn& c, const Seg& s, Seq seq, const uint8_t* data, uint32_t len,
-                        uint64_t now) {
-  (void)s;
+void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uint64_t now) {
   if (len == 0) return;
   if (c.peer_fin || !(c.state == State::Established || c.state == State::FinWait1 ||
                       c.state == State::FinWait2)) {

@@ -256,7 +256,6 @@ void Engine::mark_pending(Conn& c) {
 }
 
 void Engine::poll(uint64_t now) {
-  now_ = now;
   wheel_.advance(now / 1000, [&](uint32_t idx) { on_timer(idx, now); });
   // Connections that found the output queue full get another turn, as long
   // as there is room.

@@ -92,7 +92,7 @@ int Worker::run() {
     busy_.store(busy, std::memory_order_relaxed);
     total_.store(total, std::memory_order_relaxed);
   }
-  tcp_->abort_all(usec(rte_rdtsc()));
+  tcp_->abort_all();
   tcp_output(rte_rdtsc());
   neigh_.flush([this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); });
   flush_all();

@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     eng.clear_output();
   }
-  eng.abort_all(now);
+  eng.abort_all();
   eng.clear_output();
   if (eng.conns_in_use() != 0 || eng.bufs_in_use() != 0 || flows.size() != 0) __builtin_trap();
   return 0;

@@ -136,7 +136,7 @@ class TcpTest : public ::testing::Test {
 
   void TearDown() override {
     if (!engine_) return;
-    engine_->abort_all(now_);
+    engine_->abort_all();
     engine_->clear_output();
     expect_clean();
   }

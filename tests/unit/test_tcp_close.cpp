@@ -280,7 +280,7 @@ TEST_F(Close, AbortAllResetsEverythingButTimeWait) {
   time_wait();
   rport_ = 40001;
   established();
-  engine_->abort_all(now_);
+  engine_->abort_all();
   drain();
   expect({{.seq = L(1), .ack = R(1), .flags = flag::RST | flag::ACK}});
   expect_clean();

@@ -391,7 +391,7 @@ TEST_F(Recovery, RandomSegmentsKeepTheInvariants) {
       EXPECT_EQ(c->rcv.size(), 0u) << "connection " << conn_no;
       EXPECT_EQ(EngineAccess::wheel(*engine_).armed_count(), 0u) << "connection " << conn_no;
     }
-    engine_->abort_all(now_);
+    engine_->abort_all();
     drain();
     take();
     expect_clean();
