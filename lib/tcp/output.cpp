@@ -19,7 +19,12 @@ uint32_t seg_room(const Conn& c) {
 }  // namespace
 
 OutSeg* Engine::next_out() {
-  if (nout_ == out_.size()) return nullptr;
+  if (nout_ == out_.size()) {
+    // Data, FIN and ACKs owed wait on the pending list; a RST, SYN-ACK or
+    // probe not queued here is left to the peer's or our own retransmission.
+    ctr_.inc(Ctr::tcp_out_queue_full);
+    return nullptr;
+  }
   return &out_[nout_++];
 }
 
