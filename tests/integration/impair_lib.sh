@@ -167,23 +167,12 @@ impair_up() {
 
 impair_down() {
     [[ -n $IMPAIR_PID ]] || return 0
-    local pid=$IMPAIR_PID rc=0 killed=0
+    local pid=$IMPAIR_PID
     IMPAIR_PID=""
-    if _pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        local deadline=$((SECONDS + IMPAIR_STOP_TIMEOUT))
-        while _pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.05; done
-        if _pid_alive "$pid"; then
-            info "pmx-impair pid $pid still alive ${IMPAIR_STOP_TIMEOUT} s after SIGTERM: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            killed=1
-        fi
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
+    _stop_pid "$pid" "$IMPAIR_STOP_TIMEOUT" pmx-impair
     # shellcheck disable=SC2034  # read by the test scripts
-    IMPAIR_EXIT=$rc
-    info "pmx-impair pid $pid exited with status $rc"
-    ((killed == 0 && rc == 0)) && [[ -s $IMPAIR_STATS ]]
+    IMPAIR_EXIT=$STOP_RC
+    ((STOP_KILLED == 0 && STOP_RC == 0)) && [[ -s $IMPAIR_STATS ]]
 }
 
 impair_stat() {

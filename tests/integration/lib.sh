@@ -189,9 +189,11 @@ pmx_start() {
     rm -f -- "$PMX_SOCK"
     PMX_EXIT=""
 
+    local -a lcores
+    read -ra lcores <<<"$(pmx_lcores)"
     # shellcheck disable=SC2054  # the commas belong to the EAL arguments
     local -a cmd=(
-        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" $(pmx_lcores)
+        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" "${lcores[@]}"
         "$(pmx_vdev)"
         --
         --addr "0=$DUT_IP/$PREFIX_LEN"
@@ -225,28 +227,35 @@ pmx_start() {
 # (crash on shutdown, needed SIGKILL, ...).  Idempotent.
 pmx_stop() {
     [[ -n $PMX_PID ]] || return 0
-    local pid=$PMX_PID rc=0 killed=0
+    local pid=$PMX_PID
     PMX_PID=""
-    if _pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        local deadline=$((SECONDS + PMX_STOP_TIMEOUT))
-        while _pid_alive "$pid" && ((SECONDS < deadline)); do
-            sleep 0.1
-        done
-        if _pid_alive "$pid"; then
-            info "portmux pid $pid still alive ${PMX_STOP_TIMEOUT} s after SIGTERM: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            killed=1
-        fi
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
+    _stop_pid "$pid" "$PMX_STOP_TIMEOUT" portmux
     # shellcheck disable=SC2034  # read by the test scripts
-    PMX_EXIT=$rc
-    info "portmux pid $pid exited with status $rc"
-    if ((killed)) || { ((rc != 0)) && ((rc != 143)); }; then
+    PMX_EXIT=$STOP_RC
+    if ((STOP_KILLED)) || { ((STOP_RC != 0)) && ((STOP_RC != 143)); }; then
         return 1
     fi
     return 0
+}
+
+# _stop_pid PID TIMEOUT NAME: SIGTERM to a child of this shell, wait up to
+# TIMEOUT s, then SIGKILL; reap it. Sets STOP_RC (its exit status) and
+# STOP_KILLED (1 if SIGKILL was needed).
+_stop_pid() {
+    local pid=$1 timeout=$2 name=$3
+    STOP_RC=0 STOP_KILLED=0
+    if _pid_alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + timeout))
+        while _pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.05; done
+        if _pid_alive "$pid"; then
+            info "$name pid $pid still alive $timeout s after SIGTERM: SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            STOP_KILLED=1
+        fi
+    fi
+    wait "$pid" 2>/dev/null || STOP_RC=$?
+    info "$name pid $pid exited with status $STOP_RC"
 }
 
 # Cleanup for trap EXIT: never fails, keeps the script's exit status.
