@@ -1,0 +1,142 @@
+// Reply steering for locally opened (client) connections.
+//
+// Worker i owns RX/TX queue i on every port. When worker i opens a TCP
+// connection, the server's replies must arrive on RX queue i, so worker i has
+// to pick a source (IP, port) whose *reply* the NIC steers to queue i. This
+// file models that steering and precomputes, per worker, the source tuples
+// that satisfy it.
+//
+// The model (Toeplitz RSS), per Microsoft's "RSS hashing functions" and
+// "Verifying the RSS hash calculation" (learn.microsoft.com/windows-hardware/
+// drivers/network/) and DPDK's rte_thash.h / app/test/test_thash.c:
+//   hash  = Toeplitz(key, SourceAddress | DestinationAddress | SourcePort |
+//                         DestinationPort)            (bytes as on the wire)
+//   queue = reta[hash & (reta_size - 1)]              (the low bits index the
+//                                                      RETA; reta_size is a
+//                                                      power of two)
+// computed over the *received* packet, i.e. the reply: source = server,
+// destination = us. NICs hash IPv4/TCP this way when the port's rss_hf
+// includes RTE_ETH_RSS_NONFRAG_IPV4_TCP (ipv4-tcp in drivers_cfg/).
+//
+// Not modelled (query_rss() answers Unpredictable or the port is simply not
+// checked): rte_flow RSS actions or a non-Toeplitz hash function set by
+// other means, *_SRC_ONLY/*_DST_ONLY field selection, tunnels (inner hash).
+// A caller that wants certainty can compare the mbuf's RSS hash
+// (RTE_MBUF_F_RX_RSS_HASH) of the first replies with reply_hash().
+//
+// Control plane only: nothing here is meant for the per-packet path. The
+// pools are built once at generator start and are read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pmx::port {
+
+// How replies are spread over a port's RX queues.
+struct RssInfo {
+  enum class Mode : uint8_t {
+    // One queue: every reply lands on queue 0 (worker 0).
+    Single,
+    // Toeplitz RSS with `key` and `reta` as read back from the port.
+    Toeplitz,
+    // The peer pairs queues (net_memif, net_ring): a reply comes back on the
+    // queue its request left on, so any tuple works for any worker. Tuples
+    // are still split into disjoint slices so two workers never pick the same
+    // one: slice of a tuple = local port % nb_queues.
+    QueuePair,
+    // The queue a reply reaches cannot be predicted (e.g. net_af_packet with
+    // qpairs>1: the kernel's PACKET_FANOUT_HASH uses a random per-boot seed).
+    // `why` says why in one line; the generator must not start with >1 worker.
+    Unpredictable,
+  };
+  Mode mode = Mode::Unpredictable;
+  std::vector<uint8_t> key;    // Toeplitz: the port's key, wire byte order
+  std::vector<uint16_t> reta;  // Toeplitz: queue per RETA entry; size 2^k
+  uint16_t nb_queues = 0;      // RX queues configured on the port
+  std::string why;             // one-line description (or reason), for logs
+};
+
+// The queue reply_queue() returns when it cannot tell (Unpredictable).
+inline constexpr uint16_t kNoQueue = 0xffff;
+
+// A source for an outgoing connection, host byte order.
+struct SrcTuple {
+  uint32_t ip;
+  uint16_t port;
+  friend bool operator==(const SrcTuple&, const SrcTuple&) = default;
+};
+
+// Toeplitz hash of an IPv4/TCP reply from server_ip:server_port to
+// local_ip:local_port (all host order), as a NIC computes it with `key` (wire
+// byte order, e.g. what rte_eth_dev_rss_hash_conf_get() returns; at least 16
+// bytes are used, a shorter key is zero-padded). Uses DPDK's rte_softrss()
+// over an rte_ipv4_tuple {src = server, dst = local}.
+uint32_t reply_hash(const std::vector<uint8_t>& key, uint32_t server_ip, uint16_t server_port,
+                    uint32_t local_ip, uint16_t local_port);
+
+// The same for the IPv4-only (2-tuple) hash type; used by the self-test.
+uint32_t reply_hash_l3(const std::vector<uint8_t>& key, uint32_t server_ip, uint32_t local_ip);
+
+// The RX queue a reply from server to local reaches:
+//   Single: 0; Toeplitz: reta[reply_hash(...) & (reta.size() - 1)];
+//   QueuePair: local_port % nb_queues (the slice owner; any queue would do);
+//   Unpredictable, or a Toeplitz info without a usable key/power-of-two
+//   RETA: kNoQueue.
+uint16_t reply_queue(const RssInfo& info, uint32_t server_ip, uint16_t server_port,
+                     uint32_t local_ip, uint16_t local_port);
+
+// Checks rte_softrss() (as wrapped by reply_hash/reply_hash_l3) against the
+// five IPv4 rows of Microsoft's RSS verification suite (also DPDK's
+// test_thash.c v4_tbl, from the 82599 datasheet 7.1.2.8.3), both the 4-tuple
+// and the 2-tuple hash, and that the symmetric 0x6d5a key hashes both
+// directions alike. False means the software hash cannot be trusted and the
+// generator must not start. Needs no EAL.
+bool softrss_selftest();
+
+// Reads how port_id spreads received packets over its first nb_queues RX
+// queues. Needs EAL. Call it after start_port(): a PMD may program its
+// default (round-robin) RETA only when the port starts, and net_null leaves
+// it all zeros until rte_eth_dev_rss_reta_update() (build_tuple_pools() then
+// reports the workers left without tuples).
+//   nb_queues <= 1                               -> Single
+//   RSS on (mq_mode RSS, rss_hf has ipv4-tcp and no *_ONLY field selection,
+//   key and a power-of-two RETA read back)       -> Toeplitz
+//   else driver net_memif or net_ring            -> QueuePair
+//   else                                         -> Unpredictable
+RssInfo query_rss(uint16_t port_id, uint16_t nb_queues);
+
+// What to build pools for.
+struct PoolSpec {
+  uint32_t server_ip = 0;  // host order
+  uint16_t server_port = 0;
+  std::vector<uint32_t> src_ips;  // our source addresses, host order, no duplicates
+  uint16_t port_lo = 0;           // ephemeral source ports [port_lo, port_hi], port_lo >= 1
+  uint16_t port_hi = 0;
+  uint16_t workers = 0;  // W; worker i <-> queue i
+};
+
+struct TuplePools {
+  // per_worker[i]: the tuples worker i may use. Invariants when ok():
+  //  - reply_queue(info, server, t) == i for every t in per_worker[i]
+  //    (Single: i == 0; QueuePair: t.port % nb_queues == i);
+  //  - the lists are pairwise disjoint, and together hold every (ip, port) of
+  //    the spec whose reply queue is < workers, each exactly once;
+  //  - no list is empty;
+  //  - order: ports ascending, and for each port the source IPs in spec order,
+  //    so consecutive picks alternate source IPs and a tuple comes round
+  //    again only after the whole list (longest TIME_WAIT distance).
+  std::vector<std::vector<SrcTuple>> per_worker;
+  // Empty on success. Otherwise one line: a bad spec or info (per_worker is
+  // then empty), or the workers left without tuples (per_worker is filled).
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+// Builds the per-worker pools (allocates; control plane, once). Cost: one
+// hash per source IP and per port, then one XOR and a RETA lookup per tuple
+// (Toeplitz is linear over GF(2)). Memory: 8 bytes per tuple.
+TuplePools build_tuple_pools(const RssInfo& info, const PoolSpec& spec);
+
+}  // namespace pmx::port
