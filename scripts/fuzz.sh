@@ -14,5 +14,6 @@ else
   meson configure "$BUILD" -Dfuzz_seconds="$SECS"
 fi
 # Only the fuzz targets: the rest of the tree is built and tested by test.sh.
-ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http tests/fuzz/fuzz_tcp >/dev/null
+ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http tests/fuzz/fuzz_tcp \
+  tests/fuzz/fuzz_gen_spec >/dev/null
 cd "$BUILD" && meson test --no-rebuild --suite fuzz --print-errorlogs "$@"

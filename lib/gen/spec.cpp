@@ -1,0 +1,244 @@
+#include "spec.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "net/addr.hpp"
+
+namespace pmx::gen {
+
+namespace {
+
+// User text longer than this (once escaped) is cut in messages.
+constexpr size_t kQuoteMax = 64;
+// The most source addresses one `src` range may name.
+constexpr uint64_t kMaxSrcAddrs = 65536;
+
+// s in single quotes as it may appear in a one-line message: bytes outside
+// printable ASCII as \xNN (as control's printable() does), cut with "..."
+// after about kQuoteMax characters.
+std::string quote(std::string_view s) {
+  std::string out = "'";
+  for (unsigned char ch : s) {
+    if (out.size() > kQuoteMax) {
+      out += "...";
+      break;
+    }
+    if (ch >= 0x20 && ch < 0x7f) {
+      out += static_cast<char>(ch);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
+      out += buf;
+    }
+  }
+  return out + "'";
+}
+
+[[noreturn]] void fail(const std::string& msg) { throw SpecError("gen: " + msg); }
+
+[[noreturn]] void bad_value(std::string_view key, std::string_view v, const std::string& why) {
+  fail("bad value " + quote(v) + " for " + std::string(key) + " (" + why + ")");
+}
+
+// Plain decimal digits only (no sign, no blanks), fitting 64 bits.
+std::optional<uint64_t> parse_decimal(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  for (char c : s)
+    if (c < '0' || c > '9') return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// A unicast address: not 0.0.0.0/8, class D (multicast) or class E
+// (broadcast included).
+std::optional<uint32_t> parse_unicast(std::string_view s) {
+  auto a = net::parse_ipv4(s);
+  if (!a || a->is_martian_source()) return std::nullopt;
+  return a->host();
+}
+
+std::string ip_string(uint32_t host) { return net::to_string(net::Ipv4Addr::from_host(host)); }
+
+// Names of an enum's values, in the order the grammar lists them.
+template <class E, size_t N>
+using NameTable = std::array<std::pair<std::string_view, E>, N>;
+
+constexpr NameTable<Mode, 3> kModes{
+    {{"http", Mode::Http}, {"echo", Mode::Echo}, {"raw", Mode::Raw}}};
+constexpr NameTable<CloseMode, 2> kCloses{{{"fin", CloseMode::Fin}, {"rst", CloseMode::Rst}}};
+
+template <class E, size_t N>
+std::optional<E> find_value(const NameTable<E, N>& t, std::string_view name) {
+  for (const auto& [n, e] : t)
+    if (n == name) return e;
+  return std::nullopt;
+}
+
+template <class E, size_t N>
+std::string_view find_name(const NameTable<E, N>& t, E e) {
+  for (const auto& [n, v] : t)
+    if (v == e) return n;
+  return "?";
+}
+
+// "expected a|b|c"
+template <class E, size_t N>
+std::string expected_names(const NameTable<E, N>& t) {
+  std::string out = "expected ";
+  for (size_t i = 0; i < N; ++i) out += (i ? "|" : "") + std::string(t[i].first);
+  return out;
+}
+
+// One keyword: how its value is parsed into a spec and printed back.
+struct Keyword;
+using ParseFn = void (*)(GenSpec&, const Keyword&, std::string_view value);
+using FormatFn = std::string (*)(const GenSpec&, const Keyword&);  // "": left out
+
+struct Keyword {
+  std::string_view name;
+  ParseFn parse;
+  FormatFn format;
+  uint32_t GenSpec::*field = nullptr;  // numeric keywords: the field and its range
+  uint32_t lo = 0, hi = 0;
+};
+
+void parse_number(GenSpec& s, const Keyword& k, std::string_view v) {
+  auto n = parse_decimal(v);
+  if (!n || *n < k.lo || *n > k.hi)
+    bad_value(k.name, v, "expected " + std::to_string(k.lo) + ".." + std::to_string(k.hi));
+  s.*k.field = static_cast<uint32_t>(*n);
+}
+
+std::string format_number(const GenSpec& s, const Keyword& k) { return std::to_string(s.*k.field); }
+
+void parse_mode(GenSpec& s, const Keyword& k, std::string_view v) {
+  auto m = find_value(kModes, v);
+  if (!m) bad_value(k.name, v, expected_names(kModes));
+  s.mode = *m;
+}
+
+std::string format_mode(const GenSpec& s, const Keyword&) { return std::string(mode_name(s.mode)); }
+
+void parse_close(GenSpec& s, const Keyword& k, std::string_view v) {
+  auto c = find_value(kCloses, v);
+  if (!c) bad_value(k.name, v, expected_names(kCloses));
+  s.close = *c;
+}
+
+std::string format_close(const GenSpec& s, const Keyword&) {
+  return std::string(find_name(kCloses, s.close));
+}
+
+// "A" or "A-B" with A <= B, at most kMaxSrcAddrs addresses.
+void parse_src(GenSpec& s, const Keyword& k, std::string_view v) {
+  size_t dash = v.find('-');
+  auto lo = parse_unicast(v.substr(0, dash));
+  auto hi = dash == std::string_view::npos ? lo : parse_unicast(v.substr(dash + 1));
+  if (!lo || !hi) bad_value(k.name, v, "expected a unicast address IP or a range IP-IP");
+  if (*hi < *lo) bad_value(k.name, v, "range is descending");
+  uint64_t n = uint64_t{*hi} - *lo + 1;
+  if (n > kMaxSrcAddrs)
+    bad_value(
+        k.name, v,
+        "range has " + std::to_string(n) + " addresses, at most " + std::to_string(kMaxSrcAddrs));
+  s.src_lo = *lo;
+  s.src_hi = *hi;
+}
+
+std::string format_src(const GenSpec& s, const Keyword&) {
+  if (s.src_lo == 0) return {};  // the port's first address
+  if (s.src_lo == s.src_hi) return ip_string(s.src_lo);
+  return ip_string(s.src_lo) + "-" + ip_string(s.src_hi);
+}
+
+// In the order to_string() prints them.
+constexpr Keyword kKeywords[] = {
+    {"mode", parse_mode, format_mode},
+    {"conns", parse_number, format_number, &GenSpec::conns, 1, 10'000'000},
+    {"rate", parse_number, format_number, &GenSpec::rate, 0, 100'000'000},
+    {"reqs", parse_number, format_number, &GenSpec::reqs, 1, 1'000'000'000},
+    {"req-size", parse_number, format_number, &GenSpec::req_size, 1, 16u << 20},
+    {"resp-size", parse_number, format_number, &GenSpec::resp_size, 0, 1u << 30},
+    {"duration", parse_number, format_number, &GenSpec::duration_s, 0, 86'400},
+    {"src", parse_src, format_src},
+    {"close", parse_close, format_close},
+};
+constexpr size_t kNumKeywords = std::size(kKeywords);
+static_assert(kNumKeywords <= 32, "the seen-mask in parse_spec is 32 bits");
+
+size_t find_keyword(std::string_view word) {
+  for (size_t i = 0; i < kNumKeywords; ++i)
+    if (kKeywords[i].name == word) return i;
+  fail("unknown word " + quote(word));
+}
+
+uint32_t parse_dst_ip(std::string_view w) {
+  if (!net::parse_ipv4(w)) fail("bad destination address " + quote(w));
+  auto a = parse_unicast(w);
+  if (!a) fail("bad destination address " + quote(w) + " (not a unicast address)");
+  return *a;
+}
+
+uint16_t parse_dst_port(std::string_view w) {
+  auto p = parse_decimal(w);
+  if (!p || *p < 1 || *p > 65535) fail("bad destination port " + quote(w) + " (expected 1..65535)");
+  return static_cast<uint16_t>(*p);
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+}  // namespace
+
+GenSpec parse_spec(const std::vector<std::string>& words) {
+  if (words.empty()) fail("missing destination address");
+  GenSpec s;
+  s.dst_ip = parse_dst_ip(words[0]);
+  if (words.size() < 2) fail("missing destination port after " + quote(words[0]));
+  s.dst_port = parse_dst_port(words[1]);
+  uint32_t seen = 0;
+  for (size_t i = 2; i < words.size(); i += 2) {
+    size_t k = find_keyword(words[i]);
+    const Keyword& kw = kKeywords[k];
+    if (seen & (1u << k)) fail(quote(kw.name) + " given twice");
+    seen |= 1u << k;
+    if (i + 1 == words.size()) fail("missing value after " + quote(kw.name));
+    kw.parse(s, kw, words[i + 1]);
+  }
+  return s;
+}
+
+GenSpec parse_spec(const std::string& line) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    if (is_blank(line[i])) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < line.size() && !is_blank(line[i])) ++i;
+    words.push_back(line.substr(start, i - start));
+  }
+  return parse_spec(words);
+}
+
+std::string to_string(const GenSpec& s) {
+  std::string out = ip_string(s.dst_ip) + " " + std::to_string(s.dst_port);
+  for (const Keyword& k : kKeywords) {
+    std::string v = k.format(s, k);
+    if (!v.empty()) out += " " + std::string(k.name) + " " + v;
+  }
+  return out;
+}
+
+std::string_view mode_name(Mode m) { return find_name(kModes, m); }
+
+}  // namespace pmx::gen

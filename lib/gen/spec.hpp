@@ -1,0 +1,64 @@
+// What a generator run does: parsed from the words of `gen start ...` (CLI)
+// or `--gen "..."` (start-up), the same grammar for both.
+//
+//   <dst-ip> <dst-port> [mode http|echo|raw] [conns N] [rate CPS] [reqs K]
+//   [req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst]
+//
+// Run shapes: without `duration`, `conns` is the total number of connections
+// opened (each once, at up to `rate` per second) and the run ends when all
+// have finished; with `duration S`, `conns` connections are held open at once
+// for S seconds, a finished one replaced by a new one.
+//
+// Keywords come in any order after the two positionals, each at most once;
+// one the mode does not use (req-size with http, say) is accepted and
+// ignored. Limits: conns 1..10000000, rate 0..100000000, reqs 1..1000000000,
+// req-size 1..16 MiB, resp-size 0..1 GiB, duration 0..86400 s; src one
+// address or an ascending range A-B of at most 65536. Addresses must be
+// unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are plain
+// decimal: no sign, no junk after the digits.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pmx::gen {
+
+enum class Mode : uint8_t { Http, Echo, Raw };
+enum class CloseMode : uint8_t { Fin, Rst };
+
+struct GenSpec {
+  uint32_t dst_ip = 0;    // host order
+  uint16_t dst_port = 0;  // host order
+  Mode mode = Mode::Http;
+  uint32_t conns = 1;               // total, or concurrent with duration
+  uint32_t rate = 0;                // new connections per second over all workers; 0: unlimited
+  uint32_t reqs = 1;                // requests per connection (>= 1)
+  uint32_t req_size = 64;           // echo/raw: bytes per request
+  uint32_t resp_size = 64;          // http: body bytes asked for (GET /bytes/<resp-size>)
+  uint32_t duration_s = 0;          // 0: run until `conns` connections have finished
+  uint32_t src_lo = 0, src_hi = 0;  // host order; 0: the port's first address
+  CloseMode close = CloseMode::Fin;
+
+  friend bool operator==(const GenSpec&, const GenSpec&) = default;
+};
+
+// A bad word or value; what() is one printable line naming it, e.g.
+// "gen: bad value 'x1' for conns (expected 1..10000000)". User text in it is
+// quoted, bytes outside printable ASCII as \xNN, cut after about 64 chars.
+struct SpecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses the words after `gen start`. Throws SpecError.
+GenSpec parse_spec(const std::vector<std::string>& words);
+// Splits a --gen string on blanks, then parses it.
+GenSpec parse_spec(const std::string& line);
+// The words that parse back to s (for logs and reports).
+std::string to_string(const GenSpec& s);
+
+std::string_view mode_name(Mode m);
+
+}  // namespace pmx::gen
