@@ -6,6 +6,7 @@
 #include "flow/flow_key.hpp"
 #include "seq.hpp"
 #include "service/http.hpp"
+#include "service/http_resp.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -34,11 +35,13 @@ constexpr std::string_view state_name(State s) {
   return names[static_cast<uint8_t>(s)];
 }
 
-enum class ServiceKind : uint8_t { Echo, Discard, Http };
+// Echo, Discard and Http serve passive opens; Client is the traffic
+// generator's side of an active open (client.cpp).
+enum class ServiceKind : uint8_t { Echo, Discard, Http, Client };
 enum class CcKind : uint8_t { NewReno };  // a closed set; CUBIC goes here next
 
 constexpr std::string_view service_name(ServiceKind k) {
-  constexpr std::string_view names[] = {"echo", "discard", "http"};
+  constexpr std::string_view names[] = {"echo", "discard", "http", "client"};
   return names[static_cast<uint8_t>(k)];
 }
 
@@ -54,7 +57,22 @@ struct ServiceState {
   uint64_t body_off = 0;     // http: offset of the next body byte
   bool responding = false;   // http: a response is being queued
   bool close_after = false;  // http: close once this response is queued
+  // client (the generator's connections): see client.cpp
+  service::HttpRespParser resp;  // http mode: the response being read
+  uint64_t t_start = 0;          // us: SYN sent, then the current request's start
+  uint64_t tx_off = 0;           // echo/raw: stream offset of the next request byte
+  uint64_t rx_off = 0;           // echo: stream offset of the next byte expected back
+  uint32_t reqs_done = 0;        // responses completed (raw: requests queued)
+  uint32_t req_left = 0;         // bytes of the current request still to queue
+  uint32_t resp_left = 0;        // echo: bytes of the current response still due
+  bool in_request = false;       // a request is outstanding
+  bool finished = false;         // counted as completed or failed (exactly once)
+  bool abort_pending = false;    // close with RST at the next output (close rst, bad response)
+  uint8_t abort_why = 0;         // CloseReason for abort_pending
 };
+
+// Why a connection ended early; the generator counts its errors by it.
+enum class CloseReason : uint8_t { Normal, Refused, Reset, Timeout, BadResponse, Local };
 
 // NewReno (RFC 5681, RFC 6582) state.
 struct CcState {

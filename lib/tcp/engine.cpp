@@ -46,6 +46,7 @@ Engine::~Engine() = default;
 // SYN may create a connection from a listener.
 void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
   burst_changed_ = false;
+  clock_ = now;
   while (n > 0) {
     const unsigned m = std::min(n, flow::FlowTable::kMaxBulk);
     const flow::FlowKey* keys[flow::FlowTable::kMaxBulk];
@@ -96,6 +97,10 @@ void Engine::no_connection(const Seg& s, uint64_t now) {
       ctr_.inc(Ctr::tcp_demux_listen_wildcard);
       return listen_input(li, s, now);
     case ListenerTable::Match::None:
+      // Another core's active open: its reply came to the wrong queue. A
+      // RST would kill the connection there; count and drop it instead.
+      if (foreign_ && !s.has(flag::SYN) && foreign_(foreign_ctx_, s.key))
+        return ctr_.inc(Ctr::tcp_wrong_worker);
       ctr_.inc(Ctr::tcp_demux_none);
       return closed_input(s);
   }
@@ -153,30 +158,47 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.cc_kind = l.spec.cc;
   c.listener = li;
   c.app = ServiceState{};
-  // RFC 7323 2.2 / 3.2, RFC 2018 2: an option is used only if both offer it.
+  take_syn_options(c, s);
+  if (c.ws_ok)
+    while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
+  c.iss = Seq(make_isn(s.key, now));
+  c.snd_una = c.snd_nxt = c.snd_max = c.iss;
+  c.snd_wl2 = c.iss;
+  c.rto = cfg_.rto_init_ms * 1000;
+  init_cc(c);
+  set_state(c, State::SynReceived);
+  ++l.syn_recv;
+  ctr_.inc(Ctr::tcp_passive_opens);
+  send_synack(c, now);
+  set_rtx(c, now);
+  arm(c);
+}
+
+// What a SYN (or SYN-ACK) tells about the peer: its ISN, window and options.
+// RFC 7323 2.2 / 3.2, RFC 2018 2: an option is used only if both offer it
+// (the caller decides our window shift; here it is cleared if the peer
+// offered none).
+void Engine::take_syn_options(Conn& c, const Seg& s) {
   const uint16_t our_mss = static_cast<uint16_t>(cfg_.mtu - 40);
   c.mss = std::min<uint16_t>(s.opt.mss ? s.opt.mss : 536, our_mss);  // RFC 9293 3.7.1
   // A tiny MSS would turn every byte into a segment: like Linux
   // (tcp_min_snd_mss) we send at least 48-byte segments whatever the peer says.
   c.mss = std::max<uint16_t>(c.mss, 48);
-  if (s.opt.wscale != TcpOpts::kNoWscale) {
-    c.ws_ok = true;
-    c.snd_wscale = s.opt.wscale;
-    while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
-  }
+  c.ws_ok = s.opt.wscale != TcpOpts::kNoWscale;
+  c.snd_wscale = c.ws_ok ? s.opt.wscale : 0;
+  if (!c.ws_ok) c.rcv_wscale = 0;
   c.ts_ok = s.opt.ts;
   c.ts_recent = s.opt.ts_val;
   c.sack_ok = s.opt.sack_ok;
   c.irs = Seq(s.seq);
   c.rcv_nxt = c.irs + 1;
-  c.iss = Seq(make_isn(s.key, now));
-  c.snd_una = c.snd_nxt = c.snd_max = c.iss;
   c.snd_wnd = s.wnd;  // RFC 7323 2.2: the window of a SYN is never scaled
   c.max_snd_wnd = c.snd_wnd;
   c.snd_wl1 = Seq(s.seq);
-  c.snd_wl2 = c.iss;
-  c.rto = cfg_.rto_init_ms * 1000;
-  // RFC 6928 initial window; RFC 5681 3.1 ssthresh "arbitrarily high".
+}
+
+// RFC 6928 initial window; RFC 5681 3.1 ssthresh "arbitrarily high".
+void Engine::init_cc(Conn& c) {
   c.cc = CcState{};
   c.cc.cwnd = std::min<uint32_t>(10u * c.mss, std::max<uint32_t>(2u * c.mss, 14600));
   c.cc.ssthresh = UINT32_MAX / 2;
@@ -184,12 +206,6 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   // test (SND.UNA - 1 >= recover) fails for every ISS in the upper half of
   // the sequence space, and such connections never fast-retransmit.
   c.cc.recover = c.iss;
-  set_state(c, State::SynReceived);
-  ++l.syn_recv;
-  ctr_.inc(Ctr::tcp_passive_opens);
-  send_synack(c, now);
-  set_rtx(c, now);
-  arm(c);
 }
 
 Conn* Engine::alloc_conn(const flow::FlowKey& k) {
@@ -209,6 +225,9 @@ Conn* Engine::alloc_conn(const flow::FlowKey& k) {
 }
 
 void Engine::free_conn(Conn& c) {
+  // A client connection that ends without the service having finished it
+  // (the peer closed before the last response) fails here.
+  if (c.svc == ServiceKind::Client && !c.app.finished) client_finish(c, CloseReason::Normal);
   set_state(c, State::Closed);
   flows_.erase(c.key);
   wheel_.cancel(c.idx);
@@ -263,6 +282,13 @@ const Conn* Engine::find(const flow::FlowKey& k) const {
 void Engine::abort_all() {
   for (Conn& c : conns_)
     if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
+}
+
+void Engine::abort_clients() {
+  for (Conn& c : conns_)
+    // TIME_WAIT ones have finished and keep guarding their 4-tuple.
+    if (c.svc == ServiceKind::Client && c.state != State::Closed && c.state != State::TimeWait)
+      abort(c, c.state != State::SynSent);
 }
 
 }  // namespace pmx::tcp

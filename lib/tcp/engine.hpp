@@ -9,6 +9,7 @@
 // payload pointers in the OutSegs stay valid until the next call.
 #pragma once
 
+#include "client.hpp"
 #include "conn.hpp"
 #include "flow/flow_table.hpp"
 #include "listener.hpp"
@@ -36,6 +37,8 @@ struct EngineConfig {
   uint32_t rto_init_ms = 1000;    // RFC 6298 (2.1)
   uint32_t max_retries = 12;      // RTO expirations before the connection is aborted
   uint32_t synack_retries = 5;
+  uint32_t syn_retries = 6;             // SYN retransmissions before a connect fails (Linux)
+  uint32_t connect_timeout_ms = 75000;  // and at most this long (BSD's connection-establishment timer)
   bool keepalive = false;  // RFC 1122 4.2.3.6: off by default
   uint32_t keepalive_idle_ms = 7200000, keepalive_intvl_ms = 75000, keepalive_probes = 9;
   uint32_t challenge_acks_per_s = 1000;  // RFC 5961 7
@@ -67,6 +70,22 @@ class Engine {
   std::span<const OutSeg> output() const { return {out_.data(), nout_}; }
   void clear_output() { nout_ = 0; }
 
+  // Active open (RFC 9293 3.10.1): a connection from k.local to k.remote
+  // running the client service of set_client(); the SYN is in output().
+  // Returns the pool index, or -EADDRINUSE (the 4-tuple is in use and not a
+  // reusable TIME_WAIT), -ENOSPC (pool or flow table full), -ENOBUFS.
+  int connect(const flow::FlowKey& k, uint64_t now);
+  // The generator's run: what client connections do, where they count.
+  // Both outlive every client connection (abort_clients() before changing).
+  void set_client(ClientConfig* cfg, ClientStats* st) { client_ = cfg, cstats_ = st; }
+  // Resets every client connection (gen stop, the end of a run's grace).
+  void abort_clients();
+  // Segments that find no connection and no listener, and whose 4-tuple
+  // this predicate says belongs to another core's active opens, are counted
+  // (tcp_wrong_worker) and dropped instead of reset. Set by the generator.
+  using ForeignFn = bool (*)(const void* ctx, const flow::FlowKey& k);
+  void set_foreign(ForeignFn f, const void* ctx) { foreign_ = f, foreign_ctx_ = ctx; }
+
   // Control (called on the owning core, between bursts).
   int listen(const ListenSpec& s);  // index or -EEXIST/-ENOSPC
   int unlisten(uint32_t ip, uint16_t port);
@@ -92,6 +111,9 @@ class Engine {
   void no_connection(const Seg& s, uint64_t now);
   void listen_input(uint16_t li, const Seg& s, uint64_t now);
   void closed_input(const Seg& s);
+  void syn_sent_input(Conn& c, const Seg& s, uint64_t now);
+  void take_syn_options(Conn& c, const Seg& s);
+  void init_cc(Conn& c);
   void send_reset_for(const Seg& s);
   Conn* alloc_conn(const flow::FlowKey& k);
   void free_conn(Conn& c);
@@ -120,6 +142,7 @@ class Engine {
   bool send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_t now);
   void send_ack(Conn& c, uint64_t now);
   void send_synack(Conn& c, uint64_t now);
+  void send_syn(Conn& c, uint64_t now);
   void send_rst(Conn& c);
   bool retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only);
   void on_timer(uint32_t idx, uint64_t now);
@@ -131,7 +154,7 @@ class Engine {
   void set_rtx(Conn& c, uint64_t now);
   uint64_t probe_timeout(const Conn& c) const;
   void set_state(Conn& c, State s);
-  void abort(Conn& c, bool send_reset);
+  void abort(Conn& c, bool send_reset, CloseReason why = CloseReason::Local);
   void mark_pending(Conn& c);
   void fill_header(const Conn& c, OutSeg& o, uint64_t now) const;
   uint16_t window_field(Conn& c) const;
@@ -142,8 +165,17 @@ class Engine {
   // service.cpp: echo / discard / http on the owning core
   void service_open(Conn& c);
   void service_run(Conn& c);  // new data, space or peer FIN: let the service act
-  void service_close(Conn& c);
+  void service_close(Conn& c, CloseReason why);
   void app_close(Conn& c);  // the service has queued its last byte
+
+  // client.cpp: the generator's connections
+  void client_open(Conn& c);
+  bool client_run(Conn& c);  // true: all done, close
+  void client_request(Conn& c);
+  void client_queue(Conn& c);
+  bool client_read(Conn& c);
+  void client_response_done(Conn& c);
+  void client_finish(Conn& c, CloseReason why);
 
   EngineConfig cfg_;
   flow::FlowTable& flows_;
@@ -161,6 +193,11 @@ class Engine {
   uint64_t challenge_window_ = 0;  // RFC 5961 7: current one-second window
   uint32_t challenge_count_ = 0;
   uint32_t curr_estab_ = 0;
+  uint64_t clock_ = 0;  // now of the current call (services read it)
+  ClientConfig* client_ = nullptr;
+  ClientStats* cstats_ = nullptr;
+  ForeignFn foreign_ = nullptr;
+  const void* foreign_ctx_ = nullptr;
   bool burst_changed_ = false;  // a connection was created or freed in this burst
 };
 

@@ -10,6 +10,7 @@ namespace pmx::tcp {
 using stats::Ctr;
 
 void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
+  if (c.state == State::SynSent) return syn_sent_input(c, s, now);
   // A retransmitted SYN in SYN_RECV: our SYN-ACK was lost; send it again.
   if (c.state == State::SynReceived && s.has(flag::SYN) && !s.has(flag::ACK | flag::RST) &&
       Seq(s.seq) == c.irs) {
@@ -35,8 +36,9 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
   if (s.has(flag::RST)) return (void)rst_input(c, s, now);
   // RFC 9293 3.10.7.4 fourth check: an in-window SYN in SYN_RECV of a
   // passive open returns the connection to LISTEN (it is dropped; the
-  // listener is still there for the peer's next SYN).
-  if (s.has(flag::SYN) && c.state == State::SynReceived) {
+  // listener is still there for the peer's next SYN). One of an active
+  // (simultaneous) open is challenged below, as RFC 5961 4.2 says.
+  if (s.has(flag::SYN) && c.state == State::SynReceived && c.listener != Listener::kNoListener) {
     ctr_.inc(Ctr::tcp_synrecv_syn);
     return abort(c, false);
   }
@@ -132,7 +134,10 @@ bool Engine::rst_input(Conn& c, const Seg& s, uint64_t now) {
     challenge_ack(c, now);
     return false;
   }
-  abort(c, false);
+  // RFC 9293 3.10.7.4 second check: in SYN_RECV of an active open the
+  // connection was refused; anywhere else it was reset.
+  const bool refused = c.state == State::SynReceived && c.listener == Listener::kNoListener;
+  abort(c, false, refused ? CloseReason::Refused : CloseReason::Reset);
   return true;
 }
 
@@ -440,7 +445,7 @@ void Engine::fin_input(Conn& c, uint64_t now) {
 
 void Engine::established(Conn& c, uint64_t now) {
   set_state(c, State::Established);
-  ++listeners_[c.listener].accepted;
+  if (c.listener != Listener::kNoListener) ++listeners_[c.listener].accepted;
   c.backoff = 0;
   if (cfg_.keepalive) c.t_keepalive = now + uint64_t{cfg_.keepalive_idle_ms} * 1000;
   service_open(c);

@@ -197,6 +197,11 @@ bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
 
 // Sends what the windows allow: new data, then our FIN, then any ACK owed.
 void Engine::output(Conn& c, uint64_t now) {
+  if (c.app.abort_pending) {
+    // The client service ends this connection with a RST (close rst, or a
+    // response it refused); deferred to here so no caller holds a freed one.
+    return abort(c, true, static_cast<CloseReason>(c.app.abort_why));
+  }
   const bool can_send = c.state == State::Established || c.state == State::CloseWait ||
                         c.state == State::FinWait1 || c.state == State::Closing ||
                         c.state == State::LastAck;
@@ -261,6 +266,7 @@ void Engine::mark_pending(Conn& c) {
 }
 
 void Engine::poll(uint64_t now) {
+  clock_ = now;
   wheel_.advance(now / 1000, [&](uint32_t idx) { on_timer(idx, now); });
   // Connections that found the output queue full get another turn, as long
   // as there is room.
@@ -287,8 +293,21 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
         return free_conn(c);
       case State::FinWait2:
         return free_conn(c);
+      case State::SynSent:
+        // RFC 6298 5.5 backoff; the attempt fails after syn_retries
+        // retransmissions or connect_timeout_ms, whichever comes first.
+        if (++c.backoff > cfg_.syn_retries ||
+            now - c.app.t_start >= uint64_t{cfg_.connect_timeout_ms} * 1000) {
+          ctr_.inc(Ctr::tcp_connect_timeouts);
+          return abort(c, false, CloseReason::Timeout);
+        }
+        send_syn(c, now);
+        c.t_rtx = std::min(now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
+                                                    uint64_t{cfg_.rto_max_ms} * 1000),
+                           c.app.t_start + uint64_t{cfg_.connect_timeout_ms} * 1000);
+        break;
       case State::SynReceived:
-        if (++c.backoff > cfg_.synack_retries) return abort(c, false);
+        if (++c.backoff > cfg_.synack_retries) return abort(c, false, CloseReason::Timeout);
         ctr_.inc(Ctr::tcp_synack_retransmits);
         send_synack(c, now);
         c.t_rtx = now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
@@ -323,7 +342,7 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
   ctr_.inc(Ctr::tcp_rto_expirations);
   if (++c.backoff > cfg_.max_retries) {
     ctr_.inc(Ctr::tcp_timeouts);
-    return abort(c, true);
+    return abort(c, true, CloseReason::Timeout);
   }
   CcState& cc = c.cc;
   cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
@@ -354,7 +373,7 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
   // backoff restarts when the persist timer takes over again.
   if (++c.probes_out > cfg_.max_retries) {
     ctr_.inc(Ctr::tcp_timeouts);
-    return abort(c, true);
+    return abort(c, true, CloseReason::Timeout);
   }
   // RFC 9293 3.8.6.2.1 override timeout: the window is open but was too
   // small to be worth a segment; send what fits now (Linux's tcp_write_wakeup
@@ -389,7 +408,7 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
 void Engine::keepalive_expired(Conn& c, uint64_t now) {
   if (c.keepalive_probes >= cfg_.keepalive_probes) {
     ctr_.inc(Ctr::tcp_timeouts);
-    return abort(c, true);
+    return abort(c, true, CloseReason::Timeout);
   }
   ++c.keepalive_probes;
   ctr_.inc(Ctr::tcp_keepalive_probes);
@@ -441,6 +460,7 @@ void Engine::tail_loss_probe(Conn& c, uint64_t now) {
 
 // Schedules the connection's wheel timer for its earliest deadline.
 void Engine::arm(Conn& c) {
+  if (c.state == State::Closed) return wheel_.cancel(c.idx);
   uint64_t d = UINT64_MAX;
   for (uint64_t t : {c.t_rtx, c.t_delack, c.t_keepalive})
     if (t) d = std::min(d, t);
@@ -456,19 +476,20 @@ void Engine::set_state(Conn& c, State s) {
     curr_estab_ += estab(s) ? 1 : -1;
     ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
   }
-  if (c.state == State::SynReceived && s != State::SynReceived) --listeners_[c.listener].syn_recv;
+  if (c.state == State::SynReceived && s != State::SynReceived && c.listener != Listener::kNoListener)
+    --listeners_[c.listener].syn_recv;
   c.state = s;
 }
 
 // Ends a connection at once: after a RST in either direction, a timeout or
 // shutdown. RFC 4022 counts the resets of synchronized connections.
-void Engine::abort(Conn& c, bool send_reset) {
+void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
   if (c.state == State::Established || c.state == State::CloseWait)
     ctr_.inc(Ctr::tcp_estab_resets);
   else if (c.state == State::SynReceived || c.state == State::SynSent)
     ctr_.inc(Ctr::tcp_attempt_fails);
   if (send_reset && c.state != State::TimeWait) send_rst(c);
-  service_close(c);
+  service_close(c, why);
   free_conn(c);
 }
 

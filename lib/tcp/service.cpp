@@ -80,7 +80,10 @@ bool run_http(Conn& c, uint32_t default_size) {
 
 }  // namespace
 
-void Engine::service_open(Conn& c) { c.app = ServiceState{}; }
+void Engine::service_open(Conn& c) {
+  if (c.svc == ServiceKind::Client) return client_open(c);
+  c.app = ServiceState{};
+}
 
 void Engine::service_run(Conn& c) {
   if (!c.rcv.attached() || c.close_requested) {
@@ -99,6 +102,9 @@ void Engine::service_run(Conn& c) {
     case ServiceKind::Http:
       done = run_http(c, c.http_size);
       break;
+    case ServiceKind::Client:
+      done = client_run(c);
+      break;
   }
   if (done) app_close(c);
   if (c.ooo.empty()) c.rcv.rewind_if_empty();
@@ -107,7 +113,10 @@ void Engine::service_run(Conn& c) {
   if (edge >= c.rcv_adv + std::min<uint32_t>(c.rcv.capacity() / 2, 2u * c.mss)) c.ack_now = true;
 }
 
-void Engine::service_close(Conn& c) { c.app = ServiceState{}; }
+void Engine::service_close(Conn& c, CloseReason why) {
+  if (c.svc == ServiceKind::Client) return client_finish(c, why);
+  c.app = ServiceState{};
+}
 
 void Engine::app_close(Conn& c) {
   c.close_requested = true;

@@ -1,0 +1,121 @@
+// Active open: CLOSED -> SYN_SENT (RFC 9293 3.10.1), the SYN_SENT state
+// (3.10.7.3) including simultaneous open, and the SYN's retransmission.
+#include "engine.hpp"
+
+#include <cerrno>
+
+namespace pmx::tcp {
+
+using stats::Ctr;
+
+namespace {
+// Linux's tcp_tw_reuse rule: a connect() may take over its own TIME_WAIT
+// 4-tuple when both ends used timestamps and the TIME_WAIT is at least a
+// second old. The new SYN's TSval is then above anything the old incarnation
+// sent, so the peer's PAWS check (RFC 7323 5) and RFC 6191 keep the two
+// incarnations apart even if the peer's clock ticks only once a second.
+constexpr uint64_t kTwReuseAfterUs = 1000000;
+}  // namespace
+
+int Engine::connect(const flow::FlowKey& k, uint64_t now) {
+  clock_ = now;
+  if (const uint32_t i = flows_.lookup(k); i != flow::kNoFlow) {
+    Conn& old = conns_[i];
+    const uint64_t tw_since = old.t_rtx - 2ull * cfg_.msl_ms * 1000;
+    if (old.state != State::TimeWait || !old.ts_ok || now < tw_since + kTwReuseAfterUs)
+      return -EADDRINUSE;
+    ctr_.inc(Ctr::tcp_timewait_reused_active);
+    free_conn(old);
+  }
+  if (free_.empty()) return -ENOSPC;
+  if (bufs_.available() < 2) return -ENOBUFS;
+  Conn* cp = alloc_conn(k);
+  if (!cp) return -ENOSPC;
+  Conn& c = *cp;
+  c.snd.attach(bufs_.get(), bufs_.block_size());
+  c.rcv.attach(bufs_.get(), bufs_.block_size());
+  c.svc = ServiceKind::Client;
+  c.listener = Listener::kNoListener;
+  c.app = ServiceState{};
+  c.app.t_start = now;
+  // Offered: MSS, the window shift our buffer needs, SACK, timestamps; what
+  // the SYN-ACK answers decides what is used (take_syn_options).
+  while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
+  c.iss = Seq(make_isn(k, now));
+  c.snd_una = c.snd_nxt = c.snd_max = c.iss;
+  c.rto = cfg_.rto_init_ms * 1000;
+  set_state(c, State::SynSent);
+  ctr_.inc(Ctr::tcp_active_opens);
+  if (cstats_) ++cstats_->open;
+  send_syn(c, now);
+  c.t_rtx = now + c.rto;
+  arm(c);
+  return static_cast<int>(c.idx);
+}
+
+void Engine::send_syn(Conn& c, uint64_t now) {
+  const bool first = c.snd_max == c.iss;
+  OutSeg* o = next_out();
+  if (o) {
+    *o = OutSeg{};
+    o->key = c.key;
+    o->seq = c.iss.v;
+    o->flags = flag::SYN;
+    // RFC 7323 2.2: the window in a SYN segment is never scaled.
+    o->wnd = static_cast<uint16_t>(std::min<uint32_t>(c.rcv.space(), 65535));
+    o->opt.mss = static_cast<uint16_t>(cfg_.mtu - 40);
+    o->opt.wscale = c.rcv_wscale;
+    o->opt.sack_ok = true;
+    o->opt.ts = true;
+    o->opt.ts_val = ts_now(now);
+    ctr_.inc(first ? Ctr::tcp_out_segs : Ctr::tcp_syn_retransmits);
+  }
+  // A SYN the output queue could not take is sent again by the timer.
+  c.snd_nxt = c.snd_max = c.iss + 1;
+}
+
+// RFC 9293 3.10.7.3, with RFC 5961 3.2's rule for RSTs (in SYN_SENT a RST is
+// believed when its ACK acknowledges our SYN).
+void Engine::syn_sent_input(Conn& c, const Seg& s, uint64_t now) {
+  const Seq ack(s.ack);
+  const bool has_ack = s.has(flag::ACK);
+  if (has_ack && !(c.iss < ack && ack <= c.snd_max)) {
+    if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_synsent_rst_ignored);
+    ctr_.inc(Ctr::tcp_synsent_bad_ack);
+    return send_reset_for(s);
+  }
+  if (s.has(flag::RST)) {
+    if (!has_ack) return ctr_.inc(Ctr::tcp_synsent_rst_ignored);
+    ctr_.inc(Ctr::tcp_conn_refused);
+    return abort(c, false, CloseReason::Refused);
+  }
+  if (!s.has(flag::SYN)) return ctr_.inc(Ctr::tcp_synsent_no_syn);
+  take_syn_options(c, s);
+  if (!has_ack) {
+    // Simultaneous open: both SYNs crossed. SYN_RECV, and our SYN again
+    // with the ACK of theirs; their SYN-ACK (or ACK) completes it.
+    ctr_.inc(Ctr::tcp_simultaneous_opens);
+    set_state(c, State::SynReceived);
+    c.backoff = 0;
+    send_synack(c, now);
+    c.t_rtx = now + c.rto;
+    return arm(c);
+  }
+  // Our SYN is acknowledged: ESTABLISHED. Data on the SYN-ACK is not taken
+  // (RCV.NXT stays after the SYN); the peer sends it again.
+  c.snd_una = ack;
+  c.snd_wl2 = ack;
+  if (c.ts_ok && s.opt.ts_ecr)
+    rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);
+  else if (c.backoff == 0)  // Karn: no sample from a retransmitted SYN
+    rtt_sample(c, static_cast<uint32_t>(now - c.app.t_start));
+  init_cc(c);
+  c.t_rtx = 0;
+  c.ack_now = true;  // the ACK of the SYN-ACK, or the request carrying it
+  established(c, now);
+  service_run(c);
+  output(c, now);
+  arm(c);
+}
+
+}  // namespace pmx::tcp

@@ -1,0 +1,34 @@
+// The client side of the engine: what the traffic generator's connections
+// do once open (client.cpp), configured per generator run. The generator
+// (lib/gen) decides when and from which 4-tuple to connect; the engine runs
+// each connection's requests and counts their outcome.
+#pragma once
+
+#include "stats/histogram.hpp"
+
+#include <cstdint>
+
+namespace pmx::tcp {
+
+enum class ClientMode : uint8_t { Http, Echo, Raw };
+
+// Written by the owning core's generator only (between engine calls).
+struct ClientConfig {
+  ClientMode mode = ClientMode::Http;
+  uint32_t reqs = 1;        // requests per connection
+  uint32_t req_size = 64;   // echo/raw: bytes per request
+  uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>
+  bool close_rst = false;   // end with RST instead of FIN
+  bool draining = false;    // finish the request under way, then close
+  char host[16] = "";       // http: the Host field (dotted destination address)
+};
+
+// One core's results. Histograms in microseconds; single writer (the owning
+// core), read by the control plane like the counters.
+struct ClientStats {
+  stats::LatencyHistogram connect_us;  // SYN sent -> SYN-ACK received
+  stats::LatencyHistogram request_us;  // request's first byte queued -> response's last byte
+  uint32_t open = 0;  // connections whose work is not yet finished (owner only)
+};
+
+}  // namespace pmx::tcp

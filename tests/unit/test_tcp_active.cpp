@@ -1,0 +1,398 @@
+// Active open: SYN_SENT (RFC 9293 3.10.7.3), simultaneous open, SYN
+// retransmission and the connect timeout, and the generator's client service
+// (client.cpp) in its three modes. The fixture's connection is ours
+// 198.18.0.1:50000 -> the peer 198.18.0.2:80.
+#include "tcp_fixture.hpp"
+
+#include <cerrno>
+
+namespace pmx::tcp::test {
+namespace {
+
+constexpr uint16_t kEphemeral = 50000, kServer = 80;
+
+class Active : public TcpTest {
+ protected:
+  void SetUp() override {
+    TcpTest::SetUp();
+    std::snprintf(cfg_.host, sizeof cfg_.host, "198.18.0.2");
+    engine_->set_client(&cfg_, &st_);
+    port_ = kEphemeral;
+    rport_ = kServer;
+  }
+  void TearDown() override {
+    TcpTest::TearDown();
+    EXPECT_EQ(st_.open, 0u);
+  }
+
+  // connect(); checks the SYN and learns our ISN from it.
+  Got connect() {
+    const int r = engine_->connect(key(), now_);
+    EXPECT_GE(r, 0);
+    drain();
+    const Got g = take_one();
+    EXPECT_EQ(flag_str(g.flags), "S");
+    iss_ = g.seq;
+    return g;
+  }
+  // The peer's SYN-ACK with timestamps, echoing our SYN's TSval.
+  void syn_ack(const Got& syn, uint16_t wnd = 65535) {
+    send({.seq = R(0),
+          .ack = L(1),
+          .flags = flag::SYN | flag::ACK,
+          .wnd = wnd,
+          .opt = {.mss = 1460, .wscale = 2, .sack_ok = true, .ts = true, .ts_val = 7,
+                  .ts_ecr = syn.opt.ts_val}});
+  }
+  uint64_t errors() const {
+    return ctr(Ctr::gen_err_refused) + ctr(Ctr::gen_err_reset) + ctr(Ctr::gen_err_timeout) +
+           ctr(Ctr::gen_err_bad_response);
+  }
+  static std::string http_response(size_t n, int status = 200) {
+    return "HTTP/1.1 " + std::to_string(status) + " OK\r\nServer: t\r\nContent-Length: " +
+           std::to_string(n) + "\r\n\r\n" + pattern(n);
+  }
+  const std::string request_ = "GET /bytes/64 HTTP/1.1\r\nHost: 198.18.0.2\r\n\r\n";
+
+  ClientConfig cfg_;
+  ClientStats st_;
+};
+
+TEST_F(Active, SynOffersEveryOption) {
+  const Got s = connect();
+  EXPECT_EQ(s.ack, 0u);
+  EXPECT_EQ(s.wnd, 16384);  // never scaled on a SYN (RFC 7323 2.2)
+  EXPECT_EQ(s.opt.mss, 1460);
+  EXPECT_EQ(s.opt.wscale, 0);  // a 16 KiB buffer needs no shift, but scaling is offered
+  EXPECT_TRUE(s.opt.sack_ok);
+  EXPECT_TRUE(s.opt.ts);
+  EXPECT_EQ(s.opt.ts_val, now_ / 1000);
+  EXPECT_EQ(s.seq, EngineAccess::make_isn(*engine_, key(), now_));  // RFC 6528
+  EXPECT_EQ(state(), State::SynSent);
+  EXPECT_EQ(ctr(Ctr::tcp_active_opens), 1u);
+  EXPECT_EQ(st_.open, 1u);
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);
+}
+
+TEST_F(Active, SynAckEstablishesAndTheRequestCarriesTheAck) {
+  const Got s = connect();
+  advance(3);
+  syn_ack(s);
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = request_}});
+  EXPECT_EQ(state(), State::Established);
+  const Conn* c = conn();
+  EXPECT_EQ(c->snd_wscale, 2);
+  EXPECT_TRUE(c->ts_ok && c->sack_ok && c->ws_ok);
+  EXPECT_EQ(c->srtt, 3000u);  // from the timestamp echo (RFC 7323 4.1)
+  EXPECT_EQ(ctr(Ctr::gen_connects), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_curr_estab), 1u);
+  EXPECT_EQ(st_.connect_us.count(), 1u);
+  EXPECT_EQ(st_.connect_us.max(), 3000u);
+}
+
+TEST_F(Active, HttpKeepAliveThenFinAndTimeWait) {
+  cfg_.reqs = 2;
+  syn_ack(connect());
+  std::vector<Got> g = take();
+  ASSERT_EQ(g.size(), 1u);
+  uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  const std::string resp = http_response(64);
+  advance(2);
+  send({.seq = R(1), .ack = ours, .data = resp});
+  // The first response completes the first request; the second goes at once.
+  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+           .flags = flag::ACK | flag::PSH, .data = request_}});
+  ours += static_cast<uint32_t>(request_.size());
+  // The second response arrives in two pieces, split inside the head.
+  send({.seq = R(1) + static_cast<uint32_t>(resp.size()), .ack = ours, .data = resp.substr(0, 20)});
+  expect_nothing();
+  const uint32_t r_end = R(1) + 2 * static_cast<uint32_t>(resp.size());
+  send({.seq = r_end - static_cast<uint32_t>(resp.size() - 20), .ack = ours, .data = resp.substr(20)});
+  expect({{.seq = ours, .ack = r_end, .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(state(), State::FinWait1);
+  EXPECT_EQ(ctr(Ctr::gen_requests), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_responses), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(st_.request_us.count(), 2u);
+  EXPECT_EQ(st_.open, 0u);
+  send({.seq = r_end, .ack = ours + 1, .flags = flag::FIN | flag::ACK});
+  expect({{.seq = ours + 1, .ack = r_end + 1}});
+  EXPECT_EQ(state(), State::TimeWait);
+  advance(2000);  // 2 * MSL
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(errors(), 0u);
+}
+
+TEST_F(Active, RstAcknowledgingOurSynIsRefused) {
+  connect();
+  send({.seq = 0, .ack = L(1), .flags = flag::RST | flag::ACK});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_conn_refused), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_refused), 1u);
+  EXPECT_EQ(st_.open, 0u);
+}
+
+TEST_F(Active, SynSentDropsWhatIsNotForIt) {
+  connect();
+  // RST without ACK, RST with an unacceptable ACK: ignored (RFC 9293 3.10.7.3).
+  send_drop({.seq = R(0), .flags = flag::RST}, Ctr::tcp_synsent_rst_ignored);
+  send_drop({.seq = R(0), .ack = L(5), .flags = flag::RST | flag::ACK},
+            Ctr::tcp_synsent_rst_ignored);
+  expect_nothing();
+  // An ACK for something we never sent: <SEQ=SEG.ACK><CTL=RST>.
+  send_drop({.seq = R(0), .ack = L(0)}, Ctr::tcp_synsent_bad_ack);
+  expect({{.seq = L(0), .ack = 0, .flags = flag::RST}});
+  send_drop({.seq = R(0), .ack = L(2), .flags = flag::SYN | flag::ACK}, Ctr::tcp_synsent_bad_ack);
+  expect({{.seq = L(2), .ack = 0, .flags = flag::RST}});
+  // Acceptable ACK but neither SYN nor RST.
+  send_drop({.seq = R(0), .ack = L(1)}, Ctr::tcp_synsent_no_syn);
+  expect_nothing();
+  EXPECT_EQ(state(), State::SynSent);
+}
+
+TEST_F(Active, SimultaneousOpen) {
+  const Got s = connect();
+  // Their SYN crosses ours: SYN_RECV, and our SYN again with the ACK.
+  send({.seq = R(0), .flags = flag::SYN, .opt = {.mss = 1000, .ts = true, .ts_val = 5}});
+  expect({{.seq = L(0), .ack = R(1), .flags = flag::SYN | flag::ACK}});
+  EXPECT_EQ(state(), State::SynReceived);
+  EXPECT_EQ(ctr(Ctr::tcp_simultaneous_opens), 1u);
+  EXPECT_EQ(conn()->mss, 1000);
+  // Their SYN-ACK (to our first SYN) is below RCV.NXT: ACKed and dropped.
+  send_drop({.seq = R(0), .ack = L(1), .flags = flag::SYN | flag::ACK,
+             .opt = {.ts = true, .ts_val = 6, .ts_ecr = s.opt.ts_val}},
+            Ctr::tcp_seq_not_acceptable);
+  expect({{.seq = L(1), .ack = R(1)}});
+  // Their ACK of our SYN-ACK completes it; the request goes.
+  send({.seq = R(1), .ack = L(1), .opt = {.ts = true, .ts_val = 6, .ts_ecr = s.opt.ts_val}});
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = request_}});
+  EXPECT_EQ(state(), State::Established);
+  EXPECT_EQ(ctr(Ctr::gen_connects), 1u);
+}
+
+TEST_F(Active, RstInSimultaneousOpenIsRefused) {
+  connect();
+  send({.seq = R(0), .flags = flag::SYN});
+  take();
+  send({.seq = R(1), .flags = flag::RST});
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_err_refused), 1u);
+}
+
+TEST_F(Active, SynIsRetransmittedWithBackoffThenGivesUp) {
+  EngineConfig c = small_config();
+  c.syn_retries = 3;
+  start(c);
+  engine_->set_client(&cfg_, &st_);
+  connect();
+  for (uint64_t wait : {1000, 2000, 4000}) {
+    advance(wait - 1);
+    expect_nothing();
+    advance(1);
+    expect({{.seq = L(0), .flags = flag::SYN}});
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_syn_retransmits), 3u);
+  advance(8000);
+  expect_nothing();  // no RST from SYN_SENT
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_connect_timeouts), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 1u);
+}
+
+TEST_F(Active, ConnectTimeoutCutsTheBackoffShort) {
+  EngineConfig c = small_config();
+  c.connect_timeout_ms = 5000;
+  start(c);
+  engine_->set_client(&cfg_, &st_);
+  connect();
+  advance(1000);
+  expect({{.seq = L(0), .flags = flag::SYN}});
+  advance(2000);
+  expect({{.seq = L(0), .flags = flag::SYN}});
+  advance(1999);  // the next retransmission would be at 7 s; the timeout is at 5 s
+  EXPECT_EQ(state(), State::SynSent);
+  advance(1);
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 1u);
+}
+
+TEST_F(Active, RetransmittedSynGivesNoRttSample) {
+  const Got s = connect();
+  advance(1000);
+  take();
+  advance(5);
+  // No timestamps: the sample would mix the two SYNs (Karn).
+  send({.seq = R(0), .ack = L(1), .flags = flag::SYN | flag::ACK, .opt = {.mss = 1460}});
+  (void)s;
+  EXPECT_EQ(state(), State::Established);
+  EXPECT_EQ(conn()->srtt, 0u);
+}
+
+TEST_F(Active, EchoModeChecksTheBytesComeBack) {
+  cfg_.mode = ClientMode::Echo;
+  cfg_.req_size = 100;
+  syn_ack(connect());
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = pattern(100)}});
+  send({.seq = R(1), .ack = L(101), .data = pattern(60)});
+  send({.seq = R(61), .ack = L(101), .data = pattern(40, 60)});
+  expect({{.seq = L(101), .ack = R(101), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+TEST_F(Active, EchoModeRefusesAWrongByte) {
+  cfg_.mode = ClientMode::Echo;
+  cfg_.req_size = 10;
+  syn_ack(connect());
+  take();
+  std::string bad = pattern(10);
+  bad[4] = 'X';
+  send({.seq = R(1), .ack = L(11), .data = bad});
+  const Got g = take_one();
+  EXPECT_EQ(flag_str(g.flags), "R.");
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 1u);
+}
+
+TEST_F(Active, RawModeSendsAndCloses) {
+  cfg_.mode = ClientMode::Raw;
+  cfg_.req_size = 30;
+  cfg_.reqs = 2;
+  syn_ack(connect());
+  // Both requests are queued at once; nothing is expected back.
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = pattern(60)},
+          {.seq = L(61), .ack = R(1), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::gen_requests), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+}
+
+TEST_F(Active, CloseRstEndsWithAReset) {
+  cfg_.close_rst = true;
+  syn_ack(connect());
+  take();
+  const std::string resp = http_response(64);
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  send({.seq = R(1), .ack = ours, .data = resp});
+  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+           .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(state(), State::Closed);  // no TIME_WAIT after a RST
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+TEST_F(Active, BadStatusOrLengthIsABadResponse) {
+  syn_ack(connect());
+  take();
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  send({.seq = R(1), .ack = ours, .data = http_response(64, 404)});
+  EXPECT_EQ(flag_str(take_one().flags), "R.");
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 1u);
+
+  port_ = kEphemeral + 1;
+  syn_ack(connect());
+  take();
+  send({.seq = R(1), .ack = L(1) + static_cast<uint32_t>(request_.size()),
+        .data = http_response(63)});
+  EXPECT_EQ(flag_str(take_one().flags), "R.");
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 2u);
+}
+
+TEST_F(Active, PeerClosingBeforeTheResponseIsAnError) {
+  syn_ack(connect());
+  take();
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  send({.seq = R(1), .ack = ours, .flags = flag::FIN | flag::ACK, .data = "HTTP/1.1 200 OK\r\n"});
+  EXPECT_EQ(flag_str(take_one().flags), "R.");
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 0u);
+}
+
+TEST_F(Active, PeerResetIsCountedAsReset) {
+  syn_ack(connect());
+  take();
+  send({.seq = R(1), .flags = flag::RST});
+  EXPECT_EQ(ctr(Ctr::gen_err_reset), 1u);
+}
+
+TEST_F(Active, DrainingFinishesTheRequestUnderWay) {
+  cfg_.reqs = 100;
+  syn_ack(connect());
+  take();
+  cfg_.draining = true;
+  const std::string resp = http_response(64);
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  send({.seq = R(1), .ack = ours, .data = resp});
+  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+           .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+TEST_F(Active, TimeWaitTupleIsReusedOnlyAfterASecondWithTimestamps) {
+  cfg_.close_rst = false;
+  const Got s = connect();
+  syn_ack(s);
+  take();
+  const std::string resp = http_response(64);
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  const uint32_t r_end = R(1) + static_cast<uint32_t>(resp.size());
+  send({.seq = R(1), .ack = ours, .opt = {.ts = true, .ts_val = 8}, .data = resp});
+  take();
+  send({.seq = r_end, .ack = ours + 1, .flags = flag::FIN | flag::ACK,
+        .opt = {.ts = true, .ts_val = 9}});
+  take();
+  ASSERT_EQ(state(), State::TimeWait);
+  EXPECT_EQ(engine_->connect(key(), now_), -EADDRINUSE);
+  advance(999);
+  EXPECT_EQ(engine_->connect(key(), now_), -EADDRINUSE);
+  advance(1);
+  EXPECT_GE(engine_->connect(key(), now_), 0);
+  EXPECT_EQ(ctr(Ctr::tcp_timewait_reused_active), 1u);
+  drain();
+  EXPECT_EQ(flag_str(take_one().flags), "S");
+  EXPECT_EQ(state(), State::SynSent);
+}
+
+TEST_F(Active, PoolFullRefusesConnect) {
+  EngineConfig c = small_config();
+  c.max_flows = 2;
+  start(c);
+  engine_->set_client(&cfg_, &st_);
+  EXPECT_GE(engine_->connect(key(50000), now_), 0);
+  EXPECT_GE(engine_->connect(key(50001), now_), 0);
+  EXPECT_EQ(engine_->connect(key(50002), now_), -ENOSPC);
+  EXPECT_EQ(engine_->connect(key(50001), now_), -EADDRINUSE);
+  drain();
+  take();
+}
+
+bool always_foreign(const void*, const flow::FlowKey&) { return true; }
+
+TEST_F(Active, SegmentsOfAnotherCoresConnectionAreCountedNotReset) {
+  engine_->set_foreign(&always_foreign, nullptr);
+  send_drop({.seq = R(0), .ack = 1234}, Ctr::tcp_wrong_worker);
+  expect_nothing();
+  // A SYN to a port without listener is not such a segment: it is refused.
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
+  EXPECT_EQ(flag_str(take_one().flags), "R.");
+}
+
+TEST_F(Active, StopResetsClientConnections) {
+  syn_ack(connect());
+  take();
+  port_ = kEphemeral + 1;
+  connect();
+  engine_->abort_clients();
+  drain();
+  const std::vector<Got> g = take();
+  ASSERT_EQ(g.size(), 1u);  // the established one: RST; none from SYN_SENT
+  EXPECT_EQ(flag_str(g[0].flags), "R.");
+  EXPECT_EQ(ctr(Ctr::gen_stopped), 2u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
