@@ -18,6 +18,7 @@ void register_all_commands(std::vector<cmdline_parse_inst_t*>& out) {
   register_port_commands(out);
   register_net_commands(out);
   register_tcp_commands(out);
+  register_gen_commands(out);
   register_misc_commands(out);
 }
 

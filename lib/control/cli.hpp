@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pmx::control {
@@ -58,9 +59,10 @@ void register_port_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_misc_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out);
+void register_gen_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_all_commands(std::vector<cmdline_parse_inst_t*>& out);
-// The per-lcore counter table of `show ip stats` (tcp = false: the counters
-// before the TCP ones) or `show tcp stats` (tcp = true).
-void print_counter_table(const Plane& pl, cmdline* cl, bool tcp);
+// The per-lcore counter table of one area: `show tcp stats` ("tcp_*"),
+// `show gen stats` ("gen_*") or `show ip stats` (prefix "": all the others).
+void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix);
 
 }  // namespace pmx::control

@@ -45,7 +45,7 @@ cmdline_parse_token_string_t show_ip_ip = PMX_KEYWORD(ShowIpStats, ip, "ip");
 cmdline_parse_token_string_t show_ip_stats = PMX_KEYWORD(ShowIpStats, stats, "stats");
 
 void show_ip_stats_fn(void*, cmdline* cl, void* data) {
-  print_counter_table(cli_of(data).plane, cl, false);
+  print_counter_table(cli_of(data).plane, cl, "");
 }
 
 cmdline_parse_inst_t cmd_show_ip_stats = {
@@ -59,8 +59,14 @@ cmdline_parse_inst_t cmd_show_ip_stats = {
 
 // One row per counter: name, total over workers, then each worker's value.
 // Events first, then drops (each dropped frame is in exactly one drop row).
-// The TCP counters (named tcp_*) go to `show tcp stats`, the others here.
-void print_counter_table(const Plane& pl, cmdline* cl, bool tcp) {
+// The TCP counters (named tcp_*) go to `show tcp stats`, the generator's
+// (gen_*) to `show gen stats`, the others here.
+void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix) {
+  const auto area = [](std::string_view name) -> std::string_view {
+    for (std::string_view p : {"tcp_", "gen_"})
+      if (name.starts_with(p)) return p;
+    return "";
+  };
   const auto& ws = pl.workers();
   for (bool drops : {false, true}) {
     cmdline_printf(cl, "%s %-26s %12s", drops ? "\nDrops" : "Events", "", "total");
@@ -68,7 +74,7 @@ void print_counter_table(const Plane& pl, cmdline* cl, bool tcp) {
     cmdline_printf(cl, "\n");
     for (size_t i = 0; i < stats::kNumCounters; ++i) {
       const auto& info = stats::kCounterInfo[i];
-      if (info.drop != drops || info.name.starts_with("tcp_") != tcp) continue;
+      if (info.drop != drops || area(info.name) != prefix) continue;
       cmdline_printf(cl, "  %-30.*s %12" PRIu64, static_cast<int>(info.name.size()),
                      info.name.data(), pl.counter_total(i));
       for (const auto& w : ws) cmdline_printf(cl, " %14" PRIu64, w->counters().load(i));

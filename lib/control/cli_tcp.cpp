@@ -150,7 +150,7 @@ void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
       {"no match", C::tcp_demux_none}};
   for (const auto& [name, c] : demux) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, total(c));
   cmdline_printf(cl, "\n");
-  print_counter_table(pl, cl, true);
+  print_counter_table(pl, cl, "tcp_");
 }
 
 cmdline_parse_inst_t cmd_show_tcp_stats = {

@@ -46,6 +46,12 @@ po::options_description describe() {
     ("tcp-buffer-kb", po::value<unsigned>()->default_value(64), "KB: send and receive buffer per connection")
     ("tcp-buffers", po::value<unsigned>()->default_value(4096), "N: buffers per worker (2 per connection)")
     ("tcp-keepalive", po::bool_switch(), "send RFC 1122 keepalives on idle connections")
+    ("gen", po::value<std::string>(),
+     "\"DST-IP DST-PORT [mode ..] [conns N] ...\": run the traffic generator at start-up, then exit"
+     " (words as for 'gen start')")
+    ("gen-report", po::value<std::string>(), "FILE: write the --gen run's final report there (JSON)")
+    ("ephemeral-ports", po::value<std::string>()->default_value("49152-65535"),
+     "LO-HI: source ports of the generator's connections")
     ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24)")
     ("help,h", po::bool_switch(), "show this help");
   // clang-format on
@@ -62,6 +68,21 @@ std::pair<uint16_t, std::string> split_port(const std::string& opt, const std::s
   if (ec != std::errc() || p != v.data() + eq || port >= 32)
     throw OptionError("--" + opt + " '" + v + "': bad port id '" + v.substr(0, eq) + "'");
   return {static_cast<uint16_t>(port), v.substr(eq + 1)};
+}
+
+// "LO-HI", 1 <= LO <= HI <= 65535.
+void parse_port_range(const std::string& v, Options& o) {
+  unsigned lo = 0, hi = 0;
+  const char* end = v.data() + v.size();
+  auto [p, ec] = std::from_chars(v.data(), end, lo);
+  bool ok = ec == std::errc() && p != end && *p == '-';
+  if (ok) {
+    auto [q, ec2] = std::from_chars(p + 1, end, hi);
+    ok = ec2 == std::errc() && q == end && lo >= 1 && lo <= hi && hi <= 65535;
+  }
+  if (!ok) throw OptionError("--ephemeral-ports '" + v + "': expected LO-HI within 1-65535");
+  o.ephemeral_lo = static_cast<uint16_t>(lo);
+  o.ephemeral_hi = static_cast<uint16_t>(hi);
 }
 
 template <class T>
@@ -120,6 +141,18 @@ Options build(const po::variables_map& vm) {
     throw OptionError("--tcp-buffer-kb " + std::to_string(o.tcp_buffer_kb) + ": must be 4..16384");
   if (o.tcp_buffers < 2)
     throw OptionError("--tcp-buffers " + std::to_string(o.tcp_buffers) + ": must be at least 2");
+  if (vm.count("gen")) {
+    try {
+      o.gen = gen::parse_spec(vm["gen"].as<std::string>());
+    } catch (const gen::SpecError& e) {
+      throw OptionError(std::string("--gen: ") + e.what());
+    }
+  }
+  if (vm.count("gen-report")) {
+    o.gen_report = vm["gen-report"].as<std::string>();
+    if (!o.gen) throw OptionError("--gen-report '" + o.gen_report + "': needs --gen");
+  }
+  parse_port_range(vm["ephemeral-ports"].as<std::string>(), o);
   if (o.cli_socket.size() >= 108)
     throw OptionError("--cli-socket '" + o.cli_socket + "': path longer than 107 bytes");
   return o;

@@ -2,11 +2,13 @@
 // with the same keys, from an INI file given by --config.
 #pragma once
 
+#include "gen/spec.hpp"
 #include "net/addr.hpp"
 #include "tcp/listener.hpp"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +49,10 @@ struct Options {
   unsigned tcp_buffer_kb = 64;  // send and receive buffer per connection
   unsigned tcp_buffers = 4096;  // buffers per worker (two per connection)
   bool tcp_keepalive = false;
+  // Traffic generator
+  std::optional<gen::GenSpec> gen;  // --gen: run it at start-up, then exit
+  std::string gen_report;           // --gen-report FILE (JSON)
+  uint16_t ephemeral_lo = 49152, ephemeral_hi = 65535;  // IANA (RFC 6335 6)
 };
 
 // Parses args (program options only, no argv[0]). Throws OptionError.

@@ -2,6 +2,7 @@
 
 #include "cli.hpp"
 #include "ctl_server.hpp"
+#include "gen_control.hpp"
 #include "listen_spec.hpp"
 #include "stats/log.hpp"
 
@@ -146,7 +147,7 @@ void Plane::setup() {
   unsigned idx = 0;
   unsigned lcore;
   RTE_LCORE_FOREACH_WORKER(lcore) {
-    workers_.push_back(std::make_unique<worker::Worker>(shared_, idx, lcore, idx));
+    workers_.push_back(std::make_unique<worker::Worker>(shared_, idx, lcore, idx, nworkers));
     ++idx;
   }
   std::vector<worker::Worker*> all;
@@ -157,6 +158,7 @@ void Plane::setup() {
     if (auto err = port::start_port(p); !err.empty()) throw std::runtime_error(err);
   for (auto& w : workers_) rte_eal_remote_launch(launch, w.get(), w->lcore());
   launched_ = true;
+  gen_ = std::make_unique<GenControl>(*this);
   last_rx_.assign(nports, 0);
   last_tx_.assign(nports, 0);
   last_rxb_.assign(nports, 0);
@@ -167,6 +169,13 @@ int Plane::run() {
   cli_ = std::make_unique<Cli>(*this);
   if (!opt_.cli_socket.empty()) ctl_ = std::make_unique<CtlServer>(*cli_, opt_.cli_socket);
   if (!opt_.cmdline_file.empty()) cli_->run_file(opt_.cmdline_file);
+  if (opt_.gen) {
+    gen_->set_batch(opt_.gen_report);
+    if (std::string err = gen_->start(*opt_.gen); !err.empty()) {
+      PMX_LOG(ERR, "--gen: %s", err.c_str());
+      return 1;
+    }
+  }
   if (opt_.interactive && !quit_) cli_->open_stdin();
   PMX_LOG(INFO, "running; %s", opt_.interactive ? "CLI on stdin" : "SIGINT or SIGTERM stops");
 
@@ -185,6 +194,7 @@ int Plane::run() {
         ctl_->serve_one();
       }
     }
+    gen_->poll();
     if (opt_.stats_period &&
         rte_get_timer_cycles() - last_stats_tsc_ >= opt_.stats_period * rte_get_timer_hz())
       print_periodic_stats();

@@ -21,6 +21,7 @@ namespace pmx::control {
 
 class Cli;
 class CtlServer;
+class GenControl;
 
 class Plane {
  public:
@@ -61,12 +62,16 @@ class Plane {
   // Per worker: its listener table entries (used ones only), by message.
   std::vector<std::vector<tcp::Listener>> listener_info();
 
+  // The traffic generator's control side.
+  GenControl& gen() { return *gen_; }
+
   // Sum over workers of counter i.
   uint64_t counter_total(size_t i) const;
 
   static volatile std::sig_atomic_t signalled;
 
  private:
+  friend class GenControl;
   // Posts one request to one worker and waits (sleeping) for its ack.
   bool ask(worker::Worker& w, worker::MsgType t, void* arg);
   // Posts a request to every worker and waits (sleeping) for all to ack.
@@ -82,6 +87,7 @@ class Plane {
   std::vector<std::unique_ptr<worker::Worker>> workers_;
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
+  std::unique_ptr<GenControl> gen_;
   std::vector<worker::NeighRow> neigh_buf_;
   std::vector<tcp::ListenSpec> listen_specs_;
   // Request buffers the workers write into: members, so that a worker

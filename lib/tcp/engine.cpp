@@ -284,11 +284,11 @@ void Engine::abort_all() {
     if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
 }
 
-void Engine::abort_clients() {
+void Engine::abort_clients(CloseReason why) {
   for (Conn& c : conns_)
     // TIME_WAIT ones have finished and keep guarding their 4-tuple.
     if (c.svc == ServiceKind::Client && c.state != State::Closed && c.state != State::TimeWait)
-      abort(c, c.state != State::SynSent);
+      abort(c, c.state != State::SynSent, why);
 }
 
 }  // namespace pmx::tcp

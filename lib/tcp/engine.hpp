@@ -78,8 +78,9 @@ class Engine {
   // The generator's run: what client connections do, where they count.
   // Both outlive every client connection (abort_clients() before changing).
   void set_client(ClientConfig* cfg, ClientStats* st) { client_ = cfg, cstats_ = st; }
-  // Resets every client connection (gen stop, the end of a run's grace).
-  void abort_clients();
+  // Resets every client connection not yet in TIME_WAIT (gen stop, a new
+  // run, a stalled one); `why` is what their service counts.
+  void abort_clients(CloseReason why);
   // Segments that find no connection and no listener, and whose 4-tuple
   // this predicate says belongs to another core's active opens, are counted
   // (tcp_wrong_worker) and dropped instead of reset. Set by the generator.

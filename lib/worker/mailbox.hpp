@@ -20,6 +20,8 @@ enum class MsgType : uint8_t {
   ConnSnapshot,      // copy the connections into *(ConnSnapshot*)arg
   FlowInfo,          // fill *(FlowInfo*)arg
   ListenerSnapshot,  // copy the listener table into *(ListenerSnapshot*)arg
+  GenStart,          // run the generator plan *(const gen::RunPlan*)arg
+  GenStop,           // stop the generator: reset its connections
 };
 
 struct alignas(16) Msg {

@@ -35,7 +35,8 @@ uint64_t mac_to(const rte_ether_addr& m) {
 }
 }  // namespace
 
-Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue)
+Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue,
+               unsigned nworkers)
     : sh_(shared),
       index_(index),
       lcore_(lcore),
@@ -53,6 +54,7 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   tcp::EngineConfig cfg = sh_.tcp;
   cfg.lcore = lcore;
   tcp_ = std::make_unique<tcp::Engine>(cfg, *flows_, ctr_);
+  gen_ = std::make_unique<gen::Generator>(*tcp_, ctr_, index, nworkers);
   for (const tcp::ListenSpec& l : sh_.listen)
     if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
   tsc_base_ = rte_rdtsc();
@@ -80,6 +82,7 @@ int Worker::run() {
     const uint64_t rx_before = ctr_.get(Ctr::rx_frames);
     for (uint16_t p = 0; p < nports; ++p)
       if (active_[p]) poll_port(p, t0);
+    gen_->tick(usec(t0));
     tcp_->poll(usec(t0));
     tcp_output(t0);
     flush_all();
@@ -335,6 +338,14 @@ bool Worker::drain_inbox(uint64_t now) {
                       tcp_->conns_in_use(), tcp_->bufs_in_use(),      tcp_->bufs_total()};
         break;
       }
+      case MsgType::GenStart:
+        gen_->start(reinterpret_cast<const gen::RunPlan*>(m.arg), usec(rte_rdtsc()));
+        tcp_output(rte_rdtsc());
+        break;
+      case MsgType::GenStop:
+        gen_->stop();
+        tcp_output(rte_rdtsc());
+        break;
       case MsgType::Stop:
         ack_.store(m.word, std::memory_order_release);
         return false;

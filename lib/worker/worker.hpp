@@ -4,6 +4,7 @@
 // the heap or calls virtually per packet.
 #pragma once
 
+#include "gen/generator.hpp"
 #include "mailbox.hpp"
 #include "net/addr.hpp"
 #include "net/neigh.hpp"
@@ -80,7 +81,7 @@ struct NeighSnapshot {
 
 class Worker {
  public:
-  Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue);
+  Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t queue, unsigned nworkers);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -101,6 +102,8 @@ class Worker {
   uint64_t busy_cycles() const { return busy_.load(std::memory_order_relaxed); }
   uint64_t total_cycles() const { return total_.load(std::memory_order_relaxed); }
   bool running() const { return running_.load(std::memory_order_acquire); }
+  // The generator's published state and latency histograms (relaxed reads).
+  const gen::Generator& generator() const { return *gen_; }
 
  private:
   struct TxBuf {
@@ -144,6 +147,7 @@ class Worker {
   std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;  // the burst's parsed segments
   std::unique_ptr<flow::FlowTable> flows_;
   std::unique_ptr<tcp::Engine> tcp_;
+  std::unique_ptr<gen::Generator> gen_;
   uint64_t tsc_base_ = 0;
   uint16_t ip_id_ = 0;
 

@@ -302,8 +302,8 @@ stat_from() {
 # or the counter is missing, so use it as   v=$(counter NAME) || fail "..."
 counter() {
     local out
-    out=$(ctl show ip stats && ctl show tcp stats) ||
-        { echo "counter: 'show ip/tcp stats' failed" >&2; return 1; }
+    out=$(ctl show ip stats && ctl show tcp stats && ctl show gen stats) ||
+        { echo "counter: 'show ip/tcp/gen stats' failed" >&2; return 1; }
     awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' <<<"$out" \
         || { echo "counter: no counter '$1' in 'show ip/tcp stats'" >&2; return 1; }
 }
@@ -376,6 +376,21 @@ tcp_counter() {
     out=$(ctl show tcp stats) || { echo "tcp_counter: 'show tcp stats' failed" >&2; return 1; }
     awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; found = 1; exit } END { exit !found }' <<<"$out" \
         || { echo "tcp_counter: no counter '$1' in 'show tcp stats'" >&2; return 1; }
+}
+
+# gen_wait_done SECONDS: wait (bounded) until the generator's run has ended
+# ('show gen stats' says "gen done"); prints the final report.
+gen_wait_done() {
+    local limit=$1 t0=$SECONDS out
+    while :; do
+        out=$(ctl show gen stats) || { echo "gen_wait_done: 'show gen stats' failed" >&2; return 1; }
+        if [[ $out == "gen done:"* ]]; then
+            sed -n '1,/^  errors:/p' <<<"$out"
+            return 0
+        fi
+        ((SECONDS - t0 < limit)) || { echo "gen_wait_done: run not done after $limit s:" >&2; echo "$out" | head -8 >&2; return 1; }
+        sleep 0.2
+    done
 }
 
 # flow_entries: flow table entries summed over the workers ('show flowtable').

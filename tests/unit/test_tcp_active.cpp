@@ -385,7 +385,7 @@ TEST_F(Active, StopResetsClientConnections) {
   take();
   port_ = kEphemeral + 1;
   connect();
-  engine_->abort_clients();
+  engine_->abort_clients(CloseReason::Local);
   drain();
   const std::vector<Got> g = take();
   ASSERT_EQ(g.size(), 1u);  // the established one: RST; none from SYN_SENT

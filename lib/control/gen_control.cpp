@@ -1,0 +1,178 @@
+#include "gen_control.hpp"
+
+#include "plane.hpp"
+#include "stats/log.hpp"
+
+#include <rte_cycles.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+
+namespace pmx::control {
+
+using stats::Ctr;
+
+GenControl::GenControl(Plane& pl)
+    : pl_(pl),
+      connect_(std::make_unique<stats::LatencyHistogram>()),
+      request_(std::make_unique<stats::LatencyHistogram>()) {
+  // The software Toeplitz hash decides which worker opens which tuple: it
+  // must agree with the NIC's, so it is checked on known vectors first.
+  selftest_ok_ = port::softrss_selftest();
+  if (!selftest_ok_) PMX_LOG(ERR, "rte_softrss self-test failed: the generator is disabled");
+}
+
+GenControl::~GenControl() = default;
+
+void GenControl::set_batch(std::string report_file) {
+  batch_ = true;
+  report_file_ = std::move(report_file);
+}
+
+// Port, source addresses and the per-worker tuple pools for s.
+std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
+  const net::Ipv4Addr dst = net::Ipv4Addr::from_host(s.dst_ip);
+  const std::string dst_s = net::to_string(dst);
+  uint16_t port = UINT16_MAX;
+  for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
+    if (!pl_.shared().ports[i].ip.next_hop(dst).is_zero()) port = i;
+  if (port == UINT16_MAX) return "no route to " + dst_s + " (no port has it on-link or a gateway)";
+  const net::PortIp& ip = pl_.shared().ports[port].ip;
+  p.spec = s;
+  p.port_id = port;
+  p.src_lo = s.src_lo ? s.src_lo : ip.source_for(dst).host();
+  p.src_hi = s.src_lo ? s.src_hi : p.src_lo;
+  port::PoolSpec ps;
+  ps.server_ip = s.dst_ip;
+  ps.server_port = s.dst_port;
+  for (uint64_t a = p.src_lo; a <= p.src_hi; ++a) {
+    const net::Ipv4Addr src = net::Ipv4Addr::from_host(static_cast<uint32_t>(a));
+    if (!ip.is_local(src))
+      return "source address " + net::to_string(src) + " is not an address of port " +
+             std::to_string(port) + " (add it with --addr)";
+    ps.src_ips.push_back(static_cast<uint32_t>(a));
+  }
+  p.port_lo = ps.port_lo = pl_.options().ephemeral_lo;
+  p.port_hi = ps.port_hi = pl_.options().ephemeral_hi;
+  ps.workers = static_cast<uint16_t>(pl_.workers().size());
+  p.rss = port::query_rss(port, ps.workers);
+  if (p.rss.mode == port::RssInfo::Mode::Unpredictable)
+    return "port " + std::to_string(port) + ": " + p.rss.why;
+  port::TuplePools pools = port::build_tuple_pools(p.rss, ps);
+  if (!pools.ok()) return "port " + std::to_string(port) + ": " + pools.error;
+  p.pools = std::move(pools.per_worker);
+  return "";
+}
+
+std::string GenControl::start(const gen::GenSpec& s) {
+  if (running_) return "a run is under way (gen stop ends it)";
+  if (!selftest_ok_) return "disabled: the rte_softrss self-test failed at start-up";
+  auto p = std::make_unique<gen::RunPlan>();
+  if (std::string err = plan(s, *p); !err.empty()) return err;
+  base_ = last_ = totals();
+  for (const auto& w : pl_.workers())
+    if (!pl_.ask(*w, worker::MsgType::GenStart, p.get()))
+      return "worker " + std::to_string(w->index()) + " did not answer";
+  // Every worker now holds the new plan: the previous one can go.
+  plan_ = std::move(p);
+  start_tsc_ = last_tsc_ = rte_get_timer_cycles();
+  running_ = true;
+  PMX_LOG(INFO, "gen: started %s on port %u (%s), %zu source tuples per worker",
+          gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(),
+          plan_->pools.empty() ? size_t{0} : plan_->pools[0].size());
+  return "";
+}
+
+std::string GenControl::stop() {
+  if (!running_) return "no run under way";
+  for (const auto& w : pl_.workers())
+    if (!pl_.ask(*w, worker::MsgType::GenStop, nullptr))
+      return "worker " + std::to_string(w->index()) + " did not answer";
+  return "";
+}
+
+gen::Totals GenControl::totals() const {
+  const auto c = [&](Ctr x) { return pl_.counter_total(static_cast<size_t>(x)); };
+  gen::Totals t;
+  t.attempts = c(Ctr::gen_attempts);
+  t.connects = c(Ctr::gen_connects);
+  t.requests = c(Ctr::gen_requests);
+  t.responses = c(Ctr::gen_responses);
+  t.completed = c(Ctr::gen_completed);
+  t.stopped = c(Ctr::gen_stopped);
+  t.err_refused = c(Ctr::gen_err_refused);
+  t.err_reset = c(Ctr::gen_err_reset);
+  t.err_timeout = c(Ctr::gen_err_timeout);
+  t.err_bad_response = c(Ctr::gen_err_bad_response);
+  t.err_ports = c(Ctr::gen_err_ports_exhausted);
+  t.err_no_resources = c(Ctr::gen_err_no_resources);
+  t.tx_bytes = c(Ctr::gen_tx_bytes);
+  t.rx_bytes = c(Ctr::gen_rx_bytes);
+  for (const auto& w : pl_.workers()) t.open += w->generator().stats().open;
+  return t;
+}
+
+gen::Report GenControl::report() {
+  gen::Report r;
+  bool draining = false;
+  for (const auto& w : pl_.workers())
+    draining |= w->generator().state() == gen::RunState::Draining;
+  r.state = running_ ? (draining ? "draining" : "running") : "done";
+  if (plan_) r.spec = gen::to_string(plan_->spec);
+  const uint64_t end = running_ ? rte_get_timer_cycles() : end_tsc_;
+  r.elapsed_s = static_cast<double>(end - start_tsc_) / static_cast<double>(rte_get_timer_hz());
+  r.t = totals() - base_;
+  connect_->reset();
+  request_->reset();
+  for (const auto& w : pl_.workers()) {
+    connect_->merge_from(w->generator().stats().connect_us);
+    request_->merge_from(w->generator().stats().request_us);
+  }
+  r.connect_us = connect_.get();
+  r.request_us = request_.get();
+  return r;
+}
+
+void GenControl::poll() {
+  if (!running_) return;
+  bool done = true;
+  for (const auto& w : pl_.workers()) done &= w->generator().state() == gen::RunState::Done;
+  const uint64_t now = rte_get_timer_cycles();
+  const uint64_t hz = rte_get_timer_hz();
+  if (done) return finish_run();
+  if (now - last_tsc_ < hz) return;
+  const gen::Totals t = totals();
+  std::fputs(gen::progress_line(static_cast<double>(now - start_tsc_) / hz, t - last_,
+                                static_cast<double>(now - last_tsc_) / hz, t - base_)
+                 .c_str(),
+             stdout);
+  std::fflush(stdout);
+  last_ = t;
+  last_tsc_ = now;
+}
+
+void GenControl::finish_run() {
+  running_ = false;
+  // The run ended when its last worker finished, not when this loop (which
+  // sleeps up to 100 ms) noticed.
+  end_tsc_ = start_tsc_;
+  for (const auto& w : pl_.workers()) end_tsc_ = std::max(end_tsc_, w->generator().end_tsc());
+  const gen::Report r = report();
+  std::fputs(gen::to_text(r).c_str(), stdout);
+  std::fflush(stdout);
+  if (!batch_) return;
+  if (!report_file_.empty()) {
+    std::ofstream out(report_file_);
+    out << gen::to_json(r);
+    if (!out) PMX_LOG(ERR, "gen: cannot write the report to %s", report_file_.c_str());
+  }
+  pl_.request_quit();
+}
+
+std::string GenControl::show() {
+  if (!plan_) return "no generator run yet\n";
+  return gen::to_text(report());
+}
+
+}  // namespace pmx::control

@@ -1,0 +1,51 @@
+// The control plane's side of the traffic generator: turns a GenSpec into a
+// RunPlan (port, source addresses, per-worker tuple pools steered by the
+// port's RSS), starts and stops it on every worker by message, prints a
+// progress line per second and the final report, and writes --gen-report.
+// Runs on the control thread only; reads the workers' counters and
+// histograms without locks (they are single-writer).
+#pragma once
+
+#include "gen/generator.hpp"
+#include "gen/report.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace pmx::control {
+
+class Plane;
+
+class GenControl {
+ public:
+  explicit GenControl(Plane& pl);
+  ~GenControl();
+
+  std::string start(const gen::GenSpec& s);  // "" or a one-line error
+  std::string stop();
+  // From the control loop (every <= 100 ms): progress and the end of a run.
+  void poll();
+  // show gen stats: the run under way, or the last one.
+  std::string show();
+  // --gen: when the run ends, write the report there (if set) and quit.
+  void set_batch(std::string report_file);
+
+ private:
+  gen::Totals totals() const;
+  gen::Report report();
+  std::string plan(const gen::GenSpec& s, gen::RunPlan& p) const;
+  void finish_run();
+
+  Plane& pl_;
+  bool selftest_ok_ = false;
+  std::unique_ptr<gen::RunPlan> plan_;  // the workers hold pointers into it
+  gen::Totals base_, last_;
+  uint64_t start_tsc_ = 0, last_tsc_ = 0, end_tsc_ = 0;
+  bool running_ = false;
+  bool batch_ = false;
+  std::string report_file_;
+  std::unique_ptr<stats::LatencyHistogram> connect_, request_;
+};
+
+}  // namespace pmx::control

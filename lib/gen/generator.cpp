@@ -1,0 +1,168 @@
+#include "generator.hpp"
+
+#include "net/addr.hpp"
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+namespace pmx::gen {
+
+using stats::Ctr;
+
+namespace {
+// Worker i's share of a total n: n / W, the first n % W workers one more.
+uint64_t share_of(uint64_t n, unsigned i, unsigned w) { return n / w + (i < n % w ? 1 : 0); }
+
+tcp::ClientMode client_mode(Mode m) {
+  switch (m) {
+    case Mode::Http:
+      return tcp::ClientMode::Http;
+    case Mode::Echo:
+      return tcp::ClientMode::Echo;
+    case Mode::Raw:
+      break;
+  }
+  return tcp::ClientMode::Raw;
+}
+}  // namespace
+
+Generator::Generator(tcp::Engine& engine, stats::Counters& ctr, unsigned index, unsigned nworkers)
+    : engine_(engine), ctr_(ctr), index_(index), nworkers_(nworkers) {}
+
+void Generator::start(const RunPlan* plan, uint64_t now) {
+  // A new run replaces the previous one's configuration: its connections
+  // still open are stopped first (their config pointer must stay valid).
+  engine_.abort_clients(tcp::CloseReason::Local);
+  plan_ = plan;
+  pool_ = &plan->pools[index_];
+  const GenSpec& s = plan->spec;
+  cfg_ = tcp::ClientConfig{};
+  cfg_.mode = client_mode(s.mode);
+  cfg_.reqs = s.reqs;
+  cfg_.req_size = s.req_size;
+  cfg_.resp_size = s.resp_size;
+  cfg_.close_rst = s.close == CloseMode::Rst;
+  const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
+  std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
+  st_.connect_us.reset();
+  st_.request_us.reset();
+  st_.open = 0;
+  share_ = static_cast<uint32_t>(share_of(s.conns, index_, nworkers_));
+  rate_ = share_of(s.rate, index_, nworkers_);
+  if (s.rate && rate_ == 0) share_ = 0;  // a rate below one per worker: this one idles
+  opened_ = 0;
+  credit_ = 0;
+  last_ = now;
+  deadline_ = s.duration_s ? now + uint64_t{s.duration_s} * 1000000 : 0;
+  progress_at_ = now;
+  finished_seen_ = 0;
+  cursor_ = 0;
+  engine_.set_client(&cfg_, &st_);
+  engine_.set_foreign(&Generator::foreign, this);
+  set_state(RunState::Running);
+}
+
+void Generator::stop() {
+  if (state() == RunState::Idle || state() == RunState::Done) return;
+  engine_.abort_clients(tcp::CloseReason::Local);
+  finish();
+}
+
+void Generator::finish() {
+  cfg_.draining = true;
+  end_tsc_.store(rte_get_timer_cycles(), std::memory_order_relaxed);
+  set_state(RunState::Done);
+}
+
+void Generator::tick(uint64_t now) {
+  const RunState s = state();
+  if (s != RunState::Running && s != RunState::Draining) return;
+  const uint64_t finished = ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) +
+                            ctr_.get(Ctr::gen_err_refused) + ctr_.get(Ctr::gen_err_reset) +
+                            ctr_.get(Ctr::gen_err_timeout) + ctr_.get(Ctr::gen_err_bad_response);
+  if (finished != finished_seen_ || st_.open == 0) {
+    finished_seen_ = finished;
+    progress_at_ = now;
+  }
+  if (s == RunState::Running) {
+    const bool timed_out = deadline_ && now >= deadline_;
+    const bool all_opened = !deadline_ && opened_ >= share_;
+    if (timed_out || all_opened) {
+      cfg_.draining = deadline_ != 0;  // a count run lets each connection do all its requests
+      set_state(RunState::Draining);
+    } else {
+      open_some(now);
+    }
+  }
+  if (state() == RunState::Draining && st_.open == 0) return finish();
+  // Nothing has finished for kStallUs (or a timed run's grace is over): the
+  // connections still open are given up on.
+  const bool stalled = st_.open && now - progress_at_ >= kStallUs;
+  const bool grace_over = deadline_ && now >= deadline_ + kGraceUs;
+  if (stalled || (state() == RunState::Draining && grace_over)) {
+    engine_.abort_clients(stalled ? tcp::CloseReason::Timeout : tcp::CloseReason::Local);
+    progress_at_ = now;
+  }
+}
+
+// Opens what the pacing allows: rate_ per second (credits accrue per
+// microsecond, at most 10 ms' worth banked), at most kMaxOpensPerTick per
+// loop turn, and never more than share_ at once (timed) or in total (count).
+void Generator::open_some(uint64_t now) {
+  unsigned budget = kMaxOpensPerTick;
+  if (rate_) {
+    const uint64_t cap = std::max<uint64_t>(rate_ * 10000, 1000000);  // 10 ms, at least one
+    credit_ = std::min(cap, credit_ + (now - last_) * rate_);
+    budget = static_cast<unsigned>(std::min<uint64_t>(budget, credit_ / 1000000));
+  }
+  last_ = now;
+  for (unsigned i = 0; i < budget; ++i) {
+    if (deadline_ ? st_.open >= share_ : opened_ >= share_) break;
+    if (rate_) credit_ -= 1000000;
+    ++opened_;
+    if (!open_one(now)) break;
+  }
+}
+
+// Takes the next tuple of this core's pool that is free (round robin, so the
+// longest-unused comes first) and connects from it.
+bool Generator::open_one(uint64_t now) {
+  const GenSpec& s = plan_->spec;
+  const size_t n = pool_->size();
+  for (unsigned t = 0; t < std::min<size_t>(kTupleTries, n); ++t) {
+    const port::SrcTuple& st = (*pool_)[cursor_];
+    cursor_ = cursor_ + 1 == n ? 0 : cursor_ + 1;
+    const flow::FlowKey k{rte_cpu_to_be_32(st.ip), rte_cpu_to_be_32(s.dst_ip),
+                          rte_cpu_to_be_16(st.port), rte_cpu_to_be_16(s.dst_port),
+                          plan_->port_id, 0};
+    const int r = engine_.connect(k, now);
+    if (r >= 0) {
+      ctr_.inc(Ctr::gen_attempts);
+      return true;
+    }
+    if (r != -EADDRINUSE) {
+      ctr_.inc(Ctr::gen_err_no_resources);
+      return false;
+    }
+  }
+  ctr_.inc(Ctr::gen_err_ports_exhausted);
+  return false;
+}
+
+bool Generator::foreign(const void* self, const flow::FlowKey& k) {
+  const auto& g = *static_cast<const Generator*>(self);
+  const RunPlan* p = g.plan_;
+  if (!p || k.port_id != p->port_id) return false;
+  const uint32_t ip = rte_be_to_cpu_32(k.local_ip);
+  const uint16_t port = rte_be_to_cpu_16(k.local_port);
+  if (ip < p->src_lo || ip > p->src_hi || port < p->port_lo || port > p->port_hi) return false;
+  const uint16_t q = port::reply_queue(p->rss, rte_be_to_cpu_32(k.remote_ip),
+                                       rte_be_to_cpu_16(k.remote_port), ip, port);
+  return q != port::kNoQueue && q != g.index_;
+}
+
+}  // namespace pmx::gen

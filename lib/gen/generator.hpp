@@ -1,0 +1,88 @@
+// One core's share of a generator run. The control plane builds a RunPlan
+// (the spec, the port, each worker's source tuples) and hands every worker a
+// pointer to it; each worker's Generator then opens its share of the
+// connections from its own tuple pool, paced by its share of the rate, and
+// the engine's client service (lib/tcp/client.cpp) runs them. The Generator
+// lives on its worker's core: nothing in it is shared but the published
+// state word and the statistics the control plane reads without locks.
+#pragma once
+
+#include "port/steer.hpp"
+#include "spec.hpp"
+#include "stats/counters.hpp"
+#include "tcp/client.hpp"
+#include "tcp/engine.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+namespace pmx::gen {
+
+// Immutable once workers have it; the control plane keeps it alive until
+// every worker has acknowledged the next run's start (or shutdown).
+struct RunPlan {
+  GenSpec spec;
+  uint16_t port_id = 0;
+  port::RssInfo rss;
+  uint16_t port_lo = 49152, port_hi = 65535;  // the ephemeral range
+  std::vector<std::vector<port::SrcTuple>> pools;  // per worker index
+  uint32_t src_lo = 0, src_hi = 0;            // host order, the pools' addresses
+};
+
+enum class RunState : uint8_t { Idle, Running, Draining, Done };
+
+class Generator {
+ public:
+  // How long a run may go without any connection finishing before the ones
+  // still open are given up on (timeout errors): a server that accepts and
+  // never answers must not hold a run for ever.
+  static constexpr uint64_t kStallUs = 30'000'000;
+  // After a timed run's end, open connections get this long to finish
+  // their request before they are stopped.
+  static constexpr uint64_t kGraceUs = 10'000'000;
+  static constexpr unsigned kMaxOpensPerTick = 64;
+  static constexpr unsigned kTupleTries = 16;
+
+  Generator(tcp::Engine& engine, stats::Counters& ctr, unsigned index, unsigned nworkers);
+
+  // Owner core only.
+  void start(const RunPlan* plan, uint64_t now);
+  void stop();  // gen stop: resets this core's client connections
+  void tick(uint64_t now);
+
+  // Any thread.
+  RunState state() const { return state_.load(std::memory_order_acquire); }
+  // rte_get_timer_cycles() when this core's share ended (valid once Done).
+  uint64_t end_tsc() const { return end_tsc_.load(std::memory_order_relaxed); }
+  const tcp::ClientStats& stats() const { return st_; }
+  // Whether k belongs to another core's pool of the current plan.
+  static bool foreign(const void* self, const flow::FlowKey& k);
+
+ private:
+  void open_some(uint64_t now);
+  bool open_one(uint64_t now);  // false: no tuple or no resources (counted)
+  void finish();
+  void set_state(RunState s) { state_.store(s, std::memory_order_release); }
+
+  tcp::Engine& engine_;
+  stats::Counters& ctr_;
+  const unsigned index_, nworkers_;
+  const RunPlan* plan_ = nullptr;
+  const std::vector<port::SrcTuple>* pool_ = nullptr;
+  tcp::ClientConfig cfg_;
+  tcp::ClientStats st_;
+  uint32_t share_ = 0;      // connections: total (count mode) or concurrent (timed)
+  uint64_t rate_ = 0;       // connections per second; 0: unlimited
+  uint64_t opened_ = 0;     // connections started (attempted) this run
+  uint64_t credit_ = 0;     // pacing: connection credits * 1e6
+  uint64_t last_ = 0;       // pacing: last tick
+  uint64_t deadline_ = 0;   // timed run: end of the opening phase; 0: count mode
+  uint64_t progress_at_ = 0;
+  uint64_t finished_seen_ = 0;
+  size_t cursor_ = 0;
+  std::atomic<RunState> state_{RunState::Idle};
+  std::atomic<uint64_t> end_tsc_{0};
+};
+
+}  // namespace pmx::gen
