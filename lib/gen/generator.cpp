@@ -61,6 +61,8 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   progress_at_ = now;
   finished_seen_ = 0;
   cursor_ = 0;
+  busy_since_ = 0;
+  warm_ = false;
   engine_.set_client(&cfg_, &st_);
   engine_.set_foreign(&Generator::foreign, this);
   set_state(RunState::Running);
@@ -113,6 +115,14 @@ void Generator::tick(uint64_t now) {
 // microsecond, at most 10 ms' worth banked), at most kMaxOpensPerTick per
 // loop turn, and never more than share_ at once (timed) or in total (count).
 void Generator::open_some(uint64_t now) {
+  // The first connection goes alone: its SYN waits for the next hop's ARP
+  // answer, and a burst behind it would overflow the bounded pending queue.
+  // The others follow once it is connected (or has failed).
+  if (!warm_ && opened_ > 0) {
+    if (st_.connect_us.count() == 0 && st_.open > 0) return;
+    warm_ = true;
+    last_ = now;  // no credit banked while waiting
+  }
   unsigned budget = kMaxOpensPerTick;
   if (rate_) {
     const uint64_t cap = std::max<uint64_t>(rate_ * 10000, 1000000);  // 10 ms, at least one
@@ -120,17 +130,39 @@ void Generator::open_some(uint64_t now) {
     budget = static_cast<unsigned>(std::min<uint64_t>(budget, credit_ / 1000000));
   }
   last_ = now;
+  const tcp::EngineConfig& ec = engine_.config();
   for (unsigned i = 0; i < budget; ++i) {
     if (deadline_ ? st_.open >= share_ : opened_ >= share_) break;
+    // A connection needs a pool entry and two buffers: while the engine
+    // has none free (its own TIME_WAITs, or passive opens, hold them) a run
+    // waits instead of failing; they come back within 2 MSL.
+    if (engine_.conns_in_use() >= ec.max_flows ||
+        engine_.bufs_total() - engine_.bufs_in_use() < 2)
+      break;
+    const Open r = open_one(now);
+    if (r == Open::Busy) {
+      // Every tuple tried is in use or in TIME_WAIT. Wait for them to come
+      // back (within 2 MSL) rather than fail at once; a connection fails as
+      // ports exhausted only when that wait is over and still none is free.
+      if (!busy_since_) {
+        busy_since_ = now;
+        ctr_.inc(Ctr::gen_ports_busy);
+      }
+      const uint64_t limit = 2ull * engine_.config().msl_ms * 1000 + 1000000;
+      if (now - busy_since_ < limit) break;
+      ctr_.inc(Ctr::gen_err_ports_exhausted);
+    } else {
+      busy_since_ = 0;
+    }
     if (rate_) credit_ -= 1000000;
     ++opened_;
-    if (!open_one(now)) break;
+    if (r != Open::Ok || !warm_) break;  // the first one goes alone
   }
 }
 
 // Takes the next tuple of this core's pool that is free (round robin, so the
 // longest-unused comes first) and connects from it.
-bool Generator::open_one(uint64_t now) {
+Generator::Open Generator::open_one(uint64_t now) {
   const GenSpec& s = plan_->spec;
   const size_t n = pool_->size();
   for (unsigned t = 0; t < std::min<size_t>(kTupleTries, n); ++t) {
@@ -142,15 +174,14 @@ bool Generator::open_one(uint64_t now) {
     const int r = engine_.connect(k, now);
     if (r >= 0) {
       ctr_.inc(Ctr::gen_attempts);
-      return true;
+      return Open::Ok;
     }
     if (r != -EADDRINUSE) {
       ctr_.inc(Ctr::gen_err_no_resources);
-      return false;
+      return Open::Failed;
     }
   }
-  ctr_.inc(Ctr::gen_err_ports_exhausted);
-  return false;
+  return Open::Busy;
 }
 
 bool Generator::foreign(const void* self, const flow::FlowKey& k) {

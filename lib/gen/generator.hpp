@@ -60,8 +60,9 @@ class Generator {
   static bool foreign(const void* self, const flow::FlowKey& k);
 
  private:
+  enum class Open : uint8_t { Ok, Busy, Failed };  // Busy: no free tuple; Failed: counted
   void open_some(uint64_t now);
-  bool open_one(uint64_t now);  // false: no tuple or no resources (counted)
+  Open open_one(uint64_t now);
   void finish();
   void set_state(RunState s) { state_.store(s, std::memory_order_release); }
 
@@ -81,6 +82,8 @@ class Generator {
   uint64_t progress_at_ = 0;
   uint64_t finished_seen_ = 0;
   size_t cursor_ = 0;
+  uint64_t busy_since_ = 0;
+  bool warm_ = false;  // the first connection has connected or failed  // no free tuple since then; 0: tuples were free
   std::atomic<RunState> state_{RunState::Idle};
   std::atomic<uint64_t> end_tsc_{0};
 };
