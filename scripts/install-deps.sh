@@ -9,7 +9,7 @@ PKGS=(
   libdpdk-dev dpdk libboost-program-options-dev libgtest-dev
   # test peers and tooling
   iproute2 ethtool iputils-ping procps python3 python3-scapy clang-format
-  curl wrk netcat-openbsd
+  curl wrk netcat-openbsd nginx-light
   # fuzzing (scripts/fuzz.sh)
   clang libclang-rt-14-dev
 )
