@@ -3,7 +3,11 @@
 // parsed (checksum skipped, as if the NIC had checked it) and fed to one
 // engine with echo, discard and http listeners. ctl bit 7 rewrites SEQ/ACK
 // from the engine's last segment so the fuzzer reaches synchronized states;
-// the low bits advance the clock (timers fire). Invariants: no crash or
+// the low bits advance the clock (timers fire). An empty record with ctl bit
+// 6 set is an active open instead: from 198.18.0.1:(40000 + ctl & 7) to
+// 198.18.0.2:80, running the generator's client service in the mode ctl
+// bits 3-4 pick, so SYN_SENT, simultaneous open and the response checks are
+// reached too. Invariants: no crash or
 // sanitizer report; every segment out is well formed (payload within the
 // MSS); after abort_all no connection, buffer or flow is left.
 #include "flow/open_flow_table.hpp"
@@ -41,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.backlog = 4;
     eng.listen(s);
   }
+  tcp::ClientConfig ccfg;
+  tcp::ClientStats cst;
+  ccfg.reqs = 3;
+  ccfg.req_size = 100;
+  std::memcpy(ccfg.host, "198.18.0.2", 11);
+  eng.set_client(&ccfg, &cst);
   const auto src = *net::parse_ipv4("198.18.0.2");
   const auto dst = *net::parse_ipv4("198.18.0.1");
   uint64_t now = 1000000;
@@ -59,8 +69,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::memcpy(buf + 8, &ack, 4);
     }
     tcp::Seg s;
-    if (!tcp::parse_segment(buf, static_cast<uint32_t>(len), src, dst, 0, true, s))
+    if (len == 0 && (ctl & 0x40)) {
+      ccfg.mode = static_cast<tcp::ClientMode>((ctl >> 3) % 3);
+      const flow::FlowKey k{dst.be, src.be, rte_cpu_to_be_16(static_cast<uint16_t>(40000 + (ctl & 7))),
+                            rte_cpu_to_be_16(80), 0, 0};
+      eng.connect(k, now);
+    } else if (!tcp::parse_segment(buf, static_cast<uint32_t>(len), src, dst, 0, true, s)) {
       eng.input(s, now);
+    }
     now += static_cast<uint64_t>(ctl & 0x3f) * (ctl & 0x40 ? 100000 : 1000);
     eng.poll(now);
     for (const tcp::OutSeg& o : eng.output()) {
@@ -74,5 +90,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   eng.abort_all();
   eng.clear_output();
   if (eng.conns_in_use() != 0 || eng.bufs_in_use() != 0 || flows.size() != 0) __builtin_trap();
+  if (cst.open != 0) __builtin_trap();  // every client connection finished exactly once
   return 0;
 }
