@@ -44,7 +44,7 @@ bool HttpRespParser::status_byte(uint8_t b) {
     status_ = static_cast<uint16_t>(status_ * 10 + (b - '0'));
     return true;
   }
-  if (pos == 12) return b == ' ' || b == '\r' || b == '\n';
+  if (pos == 12 && b != ' ' && b != '\r' && b != '\n') return false;
   if (b == '\n') {
     st_ = St::Field;
     line_len_ = 0;
