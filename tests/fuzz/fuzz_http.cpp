@@ -7,7 +7,15 @@
 // limits); the same stream fed whole gives the same answers; write_head
 // stays within its capacity and fits a normal buffer; fill_body writes
 // exactly its bytes.
+//
+// The same stream is also read as pipelined responses by HttpRespParser,
+// whole and in two differently cut ways (pieces of the size above, and
+// pieces of a second size derived from the input): an incremental parser
+// must not depend on how its input is cut, so each response's done, bad,
+// status, Content-Length and bytes consumed must agree; feed() obeys the
+// same contract as above; a done response's length is within 2^40.
 #include "service/http.hpp"
+#include "service/http_resp.hpp"
 
 #include <cstring>
 #include <vector>
@@ -81,6 +89,43 @@ bool same(const HttpRequest& a, const HttpRequest& b) {
          a.head == b.head && a.http10 == b.http10;
 }
 
+struct RespOutcome {
+  size_t used;  // bytes of the stream this response consumed
+  bool done, bad;
+  uint16_t status;
+  uint64_t content_length;
+  bool operator==(const RespOutcome&) const = default;
+};
+
+// Reads the stream as pipelined responses, in pieces of `piece` bytes; a
+// done response is followed by a fresh parser, a bad one ends the stream.
+std::vector<RespOutcome> run_resp(const uint8_t* p, size_t n, size_t piece) {
+  std::vector<RespOutcome> out;
+  HttpRespParser rp{};
+  size_t at = 0, start = 0;
+  while (at < n) {
+    const size_t len = n - at < piece ? n - at : piece;
+    const size_t k = rp.feed(p + at, len);
+    if (k > len) __builtin_trap();
+    at += k;
+    const bool done = rp.done(), bad = rp.bad();
+    if (done && bad) __builtin_trap();
+    if ((k < len || k == 0) && !done && !bad) __builtin_trap();
+    if (!done && !bad) continue;
+    if (rp.feed(p + at, n - at) != 0) __builtin_trap();
+    if (done && rp.content_length() > (uint64_t{1} << 40)) __builtin_trap();
+    if (done && rp.status() > 999) __builtin_trap();
+    if (done && at - start < rp.content_length()) __builtin_trap();
+    out.push_back({at - start, done, bad, rp.status(), rp.content_length()});
+    if (bad) break;
+    rp.reset();
+    start = at;
+  }
+  // An unfinished last response: what it has consumed so far.
+  if (at > start) out.push_back({at - start, false, false, rp.status(), rp.content_length()});
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -94,5 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (pieces.size() != whole.size()) __builtin_trap();
   for (size_t i = 0; i < whole.size(); ++i)
     if (!same(pieces[i], whole[i])) __builtin_trap();
+
+  const size_t cut =
+      size > 2 ? (data[size - 1] | size_t{data[size / 2]} << 8) % (in.size()) + 1 : 1;
+  const auto resp_whole = run_resp(in.data(), in.size(), in.size() + 1);
+  if (run_resp(in.data(), in.size(), piece) != resp_whole) __builtin_trap();
+  if (run_resp(in.data(), in.size(), cut) != resp_whole) __builtin_trap();
   return 0;
 }
