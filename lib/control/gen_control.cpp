@@ -71,13 +71,18 @@ std::string GenControl::start(const gen::GenSpec& s) {
   auto p = std::make_unique<gen::RunPlan>();
   if (std::string err = plan(s, *p); !err.empty()) return err;
   base_ = last_ = totals();
-  for (const auto& w : pl_.workers())
-    if (!pl_.ask(*w, worker::MsgType::GenStart, p.get()))
-      return "worker " + std::to_string(w->index()) + " did not answer";
-  // Every worker now holds the new plan: the previous one can go.
+  // Workers keep a pointer to their plan (also for tcp_wrong_worker after
+  // the run): the previous plan is freed only once every worker has taken
+  // the new one, and the new one lives from before the first worker sees it.
+  retired_ = std::move(plan_);
   plan_ = std::move(p);
+  // The run starts when the first worker may start it, not after the last ack.
   start_tsc_ = last_tsc_ = rte_get_timer_cycles();
   running_ = true;
+  for (const auto& w : pl_.workers())
+    if (!pl_.ask(*w, worker::MsgType::GenStart, plan_.get()))
+      return "worker " + std::to_string(w->index()) + " did not answer";  // both plans kept
+  retired_.reset();
   PMX_LOG(INFO, "gen: started %s on port %u (%s), %zu source tuples per worker",
           gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(),
           plan_->pools.empty() ? size_t{0} : plan_->pools[0].size());

@@ -39,7 +39,8 @@ class GenControl {
 
   Plane& pl_;
   bool selftest_ok_ = false;
-  std::unique_ptr<gen::RunPlan> plan_;  // the workers hold pointers into it
+  std::unique_ptr<gen::RunPlan> plan_;     // the workers hold pointers into it
+  std::unique_ptr<gen::RunPlan> retired_;  // the previous plan, until all workers moved on
   gen::Totals base_, last_;
   uint64_t start_tsc_ = 0, last_tsc_ = 0, end_tsc_ = 0;
   bool running_ = false;
