@@ -76,4 +76,13 @@ done
 stats=$(ctl show tcp stats) || fail "show tcp stats failed"
 moved=$(awk '/^Drops/ { d = 1; next } d && $2 ~ /^[0-9]+$/ && $2 > 0 { print $1 "=" $2 }' <<<"$stats")
 [[ -z $moved ]] || fail "TCP drop counters moved: $moved"
+# Active opens need every reply on its opener's queue; af_packet's fanout
+# hash cannot be predicted, so the generator refuses two workers here and
+# says why (docs/generator.md).
+if out=$(ctl gen start "$PEER_IP" 7 conns 1 2>&1); then
+    fail "gen start with 2 workers on net_af_packet was accepted: $out"
+fi
+grep -q "net_af_packet" <<<"$out" || fail "gen start refused without naming the driver: $out"
+info "gen start refused as it should: $out"
+
 info "PASS: $N connections over 2 workers (${lcores[*]}), echoes verified, tables empty after close"
