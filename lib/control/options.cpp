@@ -160,19 +160,6 @@ Options build(const po::variables_map& vm) {
 
 }  // namespace
 
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char ch : s) {
-    if (ch >= 0x20 && ch < 0x7f) {
-      out += static_cast<char>(ch);
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 std::string usage() {
   std::ostringstream s;

@@ -4,6 +4,7 @@
 
 #include "gen/spec.hpp"
 #include "net/addr.hpp"
+#include "stats/text.hpp"
 #include "tcp/listener.hpp"
 
 #include <cstdint>
@@ -15,9 +16,7 @@
 
 namespace pmx::control {
 
-// Escapes control bytes and non-ASCII as \xNN, so a message quoting user
-// input stays one printable line.
-std::string printable(const std::string& s);
+using stats::printable;
 
 // A bad option or value; what() is one printable line naming it.
 struct OptionError : std::runtime_error {

@@ -1,5 +1,7 @@
 #include "spec.hpp"
 
+#include "stats/text.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -17,25 +19,19 @@ constexpr size_t kQuoteMax = 64;
 // The most source addresses one `src` range may name.
 constexpr uint64_t kMaxSrcAddrs = 65536;
 
-// s in single quotes as it may appear in a one-line message: bytes outside
-// printable ASCII as \xNN (as control's printable() does), cut with "..."
-// after about kQuoteMax characters.
+// s in single quotes as it may appear in a one-line message: escaped by
+// stats::printable(), cut with "..." after kQuoteMax characters.
 std::string quote(std::string_view s) {
-  std::string out = "'";
-  for (unsigned char ch : s) {
-    if (out.size() > kQuoteMax) {
-      out += "...";
-      break;
-    }
-    if (ch >= 0x20 && ch < 0x7f) {
-      out += static_cast<char>(ch);
-    } else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-      out += buf;
-    }
+  std::string e = stats::printable(s.substr(0, kQuoteMax));
+  bool cut = s.size() > kQuoteMax;
+  if (e.size() > kQuoteMax) {
+    // Cut the escaped text, never inside a \xNN sequence.
+    size_t n = kQuoteMax;
+    if (const size_t bs = e.rfind('\\', n); bs != std::string::npos && bs + 4 > n) n = bs;
+    e.resize(n);
+    cut = true;
   }
-  return out + "'";
+  return "'" + e + (cut ? "..." : "") + "'";
 }
 
 [[noreturn]] void fail(const std::string& msg) { throw SpecError("gen: " + msg); }

@@ -393,6 +393,16 @@ gen_wait_done() {
     done
 }
 
+# gen_errors_total: the generator's errors of every kind, summed.
+gen_errors_total() {
+    local n s=0 v
+    for n in refused reset timeout bad_response ports_exhausted no_resources; do
+        v=$(counter "gen_err_$n") || return 1
+        s=$((s + v))
+    done
+    echo "$s"
+}
+
 # flow_entries: flow table entries summed over the workers ('show flowtable').
 flow_entries() {
     local out

@@ -119,13 +119,6 @@ expect_counter() {
     v=$(counter "$1") || fail "no counter $1"
     [[ $v == "$2" ]] || fail "$1 = $v, expected $2"
 }
-errors_total() {
-    local n s=0
-    for n in refused reset timeout bad_response ports_exhausted no_resources; do
-        s=$((s + $(counter "gen_err_$n")))
-    done
-    echo "$s"
-}
 
 # run_http CONNS REQS: one generator run against nginx, checked against its log.
 completed=0 responses=0
@@ -139,7 +132,7 @@ run_http() {
     responses=$((responses + conns * reqs))
     expect_counter gen_completed "$completed"
     expect_counter gen_responses "$responses"
-    [[ $(errors_total) == 0 ]] || fail "generator errors: $(ctl show gen stats)"
+    [[ $(gen_errors_total) == 0 ]] || fail "generator errors: $(ctl show gen stats)"
     # nginx writes its log line after the response: allow it a moment.
     for ((i = 0; i < 50; i++)); do
         after=$(wc -l <"$PMX_TMP/nginx/access.log")
@@ -168,7 +161,7 @@ ctl gen start "$PEER_IP" "$ECHO_PORT" mode echo conns 200 reqs 10 req-size 1000 
 gen_wait_done 120 || fail "echo run did not finish"
 completed=$((completed + 200))
 expect_counter gen_completed "$completed"
-[[ $(errors_total) == 0 ]] || fail "generator errors in echo mode: $(ctl show gen stats)"
+[[ $(gen_errors_total) == 0 ]] || fail "generator errors in echo mode: $(ctl show gen stats)"
 for ((i = 0; i < 50; i++)); do
     [[ -f $PMX_TMP/echo.stats && $(cat "$PMX_TMP/echo.stats") == "200 2000000" ]] && break
     sleep 0.1
@@ -181,7 +174,7 @@ info "echo 200 x 10 x 1000 B: the server echoed 2000000 bytes on 200 connections
 ctl gen start "$PEER_IP" 9 conns 20 rate 1000 || fail "gen start (refused) refused"
 gen_wait_done 30 || fail "refused run did not finish"
 expect_counter gen_err_refused 20
-[[ $(errors_total) == 20 ]] || fail "refused run: errors other than refused: $(ctl show gen stats)"
+[[ $(gen_errors_total) == 20 ]] || fail "refused run: errors other than refused: $(ctl show gen stats)"
 
 # 5. flow table empty after 2 MSL
 sleep $((2 * MSL_MS / 1000 + 1))

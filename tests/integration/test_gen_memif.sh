@@ -102,13 +102,6 @@ scounter() {
     { sctl show ip stats; sctl show tcp stats; } |
         awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $2; f = 1; exit } END { exit !f }'
 }
-errors_total() {
-    local n s=0
-    for n in refused reset timeout bad_response ports_exhausted no_resources; do
-        s=$((s + $(counter "gen_err_$n")))
-    done
-    echo "$s"
-}
 accepted() { sctl show listeners | awk '$1 == "0.0.0.0:80" { print $5 }'; }
 same() {  # WHAT A B
     [[ $2 == "$3" ]] || fail "$1: client $2, server $3"
@@ -125,7 +118,7 @@ start_pair "0@0,1@1" "0@1,1@0"
 ctl gen start "$SERVER_IP" 80 mode http conns 100000 reqs 1 rate 20000 src 198.18.1.2-198.18.1.3 \
     || fail "gen start refused"
 gen_wait_done 180 || fail "100k run did not finish"
-[[ $(errors_total) == 0 ]] || fail "errors in the 100k run: $(ctl show gen stats)"
+[[ $(gen_errors_total) == 0 ]] || fail "errors in the 100k run: $(ctl show gen stats)"
 [[ $(counter gen_completed) == 100000 ]] || fail "completed $(counter gen_completed), expected 100000"
 same "connections (client tcp_active_opens, server tcp_passive_opens)" "$(counter tcp_active_opens)" "$(scounter tcp_passive_opens)"
 same "connections (client gen_completed, server listener accepted)" "$(counter gen_completed)" "$(accepted)"
@@ -133,7 +126,7 @@ bytes_agree
 
 ctl gen start "$SERVER_IP" 80 mode http conns 100 reqs 1000000000 duration 10 || fail "gen start (keep-alive) refused"
 gen_wait_done 60 || fail "keep-alive run did not finish"
-[[ $(errors_total) == 0 ]] || fail "errors in the keep-alive run: $(ctl show gen stats)"
+[[ $(gen_errors_total) == 0 ]] || fail "errors in the keep-alive run: $(ctl show gen stats)"
 [[ $(counter gen_completed) == 100100 ]] || fail "completed $(counter gen_completed), expected 100100"
 same "connections (client gen_completed, server listener accepted)" "$(counter gen_completed)" "$(accepted)"
 responses=$(counter gen_responses)
@@ -155,7 +148,7 @@ start_pair "0@0,1@0,2@1" "0@1,1@1,2@0"
 ctl gen start "$SERVER_IP" 80 mode http conns 4000 reqs 1 rate 4000 src 198.18.1.2-198.18.1.3 \
     || fail "gen start (2 workers) refused"
 gen_wait_done 120 || fail "2-worker run did not finish"
-[[ $(errors_total) == 0 ]] || fail "errors in the 2-worker run: $(ctl show gen stats)"
+[[ $(gen_errors_total) == 0 ]] || fail "errors in the 2-worker run: $(ctl show gen stats)"
 # Per-lcore columns: both workers of each side carried connections.
 per_lcore() {  # CTL-FN NAME -> the per-lcore values
     "$1" show "$3" stats | awk -v n="$2" '$1 == n { $1 = ""; $2 = ""; print; exit }'
