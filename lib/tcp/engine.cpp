@@ -99,7 +99,10 @@ void Engine::no_connection(const Seg& s, uint64_t now) {
     case ListenerTable::Match::None:
       // Another core's active open: its reply came to the wrong queue. A
       // RST would kill the connection there; count and drop it instead.
-      if (foreign_ && !s.has(flag::SYN) && foreign_(foreign_ctx_, s.key))
+      // (A SYN without ACK opens something new and is answered as usual; a
+      // SYN-ACK is the reply most likely to be misdirected.)
+      const bool opening = s.has(flag::SYN) && !s.has(flag::ACK);
+      if (foreign_ && !opening && foreign_(foreign_ctx_, s.key))
         return ctr_.inc(Ctr::tcp_wrong_worker);
       ctr_.inc(Ctr::tcp_demux_none);
       return closed_input(s);

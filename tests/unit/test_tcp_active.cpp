@@ -396,6 +396,9 @@ TEST_F(Active, SegmentsOfAnotherCoresConnectionAreCountedNotReset) {
   engine_->set_foreign(&always_foreign, nullptr);
   send_drop({.seq = R(0), .ack = 1234}, Ctr::tcp_wrong_worker);
   expect_nothing();
+  // The SYN-ACK answering another core's SYN: the likeliest to go astray.
+  send_drop({.seq = R(0), .ack = 1234, .flags = flag::SYN | flag::ACK}, Ctr::tcp_wrong_worker);
+  expect_nothing();
   // A SYN to a port without listener is not such a segment: it is refused.
   send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
   EXPECT_EQ(flag_str(take_one().flags), "R.");
