@@ -59,7 +59,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   last_ = now;
   deadline_ = s.duration_s ? now + uint64_t{s.duration_s} * 1000000 : 0;
   progress_at_ = now;
-  finished_seen_ = 0;
+  progress_seen_ = 0;
   cursor_ = 0;
   busy_since_ = 0;
   warm_ = false;
@@ -83,11 +83,15 @@ void Generator::finish() {
 void Generator::tick(uint64_t now) {
   const RunState s = state();
   if (s != RunState::Running && s != RunState::Draining) return;
-  const uint64_t finished = ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) +
-                            ctr_.get(Ctr::gen_err_refused) + ctr_.get(Ctr::gen_err_reset) +
-                            ctr_.get(Ctr::gen_err_timeout) + ctr_.get(Ctr::gen_err_bad_response);
-  if (finished != finished_seen_ || st_.open == 0) {
-    finished_seen_ = finished;
+  // Progress: a connection finished, a response arrived, or bytes moved
+  // (a long keep-alive or raw connection progresses without finishing).
+  const uint64_t progress =
+      ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) + ctr_.get(Ctr::gen_err_refused) +
+      ctr_.get(Ctr::gen_err_reset) + ctr_.get(Ctr::gen_err_timeout) +
+      ctr_.get(Ctr::gen_err_bad_response) + ctr_.get(Ctr::gen_responses) +
+      ctr_.get(Ctr::gen_rx_bytes) + ctr_.get(Ctr::gen_tx_bytes);
+  if (progress != progress_seen_ || st_.open == 0) {
+    progress_seen_ = progress;
     progress_at_ = now;
   }
   if (s == RunState::Running) {
@@ -101,7 +105,7 @@ void Generator::tick(uint64_t now) {
     }
   }
   if (state() == RunState::Draining && st_.open == 0) return finish();
-  // Nothing has finished for kStallUs (or a timed run's grace is over): the
+  // Nothing has moved for kStallUs (or a timed run's grace is over): the
   // connections still open are given up on.
   const bool stalled = st_.open && now - progress_at_ >= kStallUs;
   const bool grace_over = deadline_ && now >= deadline_ + kGraceUs;

@@ -34,9 +34,10 @@ enum class RunState : uint8_t { Idle, Running, Draining, Done };
 
 class Generator {
  public:
-  // How long a run may go without any connection finishing before the ones
-  // still open are given up on (timeout errors): a server that accepts and
-  // never answers must not hold a run for ever.
+  // How long a run may go without progress (no connection finished, no
+  // response, no byte sent or read) before the connections still open are
+  // given up on (timeout errors): a server that accepts and never answers
+  // must not hold a run for ever.
   static constexpr uint64_t kStallUs = 30'000'000;
   // After a timed run's end, open connections get this long to finish
   // their request before they are stopped.
@@ -80,7 +81,7 @@ class Generator {
   uint64_t last_ = 0;       // pacing: last tick
   uint64_t deadline_ = 0;   // timed run: end of the opening phase; 0: count mode
   uint64_t progress_at_ = 0;
-  uint64_t finished_seen_ = 0;
+  uint64_t progress_seen_ = 0;
   size_t cursor_ = 0;
   uint64_t busy_since_ = 0;
   bool warm_ = false;  // the first connection has connected or failed  // no free tuple since then; 0: tuples were free

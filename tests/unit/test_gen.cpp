@@ -456,16 +456,17 @@ TEST_F(GenTest, PoolBusyThenFreedIsNoError) {
 }
 
 // (d) Connections accepted and never answered: after kStallUs without any
-// finishing they are given up on as timeouts, and the run ends.
+// progress (the last was the last request queued) they are given up on as
+// timeouts, and the run ends.
 TEST_F(GenTest, StallWatchdogGivesUpAndTheRunEnds) {
   plan_.spec.conns = 3;
   peer_.respond = false;
   start();
-  const uint64_t t0 = now_;
   turn();
   now_ += kMs;
   EXPECT_EQ(turn(), 2u);
   EXPECT_EQ(open(), 3u);
+  const uint64_t t0 = now_;  // the last requests were queued in this turn
   while (now_ + 100 * kMs < t0 + Generator::kStallUs) {
     now_ += 100 * kMs;
     turn();
@@ -473,7 +474,8 @@ TEST_F(GenTest, StallWatchdogGivesUpAndTheRunEnds) {
   }
   EXPECT_EQ(gen_->state(), RunState::Draining);
   EXPECT_EQ(open(), 3u);
-  now_ = t0 + Generator::kStallUs;
+  // The generator sees a turn's progress at its next tick (here 100 ms on).
+  now_ = t0 + Generator::kStallUs + 100 * kMs;
   turn();
   EXPECT_EQ(ctr(Ctr::gen_err_timeout), 3u);
   EXPECT_EQ(open(), 0u);
@@ -511,6 +513,18 @@ TEST_F(GenTest, StallWatchdogCountsFromTheLastProgress) {
   now_ += kMs;
   turn();
   EXPECT_EQ(gen_->state(), RunState::Done);
+}
+
+// (d) A connection that keeps making progress is never taken for stalled,
+// however long it lives without finishing (a long keep-alive run).
+TEST_F(GenTest, StallWatchdogLeavesProgressingConnectionsAlone) {
+  plan_.spec.conns = 1;
+  plan_.spec.reqs = 1000000;
+  start();
+  run_for(2 * Generator::kStallUs, 100 * kMs);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 0u);
+  EXPECT_EQ(open(), 1u);
+  EXPECT_GT(ctr(Ctr::gen_responses), 500u);  // one request per 100 ms turn
 }
 
 // (d) SYNs never answered at all: the first connection holds the others
