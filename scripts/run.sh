@@ -3,8 +3,9 @@
 # missing, builds, creates two network namespaces joined by a veth, runs
 # portmux on net_af_packet in one (TCP echo on port 7, HTTP on port 80) and a
 # real Linux host in the other, which pings it, echoes through it, downloads
-# from it with curl and loads it with wrk; prints the appliance's connection
-# table and statistics. Tears it all down on exit. Needs root.
+# from it with curl and loads it with wrk; then portmux's traffic generator
+# opens 500 connections to a Linux HTTP server; prints the appliance's
+# connection table and statistics. Tears it all down on exit. Needs root.
 #
 #   scripts/run.sh                 # demo: ping, echo, curl, 5 s of wrk, statistics, stop
 #   scripts/run.sh --seconds 60    # then keep serving 60 s (1 ping/s), live rates
@@ -80,6 +81,18 @@ if command -v wrk >/dev/null; then
     ip netns exec "$PEER_NS" wrk -t1 -c4 -d5s "http://$DUT_IP/" | sed 's/^/  /'
 fi
 ctl show connections
+info "the other way round: portmux's generator opens 500 connections (200/s) to a Linux HTTP server"
+mkdir -p "$PMX_TMP/www/bytes"
+"$PMX_PYTHON" -c 'import sys; sys.stdout.buffer.write(bytes(97 + i % 26 for i in range(64)))' >"$PMX_TMP/www/bytes/64"
+ip netns exec "$PEER_NS" timeout 30 "$PMX_PYTHON" -m http.server 8000 --bind "$PEER_IP" \
+    --directory "$PMX_TMP/www" >/dev/null 2>&1 &
+HTTPD_PID=$!
+for _ in $(seq 50); do ip netns exec "$PEER_NS" ss -ltn | grep -q ":8000 " && break; sleep 0.1; done
+ctl gen start "$PEER_IP" 8000 mode http conns 500 rate 200 resp-size 64
+for _ in $(seq 100); do ctl show gen stats | head -1 | grep -q '^gen done' && break; sleep 0.2; done
+ctl show gen stats | sed -n '1,7p'
+kill "$HTTPD_PID" 2>/dev/null || true
+wait "$HTTPD_PID" 2>/dev/null || true
 ctl show tcp stats | sed -n '1,18p'
 ctl show port stats all
 if ((SECONDS_TO_RUN > 0)); then
@@ -89,4 +102,4 @@ if ((SECONDS_TO_RUN > 0)); then
 fi
 pmx_stop || fail "portmux did not stop cleanly (status $PMX_EXIT)"
 grep -E 'final' "$PMX_LOG"
-info "done: portmux served ping, TCP echo and HTTP on net_af_packet; topology removed"
+info "done: portmux served ping, TCP echo and HTTP and generated HTTP load on net_af_packet; topology removed"
