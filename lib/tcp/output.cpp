@@ -457,6 +457,7 @@ void Engine::set_state(Conn& c, State s) {
     ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
   }
   if (c.state == State::SynReceived && s != State::SynReceived) --listeners_[c.listener].syn_recv;
+  ctr_.move_state(static_cast<size_t>(c.state), static_cast<size_t>(s));  // per-state gauge
   c.state = s;
 }
 
