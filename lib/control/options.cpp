@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include "http_server.hpp"
 #include "listen_spec.hpp"
 
 #include "portmux_config.h"
@@ -30,7 +31,9 @@ po::options_description describe() {
     ("cmdline-file", po::value<std::string>(), "FILE: run these CLI commands after start-up")
     ("cli-socket", po::value<std::string>(), "PATH: serve the CLI on this unix socket (portmux-ctl)")
     ("stats-period", po::value<unsigned>()->default_value(0),
-     "SEC: print port rates every SEC seconds (0: off)")
+     "SEC: print port rates, connections and CPS every SEC seconds (0: off)")
+    ("metrics", po::value<std::string>(),
+     "ADDR:PORT: serve GET /metrics (Prometheus text format) on the kernel's TCP stack")
     ("port-profile", po::value<std::vector<std::string>>()->composing(),
      "PORT=NAME|FILE: use this profile instead of the one the driver picks")
     ("profile-dir", po::value<std::string>()->default_value(PORTMUX_PROFILE_DIR),
@@ -96,6 +99,13 @@ Options build(const po::variables_map& vm) {
   if (vm.count("cmdline-file")) o.cmdline_file = vm["cmdline-file"].as<std::string>();
   if (vm.count("cli-socket")) o.cli_socket = vm["cli-socket"].as<std::string>();
   o.stats_period = vm["stats-period"].as<unsigned>();
+  if (vm.count("metrics")) {
+    const auto& v = vm["metrics"].as<std::string>();
+    const auto a = parse_listen_addr(v);
+    if (!a) throw OptionError("--metrics '" + v + "': expected ADDR:PORT (e.g. 127.0.0.1:9464)");
+    o.metrics_addr = a->first;
+    o.metrics_port = a->second;
+  }
   o.profile_dir = vm["profile-dir"].as<std::string>();
   o.mbufs = vm["mbufs"].as<unsigned>();
   o.neigh_entries = vm["neigh-entries"].as<unsigned>();

@@ -36,7 +36,10 @@ struct Options {
   std::string cmdline_file;
   std::string cli_socket;
   unsigned stats_period = 0;  // seconds; 0: off
-  unsigned mbufs = 0;         // 0: sized from the ports
+  // --metrics ADDR:PORT: Prometheus endpoint on the kernel's TCP stack
+  std::string metrics_addr;  // empty: off
+  uint16_t metrics_port = 0;
+  unsigned mbufs = 0;  // 0: sized from the ports
   unsigned neigh_entries = 1024;
   unsigned neigh_reachable_s = 30;
   bool help = false;

@@ -21,6 +21,9 @@ namespace pmx::control {
 
 class Cli;
 class CtlServer;
+class ControlQueue;
+class Exporter;
+class HttpServer;
 
 class Plane {
  public:
@@ -74,6 +77,8 @@ class Plane {
   void build_shared();
   void create_pool();
   void print_periodic_stats();
+  void start_exporters();
+  void stop_exporters();
 
   Options opt_;
   std::vector<port::PortState> ports_;
@@ -82,6 +87,11 @@ class Plane {
   std::vector<std::unique_ptr<worker::Worker>> workers_;
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
+  // Calls from the metrics and telemetry threads, run in the control loop.
+  std::shared_ptr<ControlQueue> calls_;
+  std::unique_ptr<Exporter> exporter_;
+  std::unique_ptr<HttpServer> metrics_;
+  bool pdump_ = false;
   std::vector<worker::NeighRow> neigh_buf_;
   std::vector<tcp::ListenSpec> listen_specs_;
   // Request buffers the workers write into: members, so that a worker
@@ -97,6 +107,7 @@ class Plane {
   bool launched_ = false;
   // --stats-period bookkeeping
   std::vector<uint64_t> last_rx_, last_tx_, last_rxb_, last_txb_;
+  uint64_t last_opens_ = 0;
   uint64_t last_stats_tsc_ = 0;
 };
 

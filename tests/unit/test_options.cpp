@@ -134,12 +134,25 @@ TEST(Options, ListenFromTheConfigFile) {
   std::remove(path.c_str());
 }
 
+TEST(Options, MetricsAddress) {
+  EXPECT_TRUE(parse({}).metrics_addr.empty());
+  auto o = parse({"--metrics", "127.0.0.1:9464"});
+  EXPECT_EQ(o.metrics_addr, "127.0.0.1");
+  EXPECT_EQ(o.metrics_port, 9464);
+  o = parse({"--metrics", "[::1]:0"});
+  EXPECT_EQ(o.metrics_addr, "::1");
+  EXPECT_EQ(o.metrics_port, 0);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":9464", "127.0.0.1:65536", "::1:80",
+                          "localhost:80", "1.2.3.4:80x", "[::1:80"})
+    expect_error({"--metrics", bad}, std::string("--metrics '") + bad + "'");
+}
+
 TEST(Options, UsageListsEveryOption) {
   const std::string u = usage();
   for (const char* opt :
        {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket", "--stats-period",
         "--config", "--port-profile", "--help", "--listen", "--max-flows", "--msl-ms",
-        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive"})
+        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive", "--metrics"})
     EXPECT_NE(u.find(opt), std::string::npos) << opt;
 }
 
