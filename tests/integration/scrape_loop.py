@@ -1,9 +1,10 @@
 """N scrapes of /metrics in a tight loop over one keep-alive connection.
 
-Usage: scrape_loop.py HOST PORT N. Each answer must be HTTP 200 and parse
-as the Prometheus text format 0.0.4 (every line a comment or
-'name{labels} value'). Prints "N scrapes, K ok, T s, R scrapes/s"; exits 1
-unless all N were ok.
+Usage: scrape_loop.py HOST PORT N [SECONDS]. Stops after N scrapes, or
+after SECONDS if given. Each answer must be HTTP 200 and parse as the
+Prometheus text format 0.0.4 (every line a comment or 'name{labels}
+value'). Prints "N scrapes, K ok, T s, R scrapes/s"; exits 1 unless all
+were ok.
 """
 import http.client
 import re
@@ -25,10 +26,15 @@ def parses(body: str) -> bool:
 
 def main() -> int:
     host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    limit = float(sys.argv[4]) if len(sys.argv) > 4 else float("inf")
     conn = http.client.HTTPConnection(host, port, timeout=10)
     ok = 0
     t0 = time.monotonic()
+    done = 0
     for i in range(n):
+        if time.monotonic() - t0 >= limit:
+            break
+        done += 1
         conn.request("GET", "/metrics")
         r = conn.getresponse()
         body = r.read().decode()
@@ -37,8 +43,8 @@ def main() -> int:
         elif ok == i:  # report the first failure only
             print(f"scrape {i}: HTTP {r.status}, parses={parses(body)}", file=sys.stderr)
     dt = time.monotonic() - t0
-    print(f"{n} scrapes, {ok} ok, {dt:.2f} s, {n / dt:.0f} scrapes/s")
-    return 0 if ok == n else 1
+    print(f"{done} scrapes, {ok} ok, {dt:.2f} s, {done / dt:.0f} scrapes/s")
+    return 0 if ok == done else 1
 
 
 if __name__ == "__main__":
