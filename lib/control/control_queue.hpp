@@ -35,7 +35,9 @@ class ControlQueue {
   std::optional<T> call(std::function<T()> fn, std::chrono::milliseconds timeout) {
     auto p = std::make_shared<std::promise<T>>();
     auto f = p->get_future();
-    bool queued = push([p, fn = std::move(fn)] {
+    // The job holds the only reference to the promise: dropping the job
+    // (close()) breaks the promise, which wakes this caller at once.
+    bool queued = push([p = std::move(p), fn = std::move(fn)] {
       try {
         p->set_value(fn());
       } catch (...) {
