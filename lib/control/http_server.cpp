@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -126,26 +125,5 @@ HttpServer::HttpServer(const std::string& addr, uint16_t port, Handler h)
 HttpServer::~HttpServer() = default;
 
 uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
-
-std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s) {
-  const auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
-  std::string host = s.substr(0, colon);
-  if (host.front() == '[') {
-    if (host.back() != ']') return std::nullopt;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return std::nullopt;  // an IPv6 address needs brackets
-  }
-  unsigned port = 0;
-  const char* b = s.data() + colon + 1;
-  const char* e = s.data() + s.size();
-  auto [p, ec] = std::from_chars(b, e, port);
-  if (ec != std::errc() || p != e || port > 65535) return std::nullopt;
-  beast::error_code aec;
-  asio::ip::make_address(host, aec);
-  if (aec) return std::nullopt;
-  return std::make_pair(host, static_cast<uint16_t>(port));
-}
 
 }  // namespace pmx::control

@@ -32,8 +32,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// "ADDR:PORT" -> (addr, port); nullopt if malformed (IPv4 dotted quad or
-// [IPv6] in brackets, port 0..65535).
-std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s);
-
 }  // namespace pmx::control

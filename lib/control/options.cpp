@@ -1,11 +1,12 @@
 #include "options.hpp"
 
-#include "http_server.hpp"
 #include "listen_spec.hpp"
 
 #include "portmux_config.h"
 
 #include <boost/program_options.hpp>
+
+#include <arpa/inet.h>
 
 #include <cctype>
 #include <charconv>
@@ -149,6 +150,25 @@ std::string printable(const std::string& s) {
     }
   }
   return out;
+}
+
+std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
+  std::string host = s.substr(0, colon);
+  const bool v6 = host.front() == '[';
+  if (v6) {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned char buf[16];
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1) return std::nullopt;
+  unsigned port = 0;
+  const char* b = s.data() + colon + 1;
+  const char* e = s.data() + s.size();
+  auto [p, ec] = std::from_chars(b, e, port);
+  if (ec != std::errc() || p != e || port > 65535) return std::nullopt;
+  return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
 std::string usage() {

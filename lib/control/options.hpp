@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,10 @@ struct Options {
   unsigned tcp_buffers = 4096;  // buffers per worker (two per connection)
   bool tcp_keepalive = false;
 };
+
+// "ADDR:PORT" (IPv4 dotted quad, or [IPv6] in brackets; port 0..65535) ->
+// (addr, port); nullopt if malformed.
+std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s);
 
 // Parses args (program options only, no argv[0]). Throws OptionError.
 Options parse_options(const std::vector<std::string>& args);
