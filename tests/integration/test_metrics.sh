@@ -12,7 +12,8 @@
 #     issue lists are present (portmux_build_info, per-port, per-lcore TCP,
 #     drops by reason, connections by state, flow table, listeners, busy
 #     ratio, mbuf pool), and docs/metrics.md names every family and drop
-#     reason of the scrape;
+#     reason of the scrape; a malformed request and a client that hangs up
+#     before reading do not stop the endpoint;
 #  2. a Prometheus server (config and storage in a temporary directory,
 #     127.0.0.1:9090, scrape interval 1 s) scrapes it while
 #     wrk -c20 -d12s -H 'Connection: close' runs: during the load
@@ -69,7 +70,12 @@ grep -q '^portmux_drops_total{lcore="1",reason="tcp_bad_checksum"} ' "$PMX_TMP/m
     || fail "no portmux_drops_total{lcore=\"1\",reason=\"tcp_bad_checksum\"} sample"
 po=$(awk '$1 ~ /^portmux_tcp_passive_opens_total\{lcore="[0-9]+"\}$/ { s += $2 } END { print s + 0 }' "$PMX_TMP/m1.txt")
 ((po == 1)) || fail "portmux_tcp_passive_opens_total sums to $po over the lcores after one curl, expected 1"
-info "404, 405 and every listed family present"
+# A malformed request and a client that hangs up early do not stop it.
+dut timeout 5 bash -c "printf 'GARBAGE\r\n\r\n' >/dev/tcp/127.0.0.1/$METRICS_PORT" || fail "cannot connect to the metrics port"
+dut timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT; printf 'GET /metrics HTTP/1.1\r\n\r\n' >&3; exec 3>&-" \
+    || fail "cannot connect to the metrics port"
+scrape "$PMX_TMP/m2.txt"
+info "404, 405 and every listed family present; served on after a malformed request and a hang-up"
 # docs/metrics.md names every family (drops by their reason label).
 undocumented=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$PMX_TMP/m1.txt" | while read -r f; do
     grep -qF "\`$f\`" "$PMX_REPO_ROOT/docs/metrics.md" || echo "$f"; done)
