@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -169,17 +170,7 @@ void Plane::setup() {
   last_tx_.assign(nports, 0);
   last_rxb_.assign(nports, 0);
   last_txb_.assign(nports, 0);
-  // Packet capture by dpdk-dumpcap / dpdk-pdump (secondary processes). The
-  // framework needs EAL's multi-process channel, which --no-shconf and
-  // --in-memory turn off: then capture is unavailable, nothing else changes.
-  pdump_ = rte_pdump_init() == 0;
-  if (pdump_)
-    PMX_LOG(INFO, "packet capture: ready for dpdk-dumpcap (--file-prefix of this process)");
-  else
-    PMX_LOG(INFO,
-            "packet capture unavailable: %s (needs EAL shared config: no --no-shconf or "
-            "--in-memory)",
-            rte_strerror(rte_errno));
+  init_pdump();
 }
 
 int Plane::run() {
@@ -218,6 +209,32 @@ int Plane::run() {
   stop_exporters();
   cli_->close_stdin();
   return 0;
+}
+
+// Packet capture by dpdk-dumpcap / dpdk-pdump (secondary processes). The
+// framework talks over EAL's multi-process channel, which --no-shconf and
+// --in-memory turn off (rte_mp_action_register() then succeeds without
+// doing anything), so look for the channel's socket first. Without it,
+// capture is unavailable and nothing else changes.
+void Plane::init_pdump() {
+  const std::string mp_socket = std::string(rte_eal_get_runtime_dir()) + "/mp_socket";
+  if (access(mp_socket.c_str(), F_OK) != 0) {
+    PMX_LOG(INFO,
+            "packet capture unavailable: no multi-process channel (--no-shconf or "
+            "--in-memory)");
+    return;
+  }
+  if (rte_pdump_init() != 0) {
+    PMX_LOG(WARNING, "packet capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
+    return;
+  }
+  pdump_ = true;
+  if (!rte_eal_has_hugepages())
+    PMX_LOG(WARNING,
+            "packet capture: pdump ready, but with --no-huge dpdk-dumpcap cannot map "
+            "this process's memory");
+  else
+    PMX_LOG(INFO, "packet capture: ready for dpdk-dumpcap --file-prefix=<this process's>");
 }
 
 // The metrics endpoint's thread and DPDK's telemetry thread reach the plane

@@ -77,6 +77,7 @@ class Plane {
   void build_shared();
   void create_pool();
   void print_periodic_stats();
+  void init_pdump();
   void start_exporters();
   void stop_exporters();
 
