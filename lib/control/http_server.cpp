@@ -23,11 +23,20 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
+// Connections served at once; more are closed as soon as accepted, so a
+// misbehaving client cannot exhaust the appliance's descriptors.
+constexpr unsigned kMaxSessions = 64;
 
 // One client connection: read a request, answer, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket s, const HttpServer::Handler& h) : stream_(std::move(s)), handler_(h) {}
+  Session(tcp::socket s, const HttpServer::Handler& h, unsigned& live)
+      : stream_(std::move(s)), handler_(h), live_(live) {
+    ++live_;
+  }
+  ~Session() { --live_; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void read() {
     req_ = {};
@@ -80,6 +89,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request<http::empty_body> req_;
   http::response<http::string_body> res_;
   const HttpServer::Handler& handler_;
+  unsigned& live_;  // sessions alive; only the server's thread touches it
 };
 
 }  // namespace
@@ -108,12 +118,15 @@ struct HttpServer::Impl {
 
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket s) {
-      if (!ec) std::make_shared<Session>(std::move(s), handler)->read();
+      if (!ec && live < kMaxSessions)
+        std::make_shared<Session>(std::move(s), handler, live)->read();
+      // else: s closes here
       if (acceptor.is_open()) accept();
     });
   }
 
   Handler handler;
+  unsigned live = 0;
   asio::io_context io{1};
   tcp::acceptor acceptor;
   std::thread thread;

@@ -3,7 +3,8 @@
 // answers the body the handler returns (200, Prometheus text format 0.0.4),
 // other paths 404, other methods on /metrics 405, and 503 when the handler
 // has nothing (control plane busy or stopping). The thread does socket I/O
-// only: the handler is what reaches the control thread (ControlQueue).
+// only: the handler is what reaches the control thread (ControlQueue). At
+// most 64 connections at once; idle ones close after 30 s.
 #pragma once
 
 #include <cstdint>

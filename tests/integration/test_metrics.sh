@@ -13,7 +13,8 @@
 #     drops by reason, connections by state, flow table, listeners, busy
 #     ratio, mbuf pool), and docs/metrics.md names every family and drop
 #     reason of the scrape; a malformed request and a client that hangs up
-#     before reading do not stop the endpoint;
+#     before reading do not stop the endpoint; a 65th concurrent connection
+#     is closed unanswered, and scrapes work once the 64 idle ones close;
 #  2. a Prometheus server (config and storage in a temporary directory,
 #     127.0.0.1:9090, scrape interval 1 s) scrapes it while
 #     wrk -c20 -d12s -H 'Connection: close' runs: during the load
@@ -75,7 +76,23 @@ dut timeout 5 bash -c "printf 'GARBAGE\r\n\r\n' >/dev/tcp/127.0.0.1/$METRICS_POR
 dut timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT; printf 'GET /metrics HTTP/1.1\r\n\r\n' >&3; exec 3>&-" \
     || fail "cannot connect to the metrics port"
 scrape "$PMX_TMP/m2.txt"
-info "404, 405 and every listed family present; served on after a malformed request and a hang-up"
+# At most 64 connections at once: a 65th is closed at once; when the idle
+# ones go, scrapes work again.
+dut timeout 20 "$PMX_PYTHON" -c '
+import socket, sys
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(64)]
+extra = socket.create_connection(("127.0.0.1", port))
+extra.settimeout(5)
+extra.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+try:
+    got = extra.recv(100)
+except ConnectionResetError:
+    got = b""
+sys.exit(0 if got == b"" else "the 65th connection was served: %r" % got[:40])' "$METRICS_PORT" \
+    || fail "the 65th concurrent connection was not refused"
+scrape "$PMX_TMP/m3.txt"
+info "404, 405, every listed family present; served on after a malformed request, a hang-up and 65 connections"
 # docs/metrics.md names every family (drops by their reason label).
 undocumented=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$PMX_TMP/m1.txt" | while read -r f; do
     grep -qF "\`$f\`" "$PMX_REPO_ROOT/docs/metrics.md" || echo "$f"; done)
