@@ -80,6 +80,7 @@ std::string Exporter::render() {
   write_listeners(w);
   write_lcores(w);
   write_mempool(w);
+  for (const auto& section : sections_) section(w);
   return w.take();
 }
 

@@ -8,6 +8,7 @@
 #include "worker/worker.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ class Exporter {
   // Control thread only.
   std::string render();
 
+  // More families from other parts of the appliance (the traffic
+  // generator's results and latency histograms, as MetricWriter::observe
+  // writes them): called on the control thread at every scrape, after the
+  // built-in families. A section writes whole families (family() then its
+  // samples) under names nobody else uses, and reads workers the way the
+  // rest does (relaxed loads, or Plane's request path).
+  using Section = std::function<void(stats::MetricWriter&)>;
+  void add_section(Section s) { sections_.push_back(std::move(s)); }
+
  private:
   void refresh_views();
   void write_build_info(stats::MetricWriter& w) const;
@@ -39,6 +49,7 @@ class Exporter {
   void write_mempool(stats::MetricWriter& w) const;
 
   Plane& pl_;
+  std::vector<Section> sections_;
   uint64_t views_tsc_ = 0;
   std::vector<worker::FlowInfo> flows_;
   std::vector<std::vector<tcp::Listener>> listeners_;

@@ -170,6 +170,7 @@ void Plane::setup() {
   last_tx_.assign(nports, 0);
   last_rxb_.assign(nports, 0);
   last_txb_.assign(nports, 0);
+  exporter_ = std::make_unique<Exporter>(*this);
   init_pdump();
 }
 
@@ -241,7 +242,6 @@ void Plane::init_pdump() {
 // only through calls_, which this (control) thread runs in its loop.
 void Plane::start_exporters() {
   calls_ = std::make_shared<ControlQueue>();
-  exporter_ = std::make_unique<Exporter>(*this);
   telemetry_attach(calls_, *this);
   if (opt_.metrics_addr.empty()) return;
   std::weak_ptr<ControlQueue> q = calls_;

@@ -64,6 +64,9 @@ class Plane {
   // Per worker: its listener table entries (used ones only), by message.
   std::vector<std::vector<tcp::Listener>> listener_info();
 
+  // The Prometheus exporter (exists after setup()), for add_section().
+  Exporter& exporter() { return *exporter_; }
+
   // Sum over workers of counter i.
   uint64_t counter_total(size_t i) const;
 

@@ -72,11 +72,12 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
   {
     std::ofstream f(path);
     f << "# comment\naddr = 0=198.18.0.1/24\naddr = 0=198.18.2.1/24\ngateway = 0=198.18.0.254\n"
-         "stats-period = 5\ninteractive = true\n";
+         "stats-period = 5\ninteractive = true\nmetrics = 127.0.0.1:9464\n";
   }
   auto o = parse({"--config", path, "--addr", "1=198.19.0.1/16", "--stats-period", "1"});
   EXPECT_EQ(o.addrs.size(), 3u);  // both sources compose
   EXPECT_EQ(o.stats_period, 1u);  // the command line wins
+  EXPECT_EQ(o.metrics_port, 9464);
   EXPECT_TRUE(o.interactive);
   EXPECT_EQ(o.gateways.size(), 1u);
   {
