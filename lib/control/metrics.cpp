@@ -227,23 +227,31 @@ void Exporter::write_listeners(MetricWriter& w) const {
   }
 }
 
-void Exporter::write_lcores(MetricWriter& w) {
+// Each worker's busy ratio over the last whole window of at least one
+// second, sampled by the control loop, so a gauge does not depend on when
+// or how often anyone scrapes.
+void Exporter::tick() {
   const auto& ws = pl_.workers();
-  const double hz = static_cast<double>(rte_get_tsc_hz());
   const uint64_t now = rte_get_timer_cycles();
   busy_.resize(ws.size());
   for (size_t k = 0; k < ws.size(); ++k) {
     Busy& b = busy_[k];
-    if (b.tsc && now - b.tsc < rte_get_timer_hz()) continue;  // window under 1 s: keep
+    if (b.tsc && now - b.tsc < rte_get_timer_hz()) continue;  // window under 1 s
     const uint64_t busy = ws[k]->busy_cycles(), total = ws[k]->total_cycles();
-    if (b.tsc && total > b.total) b.ratio = static_cast<double>(busy - b.busy) / (total - b.total);
+    if (b.tsc && total > b.total)
+      b.ratio = static_cast<double>(busy - b.busy) / static_cast<double>(total - b.total);
     b = {busy, total, now, b.ratio};
   }
+}
+
+void Exporter::write_lcores(MetricWriter& w) const {
+  const auto& ws = pl_.workers();
+  const double hz = static_cast<double>(rte_get_tsc_hz());
   w.gauge("portmux_lcore_busy_ratio",
           "share of the worker loop's time spent in iterations that received frames, over the "
-          "last second or more");
+          "last whole second (sampled by the control loop, 1 to 1.1 s windows)");
   for (size_t k = 0; k < ws.size(); ++k)
-    w.value({{"lcore", std::to_string(ws[k]->lcore())}}, busy_[k].ratio);
+    w.value({{"lcore", std::to_string(ws[k]->lcore())}}, k < busy_.size() ? busy_[k].ratio : 0.0);
   w.counter("portmux_lcore_busy_seconds_total", "time in loop iterations that received frames");
   for (const auto& wk : ws)
     w.value({{"lcore", std::to_string(wk->lcore())}}, static_cast<double>(wk->busy_cycles()) / hz);

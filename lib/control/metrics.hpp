@@ -27,6 +27,8 @@ class Exporter {
 
   // Control thread only.
   std::string render();
+  // Control thread, every loop iteration: samples the busy ratio windows.
+  void tick();
 
   // More families from other parts of the appliance (the traffic
   // generator's results and latency histograms, as MetricWriter::observe
@@ -45,7 +47,7 @@ class Exporter {
   void write_states(stats::MetricWriter& w) const;
   void write_flowtable(stats::MetricWriter& w) const;
   void write_listeners(stats::MetricWriter& w) const;
-  void write_lcores(stats::MetricWriter& w);
+  void write_lcores(stats::MetricWriter& w) const;
   void write_mempool(stats::MetricWriter& w) const;
 
   Plane& pl_;

@@ -202,6 +202,7 @@ int Plane::run() {
         ctl_->serve_one();
       }
     }
+    exporter_->tick();
     if (opt_.stats_period &&
         rte_get_timer_cycles() - last_stats_tsc_ >= opt_.stats_period * rte_get_timer_hz())
       print_periodic_stats();

@@ -17,7 +17,9 @@
 #     is closed unanswered, and scrapes work once the 64 idle ones close;
 #  2. a Prometheus server (config and storage in a temporary directory,
 #     127.0.0.1:9090, scrape interval 1 s) scrapes it while
-#     wrk -c20 -d12s -H 'Connection: close' runs: during the load
+#     wrk -c20 -d12s -H 'Connection: close' runs: during the load a scrape
+#     is promtool-clean too and the largest portmux_lcore_busy_ratio is in
+#     (0, 1],
 #     sum(rate(portmux_tcp_passive_opens_total[5s])) > 0, and
 #     sum(portmux_tcp_passive_opens_total) never exceeds what
 #     'show tcp stats' said just after the query; after the load it equals
@@ -107,6 +109,13 @@ info "wrk -t1 -c20 -d12s -H 'Connection: close' $URL (background)"
 peer timeout 60 wrk -t1 -c20 -d12s --timeout 5s -H 'Connection: close' "$URL" >"$PMX_TMP/wrk1.out" 2>&1 &
 WRK_PID=$!
 sleep 7
+scrape "$PMX_TMP/m-load.txt"
+lint=$(promtool check metrics <"$PMX_TMP/m-load.txt" 2>&1) && rc=0 || rc=$?
+[[ $rc == 0 && -z $lint ]] || fail "promtool check metrics under load (exit $rc): $lint"
+# The busiest lcore's ratio is in (0, 1], and none is above 1.
+busy=$(awk '$1 ~ /^portmux_lcore_busy_ratio\{/ { if ($2 > m) m = $2; if ($2 > 1) bad = 1 }
+    END { print (bad ? "over-1" : m + 0) }' "$PMX_TMP/m-load.txt")
+awk -v b="$busy" 'BEGIN { exit !(b > 0 && b <= 1) }' || fail "portmux_lcore_busy_ratio: largest $busy under load, expected in (0, 1]"
 rate=$(prom_query 'sum(rate(portmux_tcp_passive_opens_total[5s]))') || fail "query rate() failed"
 prom_v=$(prom_query 'sum(portmux_tcp_passive_opens_total)') || fail "query failed"
 cli_v=$(tcp_counter tcp_passive_opens) || fail "cannot read tcp_passive_opens"
