@@ -20,7 +20,10 @@ using stats::MetricWriter;
 
 namespace {
 
-constexpr std::string_view kSubsystems[] = {"tcp_", "arp_", "ipv4_", "icmp_", "neigh_"};
+// Counter name prefixes that already name a subsystem; others get
+// "worker_" (rx_frames -> portmux_worker_rx_frames_total). gen_ is for the
+// traffic generator's counters when they land in counters.def.
+constexpr std::string_view kSubsystems[] = {"tcp_", "arp_", "ipv4_", "icmp_", "neigh_", "gen_"};
 
 // A counter that is really a gauge (its help text says so): exported as one.
 bool is_gauge(size_t i) { return i == static_cast<size_t>(stats::Ctr::tcp_curr_estab); }
