@@ -10,6 +10,10 @@ PKGS=(
   # test peers and tooling
   iproute2 ethtool iputils-ping procps python3 python3-scapy clang-format
   curl wrk netcat-openbsd nginx-light
+  # monitoring (tests metrics, telemetry, dumpcap): Boost.Beast headers for
+  # the metrics endpoint, Prometheus and promtool, dpdk-dumpcap and
+  # dpdk-telemetry.py (package dpdk-dev), tshark to read captures
+  libboost-dev prometheus dpdk-dev tshark
   # fuzzing (scripts/fuzz.sh)
   clang libclang-rt-14-dev
 )

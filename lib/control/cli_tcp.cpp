@@ -2,21 +2,16 @@
 // listen <ip> <port> <service> [key value]..., unlisten <ip> <port>.
 #include "cli.hpp"
 #include "cli_tokens.hpp"
+#include "conn_table.hpp"
 #include "listen_spec.hpp"
 #include "net/addr.hpp"
 #include "plane.hpp"
-
-#include <rte_byteorder.h>
 
 #include <cinttypes>
 #include <sstream>
 
 namespace pmx::control {
 namespace {
-
-std::string endpoint(uint32_t ip_be, uint16_t port_be) {
-  return net::to_string(net::Ipv4Addr{ip_be}) + ":" + std::to_string(rte_be_to_cpu_16(port_be));
-}
 
 // --- show connections: netstat's shape, plus the owning lcore.
 struct ShowConns {
@@ -26,19 +21,12 @@ cmdline_parse_token_string_t show_conns_show = PMX_KEYWORD(ShowConns, show, "sho
 cmdline_parse_token_string_t show_conns_what = PMX_KEYWORD(ShowConns, what, "connections");
 
 void show_conns(void*, cmdline* cl, void* data) {
-  Plane& pl = cli_of(data).plane;
-  const auto rows = pl.connections();
-  cmdline_printf(cl, "%-5s %6s %6s %-23s %-23s %-11s %s\n", "Proto", "Recv-Q", "Send-Q",
-                 "Local Address", "Foreign Address", "State", "Lcore");
-  for (const auto& l : pl.listen_specs())
-    cmdline_printf(cl, "%-5s %6u %6u %-23s %-23s %-11s %s\n", "tcp", 0u, 0u,
-                   (net::to_string(net::Ipv4Addr{l.ip}) + ":" + std::to_string(l.port)).c_str(),
-                   "0.0.0.0:*", "LISTEN", "-");
-  for (const auto& r : rows)
-    cmdline_printf(cl, "%-5s %6u %6u %-23s %-23s %-11s %u\n", "tcp", r.recv_q, r.send_q,
-                   endpoint(r.key.local_ip, r.key.local_port).c_str(),
-                   endpoint(r.key.remote_ip, r.key.remote_port).c_str(),
-                   std::string(tcp::state_name(r.state)).c_str(), r.lcore);
+  const auto c = kConnColumns;
+  cmdline_printf(cl, "%-5s %6s %6s %-23s %-23s %-11s %s\n", c[0], c[1], c[2], c[3], c[4], c[5],
+                 c[6]);
+  for (const auto& l : connection_lines(cli_of(data).plane))
+    cmdline_printf(cl, "%-5s %6s %6s %-23s %-23s %-11s %s\n", l[0].c_str(), l[1].c_str(),
+                   l[2].c_str(), l[3].c_str(), l[4].c_str(), l[5].c_str(), l[6].c_str());
 }
 
 cmdline_parse_inst_t cmd_show_conns = {

@@ -1,11 +1,13 @@
 #include "gen_control.hpp"
 
 #include "plane.hpp"
+#include "stats/metric_writer.hpp"
 #include "stats/log.hpp"
 
 #include <rte_cycles.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <fstream>
 
@@ -173,6 +175,61 @@ void GenControl::finish_run() {
     if (!out) PMX_LOG(ERR, "gen: cannot write the report to %s", report_file_.c_str());
   }
   pl_.request_quit();
+}
+
+std::optional<gen::Report> GenControl::last_report() {
+  if (!plan_) return std::nullopt;
+  return report();
+}
+
+namespace {
+// Prometheus buckets from a log-linear histogram: le = 2^k - 1 microseconds
+// (k = 0..26, up to 67 s), in seconds. A power of two always starts a
+// log-linear bucket, so each of those lies wholly below 2^k or at/above it,
+// and with whole microseconds "< 2^k" is exactly "<= 2^k - 1": the
+// cumulative counts are exact, not interpolated.
+constexpr unsigned kPowBuckets = 27;
+
+std::array<stats::Bucket, kPowBuckets> pow2_buckets(const stats::LatencyHistogram& h) {
+  std::array<stats::Bucket, kPowBuckets> b{};
+  for (unsigned k = 0; k < kPowBuckets; ++k)
+    b[k].le = static_cast<double>((uint64_t{1} << k) - 1) / 1e6;
+  h.for_each_bucket([&](uint64_t, uint64_t upper, uint64_t n) {
+    unsigned k = 0;
+    while (k < kPowBuckets && upper >= (uint64_t{1} << k)) ++k;
+    if (k < kPowBuckets) b[k].count += n;  // beyond 67 s: only in +Inf
+  });
+  return b;
+}
+}  // namespace
+
+void GenControl::write_metrics(stats::MetricWriter& w) const {
+  const auto& ws = pl_.workers();
+  w.gauge("portmux_gen_running", "1 while a generator run is under way (running or draining)");
+  w.value({}, uint64_t{running_ ? 1u : 0u});
+  w.gauge("portmux_gen_open_connections",
+          "generator connections whose requests are not finished, per lcore");
+  for (const auto& wk : ws) {
+    const std::string lc = std::to_string(wk->lcore());
+    w.value({{"lcore", lc}}, uint64_t{wk->generator().stats().open});
+  }
+  const auto hist = [&](const char* name, const char* help, auto pick) {
+    w.histogram(name, help);
+    for (const auto& wk : ws) {
+      const stats::LatencyHistogram& h = pick(wk->generator().stats());
+      stats::LatencyHistogram snap;  // a consistent copy: merge_from reads relaxed
+      snap.merge_from(h);
+      const auto b = pow2_buckets(snap);
+      const std::string lc = std::to_string(wk->lcore());
+      w.observe({{"lcore", lc}}, b, static_cast<double>(snap.sum()) / 1e6, snap.count());
+    }
+  };
+  hist("portmux_gen_connect_duration_seconds",
+       "generator connect time, SYN sent to SYN-ACK received (the current or last run)",
+       [](const tcp::ClientStats& s) -> const stats::LatencyHistogram& { return s.connect_us; });
+  hist("portmux_gen_request_duration_seconds",
+       "generator request time, first byte queued to last response byte (the current or last run)",
+       [](const tcp::ClientStats& s) -> const stats::LatencyHistogram& { return s.request_us; });
 }
 
 std::string GenControl::show() {

@@ -11,7 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+
+namespace pmx::stats {
+class MetricWriter;
+}
 
 namespace pmx::control {
 
@@ -28,6 +33,11 @@ class GenControl {
   void poll();
   // show gen stats: the run under way, or the last one.
   std::string show();
+  // The same as a Report (nullopt before the first run); its histogram
+  // pointers stay valid until the next call. Control thread only.
+  std::optional<gen::Report> last_report();
+  // The Prometheus families of docs/metrics.md's generator section.
+  void write_metrics(stats::MetricWriter& w) const;
   // --gen: when the run ends, write the report there (if set) and quit.
   void set_batch(std::string report_file);
 

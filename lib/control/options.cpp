@@ -6,6 +6,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <arpa/inet.h>
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -30,7 +32,9 @@ po::options_description describe() {
     ("cmdline-file", po::value<std::string>(), "FILE: run these CLI commands after start-up")
     ("cli-socket", po::value<std::string>(), "PATH: serve the CLI on this unix socket (portmux-ctl)")
     ("stats-period", po::value<unsigned>()->default_value(0),
-     "SEC: print port rates every SEC seconds (0: off)")
+     "SEC: print port rates, connections and CPS every SEC seconds (0: off)")
+    ("metrics", po::value<std::string>(),
+     "ADDR:PORT: serve GET /metrics (Prometheus text format) on the kernel's TCP stack")
     ("port-profile", po::value<std::vector<std::string>>()->composing(),
      "PORT=NAME|FILE: use this profile instead of the one the driver picks")
     ("profile-dir", po::value<std::string>()->default_value(PORTMUX_PROFILE_DIR),
@@ -117,6 +121,13 @@ Options build(const po::variables_map& vm) {
   if (vm.count("cmdline-file")) o.cmdline_file = vm["cmdline-file"].as<std::string>();
   if (vm.count("cli-socket")) o.cli_socket = vm["cli-socket"].as<std::string>();
   o.stats_period = vm["stats-period"].as<unsigned>();
+  if (vm.count("metrics")) {
+    const auto& v = vm["metrics"].as<std::string>();
+    const auto a = parse_listen_addr(v);
+    if (!a) throw OptionError("--metrics '" + v + "': expected ADDR:PORT (e.g. 127.0.0.1:9464)");
+    o.metrics_addr = a->first;
+    o.metrics_port = a->second;
+  }
   o.profile_dir = vm["profile-dir"].as<std::string>();
   o.mbufs = vm["mbufs"].as<unsigned>();
   o.neigh_entries = vm["neigh-entries"].as<unsigned>();
@@ -160,6 +171,25 @@ Options build(const po::variables_map& vm) {
 
 }  // namespace
 
+
+std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
+  std::string host = s.substr(0, colon);
+  const bool v6 = host.front() == '[';
+  if (v6) {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned char buf[16];
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1) return std::nullopt;
+  unsigned port = 0;
+  const char* b = s.data() + colon + 1;
+  const char* e = s.data() + s.size();
+  auto [p, ec] = std::from_chars(b, e, port);
+  if (ec != std::errc() || p != e || port > 65535) return std::nullopt;
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
 
 std::string usage() {
   std::ostringstream s;

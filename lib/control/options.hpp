@@ -37,7 +37,10 @@ struct Options {
   std::string cmdline_file;
   std::string cli_socket;
   unsigned stats_period = 0;  // seconds; 0: off
-  unsigned mbufs = 0;         // 0: sized from the ports
+  // --metrics ADDR:PORT: Prometheus endpoint on the kernel's TCP stack
+  std::string metrics_addr;  // empty: off
+  uint16_t metrics_port = 0;
+  unsigned mbufs = 0;  // 0: sized from the ports
   unsigned neigh_entries = 1024;
   unsigned neigh_reachable_s = 30;
   bool help = false;
@@ -53,6 +56,10 @@ struct Options {
   std::string gen_report;           // --gen-report FILE (JSON)
   uint16_t ephemeral_lo = 49152, ephemeral_hi = 65535;  // IANA (RFC 6335 6)
 };
+
+// "ADDR:PORT" (IPv4 dotted quad, or [IPv6] in brackets; port 0..65535) ->
+// (addr, port); nullopt if malformed.
+std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s);
 
 // Parses args (program options only, no argv[0]). Throws OptionError.
 Options parse_options(const std::vector<std::string>& args);

@@ -1,24 +1,33 @@
 #include "plane.hpp"
 
 #include "cli.hpp"
+#include "control_queue.hpp"
 #include "ctl_server.hpp"
 #include "gen_control.hpp"
+#include "stats/metric_writer.hpp"
+#include "http_server.hpp"
 #include "listen_spec.hpp"
+#include "metrics.hpp"
 #include "stats/log.hpp"
+#include "telemetry.hpp"
 
 #include <poll.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 namespace pmx::control {
@@ -29,6 +38,7 @@ namespace {
 constexpr int kPollMs = 100;  // the control loop's sleep
 constexpr uint64_t kAckWaitMs = 2000;
 constexpr unsigned kMempoolCache = 256;
+constexpr auto kScrapeWait = std::chrono::milliseconds(5000);
 
 int launch(void* w) { return static_cast<worker::Worker*>(w)->run(); }
 }  // namespace
@@ -163,6 +173,9 @@ void Plane::setup() {
   last_tx_.assign(nports, 0);
   last_rxb_.assign(nports, 0);
   last_txb_.assign(nports, 0);
+  exporter_ = std::make_unique<Exporter>(*this);
+  exporter_->add_section([this](stats::MetricWriter& w) { gen_->write_metrics(w); });
+  init_pdump();
 }
 
 int Plane::run() {
@@ -177,37 +190,94 @@ int Plane::run() {
     }
   }
   if (opt_.interactive && !quit_) cli_->open_stdin();
+  start_exporters();
   PMX_LOG(INFO, "running; %s", opt_.interactive ? "CLI on stdin" : "SIGINT or SIGTERM stops");
 
   last_stats_tsc_ = rte_get_timer_cycles();
+  last_opens_ = counter_total(static_cast<size_t>(stats::Ctr::tcp_passive_opens)) +
+                counter_total(static_cast<size_t>(stats::Ctr::tcp_active_opens));
   while (!quit_ && !signalled) {
-    pollfd fds[2];
+    pollfd fds[3];
     nfds_t n = 0;
     if (opt_.interactive) fds[n++] = {STDIN_FILENO, POLLIN, 0};
     if (ctl_) fds[n++] = {ctl_->fd(), POLLIN, 0};
+    fds[n++] = {calls_->fd(), POLLIN, 0};
     const int rc = poll(fds, n, kPollMs);
     for (nfds_t i = 0; rc > 0 && i < n; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       if (fds[i].fd == STDIN_FILENO) {
         if (!cli_->feed_stdin()) quit_ = true;
+      } else if (fds[i].fd == calls_->fd()) {
+        calls_->run_pending();
       } else {
         ctl_->serve_one();
       }
     }
     gen_->poll();
+    exporter_->tick();
     if (opt_.stats_period &&
         rte_get_timer_cycles() - last_stats_tsc_ >= opt_.stats_period * rte_get_timer_hz())
       print_periodic_stats();
   }
   if (signalled) PMX_LOG(INFO, "signal %d: stopping", static_cast<int>(signalled));
+  stop_exporters();
   cli_->close_stdin();
   return 0;
 }
 
+// Packet capture by dpdk-dumpcap / dpdk-pdump (secondary processes). The
+// framework talks over EAL's multi-process channel, which --no-shconf and
+// --in-memory turn off (rte_mp_action_register() then succeeds without
+// doing anything), so look for the channel's socket first. Without it,
+// capture is unavailable and nothing else changes.
+void Plane::init_pdump() {
+  const std::string mp_socket = std::string(rte_eal_get_runtime_dir()) + "/mp_socket";
+  if (access(mp_socket.c_str(), F_OK) != 0) {
+    PMX_LOG(INFO,
+            "packet capture unavailable: no multi-process channel (--no-shconf or "
+            "--in-memory)");
+    return;
+  }
+  if (rte_pdump_init() != 0) {
+    PMX_LOG(WARNING, "packet capture unavailable: rte_pdump_init: %s", rte_strerror(rte_errno));
+    return;
+  }
+  pdump_ = true;
+  if (!rte_eal_has_hugepages())
+    PMX_LOG(WARNING,
+            "packet capture: pdump ready, but with --no-huge dpdk-dumpcap cannot map "
+            "this process's memory");
+  else
+    PMX_LOG(INFO, "packet capture: ready for dpdk-dumpcap --file-prefix=<this process's>");
+}
+
+// The metrics endpoint's thread and DPDK's telemetry thread reach the plane
+// only through calls_, which this (control) thread runs in its loop.
+void Plane::start_exporters() {
+  calls_ = std::make_shared<ControlQueue>();
+  telemetry_attach(calls_, *this);
+  if (opt_.metrics_addr.empty()) return;
+  std::weak_ptr<ControlQueue> q = calls_;
+  metrics_ = std::make_unique<HttpServer>(opt_.metrics_addr, opt_.metrics_port, [q, this] {
+    auto calls = q.lock();
+    if (!calls) return std::optional<std::string>();
+    return calls->call<std::string>([this] { return exporter_->render(); }, kScrapeWait);
+  });
+  PMX_LOG(INFO, "metrics: http://%s:%u/metrics", opt_.metrics_addr.c_str(), metrics_->port());
+}
+
+void Plane::stop_exporters() {
+  telemetry_detach();
+  if (calls_) calls_->close();  // waiting scrapes get 503 now
+  metrics_.reset();             // joins the HTTP thread
+}
+
+// testpmd-like, one line per port and one for TCP: rates over the period.
 void Plane::print_periodic_stats() {
   const uint64_t now = rte_get_timer_cycles();
   const double secs = static_cast<double>(now - last_stats_tsc_) / rte_get_timer_hz();
   last_stats_tsc_ = now;
+  auto total = [&](stats::Ctr c) { return counter_total(static_cast<size_t>(c)); };
   uint64_t drops = 0;
   for (size_t i = 0; i < stats::kNumCounters; ++i)
     if (stats::kCounterInfo[i].drop) drops += counter_total(i);
@@ -223,9 +293,18 @@ void Plane::print_periodic_stats() {
     last_rxb_[id] = s.ibytes;
     last_txb_[id] = s.obytes;
     std::printf("port %u: rx %.0f pps %.3f Mbit/s, tx %.0f pps %.3f Mbit/s, rx-missed %" PRIu64
-                ", drops %" PRIu64 "\n",
-                id, rxpps, rxbps / 1e6, txpps, txbps / 1e6, s.imissed, drops);
+                "\n",
+                id, rxpps, rxbps / 1e6, txpps, txbps / 1e6, s.imissed);
   }
+  // Connections: every state but CLOSED, from the per-lcore state gauges.
+  uint64_t conns = 0;
+  for (const auto& w : workers_)
+    for (size_t st = 1; st < stats::Counters::kStates; ++st) conns += w->counters().in_state(st);
+  const uint64_t opens = total(stats::Ctr::tcp_passive_opens) + total(stats::Ctr::tcp_active_opens);
+  std::printf("tcp: %" PRIu64 " connections (%" PRIu64 " established), %.0f CPS, drops %" PRIu64
+              "\n",
+              conns, total(stats::Ctr::tcp_curr_estab), (opens - last_opens_) / secs, drops);
+  last_opens_ = opens;
   std::fflush(stdout);
 }
 
@@ -379,6 +458,8 @@ void Plane::shutdown() {
     launched_ = false;
   }
   ctl_.reset();
+  stop_exporters();  // if run() threw
+  if (pdump_) rte_pdump_uninit();
   for (auto& p : ports_) {
     rte_eth_stats s{};
     rte_eth_stats_get(p.id, &s);

@@ -22,6 +22,9 @@ namespace pmx::control {
 class Cli;
 class CtlServer;
 class GenControl;
+class ControlQueue;
+class Exporter;
+class HttpServer;
 
 class Plane {
  public:
@@ -64,6 +67,8 @@ class Plane {
 
   // The traffic generator's control side.
   GenControl& gen() { return *gen_; }
+  // The Prometheus exporter (exists after setup()), for add_section().
+  Exporter& exporter() { return *exporter_; }
 
   // Sum over workers of counter i.
   uint64_t counter_total(size_t i) const;
@@ -79,6 +84,9 @@ class Plane {
   void build_shared();
   void create_pool();
   void print_periodic_stats();
+  void init_pdump();
+  void start_exporters();
+  void stop_exporters();
 
   Options opt_;
   std::vector<port::PortState> ports_;
@@ -88,6 +96,11 @@ class Plane {
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
   std::unique_ptr<GenControl> gen_;
+  // Calls from the metrics and telemetry threads, run in the control loop.
+  std::shared_ptr<ControlQueue> calls_;
+  std::unique_ptr<Exporter> exporter_;
+  std::unique_ptr<HttpServer> metrics_;
+  bool pdump_ = false;
   std::vector<worker::NeighRow> neigh_buf_;
   std::vector<tcp::ListenSpec> listen_specs_;
   // Request buffers the workers write into: members, so that a worker
@@ -103,6 +116,7 @@ class Plane {
   bool launched_ = false;
   // --stats-period bookkeeping
   std::vector<uint64_t> last_rx_, last_tx_, last_rxb_, last_txb_;
+  uint64_t last_opens_ = 0;
   uint64_t last_stats_tsc_ = 0;
 };
 

@@ -61,6 +61,31 @@ struct alignas(64) Counters {
     std::atomic_ref<uint64_t> r(const_cast<uint64_t&>(v[i]));
     return r.load(std::memory_order_relaxed);
   }
+
+  // Connections per TCP state (index = tcp::State), a gauge per lcore for
+  // the exporter: the engine reports every transition with move_state().
+  // Index 0 is tcp::State::Closed, "no connection", and is not counted.
+  static constexpr size_t kStates = 16;
+  std::array<uint64_t, kStates> states{};
+
+  // Owner only, like inc().
+  void move_state(size_t from, size_t to) {
+    if (from == to) return;
+    if (from != 0) bump(states[from], -1);
+    if (to != 0) bump(states[to], +1);
+  }
+  // Any thread.
+  uint64_t in_state(size_t s) const {
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(states[s]))
+        .load(std::memory_order_relaxed);
+  }
+
+ private:
+  static void bump(uint64_t& w, int64_t by) {
+    std::atomic_ref<uint64_t> r(w);
+    r.store(r.load(std::memory_order_relaxed) + static_cast<uint64_t>(by),
+            std::memory_order_relaxed);
+  }
 };
 
 // Index of a counter by name, or kNumCounters if there is none.

@@ -158,6 +158,12 @@ _check_binaries() {
 # fragments before the appliance sees them; net_pcap's libpcap socket does
 # not, which is how the fragment case reaches the appliance.
 PMX_PMD=${PMX_PMD:-af_packet}
+# EAL memory arguments. Tests that need multi-process (dpdk-dumpcap, a
+# secondary) set hugepages up (hugepages_up) and override this.
+PMX_EAL_MEM=${PMX_EAL_MEM:---no-huge --no-shconf}
+# Words run before portmux inside the dut namespace (a wrapper that execs its
+# arguments, so $! stays portmux), e.g. with_hugetlbfs.sh DIR.
+PMX_WRAP=()
 # pmx_lcores: EAL lcore arguments for PMX_WORKERS workers (default 1) plus
 # the main lcore. With more workers than spare CPUs, workers share CPUs
 # (--lcores N@CPU): slow, but every multi-worker path runs.
@@ -189,11 +195,12 @@ pmx_start() {
     rm -f -- "$PMX_SOCK"
     PMX_EXIT=""
 
-    local -a lcores
+    local -a lcores mem
     read -ra lcores <<<"$(pmx_lcores)"
+    read -ra mem <<<"$PMX_EAL_MEM"
     # shellcheck disable=SC2054  # the commas belong to the EAL arguments
     local -a cmd=(
-        "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" "${lcores[@]}"
+        "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "pmx$$" "${lcores[@]}"
         "$(pmx_vdev)"
         --
         --addr "0=$DUT_IP/$PREFIX_LEN"
@@ -202,7 +209,7 @@ pmx_start() {
     )
     info "starting: ip netns exec $DUT_NS ${cmd[*]}"
     # ip netns exec execs the command, so $! is portmux itself.
-    ip netns exec "$DUT_NS" "${cmd[@]}" </dev/null >"$PMX_LOG" 2>&1 &
+    ip netns exec "$DUT_NS" "${PMX_WRAP[@]}" "${cmd[@]}" </dev/null >"$PMX_LOG" 2>&1 &
     PMX_PID=$!
     info "portmux pid $PMX_PID, log $PMX_LOG"
 

@@ -21,10 +21,15 @@
 #     exits by itself with status 0, and F is JSON with 50 completed, 0
 #     errors and latency percentiles.
 #  5. After 2 MSL the flow table is empty; portmux exits cleanly.
+# Also, after the keep-alive run: a scrape of --metrics passes promtool and
+# its request-latency histogram counts exactly that run's 10,000 requests
+# (+Inf bucket too); DPDK telemetry's /portmux/gen/stats says the same.
 set -euo pipefail
 
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/integration/metrics_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/metrics_lib.sh"
 
 MSL_MS=1000
 NGINX_PORT=8080
@@ -111,7 +116,8 @@ done
 peer ss -ltn | grep -q ":$NGINX_PORT " || fail "nginx does not listen: $(cat "$PMX_TMP/nginx/out.log" "$PMX_TMP/nginx/error.log" 2>/dev/null)"
 peer ss -ltn | grep -q ":$ECHO_PORT " || fail "echo server does not listen: $(cat "$PMX_TMP/echo.log")"
 
-pmx_start --msl-ms "$MSL_MS"
+dut_lo_up
+pmx_start --msl-ms "$MSL_MS" --metrics "127.0.0.1:$METRICS_PORT"
 
 # expect_counter NAME VALUE
 expect_counter() {
@@ -151,6 +157,27 @@ run_http 100 100
 # Keep-alive: nginx's log has no client port; its own counter of connections
 # handled is not exposed by nginx-light, so the check is on our side: 100
 # connections attempted for 10000 requests.
+# The keep-alive run's latencies as Prometheus histograms (promtool-clean,
+# one series per lcore) and in DPDK telemetry, agreeing with the CLI.
+scrape "$PMX_TMP/gen.prom"
+dut promtool check metrics <"$PMX_TMP/gen.prom" >"$PMX_TMP/promtool.out" 2>&1 ||
+    fail "promtool check metrics: $(cat "$PMX_TMP/promtool.out")"
+[[ ! -s $PMX_TMP/promtool.out ]] || fail "promtool check metrics: $(cat "$PMX_TMP/promtool.out")"
+hist_count=$(awk '/^portmux_gen_request_duration_seconds_count/ { s += $2 } END { print s + 0 }' "$PMX_TMP/gen.prom")
+hist_inf=$(awk '/^portmux_gen_request_duration_seconds_bucket\{.*le="\+Inf"/ { s += $2 } END { print s + 0 }' "$PMX_TMP/gen.prom")
+[[ $hist_count == 10000 && $hist_inf == 10000 ]] ||
+    fail "request histogram: count $hist_count, +Inf bucket $hist_inf, expected 10000 (the last run's requests)"
+grep -q '^portmux_gen_running 0$' "$PMX_TMP/gen.prom" || fail "portmux_gen_running is not 0 after the run"
+tele=$(timeout 20 "$PMX_PYTHON" /usr/bin/dpdk-telemetry.py -f "pmx$$" <<<"/portmux/gen/stats" | tail -n 1) ||
+    fail "telemetry /portmux/gen/stats failed"
+"$PMX_PYTHON" -c '
+import json, sys
+g = json.loads(sys.argv[1])["/portmux/gen/stats"]
+assert g["state"] == "done" and g["completed"] == 100 and g["responses"] == 10000, g
+assert g["errors"] == 0 and g["request_count"] == 10000 and 0 < g["request_p50_us"] <= g["request_max_us"], g
+' "$tele" || fail "bad /portmux/gen/stats: $tele"
+info "metrics: request histogram count 10000 (promtool clean); telemetry /portmux/gen/stats agrees"
+
 attempts=$(counter gen_attempts)
 [[ $attempts == 2100 ]] || fail "gen_attempts = $attempts, expected 2100 (2000 + 100 keep-alive connections)"
 expect_counter tcp_active_opens 2100

@@ -72,11 +72,12 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
   {
     std::ofstream f(path);
     f << "# comment\naddr = 0=198.18.0.1/24\naddr = 0=198.18.2.1/24\ngateway = 0=198.18.0.254\n"
-         "stats-period = 5\ninteractive = true\n";
+         "stats-period = 5\ninteractive = true\nmetrics = 127.0.0.1:9464\n";
   }
   auto o = parse({"--config", path, "--addr", "1=198.19.0.1/16", "--stats-period", "1"});
   EXPECT_EQ(o.addrs.size(), 3u);  // both sources compose
   EXPECT_EQ(o.stats_period, 1u);  // the command line wins
+  EXPECT_EQ(o.metrics_port, 9464);
   EXPECT_TRUE(o.interactive);
   EXPECT_EQ(o.gateways.size(), 1u);
   {
@@ -134,12 +135,25 @@ TEST(Options, ListenFromTheConfigFile) {
   std::remove(path.c_str());
 }
 
+TEST(Options, MetricsAddress) {
+  EXPECT_TRUE(parse({}).metrics_addr.empty());
+  auto o = parse({"--metrics", "127.0.0.1:9464"});
+  EXPECT_EQ(o.metrics_addr, "127.0.0.1");
+  EXPECT_EQ(o.metrics_port, 9464);
+  o = parse({"--metrics", "[::1]:0"});
+  EXPECT_EQ(o.metrics_addr, "::1");
+  EXPECT_EQ(o.metrics_port, 0);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", ":9464", "127.0.0.1:65536", "::1:80",
+                          "localhost:80", "1.2.3.4:80x", "[::1:80"})
+    expect_error({"--metrics", bad}, std::string("--metrics '") + bad + "'");
+}
+
 TEST(Options, UsageListsEveryOption) {
   const std::string u = usage();
   for (const char* opt :
        {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket", "--stats-period",
         "--config", "--port-profile", "--help", "--listen", "--max-flows", "--msl-ms",
-        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive"})
+        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive", "--metrics"})
     EXPECT_NE(u.find(opt), std::string::npos) << opt;
 }
 
