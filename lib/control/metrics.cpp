@@ -21,8 +21,8 @@ using stats::MetricWriter;
 namespace {
 
 // Counter name prefixes that already name a subsystem; others get
-// "worker_" (rx_frames -> portmux_worker_rx_frames_total). gen_ is for the
-// traffic generator's counters when they land in counters.def.
+// "worker_" (rx_frames -> portmux_worker_rx_frames_total); gen_ is the
+// traffic generator's.
 constexpr std::string_view kSubsystems[] = {"tcp_", "arp_", "ipv4_", "icmp_", "neigh_", "gen_"};
 
 // A counter that is really a gauge (its help text says so): exported as one.
@@ -265,7 +265,8 @@ void Exporter::write_lcores(MetricWriter& w) const {
 
 void Exporter::write_mempool(MetricWriter& w) const {
   rte_mempool* mp = pl_.pool();
-  w.gauge("portmux_mbuf_pool_in_use", "mbufs taken from the pool (including per-lcore caches)");
+  w.gauge("portmux_mbuf_pool_in_use",
+          "mbufs taken from the pool (mbufs in per-lcore caches count as free)");
   w.value({{"pool", mp->name}}, uint64_t{rte_mempool_in_use_count(mp)});
   w.gauge("portmux_mbuf_pool_size", "mbufs in the pool");
   w.value({{"pool", mp->name}}, uint64_t{mp->size});
