@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 
 #include <cstring>
+#include <vector>
 
 namespace pmx::port {
 
@@ -110,11 +111,36 @@ PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues, r
   return p;
 }
 
+namespace {
+// Spreads the RSS redirection table round robin over the workers' queues.
+// Most NICs start that way, but not all (net_null's table reads back all
+// zeros): the generator computes which queue a reply reaches from the table
+// it reads back (steer.cpp), so a known table makes that the same on every
+// PMD. A PMD that cannot update it keeps its own, which is what is read.
+void program_reta(const PortState& p) {
+  if (!p.rss_hf || p.nb_queues < 2) return;
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(p.id, &info) != 0 || info.reta_size == 0) return;
+  std::vector<rte_eth_rss_reta_entry64> reta(
+      (info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+  for (uint16_t i = 0; i < info.reta_size; ++i) {
+    auto& g = reta[i / RTE_ETH_RETA_GROUP_SIZE];
+    g.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+    g.reta[i % RTE_ETH_RETA_GROUP_SIZE] = static_cast<uint16_t>(i % p.nb_queues);
+  }
+  const int rc = rte_eth_dev_rss_reta_update(p.id, reta.data(), info.reta_size);
+  if (rc != 0)
+    PMX_LOG(WARNING, "port %u: cannot program the RSS table (%s); keeping the PMD's", p.id,
+            std::strerror(-rc));
+}
+}  // namespace
+
 std::string start_port(PortState& p) {
   if (p.started) return "";
   int rc = rte_eth_dev_start(p.id);
   if (rc < 0) return "port " + std::to_string(p.id) + ": start failed: " + std::strerror(-rc);
   p.started = true;
+  program_reta(p);
   rte_eth_link link{};
   const uint64_t deadline =
       rte_get_timer_cycles() + rte_get_timer_hz() * p.profile.link_wait_ms / 1000;
