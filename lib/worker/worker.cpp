@@ -99,6 +99,7 @@ int Worker::run() {
   tcp_output(rte_rdtsc());
   neigh_.flush([this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); });
   flush_all();
+  for (uint16_t p = 0; p < sh_.ports.size(); ++p) discard_tx(p, Ctr::tx_full);
   running_.store(false, std::memory_order_release);
   return 0;
 }
@@ -223,16 +224,29 @@ void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, u
 void Worker::send(uint16_t port, rte_mbuf* m) {
   if (!active_[port]) return drop(m, Ctr::tx_port_stopped);
   TxBuf& b = (*tx_)[port];
+  if (b.n == kMaxBurst) return drop(m, Ctr::tx_full);  // the queue took nothing for a while
   b.pkts[b.n++] = m;
-  if (b.n == sh_.ports[port].burst) flush(port);
+  if (b.n >= sh_.ports[port].burst) flush(port);
 }
 
+// Hands the buffer to the TX queue. What the queue does not take (a ring
+// that is momentarily full, e.g. a slow memif peer) stays, in order, for the
+// next flush instead of being dropped: a full ring is back-pressure, not
+// loss. Only a buffer that fills up drops (send()).
 void Worker::flush(uint16_t port) {
   TxBuf& b = (*tx_)[port];
   if (b.n == 0) return;
   const uint16_t sent = rte_eth_tx_burst(port, queue_, b.pkts, b.n);
   ctr_.inc(Ctr::tx_frames, sent);
-  for (uint16_t i = sent; i < b.n; ++i) drop(b.pkts[i], Ctr::tx_full);
+  if (sent && sent < b.n) std::memmove(b.pkts, b.pkts + sent, (b.n - sent) * sizeof(rte_mbuf*));
+  b.n = static_cast<uint16_t>(b.n - sent);
+}
+
+// Frees what is still buffered for port: it cannot leave (port paused, or
+// the worker is stopping).
+void Worker::discard_tx(uint16_t port, Ctr why) {
+  TxBuf& b = (*tx_)[port];
+  for (uint16_t i = 0; i < b.n; ++i) drop(b.pkts[i], why);
   b.n = 0;
 }
 
@@ -296,6 +310,7 @@ bool Worker::drain_inbox(uint64_t now) {
         continue;  // not a request: no ack
       case MsgType::PortPause:
         flush(m.port);
+        discard_tx(m.port, Ctr::tx_port_stopped);
         active_[m.port] = false;
         break;
       case MsgType::PortResume:

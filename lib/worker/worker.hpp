@@ -125,6 +125,7 @@ class Worker {
   void send(uint16_t port, rte_mbuf* m);
   void flush(uint16_t port);
   void flush_all();
+  void discard_tx(uint16_t port, stats::Ctr why);
   void drop(rte_mbuf* m, stats::Ctr c);
   void send_arp_request(uint16_t port, net::Ipv4Addr target);
   void announce(uint16_t port);

@@ -23,15 +23,17 @@
 #  3. the link really was hostile: tcp_retrans_segs > 0, the impairer
 #     dropped and reordered frames in both directions, and every frame it
 #     corrupted toward portmux was caught (tcp_bad_checksum + tcp_bad_offset
-#     + ipv4_bad_checksum == b_to_a corrupted, less any frames the port
-#     missed; the impairer flips bits past the IP header, so the last term
-#     should stay 0), the peer's kernel caught the ones toward it (same
-#     bounds as test_tcp_hostile.sh); no connection was reset or timed out;
+#     + ipv4_bad_checksum == b_to_a corrupted, less any frames
+#     lost between the impairer and the port: forwarded b_to_a minus the
+#     port's RX-packets, as RX-missed does not see them; the impairer flips
+#     bits past the IP header, so the last term should stay 0), the peer's
+#     kernel caught the ones toward it (same bounds as test_tcp_hostile.sh);
+#     no connection was reset or timed out;
 #  4. afterwards nothing but TIME_WAIT is left (the client closes first),
 #     after 2 MSL + 1 s the flow table is empty, and portmux exits cleanly.
 # The sizes can be scaled down (GEN_HOSTILE_HTTP_CONNS, ..._HTTP_REQS,
 # ..._RESP_SIZE, ..._ECHO_CONNS, ..._ECHO_REQS, ..._REQ_SIZE) but the
-# defaults are the ones above: about a minute on a 2-core VM.
+# defaults are the ones above: about 20-30 s on a 2-core VM.
 set -euo pipefail
 
 # shellcheck source=tests/integration/impair_lib.sh
@@ -265,9 +267,21 @@ for d in a_to_b b_to_a; do
     (($(impair_stat $d dropped) > 0)) || fail "the impairer dropped nothing $d"
     (($(impair_stat $d reordered) > 0)) || fail "the impairer reordered nothing $d"
 done
+# Frames the impairer sent toward us that portmux never received (RX-packets
+# counts since the port started, the impairer since before that, so this
+# bounds the loss from above). Under 200 connections' bursts on two shared
+# cores the kernel drops a few percent of them at portmux's af_packet ring
+# (softnet backlog drops stay 0) and RX-missed stays 0 all the same, so
+# test_tcp_hostile.sh's RX-missed allowance is not enough here: a corrupted
+# frame may be among the lost ones.
+fwd_to_us=$(impair_stat b_to_a forwarded)
+rx_total=$(port_stat RX-packets) || fail "show port stats failed"
 missed=$(($(port_stat RX-missed) - missed_before))
-((ours <= to_us && ours >= to_us - missed)) ||
-    fail "portmux counted $ours bad checksums/offsets; the impairer corrupted $to_us frames toward it ($missed missed by the port)"
+lost=$((fwd_to_us - rx_total))
+((lost >= 0)) || lost=0
+info "toward portmux: impairer forwarded $fwd_to_us frames, the port received $rx_total (RX-missed +$missed): $lost lost in between"
+((ours <= to_us && ours >= to_us - lost)) ||
+    fail "portmux counted $ours bad checksums/offsets; the impairer corrupted $to_us frames toward it ($lost lost between the impairer and the port)"
 peer_bad=$((csum_after - csum_before)) peer_inerrs=$((inerrs_after - inerrs_before))
 ((peer_bad <= to_peer && to_peer - peer_inerrs <= to_peer / 20 + 1)) ||
     fail "the peer counted $peer_bad checksum errors and $peer_inerrs input errors; the impairer corrupted $to_peer toward it"
