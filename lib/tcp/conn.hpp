@@ -141,7 +141,7 @@ struct Conn {
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
 
   ByteRing snd, rcv;
-  RangeSet ooo;  // out-of-order data held in rcv beyond its in-order part
+  OooSet ooo;    // out-of-order data held in rcv beyond its in-order part
   Seq ooo_last;  // start of the newest out-of-order segment (first SACK block)
   Seq fin_seq;   // our FIN's sequence number, once sent
   ServiceState app;

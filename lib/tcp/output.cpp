@@ -56,7 +56,7 @@ void Engine::fill_header(const Conn& cc, OutSeg& o, uint64_t now) const {
   if (c.sack_ok && !c.ooo.empty()) {
     // RFC 2018 4: the block with the newest segment first, then the others.
     const uint8_t room = c.ts_ok ? 3 : 4;
-    const RangeSet::Range* first = c.ooo.find(c.ooo_last);
+    const SeqRange* first = c.ooo.find(c.ooo_last);
     if (first) o.opt.sack[o.opt.nsack++] = SackBlock{first->l.v, first->r.v};
     for (uint8_t i = 0; i < c.ooo.size() && o.opt.nsack < room; ++i)
       if (&c.ooo[i] != first) o.opt.sack[o.opt.nsack++] = SackBlock{c.ooo[i].l.v, c.ooo[i].r.v};

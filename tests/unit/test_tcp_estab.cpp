@@ -88,13 +88,16 @@ TEST_F(Estab, SackBlocksReportOutOfOrderData) {
   EXPECT_EQ(g.opt.nsack, 0);
 }
 
-TEST_F(Estab, FifthHoleIsDropped) {
+// Out-of-order data is held in up to OooSet::kMax ranges; a segment that
+// needs one more is dropped (and the SACK still reports four blocks).
+TEST_F(Estab, HoleBeyondTheBoundIsDropped) {
   established(kDiscard, {.mss = 1460, .sack_ok = true});
-  for (uint32_t i = 0; i < 4; ++i) {
+  for (uint32_t i = 0; i < OooSet::kMax; ++i) {
     send({.seq = R(11 + 20 * i), .ack = L(1), .data = "x"});
     take_one();
   }
-  send_drop({.seq = R(200), .ack = L(1), .data = "x"}, Ctr::tcp_ooo_queue_full);
+  send_drop({.seq = R(11 + 20 * OooSet::kMax), .ack = L(1), .data = "x"},
+            Ctr::tcp_ooo_queue_full);
   const Got g = take_one();
   EXPECT_EQ(g.ack, R(1));
   EXPECT_EQ(g.opt.nsack, 4);
