@@ -52,12 +52,11 @@ cmdline_parse_token_string_t gen_bare_start = PMX_KEYWORD(GenWord, word, "start"
 
 void gen_start_bare_fn(void*, cmdline* cl, void* data) { do_gen_start(cl, data, ""); }
 
-cmdline_parse_inst_t cmd_gen_start_bare = {
-    gen_start_bare_fn,
-    nullptr,
-    "gen start: (needs a destination, see above)",
-    {(cmdline_parse_token_hdr_t*)&gen_bare_gen, (cmdline_parse_token_hdr_t*)&gen_bare_start,
-     nullptr}};
+cmdline_parse_inst_t cmd_gen_start_bare = {gen_start_bare_fn,
+                                           nullptr,
+                                           "gen start: (needs a destination, see above)",
+                                           {(cmdline_parse_token_hdr_t*)&gen_bare_gen,
+                                            (cmdline_parse_token_hdr_t*)&gen_bare_start, nullptr}};
 
 // --- gen stop
 cmdline_parse_token_string_t gen_stop_gen = PMX_KEYWORD(GenWord, gen, "gen");

@@ -70,7 +70,8 @@ void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix) 
   const auto& ws = pl.workers();
   for (bool drops : {false, true}) {
     bool any = false;  // the generator has no drop counters: no empty section
-    for (const auto& info : stats::kCounterInfo) any |= info.drop == drops && area(info.name) == prefix;
+    for (const auto& info : stats::kCounterInfo)
+      any |= info.drop == drops && area(info.name) == prefix;
     if (!any) continue;
     cmdline_printf(cl, "%s %-26s %12s", drops ? "\nDrops" : "Events", "", "total");
     for (const auto& w : ws) cmdline_printf(cl, " %11s%-3u", "lcore", w->lcore());

@@ -1,8 +1,8 @@
 #include "gen_control.hpp"
 
 #include "plane.hpp"
-#include "stats/metric_writer.hpp"
 #include "stats/log.hpp"
+#include "stats/metric_writer.hpp"
 
 #include <rte_cycles.h>
 
@@ -123,8 +123,7 @@ gen::Totals GenControl::totals() const {
 gen::Report GenControl::report() {
   gen::Report r;
   bool draining = false;
-  for (const auto& w : pl_.workers())
-    draining |= w->generator().state() == gen::RunState::Draining;
+  for (const auto& w : pl_.workers()) draining |= w->generator().state() == gen::RunState::Draining;
   r.state = running_ ? (draining ? "draining" : "running") : "done";
   if (plan_) r.spec = gen::to_string(plan_->spec);
   const uint64_t end = running_ ? rte_get_timer_cycles() : end_tsc_;

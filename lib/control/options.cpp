@@ -171,7 +171,6 @@ Options build(const po::variables_map& vm) {
 
 }  // namespace
 
-
 std::optional<std::pair<std::string, uint16_t>> parse_listen_addr(const std::string& s) {
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;

@@ -52,8 +52,8 @@ struct Options {
   unsigned tcp_buffers = 4096;  // buffers per worker (two per connection)
   bool tcp_keepalive = false;
   // Traffic generator
-  std::optional<gen::GenSpec> gen;  // --gen: run it at start-up, then exit
-  std::string gen_report;           // --gen-report FILE (JSON)
+  std::optional<gen::GenSpec> gen;                      // --gen: run it at start-up, then exit
+  std::string gen_report;                               // --gen-report FILE (JSON)
   uint16_t ephemeral_lo = 49152, ephemeral_hi = 65535;  // IANA (RFC 6335 6)
 };
 

@@ -4,11 +4,11 @@
 #include "control_queue.hpp"
 #include "ctl_server.hpp"
 #include "gen_control.hpp"
-#include "stats/metric_writer.hpp"
 #include "http_server.hpp"
 #include "listen_spec.hpp"
 #include "metrics.hpp"
 #include "stats/log.hpp"
+#include "stats/metric_writer.hpp"
 #include "telemetry.hpp"
 
 #include <poll.h>

@@ -1,8 +1,8 @@
 #include "telemetry.hpp"
 
 #include "conn_table.hpp"
-#include "gen_control.hpp"
 #include "control_queue.hpp"
+#include "gen_control.hpp"
 #include "net/addr.hpp"
 #include "plane.hpp"
 #include "stats/log.hpp"
@@ -159,8 +159,8 @@ struct GenView {
 void add_latency(NamedU64& out, const std::string& p, const stats::LatencyHistogram* h) {
   const bool n = h && h->count();
   out.emplace_back(p + "_count", h ? h->count() : 0);
-  for (const auto& [name, q] : {std::pair{"_p50_us", 50.0}, {"_p90_us", 90.0}, {"_p99_us", 99.0},
-                                {"_p99_9_us", 99.9}})
+  for (const auto& [name, q] :
+       {std::pair{"_p50_us", 50.0}, {"_p90_us", 90.0}, {"_p99_us", 99.0}, {"_p99_9_us", 99.9}})
     out.emplace_back(p + name, n ? h->percentile(q) : 0);
   out.emplace_back(p + "_max_us", n ? h->max() : 0);
 }
@@ -208,10 +208,8 @@ void register_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     const std::pair<const char*, telemetry_cb> cmds[] = {
-        {"/portmux/tcp/stats", tcp_stats},
-        {"/portmux/connections", connections},
-        {"/portmux/listeners", listeners},
-        {"/portmux/flowtable", flowtable},
+        {"/portmux/tcp/stats", tcp_stats}, {"/portmux/connections", connections},
+        {"/portmux/listeners", listeners}, {"/portmux/flowtable", flowtable},
         {"/portmux/gen/stats", gen_stats},
     };
     const char* help[] = {

@@ -85,11 +85,11 @@ void Generator::tick(uint64_t now) {
   if (s != RunState::Running && s != RunState::Draining) return;
   // Progress: a connection finished, a response arrived, or bytes moved
   // (a long keep-alive or raw connection progresses without finishing).
-  const uint64_t progress =
-      ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) + ctr_.get(Ctr::gen_err_refused) +
-      ctr_.get(Ctr::gen_err_reset) + ctr_.get(Ctr::gen_err_timeout) +
-      ctr_.get(Ctr::gen_err_bad_response) + ctr_.get(Ctr::gen_responses) +
-      ctr_.get(Ctr::gen_rx_bytes) + ctr_.get(Ctr::gen_tx_bytes);
+  const uint64_t progress = ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) +
+                            ctr_.get(Ctr::gen_err_refused) + ctr_.get(Ctr::gen_err_reset) +
+                            ctr_.get(Ctr::gen_err_timeout) + ctr_.get(Ctr::gen_err_bad_response) +
+                            ctr_.get(Ctr::gen_responses) + ctr_.get(Ctr::gen_rx_bytes) +
+                            ctr_.get(Ctr::gen_tx_bytes);
   if (progress != progress_seen_ || st_.open == 0) {
     progress_seen_ = progress;
     progress_at_ = now;
@@ -140,8 +140,7 @@ void Generator::open_some(uint64_t now) {
     // A connection needs a pool entry and two buffers: while the engine
     // has none free (its own TIME_WAITs, or passive opens, hold them) a run
     // waits instead of failing; they come back within 2 MSL.
-    if (engine_.conns_in_use() >= ec.max_flows ||
-        engine_.bufs_total() - engine_.bufs_in_use() < 2)
+    if (engine_.conns_in_use() >= ec.max_flows || engine_.bufs_total() - engine_.bufs_in_use() < 2)
       break;
     const Open r = open_one(now);
     if (r == Open::Busy) {
@@ -172,9 +171,12 @@ Generator::Open Generator::open_one(uint64_t now) {
   for (unsigned t = 0; t < std::min<size_t>(kTupleTries, n); ++t) {
     const port::SrcTuple& st = (*pool_)[cursor_];
     cursor_ = cursor_ + 1 == n ? 0 : cursor_ + 1;
-    const flow::FlowKey k{rte_cpu_to_be_32(st.ip), rte_cpu_to_be_32(s.dst_ip),
-                          rte_cpu_to_be_16(st.port), rte_cpu_to_be_16(s.dst_port),
-                          plan_->port_id, 0};
+    const flow::FlowKey k{rte_cpu_to_be_32(st.ip),
+                          rte_cpu_to_be_32(s.dst_ip),
+                          rte_cpu_to_be_16(st.port),
+                          rte_cpu_to_be_16(s.dst_port),
+                          plan_->port_id,
+                          0};
     const int r = engine_.connect(k, now);
     if (r >= 0) {
       ctr_.inc(Ctr::gen_attempts);

@@ -25,9 +25,9 @@ struct RunPlan {
   GenSpec spec;
   uint16_t port_id = 0;
   port::RssInfo rss;
-  uint16_t port_lo = 49152, port_hi = 65535;  // the ephemeral range
+  uint16_t port_lo = 49152, port_hi = 65535;       // the ephemeral range
   std::vector<std::vector<port::SrcTuple>> pools;  // per worker index
-  uint32_t src_lo = 0, src_hi = 0;            // host order, the pools' addresses
+  uint32_t src_lo = 0, src_hi = 0;                 // host order, the pools' addresses
 };
 
 enum class RunState : uint8_t { Idle, Running, Draining, Done };
@@ -74,17 +74,18 @@ class Generator {
   const std::vector<port::SrcTuple>* pool_ = nullptr;
   tcp::ClientConfig cfg_;
   tcp::ClientStats st_;
-  uint32_t share_ = 0;      // connections: total (count mode) or concurrent (timed)
-  uint64_t rate_ = 0;       // connections per second; 0: unlimited
-  uint64_t opened_ = 0;     // connections started (attempted) this run
-  uint64_t credit_ = 0;     // pacing: connection credits * 1e6
-  uint64_t last_ = 0;       // pacing: last tick
-  uint64_t deadline_ = 0;   // timed run: end of the opening phase; 0: count mode
+  uint32_t share_ = 0;     // connections: total (count mode) or concurrent (timed)
+  uint64_t rate_ = 0;      // connections per second; 0: unlimited
+  uint64_t opened_ = 0;    // connections started (attempted) this run
+  uint64_t credit_ = 0;    // pacing: connection credits * 1e6
+  uint64_t last_ = 0;      // pacing: last tick
+  uint64_t deadline_ = 0;  // timed run: end of the opening phase; 0: count mode
   uint64_t progress_at_ = 0;
   uint64_t progress_seen_ = 0;
   size_t cursor_ = 0;
   uint64_t busy_since_ = 0;
-  bool warm_ = false;  // the first connection has connected or failed  // no free tuple since then; 0: tuples were free
+  bool warm_ = false;  // the first connection has connected or failed  // no free tuple since then;
+                       // 0: tuples were free
   std::atomic<RunState> state_{RunState::Idle};
   std::atomic<uint64_t> end_tsc_{0};
 };

@@ -56,11 +56,11 @@ std::string json_string(const std::string& s) {
 
 std::string latency_json(const stats::LatencyHistogram* h) {
   if (!h || h->count() == 0) return "{\"count\": 0}";
-  return fmt(
-      "{\"count\": %" PRIu64 ", \"mean\": %.1f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
-      ", \"p99\": %" PRIu64 ", \"p99_9\": %" PRIu64 ", \"max\": %" PRIu64 "}",
-      h->count(), static_cast<double>(h->sum()) / static_cast<double>(h->count()),
-      h->percentile(50), h->percentile(90), h->percentile(99), h->percentile(99.9), h->max());
+  return fmt("{\"count\": %" PRIu64 ", \"mean\": %.1f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
+             ", \"p99\": %" PRIu64 ", \"p99_9\": %" PRIu64 ", \"max\": %" PRIu64 "}",
+             h->count(), static_cast<double>(h->sum()) / static_cast<double>(h->count()),
+             h->percentile(50), h->percentile(90), h->percentile(99), h->percentile(99.9),
+             h->max());
 }
 
 std::string latency_text(const char* name, const stats::LatencyHistogram* h) {
@@ -117,8 +117,8 @@ std::string to_text(const Report& r) {
 }
 
 std::string progress_line(double elapsed_s, const Totals& d, double dt, const Totals& now) {
-  return fmt("gen %5.0fs: %9.0f conn/s %9.0f req/s %8.4f Gbit/s  open %" PRIu64
-             "  errors %" PRIu64 "\n",
+  return fmt("gen %5.0fs: %9.0f conn/s %9.0f req/s %8.4f Gbit/s  open %" PRIu64 "  errors %" PRIu64
+             "\n",
              elapsed_s, per_s(d.connects, dt), per_s(d.responses, dt), gbps(d, dt), now.open,
              now.errors());
 }

@@ -121,8 +121,8 @@ void program_reta(const PortState& p) {
   if (!p.rss_hf || p.nb_queues < 2) return;
   rte_eth_dev_info info{};
   if (rte_eth_dev_info_get(p.id, &info) != 0 || info.reta_size == 0) return;
-  std::vector<rte_eth_rss_reta_entry64> reta(
-      (info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) / RTE_ETH_RETA_GROUP_SIZE);
+  std::vector<rte_eth_rss_reta_entry64> reta((info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) /
+                                             RTE_ETH_RETA_GROUP_SIZE);
   for (uint16_t i = 0; i < info.reta_size; ++i) {
     auto& g = reta[i / RTE_ETH_RETA_GROUP_SIZE];
     g.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);

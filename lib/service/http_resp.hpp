@@ -43,7 +43,7 @@ class HttpRespParser {
   bool value_end_ = false;  // blanks after the digits
   bool have_digit_ = false;
   bool cl_seen_ = false;
-  bool lone_cr_ = false;    // the line so far is just CR
+  bool lone_cr_ = false;  // the line so far is just CR
   uint16_t line_len_ = 0;
   uint16_t status_ = 0;
   uint64_t clen_ = 0;

@@ -98,8 +98,8 @@ bool Engine::client_read(Conn& c) {
     if (used == sp[0].size() && !a.resp.done()) used += a.resp.feed(sp[1].data(), sp[1].size());
     c.rcv.consume(static_cast<uint32_t>(used));
     ctr_.inc(Ctr::gen_rx_bytes, used);
-    if (a.resp.bad() ||
-        (a.resp.done() && (a.resp.status() != 200 || a.resp.content_length() != client_->resp_size)))
+    if (a.resp.bad() || (a.resp.done() &&
+                         (a.resp.status() != 200 || a.resp.content_length() != client_->resp_size)))
       return client_finish(c, CloseReason::BadResponse), false;
     return a.resp.done();
   }
@@ -173,9 +173,8 @@ void Engine::client_finish(Conn& c, CloseReason why) {
   if (a.finished) return;
   a.finished = true;
   if (cstats_ && cstats_->open) --cstats_->open;
-  const bool ok =
-      why == CloseReason::Normal && client_ && !a.in_request &&
-      (a.reqs_done >= client_->reqs || client_->draining);
+  const bool ok = why == CloseReason::Normal && client_ && !a.in_request &&
+                  (a.reqs_done >= client_->reqs || client_->draining);
   if (ok) return ctr_.inc(Ctr::gen_completed);
   switch (why) {
     case CloseReason::Refused:

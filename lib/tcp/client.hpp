@@ -28,7 +28,7 @@ struct ClientConfig {
 struct ClientStats {
   stats::LatencyHistogram connect_us;  // SYN sent -> SYN-ACK received
   stats::LatencyHistogram request_us;  // request's first byte queued -> response's last byte
-  uint32_t open = 0;  // connections whose work is not yet finished (owner only)
+  uint32_t open = 0;                   // connections whose work is not yet finished (owner only)
 };
 
 }  // namespace pmx::tcp

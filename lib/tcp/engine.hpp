@@ -37,8 +37,9 @@ struct EngineConfig {
   uint32_t rto_init_ms = 1000;    // RFC 6298 (2.1)
   uint32_t max_retries = 12;      // RTO expirations before the connection is aborted
   uint32_t synack_retries = 5;
-  uint32_t syn_retries = 6;             // SYN retransmissions before a connect fails (Linux)
-  uint32_t connect_timeout_ms = 75000;  // and at most this long (BSD's connection-establishment timer)
+  uint32_t syn_retries = 6;  // SYN retransmissions before a connect fails (Linux)
+  uint32_t connect_timeout_ms =
+      75000;               // and at most this long (BSD's connection-establishment timer)
   bool keepalive = false;  // RFC 1122 4.2.3.6: off by default
   uint32_t keepalive_idle_ms = 7200000, keepalive_intvl_ms = 75000, keepalive_probes = 9;
   uint32_t challenge_acks_per_s = 1000;  // RFC 5961 7

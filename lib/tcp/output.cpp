@@ -476,7 +476,8 @@ void Engine::set_state(Conn& c, State s) {
     curr_estab_ += estab(s) ? 1 : -1;
     ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
   }
-  if (c.state == State::SynReceived && s != State::SynReceived && c.listener != Listener::kNoListener)
+  if (c.state == State::SynReceived && s != State::SynReceived &&
+      c.listener != Listener::kNoListener)
     --listeners_[c.listener].syn_recv;
   ctr_.move_state(static_cast<size_t>(c.state), static_cast<size_t>(s));  // per-state gauge
   c.state = s;

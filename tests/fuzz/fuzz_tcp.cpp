@@ -71,8 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tcp::Seg s;
     if (len == 0 && (ctl & 0x40)) {
       ccfg.mode = static_cast<tcp::ClientMode>((ctl >> 3) % 3);
-      const flow::FlowKey k{dst.be, src.be, rte_cpu_to_be_16(static_cast<uint16_t>(40000 + (ctl & 7))),
-                            rte_cpu_to_be_16(80), 0, 0};
+      const flow::FlowKey k{dst.be,
+                            src.be,
+                            rte_cpu_to_be_16(static_cast<uint16_t>(40000 + (ctl & 7))),
+                            rte_cpu_to_be_16(80),
+                            0,
+                            0};
       eng.connect(k, now);
     } else if (!tcp::parse_segment(buf, static_cast<uint32_t>(len), src, dst, 0, true, s)) {
       eng.input(s, now);

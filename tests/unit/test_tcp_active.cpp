@@ -41,7 +41,11 @@ class Active : public TcpTest {
           .ack = L(1),
           .flags = flag::SYN | flag::ACK,
           .wnd = wnd,
-          .opt = {.mss = 1460, .wscale = 2, .sack_ok = true, .ts = true, .ts_val = 7,
+          .opt = {.mss = 1460,
+                  .wscale = 2,
+                  .sack_ok = true,
+                  .ts = true,
+                  .ts_val = 7,
                   .ts_ecr = syn.opt.ts_val}});
   }
   uint64_t errors() const {
@@ -49,8 +53,8 @@ class Active : public TcpTest {
            ctr(Ctr::gen_err_bad_response);
   }
   static std::string http_response(size_t n, int status = 200) {
-    return "HTTP/1.1 " + std::to_string(status) + " OK\r\nServer: t\r\nContent-Length: " +
-           std::to_string(n) + "\r\n\r\n" + pattern(n);
+    return "HTTP/1.1 " + std::to_string(status) +
+           " OK\r\nServer: t\r\nContent-Length: " + std::to_string(n) + "\r\n\r\n" + pattern(n);
   }
   const std::string request_ = "GET /bytes/64 HTTP/1.1\r\nHost: 198.18.0.2\r\n\r\n";
 
@@ -100,14 +104,18 @@ TEST_F(Active, HttpKeepAliveThenFinAndTimeWait) {
   advance(2);
   send({.seq = R(1), .ack = ours, .data = resp});
   // The first response completes the first request; the second goes at once.
-  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
-           .flags = flag::ACK | flag::PSH, .data = request_}});
+  expect({{.seq = ours,
+           .ack = R(1) + static_cast<uint32_t>(resp.size()),
+           .flags = flag::ACK | flag::PSH,
+           .data = request_}});
   ours += static_cast<uint32_t>(request_.size());
   // The second response arrives in two pieces, split inside the head.
   send({.seq = R(1) + static_cast<uint32_t>(resp.size()), .ack = ours, .data = resp.substr(0, 20)});
   expect_nothing();
   const uint32_t r_end = R(1) + 2 * static_cast<uint32_t>(resp.size());
-  send({.seq = r_end - static_cast<uint32_t>(resp.size() - 20), .ack = ours, .data = resp.substr(20)});
+  send({.seq = r_end - static_cast<uint32_t>(resp.size() - 20),
+        .ack = ours,
+        .data = resp.substr(20)});
   expect({{.seq = ours, .ack = r_end, .flags = flag::FIN | flag::ACK}});
   EXPECT_EQ(state(), State::FinWait1);
   EXPECT_EQ(ctr(Ctr::gen_requests), 2u);
@@ -137,7 +145,8 @@ TEST_F(Active, ReceiveWindowWorksWhateverThePeersIsn) {
     const std::string resp = http_response(64);
     const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
     send({.seq = R(1), .ack = ours, .data = resp});
-    expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+    expect({{.seq = ours,
+             .ack = R(1) + static_cast<uint32_t>(resp.size()),
              .flags = flag::FIN | flag::ACK}});
   }
   EXPECT_EQ(ctr(Ctr::gen_completed), 6u);
@@ -182,7 +191,9 @@ TEST_F(Active, SimultaneousOpen) {
   EXPECT_EQ(ctr(Ctr::tcp_simultaneous_opens), 1u);
   EXPECT_EQ(conn()->mss, 1000);
   // Their SYN-ACK (to our first SYN) is below RCV.NXT: ACKed and dropped.
-  send_drop({.seq = R(0), .ack = L(1), .flags = flag::SYN | flag::ACK,
+  send_drop({.seq = R(0),
+             .ack = L(1),
+             .flags = flag::SYN | flag::ACK,
              .opt = {.ts = true, .ts_val = 6, .ts_ecr = s.opt.ts_val}},
             Ctr::tcp_seq_not_acceptable);
   expect({{.seq = L(1), .ack = R(1)}});
@@ -297,7 +308,8 @@ TEST_F(Active, CloseRstEndsWithAReset) {
   const std::string resp = http_response(64);
   const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
   send({.seq = R(1), .ack = ours, .data = resp});
-  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+  expect({{.seq = ours,
+           .ack = R(1) + static_cast<uint32_t>(resp.size()),
            .flags = flag::RST | flag::ACK}});
   EXPECT_EQ(state(), State::Closed);  // no TIME_WAIT after a RST
   EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
@@ -315,7 +327,8 @@ TEST_F(Active, BadStatusOrLengthIsABadResponse) {
   port_ = kEphemeral + 1;
   syn_ack(connect());
   take();
-  send({.seq = R(1), .ack = L(1) + static_cast<uint32_t>(request_.size()),
+  send({.seq = R(1),
+        .ack = L(1) + static_cast<uint32_t>(request_.size()),
         .data = http_response(63)});
   EXPECT_EQ(flag_str(take_one().flags), "R.");
   EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 2u);
@@ -346,7 +359,8 @@ TEST_F(Active, DrainingFinishesTheRequestUnderWay) {
   const std::string resp = http_response(64);
   const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
   send({.seq = R(1), .ack = ours, .data = resp});
-  expect({{.seq = ours, .ack = R(1) + static_cast<uint32_t>(resp.size()),
+  expect({{.seq = ours,
+           .ack = R(1) + static_cast<uint32_t>(resp.size()),
            .flags = flag::FIN | flag::ACK}});
   EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
   EXPECT_EQ(errors(), 0u);
@@ -362,7 +376,9 @@ TEST_F(Active, TimeWaitTupleIsReusedOnlyAfterASecondWithTimestamps) {
   const uint32_t r_end = R(1) + static_cast<uint32_t>(resp.size());
   send({.seq = R(1), .ack = ours, .opt = {.ts = true, .ts_val = 8}, .data = resp});
   take();
-  send({.seq = r_end, .ack = ours + 1, .flags = flag::FIN | flag::ACK,
+  send({.seq = r_end,
+        .ack = ours + 1,
+        .flags = flag::FIN | flag::ACK,
         .opt = {.ts = true, .ts_val = 9}});
   take();
   ASSERT_EQ(state(), State::TimeWait);

@@ -96,8 +96,7 @@ TEST_F(Estab, HoleBeyondTheBoundIsDropped) {
     send({.seq = R(11 + 20 * i), .ack = L(1), .data = "x"});
     take_one();
   }
-  send_drop({.seq = R(11 + 20 * OooSet::kMax), .ack = L(1), .data = "x"},
-            Ctr::tcp_ooo_queue_full);
+  send_drop({.seq = R(11 + 20 * OooSet::kMax), .ack = L(1), .data = "x"}, Ctr::tcp_ooo_queue_full);
   const Got g = take_one();
   EXPECT_EQ(g.ack, R(1));
   EXPECT_EQ(g.opt.nsack, 4);
