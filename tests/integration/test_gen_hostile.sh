@@ -39,6 +39,8 @@ set -euo pipefail
 
 # shellcheck source=tests/integration/impair_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/impair_lib.sh"
+# shellcheck source=tests/integration/gen_servers_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/gen_servers_lib.sh"
 
 SEED=${IMPAIR_SEED:-1}
 MSL_MS=2000
@@ -53,15 +55,7 @@ REQ_SIZE=${GEN_HOSTILE_REQ_SIZE:-100000}
 RUN_LIMIT=${GEN_HOSTILE_RUN_LIMIT:-150}   # seconds per generator run
 
 require_root
-command -v nginx >/dev/null || fail "nginx not installed (scripts/install-deps.sh installs nginx-light)"
-
-NGINX_PID="" ECHO_PID=""
-stop_servers() {
-    [[ -n $NGINX_PID ]] && _stop_pid "$NGINX_PID" 5 nginx
-    [[ -n $ECHO_PID ]] && _stop_pid "$ECHO_PID" 5 echo-server
-    NGINX_PID="" ECHO_PID=""
-}
-IMPAIR_ON_EXIT+=(stop_servers)
+IMPAIR_ON_EXIT+=(gen_servers_stop)
 impair_traps
 _tmpdir
 ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
@@ -73,69 +67,7 @@ ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on
 _sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
 peer() { ip netns exec "$PEER_NS" "$@"; }
 
-# --- servers in the peer namespace (as in test_gen_linux.sh)
-mkdir -p "$PMX_TMP/www/bytes" "$PMX_TMP/nginx"
-chmod o+rx "$PMX_TMP" "$PMX_TMP/www" "$PMX_TMP/www/bytes"  # nginx's workers run as nobody
-"$PMX_PYTHON" -c 'import sys
-n = int(sys.argv[1]); p = bytes(range(97, 123))
-sys.stdout.buffer.write((p * (n // 26 + 1))[:n])' "$RESP_SIZE" >"$PMX_TMP/www/bytes/$RESP_SIZE"
-cat >"$PMX_TMP/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $PMX_TMP/nginx/nginx.pid;
-error_log $PMX_TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $PMX_TMP/nginx/access.log combined;
-    keepalive_requests 100000;
-    server {
-        listen $PEER_IP:$NGINX_PORT backlog=4096;
-        root $PMX_TMP/www;
-        default_type application/octet-stream;
-    }
-}
-CONF
-: >"$PMX_TMP/nginx/access.log"
-peer nginx -e "$PMX_TMP/nginx/error.log" -p "$PMX_TMP/nginx" -c "$PMX_TMP/nginx/nginx.conf" </dev/null >"$PMX_TMP/nginx/out.log" 2>&1 &
-NGINX_PID=$!
-
-cat >"$PMX_TMP/echo_server.py" <<'PY'
-import socket, sys, threading
-host, port, stats = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-lock = threading.Lock()
-totals = {"conns": 0, "bytes": 0}
-def serve(c):
-    n = 0
-    with c:
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-            n += len(b)
-    with lock:
-        totals["conns"] += 1
-        totals["bytes"] += n
-        with open(stats, "w") as f:
-            f.write("%d %d\n" % (totals["conns"], totals["bytes"]))
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((host, port))
-s.listen(1024)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-peer "$PMX_PYTHON" "$PMX_TMP/echo_server.py" "$PEER_IP" "$ECHO_PORT" "$PMX_TMP/echo.stats" \
-    </dev/null >"$PMX_TMP/echo.log" 2>&1 &
-ECHO_PID=$!
-
-for ((i = 0; i < 50; i++)); do
-    if peer ss -ltn | grep -q ":$NGINX_PORT " && peer ss -ltn | grep -q ":$ECHO_PORT "; then break; fi
-    sleep 0.1
-done
-peer ss -ltn | grep -q ":$NGINX_PORT " || fail "nginx does not listen: $(cat "$PMX_TMP/nginx/out.log" "$PMX_TMP/nginx/error.log" 2>/dev/null)"
-peer ss -ltn | grep -q ":$ECHO_PORT " || fail "echo server does not listen: $(cat "$PMX_TMP/echo.log")"
+gen_servers_start "$RESP_SIZE"
 
 # nginx's response head for the generator's exact request (same Host: the
 # destination address), measured over the peer's own stack. Before the

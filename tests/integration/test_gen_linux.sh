@@ -30,20 +30,18 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=tests/integration/metrics_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/metrics_lib.sh"
+# shellcheck source=tests/integration/gen_servers_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/gen_servers_lib.sh"
 
 MSL_MS=1000
 NGINX_PORT=8080
 ECHO_PORT=7007
 
 require_root
-command -v nginx >/dev/null || fail "nginx not installed (scripts/install-deps.sh installs nginx-light)"
-
-NGINX_PID="" ECHO_PID=""
 cleanup_servers() {
     local st=$?
     set +e
-    [[ -n $NGINX_PID ]] && _stop_pid "$NGINX_PID" 5 nginx
-    [[ -n $ECHO_PID ]] && _stop_pid "$ECHO_PID" 5 echo-server
+    gen_servers_stop
     (exit "$st")
     pmx_cleanup
 }
@@ -52,69 +50,7 @@ trap cleanup_servers EXIT
 topo_up
 peer() { ip netns exec "$PEER_NS" "$@"; }
 
-# --- servers in the peer namespace
-mkdir -p "$PMX_TMP/www/bytes" "$PMX_TMP/nginx"
-chmod o+rx "$PMX_TMP" "$PMX_TMP/www" "$PMX_TMP/www/bytes"  # nginx's workers run as nobody
-"$PMX_PYTHON" -c 'import sys; p = bytes(range(97, 123)); sys.stdout.buffer.write((p * 3)[:64])' \
-    >"$PMX_TMP/www/bytes/64"
-cat >"$PMX_TMP/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $PMX_TMP/nginx/nginx.pid;
-error_log $PMX_TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log $PMX_TMP/nginx/access.log combined;
-    keepalive_requests 100000;
-    server {
-        listen $PEER_IP:$NGINX_PORT backlog=4096;
-        root $PMX_TMP/www;
-        default_type application/octet-stream;
-    }
-}
-CONF
-: >"$PMX_TMP/nginx/access.log"
-peer nginx -e "$PMX_TMP/nginx/error.log" -p "$PMX_TMP/nginx" -c "$PMX_TMP/nginx/nginx.conf" </dev/null >"$PMX_TMP/nginx/out.log" 2>&1 &
-NGINX_PID=$!
-
-cat >"$PMX_TMP/echo_server.py" <<'PY'
-import socket, sys, threading
-host, port, stats = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-lock = threading.Lock()
-totals = {"conns": 0, "bytes": 0}
-def serve(c):
-    n = 0
-    with c:
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-            n += len(b)
-    with lock:
-        totals["conns"] += 1
-        totals["bytes"] += n
-        with open(stats, "w") as f:
-            f.write("%d %d\n" % (totals["conns"], totals["bytes"]))
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((host, port))
-s.listen(1024)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-peer "$PMX_PYTHON" "$PMX_TMP/echo_server.py" "$PEER_IP" "$ECHO_PORT" "$PMX_TMP/echo.stats" \
-    </dev/null >"$PMX_TMP/echo.log" 2>&1 &
-ECHO_PID=$!
-
-# Both servers listening (bounded wait).
-for ((i = 0; i < 50; i++)); do
-    if peer ss -ltn | grep -q ":$NGINX_PORT " && peer ss -ltn | grep -q ":$ECHO_PORT "; then break; fi
-    sleep 0.1
-done
-peer ss -ltn | grep -q ":$NGINX_PORT " || fail "nginx does not listen: $(cat "$PMX_TMP/nginx/out.log" "$PMX_TMP/nginx/error.log" 2>/dev/null)"
-peer ss -ltn | grep -q ":$ECHO_PORT " || fail "echo server does not listen: $(cat "$PMX_TMP/echo.log")"
+gen_servers_start 64
 
 dut_lo_up
 pmx_start --msl-ms "$MSL_MS" --metrics "127.0.0.1:$METRICS_PORT"
