@@ -36,8 +36,11 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$METRICS_PORT']
 YML
-    dut prometheus --config.file="$PMX_TMP/prometheus.yml" --storage.tsdb.path="$PMX_TMP/prom-data" \
-        --web.listen-address="127.0.0.1:$PROM_PORT" >"$PMX_TMP/prometheus.log" 2>&1 &
+    # Not through dut(): a backgrounded shell function is a subshell, and
+    # $! would be that subshell rather than prometheus (ip netns exec execs).
+    ip netns exec "$DUT_NS" prometheus --config.file="$PMX_TMP/prometheus.yml" \
+        --storage.tsdb.path="$PMX_TMP/prom-data" --web.listen-address="127.0.0.1:$PROM_PORT" \
+        >"$PMX_TMP/prometheus.log" 2>&1 &
     PROM_PID=$!
     local deadline=$((SECONDS + 30))
     until dut curl -sf --noproxy '*' -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"; do
