@@ -22,7 +22,10 @@ GenControl::GenControl(Plane& pl)
   // The software Toeplitz hash decides which worker opens which tuple: it
   // must agree with the NIC's, so it is checked on known vectors first.
   selftest_ok_ = port::softrss_selftest();
-  if (!selftest_ok_) PMX_LOG(ERR, "rte_softrss self-test failed: the generator is disabled");
+  if (selftest_ok_)
+    PMX_LOG(INFO, "rte_softrss self-test passed (RSS verification vectors)");
+  else
+    PMX_LOG(ERR, "rte_softrss self-test failed: the generator is disabled");
 }
 
 GenControl::~GenControl() = default;

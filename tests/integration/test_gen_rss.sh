@@ -32,6 +32,7 @@ RC=0
 timeout 30 "$PORTMUX" "${EAL[@]}" -- --addr 0=198.18.5.1/24 --port-profile "0=$TMP/null-rss.ini" \
     --cmdline-file "$TMP/cmds" </dev/null >"$TMP/out" 2>&1 || RC=$?
 ((RC == 0)) || fail "portmux exited $RC"
+has "rte_softrss self-test passed"
 has "RSS hash functions: 0x10"
 has "gen: started 198.18.5.2 80"
 has "(port 0 (net_null): Toeplitz RSS, 40-byte key, 128-entry RETA over 2 queues), 8192 source tuples per worker"
