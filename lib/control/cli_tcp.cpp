@@ -45,23 +45,12 @@ cmdline_parse_token_string_t show_lis_what = PMX_KEYWORD(ShowListeners, what, "l
 
 void show_listeners(void*, cmdline* cl, void* data) {
   Plane& pl = cli_of(data).plane;
-  const auto per_worker = pl.listener_info();
   cmdline_printf(cl, "%-21s %-8s %8s %8s %10s %10s  %s\n", "Address", "Service", "Backlog",
                  "SynRecv", "Accepted", "Overflows", "Options");
-  for (const auto& s : pl.listen_specs()) {
-    uint64_t syn = 0, acc = 0, ovf = 0;
-    for (const auto& w : per_worker)
-      for (const auto& l : w)
-        if (l.spec.ip == s.ip && l.spec.port == s.port) {
-          syn += l.syn_recv;
-          acc += l.accepted;
-          ovf += l.overflows;
-        }
-    const std::string addr = net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port);
+  for (const auto& r : listener_rows(pl))
     cmdline_printf(cl, "%-21s %-8s %8u %8" PRIu64 " %10" PRIu64 " %10" PRIu64 "  %s\n",
-                   addr.c_str(), std::string(tcp::service_name(s.service.kind)).c_str(), s.backlog,
-                   syn, acc, ovf, describe(s).c_str());
-  }
+                   r.address.c_str(), std::string(tcp::service_name(r.spec.service.kind)).c_str(),
+                   r.spec.backlog, r.syn_recv, r.accepted, r.overflows, describe(r.spec).c_str());
 }
 
 cmdline_parse_inst_t cmd_show_listeners = {

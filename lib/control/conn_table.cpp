@@ -29,6 +29,23 @@ std::vector<ConnLine> connection_lines(Plane& pl) {
   return out;
 }
 
+std::vector<ListenerRow> listener_rows(Plane& pl) {
+  const auto per_worker = pl.listener_info();
+  std::vector<ListenerRow> out;
+  for (const auto& s : pl.listen_specs()) {
+    ListenerRow r{s, net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port)};
+    for (const auto& w : per_worker)
+      for (const auto& l : w)
+        if (l.spec.ip == s.ip && l.spec.port == s.port) {
+          r.syn_recv += l.syn_recv;
+          r.accepted += l.accepted;
+          r.overflows += l.overflows;
+        }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::string join(const ConnLine& l) {
   std::string s;
   for (const auto& c : l) {

@@ -101,23 +101,16 @@ int put_columns(const Columns& c, rte_tel_data* d) {
 
 int listeners(const char*, const char*, rte_tel_data* d) {
   auto v = on_control<Columns>([](Plane& pl) {
-    const auto per_worker = pl.listener_info();
     Columns c;
     c.text = {{"address", {}}, {"service", {}}};
     c.num = {{"backlog", {}}, {"syn_recv", {}}, {"accepted", {}}, {"overflows", {}}};
-    for (const auto& s : pl.listen_specs()) {
-      uint64_t syn = 0, acc = 0, ovf = 0;
-      for (const auto& w : per_worker)
-        for (const auto& l : w)
-          if (l.spec.ip == s.ip && l.spec.port == s.port) {
-            syn += l.syn_recv;
-            acc += l.accepted;
-            ovf += l.overflows;
-          }
-      c.text[0].second.push_back(net::to_string(net::Ipv4Addr{s.ip}) + ":" +
-                                 std::to_string(s.port));
-      c.text[1].second.emplace_back(tcp::service_name(s.service.kind));
-      for (auto [i, x] : {std::pair{0, uint64_t{s.backlog}}, {1, syn}, {2, acc}, {3, ovf}})
+    for (const auto& r : listener_rows(pl)) {
+      c.text[0].second.push_back(r.address);
+      c.text[1].second.emplace_back(tcp::service_name(r.spec.service.kind));
+      for (auto [i, x] : {std::pair{0, uint64_t{r.spec.backlog}},
+                          {1, r.syn_recv},
+                          {2, r.accepted},
+                          {3, r.overflows}})
         c.num[static_cast<size_t>(i)].second.push_back(x);
     }
     return c;
