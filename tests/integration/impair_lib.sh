@@ -28,6 +28,9 @@
 #       exist yet). IMPAIR ARGS: pmx-impair options, word-split, without
 #       --if-a/--if-b/--stats (e.g. "--seed 1 --loss 0.03 --delay-ms 2").
 #       Returns once pmx-impair is forwarding and both endpoints have carrier.
+#   hostile_up SEED
+#       The hostile tests' standard link between lib.sh's dut and peer
+#       namespaces (see the function).
 #   impair_down
 #       SIGTERM to pmx-impair, bounded wait, SIGKILL fallback; it writes its
 #       counters to $IMPAIR_STATS on the way out. Returns 0 iff it exited
@@ -140,6 +143,25 @@ _impair_start() {
         sleep 0.05
     done
     info "pmx-impair pid $IMPAIR_PID is forwarding, log $IMPAIR_LOG"
+}
+
+# hostile_up SEED: lib.sh's dut and peer namespaces joined through pmx-impair
+# with the hostile tests' link (loss 3%, reorder 10%, dup 1%, delay 2 ms,
+# corrupt 0.1% both ways, seeded), the peer's address on it; portmux's
+# af_packet ring 4096 frames deep (PMX_AF_FRAMES): the PMD's default 512
+# overflows under bursts, and DPDK 22.11's net_af_packet never counts the
+# kernel's drops (RX-missed stays 0), which would upset the tests' exact
+# corrupted-frame counts (test_gen_hostile measured 3-8% lost with 512).
+hostile_up() {
+    _tmpdir
+    ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
+    ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
+    ip -n "$PEER_NS" link set lo up
+    impair_up "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" \
+        "--seed $1 --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corrupt 0.001"
+    ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
+    _sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
+    PMX_AF_FRAMES=4096
 }
 
 impair_up() {

@@ -178,9 +178,10 @@ pmx_lcores() {
     echo "--lcores $spec"
 }
 
+# PMX_AF_FRAMES: af_packet RX ring frames (framecnt=), the PMD's 512 if unset.
 pmx_vdev() {
     case $PMX_PMD in
-        af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=${PMX_WORKERS:-1}" ;;
+        af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=${PMX_WORKERS:-1}${PMX_AF_FRAMES:+,framecnt=$PMX_AF_FRAMES}" ;;
         pcap) echo "--vdev=net_pcap0,iface=$DUT_IF" ;;
         *) fail "PMX_PMD='$PMX_PMD': want af_packet or pcap" ;;
     esac

@@ -6,7 +6,7 @@
 # echo server) talk through pmx-impair at loss 3%, reorder 10%, duplicate
 # 1%, delay 2 ms, corrupt 0.1% in both directions (seed $IMPAIR_SEED,
 # default 1, so a failure can be replayed); --msl-ms 2000; portmux's
-# af_packet RX ring is 4096 frames deep (see pmx_vdev below). Checks:
+# af_packet RX ring is 4096 frames deep (hostile_up in impair_lib.sh). Checks:
 #  1. http: gen start PEER 8080 mode http conns 200 reqs 5 resp-size 200000
 #     rate 100 (every response is ~140 segments, through loss and
 #     reordering, larger than our 64 KiB receive window): 200 completed,
@@ -57,14 +57,7 @@ RUN_LIMIT=${GEN_HOSTILE_RUN_LIMIT:-150}   # seconds per generator run
 require_root
 IMPAIR_ON_EXIT+=(gen_servers_stop)
 impair_traps
-_tmpdir
-ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
-ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
-ip -n "$PEER_NS" link set lo up
-impair_up "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" \
-    "--seed $SEED --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corrupt 0.001"
-ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
-_sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
+hostile_up "$SEED"
 peer() { ip netns exec "$PEER_NS" "$@"; }
 
 gen_servers_start "$RESP_SIZE"
@@ -91,13 +84,6 @@ PY
 ) || fail "could not measure nginx's response head"
 info "nginx's response head for GET /bytes/$RESP_SIZE: $head_len bytes"
 
-# A deeper af_packet RX ring than net_af_packet's default 512 frames: 200
-# connections' bursts overflow that by a few percent of the frames on this
-# 2-core machine, silently (RX-missed stays 0), which would leave the
-# corrupted-frame count below with a slack of thousands. With 4096 frames
-# nothing was lost in our runs and the count is exact; any loss left is
-# still measured and allowed for (check 3).
-pmx_vdev() { echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=1,framecnt=4096"; }
 pmx_start --msl-ms "$MSL_MS"
 
 # Counter snapshots: ip, tcp and gen stats.

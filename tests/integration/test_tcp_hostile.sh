@@ -31,20 +31,8 @@ MSL_MS=1000
 
 require_root
 impair_traps
-_tmpdir
-ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
-ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
-ip -n "$PEER_NS" link set lo up
-impair_up "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" \
-    "--seed $SEED --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corrupt 0.001"
-ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
-_sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
+hostile_up "$SEED"
 
-# A deeper af_packet RX ring than the PMD's default 512 frames: when that
-# overflows, the kernel drops frames DPDK 22.11's net_af_packet never counts
-# (RX-missed stays 0), and the corrupted-frame equality below would be off
-# by frames portmux never saw (test_gen_hostile.sh measured 3-8% with 512).
-pmx_vdev() { echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=1,framecnt=4096"; }
 pmx_start --listen 0.0.0.0:7=echo --listen 0.0.0.0:9=discard --listen 0.0.0.0:80=http \
     --msl-ms "$MSL_MS"
 
