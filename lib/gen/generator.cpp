@@ -100,6 +100,9 @@ void Generator::tick(uint64_t now) {
     if (timed_out || all_opened) {
       cfg_.draining = deadline_ != 0;  // a count run lets each connection do all its requests
       set_state(RunState::Draining);
+      // Connections waiting for nothing (reqs 0, or between requests) get
+      // no event that would close them: closed here.
+      if (cfg_.draining) engine_.close_idle_clients();
     } else {
       open_some(now);
     }

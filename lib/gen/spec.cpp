@@ -158,7 +158,7 @@ constexpr Keyword kKeywords[] = {
     {"mode", parse_mode, format_mode},
     {"conns", parse_number, format_number, &GenSpec::conns, 1, 10'000'000},
     {"rate", parse_number, format_number, &GenSpec::rate, 0, 100'000'000},
-    {"reqs", parse_number, format_number, &GenSpec::reqs, 1, 1'000'000'000},
+    {"reqs", parse_number, format_number, &GenSpec::reqs, 0, 1'000'000'000},
     {"req-size", parse_number, format_number, &GenSpec::req_size, 1, 16u << 20},
     {"resp-size", parse_number, format_number, &GenSpec::resp_size, 0, 1u << 30},
     {"duration", parse_number, format_number, &GenSpec::duration_s, 0, 86'400},
@@ -208,6 +208,9 @@ GenSpec parse_spec(const std::vector<std::string>& words) {
     if (i + 1 == words.size()) fail("missing value after " + quote(kw.name));
     kw.parse(s, kw, words[i + 1]);
   }
+  // reqs 0 holds connections open without a request until the run ends:
+  // only a timed run ends then.
+  if (s.reqs == 0 && s.duration_s == 0) fail("'reqs' 0 (hold connections open) needs 'duration'");
   return s;
 }
 

@@ -11,7 +11,9 @@
 //
 // Keywords come in any order after the two positionals, each at most once;
 // one the mode does not use (req-size with http, say) is accepted and
-// ignored. Limits: conns 1..10000000, rate 0..100000000, reqs 1..1000000000,
+// ignored. reqs 0 holds each connection open without a request until a
+// timed run ends (idle-connection runs), and so needs duration.
+// Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000,
 // req-size 1..16 MiB, resp-size 0..1 GiB, duration 0..86400 s; src one
 // address or an ascending range A-B of at most 65536. Addresses must be
 // unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are plain
@@ -35,7 +37,7 @@ struct GenSpec {
   Mode mode = Mode::Http;
   uint32_t conns = 1;               // total, or concurrent with duration
   uint32_t rate = 0;                // new connections per second over all workers; 0: unlimited
-  uint32_t reqs = 1;                // requests per connection (>= 1)
+  uint32_t reqs = 1;                // requests per connection (0: hold open, timed runs)
   uint32_t req_size = 64;           // echo/raw: bytes per request
   uint32_t resp_size = 64;          // http: body bytes asked for (GET /bytes/<resp-size>)
   uint32_t duration_s = 0;          // 0: run until `conns` connections have finished

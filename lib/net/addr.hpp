@@ -59,7 +59,7 @@ std::optional<Ifaddr> parse_ifaddr(std::string_view s);
 // What the data path knows of one port's layer 3: our MAC, our addresses,
 // an optional default gateway. Read-only on workers once they run.
 struct PortIp {
-  static constexpr size_t kMaxAddrs = 8;
+  static constexpr size_t kMaxAddrs = 64;  // a generator holding 1M connections needs 16
 
   uint16_t port_id = 0;
   rte_ether_addr mac{};

@@ -28,12 +28,14 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
     free_conn(old);
   }
   if (free_.empty()) return -ENOSPC;
-  if (bufs_.available() < 2) return -ENOBUFS;
+  // The memory itself is taken by the first request (client_request): a
+  // connection that only holds its 4-tuple open needs none.
+  if (client_ && client_->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
   Conn* cp = alloc_conn(k);
   if (!cp) return -ENOSPC;
   Conn& c = *cp;
-  c.snd.attach(bufs_.get(), bufs_.block_size());
-  c.rcv.attach(bufs_.get(), bufs_.block_size());
+  c.snd.attach(nullptr, bufs_.block_size());
+  c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = ServiceKind::Client;
   c.listener = Listener::kNoListener;
   c.app = ServiceState{};

@@ -46,6 +46,12 @@ class BufPool {
 };
 
 // A ring of cap bytes; [head, head+len) is occupied (mod cap).
+//
+// A ring is attached with its capacity, with or without memory: the engine
+// attaches a connection's rings empty when it is created (the capacity is
+// what the receive window is computed from) and gives them memory from the
+// pool only when bytes first have to be stored (give_mem), so an idle
+// connection holds no buffer. Invariant: size() > 0 implies has_mem().
 class ByteRing {
  public:
   void attach(uint8_t* mem, uint32_t cap) {
@@ -53,13 +59,17 @@ class ByteRing {
     cap_ = cap;
     head_ = len_ = 0;
   }
+  // Memory for an attached ring that has none (size() is 0 then).
+  void give_mem(uint8_t* mem) { mem_ = mem; }
+  // Detaches the ring; returns its memory (nullptr if it never had any).
   uint8_t* detach() {
     uint8_t* m = mem_;
     mem_ = nullptr;
     cap_ = head_ = len_ = 0;
     return m;
   }
-  bool attached() const { return mem_ != nullptr; }
+  bool attached() const { return cap_ != 0; }
+  bool has_mem() const { return mem_ != nullptr; }
   uint32_t size() const { return len_; }
   uint32_t capacity() const { return cap_; }
   uint32_t space() const { return cap_ - len_; }
@@ -75,6 +85,7 @@ class ByteRing {
   void commit(uint32_t n) { len_ += n; }
   // Copies n bytes to offset off from head (off + n <= cap).
   void write_at(uint32_t off, const uint8_t* p, uint32_t n) {
+    if (n == 0) return;
     uint32_t pos = wrap(head_ + off);
     const uint32_t first = n < cap_ - pos ? n : cap_ - pos;
     std::memcpy(mem_ + pos, p, first);

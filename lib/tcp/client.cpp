@@ -46,11 +46,13 @@ void Engine::client_open(Conn& c) {
   if (!client_) return;  // the run was withdrawn: client_run closes it
   ctr_.inc(Ctr::gen_connects);
   cstats_->connect_us.record(clock_ - c.app.t_start);
-  if (!client_->draining) client_request(c);
+  // reqs 0: the connection is only held open (until the run drains).
+  if (!client_->draining && client_->reqs > 0) client_request(c);
 }
 
 void Engine::client_request(Conn& c) {
   ServiceState& a = c.app;
+  if (!ensure_mem(c)) return client_finish(c, CloseReason::NoResources);
   a.in_request = true;
   a.t_start = clock_;
   a.resp.reset();
@@ -150,6 +152,7 @@ bool Engine::client_run(Conn& c) {
     break;
   }
   if (a.finished) return false;  // a bad response: abort_pending is set
+  if (client_->reqs == 0 && !client_->draining && !c.peer_fin) return false;  // held open
   const bool all_done = !a.in_request && (a.reqs_done >= client_->reqs || client_->draining);
   if (!all_done) {
     // The peer closed before the last response was complete.
@@ -188,6 +191,9 @@ void Engine::client_finish(Conn& c, CloseReason why) {
       break;
     case CloseReason::Local:
       ctr_.inc(Ctr::gen_stopped);
+      break;
+    case CloseReason::NoResources:
+      ctr_.inc(Ctr::gen_err_no_resources);
       break;
     case CloseReason::Normal:  // closed before the work was done
     case CloseReason::BadResponse:

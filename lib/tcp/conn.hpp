@@ -72,7 +72,15 @@ struct ServiceState {
 };
 
 // Why a connection ended early; the generator counts its errors by it.
-enum class CloseReason : uint8_t { Normal, Refused, Reset, Timeout, BadResponse, Local };
+enum class CloseReason : uint8_t {
+  Normal,
+  Refused,
+  Reset,
+  Timeout,
+  BadResponse,
+  Local,
+  NoResources
+};
 
 // NewReno (RFC 5681, RFC 6582) state.
 struct CcState {

@@ -34,7 +34,7 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
     conns_[i].idx = i;
     free_.push_back(i);
   }
-  pending_.reserve(cfg.max_flows);
+  pending_.reserve(2 * size_t{cfg.max_flows});  // poll() keeps it under twice the waiting ones
   queued_.assign(cfg.max_flows, 0);
 }
 
@@ -150,12 +150,11 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
     return ctr_.inc(Ctr::tcp_syn_backlog_full);
   }
   if (free_.empty()) return ctr_.inc(Ctr::tcp_conn_pool_empty);
-  if (bufs_.available() < 2) return ctr_.inc(Ctr::tcp_no_buffers);
   Conn* cp = alloc_conn(s.key);
   if (!cp) return ctr_.inc(Ctr::tcp_flow_table_full);
   Conn& c = *cp;
-  c.snd.attach(bufs_.get(), bufs_.block_size());
-  c.rcv.attach(bufs_.get(), bufs_.block_size());
+  c.snd.attach(nullptr, bufs_.block_size());  // memory on first use: ensure_mem()
+  c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = l.spec.service.kind;
   c.http_size = l.spec.service.http_size;
   c.cc_kind = l.spec.cc;
@@ -239,11 +238,24 @@ void Engine::free_conn(Conn& c) {
   set_state(c, State::Closed);
   flows_.erase(c.key);
   wheel_.cancel(c.idx);
-  if (c.snd.attached()) bufs_.put(c.snd.detach());
-  if (c.rcv.attached()) bufs_.put(c.rcv.detach());
+  release_bufs(c);
   c.key = flow::FlowKey{};
   free_.push_back(c.idx);
   burst_changed_ = true;
+}
+
+bool Engine::ensure_mem(Conn& c) {
+  const uint32_t need = (c.snd.has_mem() ? 0u : 1u) + (c.rcv.has_mem() ? 0u : 1u);
+  if (need == 0) return true;
+  if (bufs_.available() < need) return false;
+  if (!c.snd.has_mem()) c.snd.give_mem(bufs_.get());
+  if (!c.rcv.has_mem()) c.rcv.give_mem(bufs_.get());
+  return true;
+}
+
+void Engine::release_bufs(Conn& c) {
+  if (uint8_t* m = c.snd.detach()) bufs_.put(m);
+  if (uint8_t* m = c.rcv.detach()) bufs_.put(m);
 }
 
 uint32_t Engine::make_isn(const flow::FlowKey& k, uint64_t now) const {
@@ -290,6 +302,16 @@ const Conn* Engine::find(const flow::FlowKey& k) const {
 void Engine::abort_all() {
   for (Conn& c : conns_)
     if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
+}
+
+void Engine::close_idle_clients() {
+  for (Conn& c : conns_) {
+    if (c.svc != ServiceKind::Client || c.app.finished || c.app.in_request) continue;
+    if (c.state != State::Established && c.state != State::CloseWait) continue;
+    client_finish(c, CloseReason::Normal);
+    app_close(c);
+    mark_pending(c);
+  }
 }
 
 void Engine::abort_clients(CloseReason why) {

@@ -82,6 +82,10 @@ class Engine {
   // Resets every client connection not yet in TIME_WAIT (gen stop, a new
   // run, a stalled one); `why` is what their service counts.
   void abort_clients(CloseReason why);
+  // A draining run: client connections between requests (and those that
+  // only hold their 4-tuple, reqs 0) finish and close with FIN now; FINs
+  // the output queue has no room for go out at the following poll()s.
+  void close_idle_clients();
   // Segments that find no connection and no listener, and whose 4-tuple
   // this predicate says belongs to another core's active opens, are counted
   // (tcp_wrong_worker) and dropped instead of reset. Set by the generator.
@@ -119,6 +123,12 @@ class Engine {
   void send_reset_for(const Seg& s);
   Conn* alloc_conn(const flow::FlowKey& k);
   void free_conn(Conn& c);
+  // Buffer memory follows use: a connection's rings are attached without
+  // memory and get it from the pool when bytes are first stored (received
+  // text, or a client's first request). False when the pool cannot give
+  // both rings theirs; then nothing is taken.
+  bool ensure_mem(Conn& c);
+  void release_bufs(Conn& c);
   uint32_t make_isn(const flow::FlowKey& k, uint64_t now) const;
   bool timewait_reuse(Conn& c, const Seg& s) const;
 
@@ -188,6 +198,7 @@ class Engine {
   BufPool bufs_;
   TimerWheel wheel_;
   std::vector<uint32_t> pending_;  // connections with output waiting for queue space
+  size_t pending_head_ = 0;        // pending_[0, pending_head_) are done
   std::vector<uint8_t> queued_;    // per pool index: in pending_
   std::vector<OutSeg> out_;
   size_t nout_ = 0;

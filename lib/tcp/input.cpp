@@ -376,6 +376,13 @@ void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uin
     ctr_.inc(Ctr::tcp_data_after_fin);
     return;
   }
+  // The first text a connection receives brings its buffers' memory. Without
+  // it the text is dropped (the ACK in it was used) and the peer's
+  // retransmission finds memory once other connections gave theirs back.
+  if (!ensure_mem(c)) {
+    ctr_.inc(Ctr::tcp_no_buffers);
+    return;
+  }
   const uint32_t off = seq_dist(c.rcv_nxt, seq);
   if (off > 0) {
     // Out of order: keep it where it belongs, report it by SACK, ACK at once
@@ -462,8 +469,7 @@ void Engine::enter_time_wait(Conn& c, uint64_t now) {
   c.persist = false;
   c.ack_now = false;
   // Nothing more is sent or delivered: the buffers go back to the pool now.
-  if (c.snd.attached()) bufs_.put(c.snd.detach());
-  if (c.rcv.attached()) bufs_.put(c.rcv.detach());
+  release_bufs(c);
   c.ooo.clear();
   c.sacked.clear();
 }

@@ -124,7 +124,7 @@ TEST(GenSpec, RefusesNonUnicastAddresses) {
 TEST(GenSpec, NumbersAreStrictDecimal) {
   for (const char* v : {"+5", "-5", "5x", "0x10", "1e3", "5.0", "1_000", "\xd9\xa3"}) {
     SCOPED_TRACE(v);
-    EXPECT_ERROR(std::string("10.0.0.1 80 reqs ") + v, "for reqs (expected 1..1000000000)");
+    EXPECT_ERROR(std::string("10.0.0.1 80 reqs ") + v, "for reqs (expected 0..1000000000)");
   }
   EXPECT_ERROR(std::string("10.0.0.1 80 reqs 5\0", 19), "bad value '5\\x00' for reqs");
   EXPECT_ERROR("10.0.0.1 80 rate 18446744073709551616",
@@ -139,13 +139,14 @@ struct Bound {
   const char* key;
   uint32_t GenSpec::*field;
   uint64_t lo, hi;
+  const char* extra = "";  // words the value needs beside it
 };
 
 TEST(GenSpec, Boundaries) {
   const Bound bounds[] = {
       {"conns", &GenSpec::conns, 1, 10'000'000},
       {"rate", &GenSpec::rate, 0, 100'000'000},
-      {"reqs", &GenSpec::reqs, 1, 1'000'000'000},
+      {"reqs", &GenSpec::reqs, 0, 1'000'000'000, " duration 1"},
       {"req-size", &GenSpec::req_size, 1, 16u << 20},
       {"resp-size", &GenSpec::resp_size, 0, 1u << 30},
       {"duration", &GenSpec::duration_s, 0, 86'400},
@@ -153,19 +154,27 @@ TEST(GenSpec, Boundaries) {
   for (const Bound& b : bounds) {
     std::string pre = std::string("10.0.0.1 80 ") + b.key + " ";
     std::string range = "(expected " + std::to_string(b.lo) + ".." + std::to_string(b.hi) + ")";
-    EXPECT_EQ(parse_spec(pre + std::to_string(b.lo)).*b.field, b.lo) << b.key;
-    EXPECT_EQ(parse_spec(pre + std::to_string(b.hi)).*b.field, b.hi) << b.key;
+    EXPECT_EQ(parse_spec(pre + std::to_string(b.lo) + b.extra).*b.field, b.lo) << b.key;
+    EXPECT_EQ(parse_spec(pre + std::to_string(b.hi) + b.extra).*b.field, b.hi) << b.key;
     std::string over = std::to_string(b.hi + 1);
-    EXPECT_ERROR(pre + over, "gen: bad value '" + over + "' for " + b.key + " " + range);
+    EXPECT_ERROR(pre + over + b.extra, "gen: bad value '" + over + "' for " + b.key + " " + range);
     if (b.lo > 0) {
       std::string under = std::to_string(b.lo - 1);
-      EXPECT_ERROR(pre + under, "gen: bad value '" + under + "' for " + b.key + " " + range);
+      EXPECT_ERROR(pre + under + b.extra,
+                   "gen: bad value '" + under + "' for " + b.key + " " + range);
     }
   }
   EXPECT_EQ(parse_spec("10.0.0.1 1").dst_port, 1);
   EXPECT_EQ(parse_spec("10.0.0.1 65535").dst_port, 65535);
   EXPECT_ERROR("10.0.0.1 0", "bad destination port '0'");
   EXPECT_ERROR("10.0.0.1 65536", "bad destination port '65536'");
+}
+
+TEST(GenSpec, HoldingConnectionsNeedsADuration) {
+  EXPECT_ERROR("10.0.0.1 80 reqs 0", "gen: 'reqs' 0 (hold connections open) needs 'duration'");
+  const GenSpec s = parse_spec("10.0.0.1 80 conns 1000000 reqs 0 duration 30");
+  EXPECT_EQ(s.reqs, 0u);
+  EXPECT_EQ(parse_spec(to_string(s)), s);
 }
 
 TEST(GenSpec, SrcRanges) {

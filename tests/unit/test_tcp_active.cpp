@@ -75,7 +75,7 @@ TEST_F(Active, SynOffersEveryOption) {
   EXPECT_EQ(state(), State::SynSent);
   EXPECT_EQ(ctr(Ctr::tcp_active_opens), 1u);
   EXPECT_EQ(st_.open, 1u);
-  EXPECT_EQ(engine_->bufs_in_use(), 2u);
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);  // taken by the first request
 }
 
 TEST_F(Active, SynAckEstablishesAndTheRequestCarriesTheAck) {
@@ -364,6 +364,29 @@ TEST_F(Active, DrainingFinishesTheRequestUnderWay) {
            .flags = flag::FIN | flag::ACK}});
   EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
   EXPECT_EQ(errors(), 0u);
+}
+
+// reqs 0 (idle-connection runs): the connection is held open with no
+// request and no buffer memory; when the run drains it closes with FIN and
+// counts as completed.
+TEST_F(Active, HeldConnectionTakesNoBufferAndClosesWhenDrained) {
+  cfg_.reqs = 0;
+  syn_ack(connect());
+  expect({{.seq = L(1), .ack = R(1)}});  // the handshake's ACK, no request
+  EXPECT_EQ(state(), State::Established);
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::gen_requests), 0u);
+  advance(60000);
+  expect_nothing();
+  cfg_.draining = true;
+  engine_->close_idle_clients();  // the FIN waits for the next poll()
+  advance(1);
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(errors(), 0u);
+  send({.seq = R(1), .ack = L(2), .flags = flag::FIN | flag::ACK});
+  expect({{.seq = L(2), .ack = R(2)}});
+  EXPECT_EQ(state(), State::TimeWait);
 }
 
 TEST_F(Active, TimeWaitTupleIsReusedOnlyAfterASecondWithTimestamps) {
