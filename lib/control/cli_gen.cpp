@@ -97,10 +97,34 @@ cmdline_parse_inst_t cmd_show_gen = {
     {(cmdline_parse_token_hdr_t*)&show_gen_show, (cmdline_parse_token_hdr_t*)&show_gen_gen,
      (cmdline_parse_token_hdr_t*)&show_gen_stats, nullptr}};
 
+// --- show gen json
+struct ShowGenJson {
+  cmdline_fixed_string_t show, gen, json;
+};
+cmdline_parse_token_string_t show_gen_json_show = PMX_KEYWORD(ShowGenJson, show, "show");
+cmdline_parse_token_string_t show_gen_json_gen = PMX_KEYWORD(ShowGenJson, gen, "gen");
+cmdline_parse_token_string_t show_gen_json_json = PMX_KEYWORD(ShowGenJson, json, "json");
+
+void show_gen_json_fn(void*, cmdline* cl, void* data) {
+  Cli& c = cli_of(data);
+  const std::optional<gen::Report> r = c.plane.gen().last_report();
+  if (!r) return fail(c, cl, "show gen json: no generator run yet");
+  cmdline_printf(cl, "%s", gen::to_json(*r).c_str());
+}
+
+cmdline_parse_inst_t cmd_show_gen_json = {
+    show_gen_json_fn,
+    nullptr,
+    "show gen json: the run under way or the last one as --gen-report's JSON (for scripts)",
+    {(cmdline_parse_token_hdr_t*)&show_gen_json_show,
+     (cmdline_parse_token_hdr_t*)&show_gen_json_gen,
+     (cmdline_parse_token_hdr_t*)&show_gen_json_json, nullptr}};
+
 }  // namespace
 
 void register_gen_commands(std::vector<cmdline_parse_inst_t*>& out) {
-  out.insert(out.end(), {&cmd_gen_start, &cmd_gen_start_bare, &cmd_gen_stop, &cmd_show_gen});
+  out.insert(out.end(), {&cmd_gen_start, &cmd_gen_start_bare, &cmd_gen_stop, &cmd_show_gen,
+                         &cmd_show_gen_json});
 }
 
 }  // namespace pmx::control

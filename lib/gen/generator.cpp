@@ -62,7 +62,10 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   progress_seen_ = 0;
   cursor_ = 0;
   busy_since_ = 0;
-  warm_ = false;
+  warm_left_ = static_cast<uint32_t>(
+      std::min<uint64_t>(kWarmConns, uint64_t{plan_->src_hi} - plan_->src_lo + 1));
+  last_idx_ = UINT32_MAX;
+  warm_wait_ = false;
   engine_.set_client(&cfg_, &st_);
   engine_.set_foreign(&Generator::foreign, this);
   set_state(RunState::Running);
@@ -110,7 +113,8 @@ void Generator::tick(uint64_t now) {
   if (state() == RunState::Draining && st_.open == 0) return finish();
   // Nothing has moved for kStallUs (or a timed run's grace is over): the
   // connections still open are given up on.
-  const bool stalled = st_.open && now - progress_at_ >= kStallUs;
+  // Held connections (reqs 0) wait for nothing: holding them is the run.
+  const bool stalled = cfg_.reqs > 0 && st_.open && now - progress_at_ >= kStallUs;
   const bool grace_over = deadline_ && now >= deadline_ + kGraceUs;
   if (stalled || (state() == RunState::Draining && grace_over)) {
     engine_.abort_clients(stalled ? tcp::CloseReason::Timeout : tcp::CloseReason::Local);
@@ -122,13 +126,16 @@ void Generator::tick(uint64_t now) {
 // microsecond, at most 10 ms' worth banked), at most kMaxOpensPerTick per
 // loop turn, and never more than share_ at once (timed) or in total (count).
 void Generator::open_some(uint64_t now) {
-  // The first connection goes alone: its SYN waits for the next hop's ARP
-  // answer, and a burst behind it would overflow the bounded pending queue.
-  // The others follow once it is connected (or has failed).
-  if (!warm_ && opened_ > 0) {
-    if (st_.connect_us.count() == 0 && st_.open > 0) return;
-    warm_ = true;
+  // Warm-up: the first connection from each source address (the pools
+  // cycle through the addresses) goes alone, the next once it has connected
+  // or failed. Its SYN waits for our ARP of the next hop, and its SYN-ACK
+  // for the server's ARP of that source address: a burst behind it would
+  // overflow those bounded queues of frames for an unresolved neighbour
+  // (4 here, RFC 1122 2.3.2.2) and wait a second for SYN retransmission.
+  if (warm_wait_) {
     last_ = now;  // no credit banked while waiting
+    if (engine_.connecting(last_idx_)) return;
+    warm_wait_ = false;
   }
   unsigned budget = kMaxOpensPerTick;
   if (rate_) {
@@ -162,7 +169,12 @@ void Generator::open_some(uint64_t now) {
     }
     if (rate_) credit_ -= 1000000;
     ++opened_;
-    if (r != Open::Ok || !warm_) break;  // the first one goes alone
+    if (r != Open::Ok) break;
+    if (warm_left_ > 0) {
+      --warm_left_;
+      warm_wait_ = true;
+      break;  // alone
+    }
   }
 }
 
@@ -182,6 +194,7 @@ Generator::Open Generator::open_one(uint64_t now) {
                           0};
     const int r = engine_.connect(k, now);
     if (r >= 0) {
+      last_idx_ = static_cast<uint32_t>(r);
       ctr_.inc(Ctr::gen_attempts);
       return Open::Ok;
     }

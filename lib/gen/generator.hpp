@@ -44,6 +44,9 @@ class Generator {
   static constexpr uint64_t kGraceUs = 10'000'000;
   static constexpr unsigned kMaxOpensPerTick = 64;
   static constexpr unsigned kTupleTries = 16;
+  // At most this many connections open one at a time at the start of a run
+  // (the first from each source address).
+  static constexpr uint32_t kWarmConns = 64;
 
   Generator(tcp::Engine& engine, stats::Counters& ctr, unsigned index, unsigned nworkers);
 
@@ -83,9 +86,10 @@ class Generator {
   uint64_t progress_at_ = 0;
   uint64_t progress_seen_ = 0;
   size_t cursor_ = 0;
-  uint64_t busy_since_ = 0;
-  bool warm_ = false;  // the first connection has connected or failed  // no free tuple since then;
-                       // 0: tuples were free
+  uint64_t busy_since_ = 0;         // every tuple tried was busy since then; 0: tuples were free
+  uint32_t warm_left_ = 0;          // connections still to open one at a time
+  uint32_t last_idx_ = UINT32_MAX;  // pool index of the last connection opened
+  bool warm_wait_ = false;          // that one opened alone: wait until it is connected or failed
   std::atomic<RunState> state_{RunState::Idle};
   std::atomic<uint64_t> end_tsc_{0};
 };

@@ -101,6 +101,10 @@ class Engine {
   void abort_all();
 
   // Accounting, for tests and `show flowtable`.
+  // Pool index idx holds a connection in SYN_SENT (false for any bad idx).
+  bool connecting(uint32_t idx) const {
+    return idx < cfg_.max_flows && conns_[idx].state == State::SynSent;
+  }
   uint32_t conns_in_use() const { return cfg_.max_flows - static_cast<uint32_t>(free_.size()); }
   uint32_t bufs_in_use() const { return bufs_.total() - bufs_.available(); }
   uint32_t bufs_total() const { return bufs_.total(); }

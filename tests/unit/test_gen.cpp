@@ -140,7 +140,8 @@ class GenTest : public ::testing::Test {
 
   void react(const tcp::OutSeg& o, const std::string& data) {
     const uint16_t port = rte_be_to_cpu_16(o.key.local_port);
-    EXPECT_EQ(rte_be_to_cpu_32(o.key.local_ip), kSrc);
+    EXPECT_GE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_lo);
+    EXPECT_LE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_hi);
     EXPECT_EQ(rte_be_to_cpu_32(o.key.remote_ip), kDst);
     EXPECT_EQ(rte_be_to_cpu_16(o.key.remote_port), kDstPort);
     if (o.flags & RST) {
@@ -344,6 +345,28 @@ TEST_F(GenTest, NoCreditIsBankedWhileTheFirstConnectionWaits) {
   unsigned max_per_turn = 0;
   EXPECT_NEAR(static_cast<double>(run_for(100 * kMs, kMs, &max_per_turn)), 100.0, 2.0);
   EXPECT_EQ(max_per_turn, 1u);
+}
+
+// (a) With several source addresses, the first connection from each goes
+// alone (the server has to resolve each address once), then the rest.
+TEST_F(GenTest, FirstConnectionFromEachSourceAddressGoesAlone) {
+  plan_.spec.conns = 8;
+  plan_.src_hi = plan_.src_lo + 2;
+  plan_.pools.assign(1, {});
+  for (unsigned i = 0; i < 8; ++i)
+    plan_.pools[0].push_back({kSrc + i % 3, static_cast<uint16_t>(kFirstPort + i)});
+  peer_.respond = false;  // connected and held
+  start();
+  // Each is answered within its turn; the next goes alone on the next turn.
+  for (unsigned alone = 1; alone <= 3; ++alone) {
+    EXPECT_EQ(turn(), 1u) << alone;
+    EXPECT_EQ(ctr(Ctr::gen_connects), alone);
+    now_ += kMs;
+  }
+  EXPECT_EQ(turn(), 5u);  // then the other five together
+  EXPECT_EQ(open(), 8u);
+  gen_->stop();
+  turn();
 }
 
 // (b) A rate of n per second over 10 ms turns: n/100 per turn on average,
@@ -602,6 +625,36 @@ TEST_F(GenTest, TimedModeHoldsConcurrencyAndDrainsAtTheDeadline) {
   EXPECT_EQ(ctr(Ctr::gen_completed), 3u);
   EXPECT_EQ(ctr(Ctr::gen_attempts), 4u);
   EXPECT_EQ(ctr(Ctr::gen_stopped), 0u);
+}
+
+// (e) reqs 0: connections are held open with no request, past kStallUs
+// (holding is the run, not a stall), and closed with FIN at the deadline,
+// each counted completed.
+TEST_F(GenTest, HeldConnectionsLastTheRunAndCloseAtTheDeadline) {
+  plan_.spec.conns = 3;
+  plan_.spec.reqs = 0;
+  plan_.spec.duration_s = 60;
+  start();
+  const uint64_t deadline = now_ + 60 * kSec;
+  EXPECT_EQ(turn(), 1u);
+  now_ += kMs;
+  EXPECT_EQ(turn(), 2u);
+  while (now_ + kSec < deadline) {
+    now_ += kSec;
+    EXPECT_EQ(turn(), 0u);
+  }
+  EXPECT_EQ(open(), 3u);
+  EXPECT_EQ(ctr(Ctr::gen_requests), 0u);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 0u);
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  now_ = deadline;
+  turn();  // drains: the FINs go out
+  now_ += kMs;
+  turn();
+  EXPECT_EQ(open(), 0u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 3u);
+  EXPECT_EQ(gen_->state(), RunState::Done);
+  EXPECT_EQ(errors(), 0u);
 }
 
 // (e) Connections still busy kGraceUs after the deadline are stopped.
