@@ -3,9 +3,13 @@
 // std::unordered_map as the baseline), over N random distinct keys looked up
 // in random order. Every measurement runs `rounds` times, interleaved with
 // the others (A B C A B C ...), and the table reports the median and the
-// min-max of the rounds. A microbenchmark, not a test.
+// min-max of the rounds. --machine prints `RESULT <key> <value>` lines (the
+// median over the rounds, keys named after N: flow_1m_rte_bulk_cycles)
+// instead of the table; --results FILE writes them to FILE as well. A
+// microbenchmark, not a test.
 //
 //   pmx-flow-bench [EAL options] -- [--flows N] [--rounds R] [--round-ms MS]
+//                                   [--machine] [--results FILE]
 #include "flow/open_flow_table.hpp"
 #include "flow/rte_flow_table.hpp"
 
@@ -14,15 +18,19 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <numeric>
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -39,14 +47,21 @@ struct Options {
   size_t flows = 1'000'000;
   unsigned rounds = 5;
   unsigned round_ms = 400;
+  bool machine = false;  // RESULT lines instead of the table
+  std::string results;   // also write the RESULT lines here
 };
 
 [[noreturn]] void usage_exit(int rc) {
   std::fputs(
       "usage: pmx-flow-bench [EAL options] -- [--flows N] [--rounds R] [--round-ms MS]\n"
+      "                                       [--machine] [--results FILE]\n"
       "  --flows N      keys in every table (default 1000000)\n"
       "  --rounds R     interleaved rounds per measurement (default 5)\n"
-      "  --round-ms MS  duration of one lookup round (default 400)\n",
+      "  --round-ms MS  duration of one lookup round (default 400; churn rounds\n"
+      "                 take half of it)\n"
+      "  --machine      print `RESULT <key> <value>` lines (medians) and `#`\n"
+      "                 comments instead of the table\n"
+      "  --results F    write the RESULT lines to file F too\n",
       rc == 0 ? stdout : stderr);
   std::exit(rc);
 }
@@ -56,7 +71,16 @@ Options parse(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage_exit(0);
+    if (a == "--machine") {
+      o.machine = true;
+      continue;
+    }
     if (i + 1 >= argc) usage_exit(2);
+    if (a == "--results") {
+      o.results = argv[++i];
+      if (o.results.empty()) usage_exit(2);
+      continue;
+    }
     const unsigned long long v = std::strtoull(argv[++i], nullptr, 10);
     if (a == "--flows" && v > 0 && v < (1ULL << 30))
       o.flows = v;
@@ -68,6 +92,13 @@ Options parse(int argc, char** argv) {
       usage_exit(2);
   }
   return o;
+}
+
+// The N in the RESULT keys: 1m, 8m, 100k, or the number.
+std::string flows_label(size_t n) {
+  if (n % 1'000'000 == 0) return std::to_string(n / 1'000'000) + "m";
+  if (n % 1'000 == 0) return std::to_string(n / 1'000) + "k";
+  return std::to_string(n);
 }
 
 // Distinct keys: remote_ip is a bijection of the index (an odd multiplier
@@ -112,21 +143,40 @@ Workload make_workload(const std::vector<FlowKey>& keys, std::mt19937_64& rng) {
 
 struct Sample {
   double mops;
-  double cycles;  // per operation
+  double cycles;      // per operation
+  double on_cpu = 1;  // share of the round's wall time this thread ran
 };
+
+double clock_s(clockid_t id) {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Measures the share of f()'s wall time the thread spent on a CPU: on a
+// shared VM, time spent descheduled still counts in TSC cycles.
+template <typename F>
+double on_cpu(F&& f) {
+  const double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+  f();
+  const double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+  return w > 0 ? std::min(1.0, c / w) : 1.0;
+}
 
 // Runs chunk() (which returns the operations it did) until `budget` TSC
 // cycles have passed.
 Sample run_for(uint64_t budget, const std::function<uint64_t()>& chunk) {
   uint64_t ops = 0;
-  const uint64_t t0 = rte_rdtsc();
-  uint64_t t = t0;
-  while (t - t0 < budget) {
-    ops += chunk();
-    t = rte_rdtsc();
-  }
+  uint64_t t0 = 0, t = 0;
+  const double cpu = on_cpu([&] {
+    t0 = t = rte_rdtsc();
+    while (t - t0 < budget) {
+      ops += chunk();
+      t = rte_rdtsc();
+    }
+  });
   const double cyc = static_cast<double>(t - t0);
-  return {ops / (cyc / static_cast<double>(rte_get_tsc_hz())) / 1e6, cyc / ops};
+  return {ops / (cyc / static_cast<double>(rte_get_tsc_hz())) / 1e6, cyc / ops, cpu};
 }
 
 uint64_t g_misses = 0;  // lookups of present keys that missed: must stay 0
@@ -136,7 +186,9 @@ uint64_t g_sink = 0;    // keeps the looked-up values alive
 // round to round, so no round re-reads a warm stretch of the table.
 struct Lookup {
   const char* name;
-  std::function<void(const FlowKey* const* keys, uint32_t* vals)> burst;  // kBurst keys
+  const char* key;  // in the RESULT keys
+  // Looks up kBurst keys.
+  std::function<void(const FlowKey* const* keys, uint32_t* vals)> burst;
 };
 
 uint64_t lookup_chunk(const Lookup& l, const Workload& w, size_t& pos) {
@@ -158,7 +210,8 @@ uint64_t lookup_chunk(const Lookup& l, const Workload& w, size_t& pos) {
 struct Churn {
   const char* erase_name;
   const char* insert_name;
-  std::function<bool(const FlowKey&)> erase;                 // true: was present
+  const char* key;                            // in the RESULT keys: <key>_delete, <key>_insert
+  std::function<bool(const FlowKey&)> erase;  // true: was present
   std::function<bool(const FlowKey&, uint32_t val)> insert;  // true: inserted
 };
 
@@ -171,31 +224,34 @@ uint64_t g_churn_failures = 0;  // erase of a present key or insert that failed
 
 ChurnSample churn_round(const Churn& c, const Workload& w, size_t& pos, uint64_t budget) {
   uint64_t del_cyc = 0, ins_cyc = 0, ops = 0;
-  while (del_cyc + ins_cyc < budget) {
-    const size_t start = pos;
-    const uint64_t t0 = rte_rdtsc();
-    for (unsigned i = 0; i < kChurnBatch; ++i)
-      g_churn_failures += !c.erase(*w.ptrs[(start + i) % w.n]);
-    const uint64_t t1 = rte_rdtsc();
-    for (unsigned i = 0; i < kChurnBatch; ++i) {
-      const size_t k = (start + i) % w.n;
-      g_churn_failures += !c.insert(*w.ptrs[k], static_cast<uint32_t>(k));
+  const double cpu = on_cpu([&] {
+    while (del_cyc + ins_cyc < budget) {
+      const size_t start = pos;
+      const uint64_t t0 = rte_rdtsc();
+      for (unsigned i = 0; i < kChurnBatch; ++i)
+        g_churn_failures += !c.erase(*w.ptrs[(start + i) % w.n]);
+      const uint64_t t1 = rte_rdtsc();
+      for (unsigned i = 0; i < kChurnBatch; ++i) {
+        const size_t k = (start + i) % w.n;
+        g_churn_failures += !c.insert(*w.ptrs[k], static_cast<uint32_t>(k));
+      }
+      const uint64_t t2 = rte_rdtsc();
+      del_cyc += t1 - t0;
+      ins_cyc += t2 - t1;
+      ops += kChurnBatch;
+      pos = (start + kChurnBatch) % w.n;
     }
-    const uint64_t t2 = rte_rdtsc();
-    del_cyc += t1 - t0;
-    ins_cyc += t2 - t1;
-    ops += kChurnBatch;
-    pos = (start + kChurnBatch) % w.n;
-  }
+  });
   const double hz = static_cast<double>(rte_get_tsc_hz());
   auto sample = [&](uint64_t cyc) {
-    return Sample{ops / (cyc / hz) / 1e6, static_cast<double>(cyc) / ops};
+    return Sample{ops / (cyc / hz) / 1e6, static_cast<double>(cyc) / ops, cpu};
   };
   return {sample(del_cyc), sample(ins_cyc)};
 }
 
 struct Row {
   std::string name;
+  std::string key;  // RESULT keys <key>_cycles, <key>_mops, <key>_oncpu_pct
   std::vector<Sample> samples;
 };
 
@@ -203,6 +259,21 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t m = v.size() / 2;
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+struct Medians {
+  double mops, cycles, worst_on_cpu;
+};
+
+Medians medians(const Row& r) {
+  std::vector<double> mops, cyc;
+  double cpu = 1;
+  for (const Sample& s : r.samples) {
+    mops.push_back(s.mops);
+    cyc.push_back(s.cycles);
+    cpu = std::min(cpu, s.on_cpu);
+  }
+  return {median(mops), median(cyc), cpu};
 }
 
 void print_row(const Row& r) {
@@ -235,7 +306,7 @@ double fill(const std::vector<FlowKey>& keys, Insert&& insert, size_t& failed) {
 
 std::vector<Lookup> lookups(rte_hash* h, FlowTable& rte, FlowTable& open, const StdMap& map) {
   return {
-      {"rte_hash_lookup_bulk_data, bursts of 32",
+      {"rte_hash_lookup_bulk_data, bursts of 32", "rte_bulk",
        [h](const FlowKey* const* k, uint32_t* v) {
          void* data[kBurst];
          uint64_t hits = 0;
@@ -246,9 +317,9 @@ std::vector<Lookup> lookups(rte_hash* h, FlowTable& rte, FlowTable& open, const 
            v[i] = (hits >> i) & 1 ? static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data[i]))
                                   : kNoFlow;
        }},
-      {"RteFlowTable::lookup_bulk (FlowTable&), bursts of 32",
+      {"RteFlowTable::lookup_bulk (FlowTable&), bursts of 32", "rtetable_bulk",
        [&rte](const FlowKey* const* k, uint32_t* v) { rte.lookup_bulk(k, kBurst, v); }},
-      {"rte_hash_lookup_data, single",
+      {"rte_hash_lookup_data, single", "rte_single",
        [h](const FlowKey* const* k, uint32_t* v) {
          for (unsigned i = 0; i < kBurst; ++i) {
            void* d;
@@ -257,40 +328,40 @@ std::vector<Lookup> lookups(rte_hash* h, FlowTable& rte, FlowTable& open, const 
                       : kNoFlow;
          }
        }},
-      {"RteFlowTable::lookup (FlowTable&), single",
+      {"RteFlowTable::lookup (FlowTable&), single", "rtetable_single",
        [&rte](const FlowKey* const* k, uint32_t* v) {
          for (unsigned i = 0; i < kBurst; ++i) v[i] = rte.lookup(*k[i]);
        }},
-      {"std::unordered_map::find, single",
+      {"std::unordered_map::find, single", "umap_find",
        [&map](const FlowKey* const* k, uint32_t* v) {
          for (unsigned i = 0; i < kBurst; ++i) {
            auto it = map.find(*k[i]);
            v[i] = it == map.end() ? kNoFlow : it->second;
          }
        }},
-      {"OpenFlowTable::lookup (FlowTable&), single",
+      {"OpenFlowTable::lookup (FlowTable&), single", "open_single",
        [&open](const FlowKey* const* k, uint32_t* v) {
          for (unsigned i = 0; i < kBurst; ++i) v[i] = open.lookup(*k[i]);
        }},
-      {"OpenFlowTable::lookup_bulk (FlowTable&), bursts of 32",
+      {"OpenFlowTable::lookup_bulk (FlowTable&), bursts of 32", "open_bulk",
        [&open](const FlowKey* const* k, uint32_t* v) { open.lookup_bulk(k, kBurst, v); }},
   };
 }
 
 std::vector<Churn> churns(rte_hash* h, FlowTable& rte, FlowTable& open, StdMap& map) {
   return {
-      {"rte_hash_del_key", "rte_hash_add_key_data",
+      {"rte_hash_del_key", "rte_hash_add_key_data", "rte",
        [h](const FlowKey& k) { return rte_hash_del_key(h, &k) >= 0; },
        [h](const FlowKey& k, uint32_t v) {
          return rte_hash_add_key_data(h, &k, reinterpret_cast<void*>(uintptr_t{v})) == 0;
        }},
       {"RteFlowTable::erase (FlowTable&)", "RteFlowTable::insert (FlowTable&), lookup first",
-       [&rte](const FlowKey& k) { return rte.erase(k); },
+       "rtetable", [&rte](const FlowKey& k) { return rte.erase(k); },
        [&rte](const FlowKey& k, uint32_t v) { return rte.insert(k, v) == 0; }},
-      {"std::unordered_map::erase", "std::unordered_map::emplace",
+      {"std::unordered_map::erase", "std::unordered_map::emplace", "umap",
        [&map](const FlowKey& k) { return map.erase(k) == 1; },
        [&map](const FlowKey& k, uint32_t v) { return map.emplace(k, v).second; }},
-      {"OpenFlowTable::erase (FlowTable&)", "OpenFlowTable::insert (FlowTable&)",
+      {"OpenFlowTable::erase (FlowTable&)", "OpenFlowTable::insert (FlowTable&)", "open",
        [&open](const FlowKey& k) { return open.erase(k); },
        [&open](const FlowKey& k, uint32_t v) { return open.insert(k, v) == 0; }},
   };
@@ -315,13 +386,15 @@ int run(const Options& o) {
       keys, [&](auto& k, uint32_t v) { return open.insert(k, v) == 0; }, open_failed);
   const double map_s = fill(
       keys, [&](auto& k, uint32_t v) { return map.emplace(k, v).second; }, map_failed);
-  std::printf("flows %zu, %u rounds, lookup rounds of %u ms, TSC %.3f GHz, %s\n", o.flows, o.rounds,
-              o.round_ms, rte_get_tsc_hz() / 1e9,
+  const char* comment = o.machine ? "# " : "";
+  std::printf("%sflows %zu, %u rounds, lookup rounds of %u ms, TSC %.3f GHz, %s\n", comment,
+              o.flows, o.rounds, o.round_ms, rte_get_tsc_hz() / 1e9,
               rte_eal_has_hugepages() ? "DPDK memory on hugepages" : "DPDK memory --no-huge");
   std::printf(
-      "fill: rte_hash %.2f s (%zu refused, capacity %zu), OpenFlowTable %.2f s (%zu slots),"
+      "%sfill: rte_hash %.2f s (%zu refused, capacity %zu), OpenFlowTable %.2f s (%zu slots),"
       " unordered_map %.2f s\n",
-      rte_s, rte_failed, rte_table.capacity(), open_s, open_table.slot_count(), map_s);
+      comment, rte_s, rte_failed, rte_table.capacity(), open_s, open_table.slot_count(), map_s);
+  std::fflush(stdout);
   if (rte_failed + open_failed + map_failed) {
     std::fprintf(stderr, "fill failed: rte %zu open %zu map %zu\n", rte_failed, open_failed,
                  map_failed);
@@ -344,25 +417,73 @@ int run(const Options& o) {
     }
   }
 
-  std::printf(
-      "\n| operation | Mops/s (median) | Mops/s (min–max) | cycles/op (median) |"
-      " cycles/op (min–max) |\n| --- | ---: | ---: | ---: | ---: |\n");
   for (size_t i = 0; i < ls.size(); ++i) {
     lrows[i].name = std::string("lookup: ") + ls[i].name;
-    print_row(lrows[i]);
+    lrows[i].key = ls[i].key;
   }
   for (size_t i = 0; i < cs.size(); ++i) {
     drows[i].name = std::string("delete: ") + cs[i].erase_name;
-    print_row(drows[i]);
-  }
-  for (size_t i = 0; i < cs.size(); ++i) {
+    drows[i].key = std::string(cs[i].key) + "_delete";
     irows[i].name = std::string("insert: ") + cs[i].insert_name;
-    print_row(irows[i]);
+    irows[i].key = std::string(cs[i].key) + "_insert";
   }
-  std::printf("\nlookup misses %llu (must be 0), churn failures %llu, checksum %llu\n",
-              static_cast<unsigned long long>(g_misses),
-              static_cast<unsigned long long>(g_churn_failures),
-              static_cast<unsigned long long>(g_sink));
+  std::vector<const Row*> rows;
+  for (const Row& r : lrows) rows.push_back(&r);
+  for (const Row& r : drows) rows.push_back(&r);
+  for (const Row& r : irows) rows.push_back(&r);
+
+  const std::string prefix = "flow_" + flows_label(o.flows) + "_";
+  std::vector<std::pair<std::string, double>> results;
+  double worst = 1;
+  for (const Row* r : rows) {
+    const Medians m = medians(*r);
+    results.emplace_back(prefix + r->key + "_cycles", m.cycles);
+    results.emplace_back(prefix + r->key + "_mops", m.mops);
+    results.emplace_back(prefix + r->key + "_oncpu_pct", m.worst_on_cpu * 100);
+    worst = std::min(worst, m.worst_on_cpu);
+  }
+  // The target, per run: rte_hash bulk lookups over
+  // std::unordered_map finds (lookup rate ratio).
+  auto mops_of = [&](const char* key) {
+    for (const Row* r : rows)
+      if (r->key == key) return medians(*r).mops;
+    return 0.0;
+  };
+  results.emplace_back(prefix + "bulk_speedup_vs_umap", mops_of("rte_bulk") / mops_of("umap_find"));
+  results.emplace_back(prefix + "rte_fill_s", rte_s);
+  results.emplace_back(prefix + "open_fill_s", open_s);
+  results.emplace_back(prefix + "umap_fill_s", map_s);
+  results.emplace_back(prefix + "oncpu_min_pct", worst * 100);
+
+  if (!o.machine) {
+    std::printf(
+        "\n| operation | Mops/s (median) | Mops/s (min–max) | cycles/op (median) |"
+        " cycles/op (min–max) |\n| --- | ---: | ---: | ---: | ---: |\n");
+    for (const Row* r : rows) print_row(*r);
+    std::printf("\non CPU: %.0f%% of the wall time in the worst round\n", worst * 100);
+    std::printf("lookup misses %llu (must be 0), churn failures %llu, checksum %llu\n",
+                static_cast<unsigned long long>(g_misses),
+                static_cast<unsigned long long>(g_churn_failures),
+                static_cast<unsigned long long>(g_sink));
+  } else {
+    for (const auto& [k, v] : results) std::printf("RESULT %s %.3f\n", k.c_str(), v);
+  }
+  if (!o.results.empty()) {
+    std::ofstream f(o.results);
+    for (const auto& [k, v] : results) {
+      char line[160];
+      std::snprintf(line, sizeof line, "RESULT %s %.3f\n", k.c_str(), v);
+      f << line;
+    }
+    if (!f.good()) {
+      std::fprintf(stderr, "pmx-flow-bench: cannot write %s\n", o.results.c_str());
+      return 1;
+    }
+  }
+  if (g_misses || g_churn_failures)
+    std::fprintf(stderr, "pmx-flow-bench: %llu lookup misses, %llu churn failures\n",
+                 static_cast<unsigned long long>(g_misses),
+                 static_cast<unsigned long long>(g_churn_failures));
   return g_misses == 0 && g_churn_failures == 0 ? 0 : 1;
 }
 
