@@ -9,7 +9,7 @@ PKGS=(
   libdpdk-dev dpdk libboost-program-options-dev libgtest-dev
   # test peers and tooling
   iproute2 ethtool iputils-ping procps python3 python3-scapy clang-format
-  curl wrk netcat-openbsd nginx-light
+  curl wrk netcat-openbsd nginx-light iperf3
   # monitoring (tests metrics, telemetry, dumpcap): Boost.Beast headers for
   # the metrics endpoint, Prometheus and promtool, dpdk-dumpcap and
   # dpdk-telemetry.py (package dpdk-dev), tshark to read captures

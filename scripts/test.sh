@@ -2,7 +2,8 @@
 # The whole test suite from a bare Debian 12 machine: installs what is
 # missing, builds, runs `meson test` (unit and integration), and ends with
 # the line "N passed, N failed[, N skipped]". Exit status 0 only if nothing failed.
-# Then the fuzz targets run for a bounded time each (scripts/fuzz.sh).
+# Then the fuzz targets run for a bounded time each (scripts/fuzz.sh), and
+# the benchmark suite's quick smoke run (scripts/bench.sh --quick).
 # Integration tests create network namespaces and so need root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,17 @@ rc=$?
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_BUILD=$FUZZ_BUILD FUZZ_SECONDS=${FUZZ_SECONDS:-30} ./scripts/fuzz.sh || rc=1
 
+# The benchmark suite's smoke run (scripts/bench.sh --quick, ~1 min): it
+# counts as one more test, passing when every measurement was taken without
+# a load error. No figure passes or fails it (docs/performance.md).
+bench_ok=1
+if ./scripts/bench.sh --quick; then
+  cat build-bench/performance-quick.md
+else
+  echo "FAIL: scripts/bench.sh --quick" >&2
+  bench_ok=0
+fi
+
 # Count from meson's own logs of this run.
 read -r passed failed skipped < <(
   /usr/bin/python3 - "$BUILD/meson-logs/testlog.json" "$FUZZ_BUILD/meson-logs/testlog.json" <<'PY'
@@ -43,5 +55,6 @@ print(p, f, s)
 PY
 )
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # meson itself failed
+if [ "$bench_ok" -eq 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
