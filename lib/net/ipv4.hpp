@@ -3,6 +3,7 @@
 #pragma once
 
 #include "addr.hpp"
+#include "checksum.hpp"
 #include "stats/counters.hpp"
 
 #include <rte_ip.h>
@@ -16,7 +17,7 @@ namespace pmx::net {
 // in a checksum field that was zero while summing. Verifying a header that
 // carries its checksum gives 0.
 inline uint16_t inet_checksum(const void* p, size_t len) {
-  return static_cast<uint16_t>(~rte_raw_cksum(p, len));
+  return static_cast<uint16_t>(~csum_fold(csum_partial(p, len)));
 }
 
 struct Ipv4View {

@@ -1,5 +1,7 @@
 #include "wire.hpp"
 
+#include "net/checksum.hpp"
+
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -33,21 +35,11 @@ void store16(uint8_t* p, uint16_t v) {
   std::memcpy(p, &v, 2);
 }
 
-// One's-complement sum (folded, not complemented) of the pseudo-header.
-uint32_t pseudo_sum(uint32_t src_be, uint32_t dst_be, uint32_t tcp_len) {
-  uint8_t ph[12];
-  std::memcpy(ph, &src_be, 4);
-  std::memcpy(ph + 4, &dst_be, 4);
-  ph[8] = 0;
-  ph[9] = IPPROTO_TCP;
-  store16(ph + 10, static_cast<uint16_t>(tcp_len));
-  return rte_raw_cksum(ph, sizeof ph);
-}
+using net::csum_fold;
+using net::csum_partial;
 
-uint16_t fold(uint32_t s) {
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  return static_cast<uint16_t>(s);
+uint64_t pseudo_sum(uint32_t src_be, uint32_t dst_be, uint32_t tcp_len) {
+  return net::csum_pseudo(src_be, dst_be, IPPROTO_TCP, static_cast<uint16_t>(tcp_len));
 }
 
 void parse_sack(const uint8_t* p, uint8_t olen, TcpOpts& o) {
@@ -109,7 +101,7 @@ std::optional<Ctr> parse_segment(const uint8_t* p, uint32_t len, net::Ipv4Addr s
   if (len < sizeof(rte_tcp_hdr)) return Ctr::tcp_too_short;
   const uint32_t off = (p[12] >> 4) * 4u;
   if (off < sizeof(rte_tcp_hdr) || off > len) return Ctr::tcp_bad_offset;
-  if (!hw_good && fold(pseudo_sum(src.be, dst.be, len) + rte_raw_cksum(p, len)) != 0xffff)
+  if (!hw_good && csum_fold(csum_partial(p, len, pseudo_sum(src.be, dst.be, len))) != 0xffff)
     return Ctr::tcp_bad_checksum;
   rte_tcp_hdr h;
   std::memcpy(&h, p, sizeof h);
@@ -203,7 +195,7 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   h.next_proto_id = IPPROTO_TCP;
   h.src_addr = s.key.local_ip;
   h.dst_addr = s.key.remote_ip;
-  h.hdr_checksum = static_cast<uint16_t>(~rte_raw_cksum(&h, sizeof h));
+  h.hdr_checksum = static_cast<uint16_t>(~csum_fold(csum_partial(&h, sizeof h)));
   std::memcpy(ip, &h, sizeof h);
 
   uint8_t* t = ip + 20;
@@ -220,7 +212,7 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   if (s.n1) std::memcpy(q, s.p1, s.n1);
   if (s.n2) std::memcpy(q + s.n1, s.p2, s.n2);
   const uint16_t ck = static_cast<uint16_t>(
-      ~fold(pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len) + rte_raw_cksum(t, tcp_len)));
+      ~csum_fold(csum_partial(t, tcp_len, pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len))));
   std::memcpy(t + 16, &ck, 2);
   return sizeof(rte_ether_hdr) + 20 + tcp_len;
 }
