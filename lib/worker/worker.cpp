@@ -58,6 +58,8 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   for (const tcp::ListenSpec& l : sh_.listen)
     if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
   tsc_base_ = rte_rdtsc();
+  us_mult_ = static_cast<uint64_t>(
+      ((static_cast<unsigned __int128>(1000000) << kUsShift) + sh_.hz / 2) / sh_.hz);
   for (size_t p = 0; p < sh_.ports.size(); ++p) {
     active_[p] = true;
     announce_left_[p] = index_ == 0 ? kAnnouncements : 0;
@@ -300,6 +302,8 @@ void Worker::housekeeping(uint64_t now) {
 }
 
 bool Worker::drain_inbox(uint64_t now) {
+  // Nearly every turn finds it empty: skip the dequeue and the array.
+  if (rte_ring_empty(inbox_)) return true;
   Msg msgs[16];
   const unsigned n = rte_ring_sc_dequeue_burst_elem(inbox_, msgs, sizeof(Msg), 16, nullptr);
   for (unsigned i = 0; i < n; ++i) {
