@@ -1,8 +1,9 @@
 // Loss recovery that survives reordering, the sequel to test_tcp_recovery.cpp:
 // Eifel undo of spurious fast retransmits (RFC 3522, RFC 4015), tail loss
 // probes (RFC 8985 7), retransmissions that later SACKs show lost,
-// retransmit_hole() leaving new data to output(), and the receive ring
-// rewinding only when no out-of-order data lives beyond its occupied part.
+// retransmit_hole() leaving new data to output(), the receive ring
+// rewinding only when no out-of-order data lives beyond its occupied part,
+// and the ACKs each end must still take from the other while both resend.
 #include "tcp_fixture.hpp"
 
 #include <utility>
@@ -277,6 +278,38 @@ TEST_F(Reorder, NoProbeWhileGoBackNResends) {
   EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
   EXPECT_EQ(conn()->t_rtx, 0u);
+}
+
+// --- ACKs both ways while both ends resend: neither may drop the other's
+
+// The peer has filled the window we offered (its SND.NXT is our RCV.NXT +
+// RCV.WND) and one of those segments was lost. Every pure ACK it sends now
+// carries that sequence number, and RFC 9293's test for a segment without
+// text (RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND) would drop them all until the
+// hole is repaired, and with them the acknowledgments of our data: our RTO
+// fires and backs off while the peer has everything. Linux and BSD accept
+// a segment that starts at the right edge; so do we, if it has no text.
+TEST_F(Reorder, AnAckAtTheRightEdgeOfOurWindowIsTaken) {
+  flow(300, false);
+  expect({out(0), out(1), out(2, flag::ACK | flag::PSH)});
+  const uint32_t edge = conn()->rcv_adv.v;
+  ASSERT_EQ(edge, peer_ + 16384);  // the whole (empty) receive buffer
+  // The peer fills the window; its first segment, [peer_, peer_ + 100), is lost.
+  send({.seq = peer_ + 100, .ack = L(1), .data = pattern(16284, 100)});
+  expect({{.seq = L(301), .ack = peer_, .wnd = 16384}});  // SACKs the rest
+  // Its ACK of all our data, from the right edge.
+  send({.seq = edge, .ack = L(301)});
+  expect_nothing();
+  EXPECT_EQ(conn()->snd_una.v, L(301));
+  EXPECT_EQ(conn()->t_rtx, 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_seq_not_acceptable), 0u);
+  // Text there is still beyond the window.
+  send_drop({.seq = edge, .ack = L(301), .data = "x"}, Ctr::tcp_seq_not_acceptable);
+  expect({{.seq = L(301), .ack = peer_}});
+  // The hole fills: all of it goes to the echo's send buffer.
+  send({.seq = peer_, .ack = L(301), .data = pattern(100)});
+  EXPECT_EQ(conn()->rcv_nxt.v, edge);
+  EXPECT_EQ(conn()->snd.size(), 16384u);
 }
 
 // --- lost retransmissions
