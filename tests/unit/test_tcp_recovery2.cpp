@@ -312,6 +312,55 @@ TEST_F(Reorder, AnAckAtTheRightEdgeOfOurWindowIsTaken) {
   EXPECT_EQ(conn()->snd.size(), 16384u);
 }
 
+// Go-back-N after an RTO sets SND.NXT back to SND.UNA, though the peer may
+// hold everything up to SND.MAX (only its ACKs were lost). A segment without
+// text must still carry SND.MAX, as BSD sends it: Linux drops a segment that
+// ends before the RCV.NXT of its own last ACK (tcp_sequence, RCV.WUP) and
+// answers it at most twice a second, so our ACKs, SACKs and window updates
+// sent from the old SND.NXT would never be heard. With the peer's ACKs from
+// the right edge dropped by us as well (above), test_tcp_hostile's echo
+// stalled both ways: the peer's retransmissions lay below our RCV.NXT (its
+// SND.UNA had never heard of our ACKs), ours below its RCV.NXT, and both
+// backed off while each answer was dropped.
+TEST_F(Reorder, AcksCarrySndMaxWhileGoBackNResends) {
+  flow(300, false);
+  expect({out(0), out(1), out(2, flag::ACK | flag::PSH)});
+  advance(1000);  // no RTT sample: the initial RTO
+  expect({out(0)});
+  EXPECT_EQ(conn()->snd_nxt.v, L(101));
+  // The peer's data out of order: our duplicate ACK at once, from SND.MAX.
+  send({.seq = peer_ + 100, .ack = L(1), .data = pattern(100, 400)});
+  expect({{.seq = L(301), .ack = peer_}});
+  // The hole fills: ACKed at once, the window too, still from SND.MAX (the
+  // window allows no new data: one segment is in flight, cwnd is one).
+  send({.seq = peer_, .ack = L(1), .data = pattern(100, 300)});
+  expect({{.seq = L(301), .ack = peer_ + 200}});
+  EXPECT_EQ(conn()->snd_nxt.v, L(101));
+  // The peer's ACK of everything ends the go-back-N.
+  send({.seq = peer_ + 200, .ack = L(301)});
+  expect({{.seq = L(301), .ack = peer_ + 200, .data = pattern(100, 300)},
+          {.seq = L(401),
+           .ack = peer_ + 200,
+           .flags = flag::ACK | flag::PSH,
+           .data = pattern(100, 400)}});
+}
+
+// So does the RST that gives up after the last retransmission: one below
+// the peer's window would be ignored, and the peer would hold on.
+TEST_F(Reorder, ResetAfterTheLastRetransmissionCarriesSndMax) {
+  EngineConfig cfg = small_config();
+  cfg.max_retries = 1;
+  start(cfg);
+  flow(300, false);
+  take();
+  advance(1000);
+  expect({out(0)});
+  advance(2000);
+  expect({{.seq = L(301), .ack = peer_, .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_timeouts), 1u);
+  expect_clean();
+}
+
 // --- lost retransmissions
 
 // Segment 0 is lost, and so is its fast retransmission. The peer keeps
