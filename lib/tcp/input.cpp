@@ -113,7 +113,12 @@ bool Engine::check_paws(Conn& c, const Seg& s, uint64_t now) {
 
 // RFC 9293 3.10.7.4 first check, the four cases. A zero window accepts a
 // segment at RCV.NXT whatever its length; its text is then trimmed away
-// while its ACK, RST and window are still used.
+// while its ACK, RST and window are still used. Deviation, as Linux
+// (tcp_sequence) and BSD: a segment without text may also sit exactly at
+// the right edge (a RST there stays outside, RFC 5961 3.2). A peer that has
+// filled our window sends every ACK there, and while one of its segments is
+// missing the RFC's test would drop them all, and the acknowledgments of
+// our data with them.
 bool Engine::acceptable(const Conn& c, const Seg& s) const {
   const Seq seq(s.seq);
   const uint32_t wnd = c.rcv_adv > c.rcv_nxt ? seq_dist(c.rcv_nxt, c.rcv_adv) : 0;
@@ -121,7 +126,7 @@ bool Engine::acceptable(const Conn& c, const Seg& s) const {
   if (wnd == 0) return seq == c.rcv_nxt;
   const Seq end = c.rcv_nxt + wnd;
   const bool first_in = c.rcv_nxt <= seq && seq < end;
-  if (len == 0) return first_in;
+  if (len == 0) return first_in || (seq == end && !s.has(flag::RST));
   const Seq last = seq + (len - 1);
   return first_in || (c.rcv_nxt <= last && last < end);
 }

@@ -118,7 +118,12 @@ void Engine::send_ack(Conn& c, uint64_t now) {
     return mark_pending(c);
   }
   fill_header(c, *o, now);
-  o->seq = c.snd_nxt.v;
+  // SND.MAX, not SND.NXT (as BSD): after an RTO, go-back-N moves SND.NXT back
+  // to SND.UNA, but the peer may have everything up to SND.MAX, and Linux
+  // drops a segment that ends before the RCV.NXT of its own last ACK
+  // (tcp_sequence), answering it at most twice a second. ACKs, SACKs and
+  // window updates from the old SND.NXT would go unheard (docs/tcp.md).
+  o->seq = c.snd_max.v;
   ctr_.inc(Ctr::tcp_out_segs);
   c.last_ack_sent = c.rcv_nxt;
   c.ack_now = false;
@@ -159,7 +164,7 @@ void Engine::send_rst(Conn& c) {
   if (!o) return;
   *o = OutSeg{};
   o->key = c.key;
-  o->seq = c.snd_nxt.v;
+  o->seq = c.snd_max.v;  // as send_ack(): one below the peer's window is ignored
   o->ack = c.rcv_nxt.v;
   o->flags = flag::RST | flag::ACK;
   ctr_.inc(Ctr::tcp_out_segs);

@@ -36,6 +36,11 @@ hostile_up "$SEED"
 pmx_start --listen 0.0.0.0:7=echo --listen 0.0.0.0:9=discard --listen 0.0.0.0:80=http \
     --msl-ms "$MSL_MS"
 
+# A client that fails (a stalled connection times out) prints the connection
+# as Linux and portmux see it, before it closes (stall_diag.py).
+ctl_cmd=$(printf '%q ' timeout 10 "$PORTMUX_CTL" -s "$PMX_SOCK")
+export PYTHONPATH=$PMX_LIB_DIR PMX_DIAG="$ctl_cmd show connections; $ctl_cmd show tcp stats"
+
 snap() { { ctl show tcp stats; } >"$1" || fail "show tcp stats failed"; }
 delta() { echo $(($(stat_from "$SNAP_AFTER" "$1") - $(stat_from "$SNAP_BEFORE" "$1"))); }
 SNAP_BEFORE="$PMX_TMP/before" SNAP_AFTER="$PMX_TMP/after"
@@ -48,6 +53,7 @@ info "discard: $MIB MiB from Linux"
 t0=$SECONDS
 ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "discard client failed"
 import socket, sys
+import stall_diag  # noqa: F401
 ip, mib = sys.argv[1], int(sys.argv[2])
 s = socket.create_connection((ip, 9), timeout=60)
 chunk = bytes(range(256)) * 256  # 64 KiB
@@ -67,6 +73,7 @@ info "echo: $MIB MiB each way, concurrently"
 t0=$SECONDS
 ip netns exec "$PEER_NS" timeout 600 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "echo client failed"
 import hashlib, os, random, socket, sys, threading
+import stall_diag  # noqa: F401
 ip, mib = sys.argv[1], int(sys.argv[2])
 total = mib << 20
 rng = random.Random(1)
@@ -102,6 +109,7 @@ info "http: $MIB MiB from portmux"
 t0=$SECONDS
 ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "http client failed"
 import hashlib, socket, sys
+import stall_diag  # noqa: F401
 ip, mib = sys.argv[1], int(sys.argv[2])
 n = mib << 20
 s = socket.create_connection((ip, 80), timeout=60)

@@ -1,8 +1,9 @@
 // Loss recovery that survives reordering, the sequel to test_tcp_recovery.cpp:
 // Eifel undo of spurious fast retransmits (RFC 3522, RFC 4015), tail loss
 // probes (RFC 8985 7), retransmissions that later SACKs show lost,
-// retransmit_hole() leaving new data to output(), and the receive ring
-// rewinding only when no out-of-order data lives beyond its occupied part.
+// retransmit_hole() leaving new data to output(), the receive ring
+// rewinding only when no out-of-order data lives beyond its occupied part,
+// and the ACKs each end must still take from the other while both resend.
 #include "tcp_fixture.hpp"
 
 #include <utility>
@@ -277,6 +278,87 @@ TEST_F(Reorder, NoProbeWhileGoBackNResends) {
   EXPECT_EQ(ctr(Ctr::tcp_tail_loss_probes), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 1u);
   EXPECT_EQ(conn()->t_rtx, 0u);
+}
+
+// --- ACKs both ways while both ends resend: neither may drop the other's
+
+// The peer has filled the window we offered (its SND.NXT is our RCV.NXT +
+// RCV.WND) and one of those segments was lost. Every pure ACK it sends now
+// carries that sequence number, and RFC 9293's test for a segment without
+// text (RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND) would drop them all until the
+// hole is repaired, and with them the acknowledgments of our data: our RTO
+// fires and backs off while the peer has everything. Linux and BSD accept
+// a segment that starts at the right edge; so do we, if it has no text.
+TEST_F(Reorder, AnAckAtTheRightEdgeOfOurWindowIsTaken) {
+  flow(300, false);
+  expect({out(0), out(1), out(2, flag::ACK | flag::PSH)});
+  const uint32_t edge = conn()->rcv_adv.v;
+  ASSERT_EQ(edge, peer_ + 16384);  // the whole (empty) receive buffer
+  // The peer fills the window; its first segment, [peer_, peer_ + 100), is lost.
+  send({.seq = peer_ + 100, .ack = L(1), .data = pattern(16284, 100)});
+  expect({{.seq = L(301), .ack = peer_, .wnd = 16384}});  // SACKs the rest
+  // Its ACK of all our data, from the right edge.
+  send({.seq = edge, .ack = L(301)});
+  expect_nothing();
+  EXPECT_EQ(conn()->snd_una.v, L(301));
+  EXPECT_EQ(conn()->t_rtx, 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_seq_not_acceptable), 0u);
+  // Text there is still beyond the window.
+  send_drop({.seq = edge, .ack = L(301), .data = "x"}, Ctr::tcp_seq_not_acceptable);
+  expect({{.seq = L(301), .ack = peer_}});
+  // The hole fills: all of it goes to the echo's send buffer.
+  send({.seq = peer_, .ack = L(301), .data = pattern(100)});
+  EXPECT_EQ(conn()->rcv_nxt.v, edge);
+  EXPECT_EQ(conn()->snd.size(), 16384u);
+}
+
+// Go-back-N after an RTO sets SND.NXT back to SND.UNA, though the peer may
+// hold everything up to SND.MAX (only its ACKs were lost). A segment without
+// text must still carry SND.MAX, as BSD sends it: Linux drops a segment that
+// ends before the RCV.NXT of its own last ACK (tcp_sequence, RCV.WUP) and
+// answers it at most twice a second, so our ACKs, SACKs and window updates
+// sent from the old SND.NXT would never be heard. With the peer's ACKs from
+// the right edge dropped by us as well (above), test_tcp_hostile's echo
+// stalled both ways: the peer's retransmissions lay below our RCV.NXT (its
+// SND.UNA had never heard of our ACKs), ours below its RCV.NXT, and both
+// backed off while each answer was dropped.
+TEST_F(Reorder, AcksCarrySndMaxWhileGoBackNResends) {
+  flow(300, false);
+  expect({out(0), out(1), out(2, flag::ACK | flag::PSH)});
+  advance(1000);  // no RTT sample: the initial RTO
+  expect({out(0)});
+  EXPECT_EQ(conn()->snd_nxt.v, L(101));
+  // The peer's data out of order: our duplicate ACK at once, from SND.MAX.
+  send({.seq = peer_ + 100, .ack = L(1), .data = pattern(100, 400)});
+  expect({{.seq = L(301), .ack = peer_}});
+  // The hole fills: ACKed at once, the window too, still from SND.MAX (the
+  // window allows no new data: one segment is in flight, cwnd is one).
+  send({.seq = peer_, .ack = L(1), .data = pattern(100, 300)});
+  expect({{.seq = L(301), .ack = peer_ + 200}});
+  EXPECT_EQ(conn()->snd_nxt.v, L(101));
+  // The peer's ACK of everything ends the go-back-N.
+  send({.seq = peer_ + 200, .ack = L(301)});
+  expect({{.seq = L(301), .ack = peer_ + 200, .data = pattern(100, 300)},
+          {.seq = L(401),
+           .ack = peer_ + 200,
+           .flags = flag::ACK | flag::PSH,
+           .data = pattern(100, 400)}});
+}
+
+// So does the RST that gives up after the last retransmission: one below
+// the peer's window would be ignored, and the peer would hold on.
+TEST_F(Reorder, ResetAfterTheLastRetransmissionCarriesSndMax) {
+  EngineConfig cfg = small_config();
+  cfg.max_retries = 1;
+  start(cfg);
+  flow(300, false);
+  take();
+  advance(1000);
+  expect({out(0)});
+  advance(2000);
+  expect({{.seq = L(301), .ack = peer_, .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_timeouts), 1u);
+  expect_clean();
 }
 
 // --- lost retransmissions
