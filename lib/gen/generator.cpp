@@ -48,6 +48,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.close_rst = s.close == CloseMode::Rst;
   const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
   std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
+  tcp::prepare_head(cfg_);
   st_.connect_us.reset();
   st_.request_us.reset();
   st_.open = 0;

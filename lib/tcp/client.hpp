@@ -21,7 +21,15 @@ struct ClientConfig {
   bool close_rst = false;   // end with RST instead of FIN
   bool draining = false;    // finish the request under way, then close
   char host[16] = "";       // http: the Host field (dotted destination address)
+  // http: the request head for resp_size and host, formatted once per run
+  // by prepare_head() (the engine formats it at the first request if nobody
+  // did); copied into every request instead of formatting each one.
+  char head[96] = "";
+  uint8_t head_len = 0;
 };
+
+// Formats c.head from c.resp_size and c.host.
+void prepare_head(ClientConfig& c);
 
 // One core's results. Histograms in microseconds; single writer (the owning
 // core), read by the control plane like the counters.

@@ -366,6 +366,16 @@ TEST_F(Active, DrainingFinishesTheRequestUnderWay) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// The request head is formatted once per run; the longest one fits.
+TEST(ClientHead, FormattedOnceAndTheLongestFits) {
+  ClientConfig c;
+  c.resp_size = 4294967295u;
+  std::snprintf(c.host, sizeof c.host, "255.255.255.255");
+  prepare_head(c);
+  EXPECT_EQ(std::string(c.head, c.head_len),
+            "GET /bytes/4294967295 HTTP/1.1\r\nHost: 255.255.255.255\r\n\r\n");
+}
+
 // reqs 0 (idle-connection runs): the connection is held open with no
 // request and no buffer memory; when the run drains it closes with FIN and
 // counts as completed.
