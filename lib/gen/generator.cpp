@@ -148,10 +148,13 @@ void Generator::open_some(uint64_t now) {
   const tcp::EngineConfig& ec = engine_.config();
   for (unsigned i = 0; i < budget; ++i) {
     if (deadline_ ? st_.open >= share_ : opened_ >= share_) break;
-    // A connection needs a pool entry and two buffers: while the engine
-    // has none free (its own TIME_WAITs, or passive opens, hold them) a run
-    // waits instead of failing; they come back within 2 MSL.
-    if (engine_.conns_in_use() >= ec.max_flows || engine_.bufs_total() - engine_.bufs_in_use() < 2)
+    // A connection needs a pool entry, and two buffers for its requests
+    // (a held one, reqs 0, none: Engine::connect() asks the same): while
+    // the engine has none free (its own TIME_WAITs, or passive opens, hold
+    // them) a run waits instead of failing; they come back within 2 MSL.
+    const bool need_bufs = cfg_.reqs > 0;
+    if (engine_.conns_in_use() >= ec.max_flows ||
+        (need_bufs && engine_.bufs_total() - engine_.bufs_in_use() < 2))
       break;
     const Open r = open_one(now);
     if (r == Open::Busy) {
