@@ -411,6 +411,20 @@ gen_errors_total() {
     echo "$s"
 }
 
+# expect_only_time_wait_then_empty MSL_MS: after a run's last close, the
+# appliance holds nothing but LISTEN and TIME_WAIT rows, and once 2*MSL (+1 s)
+# has passed its flow tables are empty. Fails the test otherwise.
+expect_only_time_wait_then_empty() {
+    local msl_ms=$1 conns left entries
+    sleep 0.5
+    conns=$(ctl show connections) || fail "show connections failed"
+    left=$(awk 'NR > 1 && $6 != "LISTEN" && $6 != "TIME_WAIT"' <<<"$conns")
+    [[ -z $left ]] || fail "connections left in other states than TIME_WAIT:"$'\n'"$left"
+    sleep $((2 * msl_ms / 1000 + 1))
+    entries=$(flow_entries) || fail "show flowtable failed"
+    ((entries == 0)) || fail "flow table still holds $entries entries after 2*MSL:"$'\n'"$(ctl show connections)"
+}
+
 # flow_entries: flow table entries summed over the workers ('show flowtable').
 flow_entries() {
     local out

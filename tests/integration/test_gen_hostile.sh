@@ -173,13 +173,7 @@ done
 info "echo: the server echoed $echo_bytes bytes on $ECHO_CONNS connections; every byte checked"
 
 # 4. close-out: nothing but TIME_WAIT (our active closes) may remain.
-sleep 0.5
-conns=$(ctl show connections) || fail "show connections failed"
-left=$(awk 'NR > 1 && $6 != "LISTEN" && $6 != "TIME_WAIT"' <<<"$conns")
-[[ -z $left ]] || fail "connections left in other states than TIME_WAIT:"$'\n'"$left"
-sleep $((2 * MSL_MS / 1000 + 1))
-entries=$(flow_entries) || fail "show flowtable failed"
-((entries == 0)) || fail "flow table still holds $entries entries after 2*MSL:"$'\n'"$(ctl show connections)"
+expect_only_time_wait_then_empty "$MSL_MS"
 
 # 3. the link was hostile, and every corrupted frame was caught.
 snap "$SNAP_AFTER"

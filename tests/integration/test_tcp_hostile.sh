@@ -145,13 +145,7 @@ PY
 info "http: done in $((SECONDS - t0)) s"
 
 # Close-out: nothing but TIME_WAIT (from http's active close) may remain.
-sleep 0.5
-conns=$(ctl show connections) || fail "show connections failed"
-left=$(awk 'NR > 1 && $6 != "LISTEN" && $6 != "TIME_WAIT"' <<<"$conns")
-[[ -z $left ]] || fail "connections left in other states than TIME_WAIT:"$'\n'"$left"
-sleep $((2 * MSL_MS / 1000 + 1))
-entries=$(ctl show flowtable | awk 'NR > 1 { s += $2 } END { print s + 0 }')
-((entries == 0)) || fail "flow table still holds $entries entries after 2*MSL:"$'\n'"$(ctl show connections)"
+expect_only_time_wait_then_empty "$MSL_MS"
 
 snap "$SNAP_AFTER"
 impair_down || fail "pmx-impair did not stop cleanly"
