@@ -105,11 +105,20 @@ pmxb_json() {
 
 pmxb_errors() { echo "RESULT $1_errors $(pmxb_json 'r["errors"]["total"]')"; }
 
+# pmxb_run "SERVER-ARGS" "CLIENT-ARGS" LIMIT-S WORDS...: the pair up and one
+# generator run (pmxb_gen); the pair is left up for reading the report and
+# taken down on failure.
+pmxb_run() {
+    if ! { pmxb_up "$1" "$2" && pmxb_gen "${@:3}"; }; then
+        pmxb_down
+        return 1
+    fi
+}
+
 # Short connections: 100 at a time, one GET /bytes/64 each, for BENCH_SECS.
 pmx_cps() {
-    pmxb_up "" "--max-flows 1100000" || { pmxb_down; return 1; }
-    pmxb_gen $((BENCH_SECS + 60)) 80 mode http conns 100 reqs 1 resp-size 64 \
-        duration "$BENCH_SECS" src "$PMXB_SRC" || { pmxb_down; return 1; }
+    pmxb_run "" "--max-flows 1100000" $((BENCH_SECS + 60)) 80 mode http conns 100 reqs 1 \
+        resp-size 64 duration "$BENCH_SECS" src "$PMXB_SRC" || return 1
     echo "RESULT pmx_cps $(pmxb_json 'round(r["connections"]["completed"] / r["elapsed_s"])')"
     pmxb_errors pmx_cps
     pmxb_down
@@ -117,9 +126,8 @@ pmx_cps() {
 
 # Keep-alive: 100 connections, GET /bytes/64 one after the other on each.
 pmx_rps() {
-    pmxb_up "" "" || { pmxb_down; return 1; }
-    pmxb_gen $((BENCH_SECS + 60)) 80 mode http conns 100 reqs 1000000000 resp-size 64 \
-        duration "$BENCH_SECS" src "$PMXB_SRC" || { pmxb_down; return 1; }
+    pmxb_run "" "" $((BENCH_SECS + 60)) 80 mode http conns 100 reqs 1000000000 resp-size 64 \
+        duration "$BENCH_SECS" src "$PMXB_SRC" || return 1
     echo "RESULT pmx_rps $(pmxb_json 'round(r["requests"]["answered"] / r["elapsed_s"])')"
     echo "RESULT pmx_rps_p50_us $(pmxb_json 'r["latency_us"]["request"]["p50"]')"
     echo "RESULT pmx_rps_p99_us $(pmxb_json 'r["latency_us"]["request"]["p99"]')"
@@ -129,9 +137,8 @@ pmx_rps() {
 
 # Ping-pong: one connection, 64 bytes to the echo service and back, again.
 pmx_pingpong() {
-    pmxb_up "" "" || { pmxb_down; return 1; }
-    pmxb_gen $((BENCH_SECS + 60)) 7 mode echo conns 1 reqs 1000000000 req-size 64 \
-        duration "$BENCH_SECS" src "$PMXB_SRC" || { pmxb_down; return 1; }
+    pmxb_run "" "" $((BENCH_SECS + 60)) 7 mode echo conns 1 reqs 1000000000 req-size 64 \
+        duration "$BENCH_SECS" src "$PMXB_SRC" || return 1
     echo "RESULT pmx_pingpong_p50_us $(pmxb_json 'r["latency_us"]["request"]["p50"]')"
     echo "RESULT pmx_pingpong_p99_us $(pmxb_json 'r["latency_us"]["request"]["p99"]')"
     echo "RESULT pmx_pingpong_count $(pmxb_json 'r["requests"]["answered"]')"
@@ -142,9 +149,7 @@ pmx_pingpong() {
 # Bulk: one connection downloads 1 GiB (GET /bytes/1073741824), MTU 1500.
 pmx_bulk() {
     local size=${1:-1073741824}
-    pmxb_up "" "" || { pmxb_down; return 1; }
-    pmxb_gen 600 80 mode http conns 1 reqs 1 resp-size "$size" src "$PMXB_SRC" \
-        || { pmxb_down; return 1; }
+    pmxb_run "" "" 600 80 mode http conns 1 reqs 1 resp-size "$size" src "$PMXB_SRC" || return 1
     # Body bits over the request's time (first byte queued to last byte in).
     echo "RESULT pmx_bulk_gbps $(pmxb_json "round($size * 8 / r['latency_us']['request']['max'] / 1e3, 3)")"
     pmxb_errors pmx_bulk
