@@ -67,7 +67,8 @@ using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
 constexpr NameTable<Mode, 3> kModes{
     {{"http", Mode::Http}, {"echo", Mode::Echo}, {"raw", Mode::Raw}}};
-constexpr NameTable<CloseMode, 2> kCloses{{{"fin", CloseMode::Fin}, {"rst", CloseMode::Rst}}};
+constexpr NameTable<CloseMode, 3> kCloses{
+    {{"fin", CloseMode::Fin}, {"rst", CloseMode::Rst}, {"abandon", CloseMode::Abandon}}};
 
 template <class E, size_t N>
 std::optional<E> find_value(const NameTable<E, N>& t, std::string_view name) {

@@ -2,7 +2,7 @@
 // or `--gen "..."` (start-up), the same grammar for both.
 //
 //   <dst-ip> <dst-port> [mode http|echo|raw] [conns N] [rate CPS] [reqs K]
-//   [req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst]
+//   [req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst|abandon]
 //
 // Run shapes: without `duration`, `conns` is the total number of connections
 // opened (each once, at up to `rate` per second) and the run ends when all
@@ -29,7 +29,7 @@
 namespace pmx::gen {
 
 enum class Mode : uint8_t { Http, Echo, Raw };
-enum class CloseMode : uint8_t { Fin, Rst };
+enum class CloseMode : uint8_t { Fin, Rst, Abandon };
 
 struct GenSpec {
   uint32_t dst_ip = 0;    // host order

@@ -165,7 +165,7 @@ bool Engine::client_run(Conn& c) {
     return false;
   }
   client_finish(c, CloseReason::Normal);
-  if (client_->close_rst) {
+  if (client_->close_rst || client_->close_abandon) {
     a.abort_pending = true;
     a.abort_why = static_cast<uint8_t>(CloseReason::Normal);
     return false;

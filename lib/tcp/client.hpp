@@ -19,8 +19,11 @@ struct ClientConfig {
   uint32_t req_size = 64;   // echo/raw: bytes per request
   uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>
   bool close_rst = false;   // end with RST instead of FIN
-  bool draining = false;    // finish the request under way, then close
-  char host[16] = "";       // http: the Host field (dotted destination address)
+  // end by ACKing the last response and forgetting the connection without a
+  // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)
+  bool close_abandon = false;
+  bool draining = false;  // finish the request under way, then close
+  char host[16] = "";     // http: the Host field (dotted destination address)
   // http: the request head for resp_size and host, formatted once per run
   // by prepare_head() (the engine formats it at the first request if nobody
   // did); copied into every request instead of formatting each one.

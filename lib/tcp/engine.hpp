@@ -171,6 +171,7 @@ class Engine {
   uint64_t probe_timeout(const Conn& c) const;
   void set_state(Conn& c, State s);
   void abort(Conn& c, bool send_reset, CloseReason why = CloseReason::Local);
+  void abandon(Conn& c, uint64_t now);
   void mark_pending(Conn& c);
   void fill_header(const Conn& c, OutSeg& o, uint64_t now) const;
   uint16_t window_field(Conn& c) const;

@@ -205,7 +205,9 @@ void Engine::output(Conn& c, uint64_t now) {
   if (c.app.abort_pending) {
     // The client service ends this connection with a RST (close rst, or a
     // response it refused); deferred to here so no caller holds a freed one.
-    return abort(c, true, static_cast<CloseReason>(c.app.abort_why));
+    const auto why = static_cast<CloseReason>(c.app.abort_why);
+    if (why == CloseReason::Normal && client_ && client_->close_abandon) return abandon(c, now);
+    return abort(c, true, why);
   }
   const bool can_send = c.state == State::Established || c.state == State::CloseWait ||
                         c.state == State::FinWait1 || c.state == State::Closing ||
@@ -500,6 +502,18 @@ void Engine::set_state(Conn& c, State s) {
 
 // Ends a connection at once: after a RST in either direction, a timeout or
 // shutdown. RFC 4022 counts the resets of synchronized connections.
+// close abandon: ACK everything received (so the peer has nothing left to
+// retransmit and sits idle, as behind a client that vanished), then forget
+// the connection without a FIN or RST. If no output slot is free the ACK and
+// the forgetting wait for the next turn together.
+void Engine::abandon(Conn& c, uint64_t now) {
+  if (nout_ == out_.size()) return mark_pending(c);
+  send_ack(c, now);
+  ctr_.inc(Ctr::gen_abandoned);
+  service_close(c, CloseReason::Normal);
+  free_conn(c);
+}
+
 void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
   if (c.state == State::Established || c.state == State::CloseWait)
     ctr_.inc(Ctr::tcp_estab_resets);

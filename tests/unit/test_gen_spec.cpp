@@ -100,7 +100,8 @@ TEST(GenSpec, Errors) {
   EXPECT_ERROR("10.0.0.1", "gen: missing destination port after '10.0.0.1'");
   EXPECT_ERROR("10.0.0.1 http", "gen: bad destination port 'http' (expected 1..65535)");
   EXPECT_ERROR("10.0.0.1 80 mode ftp", "gen: bad value 'ftp' for mode (expected http|echo|raw)");
-  EXPECT_ERROR("10.0.0.1 80 close abort", "gen: bad value 'abort' for close (expected fin|rst)");
+  EXPECT_ERROR("10.0.0.1 80 close abort",
+               "gen: bad value 'abort' for close (expected fin|rst|abandon)");
   EXPECT_ERROR("10.0.0.1 80 src 10.0.0", "gen: bad value '10.0.0' for src");
   EXPECT_ERROR("10.0.0.1 80 mode echo mode raw", "gen: 'mode' given twice");
   EXPECT_ERROR("10.0.0.1 80 src 10.0.0.2 src 10.0.0.3", "gen: 'src' given twice");
@@ -220,6 +221,7 @@ TEST(GenSpec, RoundTrip) {
       "10.0.0.1 65535 mode echo req-size 16777216 resp-size 0",
       "10.0.0.1 1 mode raw conns 10000000 rate 100000000 reqs 1000000000 duration 86400",
       "10.0.0.1 443 src 10.0.0.5 close rst",
+      "10.0.0.1 80 reqs 3 close abandon",
       "10.0.0.1 443 src 10.1.0.0-10.1.255.255 resp-size 1073741824",
       "223.255.255.254 8080 close fin duration 0 rate 0 mode http",
   };

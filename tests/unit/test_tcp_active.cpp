@@ -316,6 +316,24 @@ TEST_F(Active, CloseRstEndsWithAReset) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// close abandon: the last response is ACKed, then the connection is forgotten
+// without a FIN or RST; a later segment of the peer finds no connection.
+TEST_F(Active, CloseAbandonForgetsTheConnectionSilently) {
+  cfg_.close_abandon = true;
+  syn_ack(connect());
+  take();
+  const std::string resp = http_response(64);
+  const uint32_t ours = L(1) + static_cast<uint32_t>(request_.size());
+  const uint32_t theirs = R(1) + static_cast<uint32_t>(resp.size());
+  send({.seq = R(1), .ack = ours, .data = resp});
+  expect({{.seq = ours, .ack = theirs, .flags = flag::ACK}});
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_abandoned), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 0u);
+  EXPECT_EQ(errors(), 0u);
+}
+
 TEST_F(Active, BadStatusOrLengthIsABadResponse) {
   syn_ack(connect());
   take();
