@@ -14,6 +14,8 @@ PKGS=(
   # the metrics endpoint, Prometheus and promtool, dpdk-dumpcap and
   # dpdk-telemetry.py (package dpdk-dev), tshark to read captures
   libboost-dev prometheus dpdk-dev tshark
+  # the soak's plot of its samples (scripts/soak_plot.py)
+  python3-matplotlib
   # fuzzing (scripts/fuzz.sh)
   clang libclang-rt-14-dev
 )

@@ -164,6 +164,8 @@ PMX_EAL_MEM=${PMX_EAL_MEM:---no-huge --no-shconf}
 # Words run before portmux inside the dut namespace (a wrapper that execs its
 # arguments, so $! stays portmux), e.g. with_hugetlbfs.sh DIR.
 PMX_WRAP=()
+# More EAL words after the dut port's --vdev (e.g. a second port's --vdev).
+PMX_EAL_EXTRA=()
 # pmx_lcores: EAL lcore arguments for PMX_WORKERS workers (default 1) plus
 # the main lcore. With more workers than spare CPUs, workers share CPUs
 # (--lcores N@CPU): slow, but every multi-worker path runs.
@@ -202,7 +204,7 @@ pmx_start() {
     # shellcheck disable=SC2054  # the commas belong to the EAL arguments
     local -a cmd=(
         "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "pmx$$" "${lcores[@]}"
-        "$(pmx_vdev)"
+        "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
         --
         --addr "0=$DUT_IP/$PREFIX_LEN"
         --cli-socket "$PMX_SOCK"
