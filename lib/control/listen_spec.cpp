@@ -36,9 +36,19 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
     s.service.kind = tcp::ServiceKind::Http;
   else
     throw OptionError(where + "unknown service '" + service + "' (echo, discard, http)");
+  // As nginx: client_header_timeout (its default is 60 s; 10 s here) and
+  // keepalive_timeout 75 s. Echo and discard: 5 minutes without a byte.
+  const bool http = s.service.kind == tcp::ServiceKind::Http;
+  s.service.header_timeout_s = http ? 10 : 0;
+  s.service.idle_timeout_s = http ? 75 : 300;
   for (const auto& [k, v] : kv) {
     if (k == "size" && s.service.kind == tcp::ServiceKind::Http)
       s.service.http_size = static_cast<uint32_t>(number(where, "size", v, 0, 1u << 30));
+    else if (k == "header_timeout" && http)
+      s.service.header_timeout_s =
+          static_cast<uint16_t>(number(where, "header_timeout", v, 0, 65535));
+    else if (k == "idle_timeout")
+      s.service.idle_timeout_s = static_cast<uint16_t>(number(where, "idle_timeout", v, 0, 65535));
     else if (k == "backlog")
       s.backlog = static_cast<uint32_t>(number(where, "backlog", v, 1, 1u << 24));
     else if (k == "cc" && v == "newreno")
@@ -83,7 +93,9 @@ std::string describe(const tcp::ListenSpec& s) {
   std::string out = net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port) + " " +
                     std::string(tcp::service_name(s.service.kind));
   if (s.service.kind == tcp::ServiceKind::Http)
-    out += " size=" + std::to_string(s.service.http_size);
+    out += " size=" + std::to_string(s.service.http_size) +
+           " header_timeout=" + std::to_string(s.service.header_timeout_s);
+  out += " idle_timeout=" + std::to_string(s.service.idle_timeout_s);
   out += " backlog=" + std::to_string(s.backlog) + " cc=newreno";
   return out;
 }

@@ -423,6 +423,8 @@ std::string_view status_line(uint16_t status) {
       return "HTTP/1.1 404 Not Found\r\n";
     case 405:
       return "HTTP/1.1 405 Method Not Allowed\r\n";
+    case 408:
+      return "HTTP/1.1 408 Request Timeout\r\n";
     case 414:
       return "HTTP/1.1 414 URI Too Long\r\n";
     case 431:

@@ -41,7 +41,7 @@ inline constexpr uint64_t kHttpMaxBody = uint64_t{1} << 40;  // largest /bytes/N
 
 // The answer to one request head.
 struct HttpRequest {
-  uint16_t status;    // 200, 400, 404, 405, 414, 431, 505
+  uint16_t status;    // 200, 400, 404, 405, 408 (timeout), 414, 431, 505
   uint64_t body_len;  // bytes of body the response carries (0 for errors)
   bool close;         // close the connection after the response
   bool head;          // HEAD: send the head only (same Content-Length)
@@ -68,6 +68,11 @@ class HttpParser {
   bool bad() const { return phase_ == kBad; }
   // Meaningful once done() or bad().
   HttpRequest req() const;
+  // Some of a request head has been consumed (blank lines before the request
+  // line excepted), and it is neither complete nor bad yet.
+  bool in_head() const {
+    return phase_ != kStart && phase_ != kStartLf && phase_ != kDone && phase_ != kBad;
+  }
   // Ready for the next request.
   void reset() { *this = HttpParser{}; }
 

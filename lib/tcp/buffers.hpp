@@ -68,6 +68,15 @@ class ByteRing {
     cap_ = head_ = len_ = 0;
     return m;
   }
+  // Returns the memory of an attached, empty ring and keeps it attached
+  // (its capacity still sizes the receive window): the drained connection
+  // holds no buffer until give_mem(). Precondition: size() == 0.
+  uint8_t* take_mem() {
+    uint8_t* m = mem_;
+    mem_ = nullptr;
+    head_ = 0;
+    return m;
+  }
   bool attached() const { return cap_ != 0; }
   bool has_mem() const { return mem_ != nullptr; }
   uint32_t size() const { return len_; }

@@ -48,6 +48,10 @@ constexpr std::string_view service_name(ServiceKind k) {
 struct ServiceConfig {
   ServiceKind kind = ServiceKind::Echo;
   uint32_t http_size = 64;  // body bytes for GET /
+  // Seconds, 0 = off (the default here; --listen and the CLI's listen set
+  // 10 s and 75 s for http, 300 s idle for echo and discard).
+  uint16_t header_timeout_s = 0;  // http: a begun request head must end within this
+  uint16_t idle_timeout_s = 0;    // nothing to do for this long: close
 };
 
 // Per-connection service state: what a service must remember between calls.
@@ -145,6 +149,14 @@ struct Conn {
   bool persist = false;    // t_rtx is the persist timer
   bool tlp_armed = false;  // t_rtx is the tail loss probe (RFC 8985 7)
   bool tlp_sent = false;   // a probe went since SND.UNA last advanced
+  // Service timer (0 = off): the http request-head deadline when svc_in_head,
+  // else the idle deadline (docs/tcp.md "Memory and idle peers").
+  uint64_t t_svc = 0;
+  uint64_t t_active = 0;   // us: last data received or acknowledged (pool pressure)
+  uint16_t head_to_s = 0;  // the listener's header_timeout (it may go away first)
+  uint16_t idle_to_s = 0;  // the listener's idle_timeout
+  bool svc_in_head = false;
+  bool release_queued = false;  // in Engine::release_q_
   uint8_t keepalive_probes = 0;
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
 

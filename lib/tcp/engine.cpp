@@ -36,6 +36,7 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
   }
   pending_.reserve(2 * size_t{cfg.max_flows});  // poll() keeps it under twice the waiting ones
   queued_.assign(cfg.max_flows, 0);
+  release_q_.reserve(cfg.max_flows);  // at most once each (Conn::release_queued)
 }
 
 Engine::~Engine() = default;
@@ -157,6 +158,8 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = l.spec.service.kind;
   c.http_size = l.spec.service.http_size;
+  c.head_to_s = l.spec.service.header_timeout_s;
+  c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
   c.listener = li;
   c.app = ServiceState{};
@@ -225,8 +228,10 @@ Conn* Engine::alloc_conn(const flow::FlowKey& k) {
   burst_changed_ = true;
   Conn& c = conns_[i];
   const uint32_t idx = c.idx;
+  const bool rq = c.release_queued;  // its index may still be in release_q_
   c = Conn{};
   c.idx = idx;
+  c.release_queued = rq;
   c.key = k;
   return &c;
 }
@@ -256,6 +261,40 @@ bool Engine::ensure_mem(Conn& c) {
 void Engine::release_bufs(Conn& c) {
   if (uint8_t* m = c.snd.detach()) bufs_.put(m);
   if (uint8_t* m = c.rcv.detach()) bufs_.put(m);
+}
+
+namespace {
+
+// Nothing unsent, unacknowledged or unread, no out-of-order text, and no
+// service about to write (an http body still to generate, a client request
+// still to queue): the buffers can go back to the pool. Whatever writes to
+// them next gets memory first (data_input, client_request: ensure_mem).
+bool drained(const Conn& c) {
+  return c.snd.has_mem() && c.snd.size() == 0 && c.rcv.size() == 0 && c.ooo.empty() &&
+         !c.app.responding && c.app.req_left == 0;
+}
+
+}  // namespace
+
+void Engine::queue_release(Conn& c) {
+  if (c.release_queued || !drained(c)) return;
+  c.release_queued = true;
+  release_q_.push_back(c.idx);
+}
+
+// From clear_output(): no queued segment points into a buffer any more. A
+// connection freed meanwhile has no memory (drained() is false); one that
+// took new bytes since it was queued is not drained.
+void Engine::release_drained() {
+  for (uint32_t i : release_q_) {
+    Conn& c = conns_[i];
+    c.release_queued = false;
+    if (!drained(c)) continue;
+    bufs_.put(c.snd.take_mem());
+    if (c.rcv.has_mem()) bufs_.put(c.rcv.take_mem());
+    ctr_.inc(Ctr::tcp_buffers_released);
+  }
+  release_q_.clear();
 }
 
 uint32_t Engine::make_isn(const flow::FlowKey& k, uint64_t now) const {

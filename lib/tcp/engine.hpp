@@ -69,7 +69,12 @@ class Engine {
   void poll(uint64_t now);
 
   std::span<const OutSeg> output() const { return {out_.data(), nout_}; }
-  void clear_output() { nout_ = 0; }
+  // The output has been copied out: forget it, and give drained connections'
+  // buffers back (not earlier: a queued segment may point into them).
+  void clear_output() {
+    nout_ = 0;
+    if (!release_q_.empty()) release_drained();
+  }
 
   // Active open (RFC 9293 3.10.1): a connection from k.local to k.remote
   // running the client service of set_client(); the SYN is in output().
@@ -133,6 +138,10 @@ class Engine {
   // both rings theirs; then nothing is taken.
   bool ensure_mem(Conn& c);
   void release_bufs(Conn& c);
+  void queue_release(Conn& c);
+  void release_drained();
+  void service_deadline(Conn& c);
+  void service_timeout(Conn& c, uint64_t now);
   uint32_t make_isn(const flow::FlowKey& k, uint64_t now) const;
   bool timewait_reuse(Conn& c, const Seg& s) const;
 
@@ -207,6 +216,7 @@ class Engine {
   std::vector<uint8_t> queued_;    // per pool index: in pending_
   std::vector<OutSeg> out_;
   size_t nout_ = 0;
+  std::vector<uint32_t> release_q_;  // connections whose buffers may have drained
   uint64_t insert_failures_ = 0;
   uint64_t challenge_window_ = 0;  // RFC 5961 7: current one-second window
   uint32_t challenge_count_ = 0;

@@ -244,6 +244,8 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   if (c.fin_sent && ack == c.snd_max) --acked;  // our FIN
   acked = std::min(acked, c.snd.size());
   c.snd.consume(acked);
+  if (acked) c.t_active = now;
+  queue_release(c);
   // Rewind only with the output queue drained: a segment queued earlier in
   // this burst may point at bytes this ACK just released.
   if (nout_ == 0) c.snd.rewind_if_empty();
@@ -388,6 +390,7 @@ void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uin
     ctr_.inc(Ctr::tcp_no_buffers);
     return;
   }
+  c.t_active = now;
   const uint32_t off = seq_dist(c.rcv_nxt, seq);
   if (off > 0) {
     // Out of order: keep it where it belongs, report it by SACK, ACK at once

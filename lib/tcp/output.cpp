@@ -349,6 +349,10 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
     keepalive_expired(c, now);
     if (c.state == State::Closed) return;
   }
+  if (c.t_svc && c.t_svc <= now) {
+    service_timeout(c, now);
+    if (c.state == State::Closed) return;
+  }
   arm(c);
 }
 
@@ -479,7 +483,7 @@ void Engine::tail_loss_probe(Conn& c, uint64_t now) {
 void Engine::arm(Conn& c) {
   if (c.state == State::Closed) return wheel_.cancel(c.idx);
   uint64_t d = UINT64_MAX;
-  for (uint64_t t : {c.t_rtx, c.t_delack, c.t_keepalive})
+  for (uint64_t t : {c.t_rtx, c.t_delack, c.t_keepalive, c.t_svc})
     if (t) d = std::min(d, t);
   if (d == UINT64_MAX) return wheel_.cancel(c.idx);
   const uint64_t tick = (d + 999) / 1000;

@@ -8,6 +8,8 @@
 
 namespace pmx::tcp {
 
+using stats::Ctr;
+
 namespace {
 
 // RFC 862: everything received is sent back, as send space allows.
@@ -88,7 +90,7 @@ void Engine::service_open(Conn& c) {
 void Engine::service_run(Conn& c) {
   if (!c.rcv.attached() || c.close_requested) {
     if (c.rcv.attached()) c.rcv.consume(c.rcv.size());  // late input after we closed
-    return;
+    return queue_release(c);
   }
   if (c.state != State::Established && c.state != State::CloseWait) return;
   bool done = false;
@@ -108,6 +110,8 @@ void Engine::service_run(Conn& c) {
   }
   if (done) app_close(c);
   if (c.ooo.empty()) c.rcv.rewind_if_empty();
+  service_deadline(c);
+  queue_release(c);
   // Reading opened the window: tell the peer when it grew by enough.
   const Seq edge = c.rcv_nxt + c.rcv.space();
   if (edge >= c.rcv_adv + std::min<uint32_t>(c.rcv.capacity() / 2, 2u * c.mss)) c.ack_now = true;
@@ -121,6 +125,54 @@ void Engine::service_close(Conn& c, CloseReason why) {
 void Engine::app_close(Conn& c) {
   c.close_requested = true;
   c.want_writable = false;
+  c.t_svc = 0;
+}
+
+// The service timer (docs/tcp.md, "Memory and idle peers"). For http, a
+// request head that has begun must be complete within the listener's
+// header_timeout (then 408, RFC 9110 15.5.9, and close, as nginx's
+// client_header_timeout); a connection of any server service with nothing
+// to do for idle_timeout is closed with a FIN (nginx's keepalive_timeout).
+// The generator's connections have none: its runs time themselves.
+void Engine::service_deadline(Conn& c) {
+  if (c.svc == ServiceKind::Client || c.close_requested) {
+    c.t_svc = 0;
+    return;
+  }
+  if (c.svc == ServiceKind::Http && c.head_to_s && c.app.http.in_head()) {
+    // Set when the head begins and not moved by later bytes: a client that
+    // trickles a byte now and then (slowloris) still runs out of time.
+    if (!c.svc_in_head) c.t_svc = clock_ + uint64_t{c.head_to_s} * 1000000;
+    c.svc_in_head = true;
+    return;
+  }
+  c.svc_in_head = false;
+  c.t_svc = c.idle_to_s ? clock_ + uint64_t{c.idle_to_s} * 1000000 : 0;
+}
+
+void Engine::service_timeout(Conn& c, uint64_t now) {
+  c.t_svc = 0;
+  if (c.close_requested) return;
+  if (c.snd.size() > 0 || c.app.responding) {
+    // Still delivering (a slow reader is the peer's window's business and
+    // the retransmission timer's): not idle, look again a period later.
+    c.t_svc = now + uint64_t{c.svc_in_head ? c.head_to_s : c.idle_to_s} * 1000000;
+    return;
+  }
+  if (c.svc_in_head) {
+    ctr_.inc(Ctr::http_header_timeouts);
+    if (!ensure_mem(c)) return abort(c, true, CloseReason::Timeout);
+    char head[256];
+    const size_t n = service::write_head(
+        head, sizeof head,
+        service::HttpRequest{
+            .status = 408, .body_len = 0, .close = true, .head = false, .http10 = false});
+    c.snd.append(reinterpret_cast<const uint8_t*>(head), static_cast<uint32_t>(n));
+  } else {
+    ctr_.inc(c.svc == ServiceKind::Http ? Ctr::http_idle_timeouts : Ctr::tcp_idle_timeouts);
+  }
+  app_close(c);
+  output(c, now);
 }
 
 }  // namespace pmx::tcp

@@ -1,0 +1,156 @@
+// Memory an idle or slow peer cannot pin (issue 11): buffers go back to the
+// pool when a connection drains, and the service timers (http request-head
+// and keep-alive idle, echo/discard idle) close what waits too long.
+#include "tcp_fixture.hpp"
+
+namespace pmx::tcp::test {
+namespace {
+
+constexpr uint16_t kHttpTimed = 8080, kEchoTimed = 7007;
+
+class Memory : public TcpTest {
+ protected:
+  void SetUp() override {
+    TcpTest::SetUp();
+    ASSERT_GE(
+        engine_->listen(
+            {.ip = 0,
+             .port = kHttpTimed,
+             .service = {.kind = ServiceKind::Http, .header_timeout_s = 2, .idle_timeout_s = 5}}),
+        0);
+    ASSERT_GE(engine_->listen({.ip = 0,
+                               .port = kEchoTimed,
+                               .service = {.kind = ServiceKind::Echo, .idle_timeout_s = 3}}),
+              0);
+  }
+  // A GET / on the current http connection from R(from): returns the
+  // response (head and 64-byte body), unacknowledged.
+  std::string get(uint32_t from, uint32_t ours) {
+    send({.seq = R(from), .ack = L(ours), .data = std::string(kGet)});
+    const Got g = take_one();
+    EXPECT_EQ(g.seq, L(ours));
+    EXPECT_EQ(g.data.substr(0, 15), "HTTP/1.1 200 OK");
+    return g.data;
+  }
+  static constexpr std::string_view kGet = "GET / HTTP/1.1\r\n\r\n";
+  static constexpr uint32_t kGetLen = kGet.size();
+};
+
+// Keep-alive: once the response is acknowledged nothing is unsent,
+// unacknowledged or unread, and the connection holds no buffer; the next
+// request takes memory again and is answered the same.
+TEST_F(Memory, DrainedKeepAliveConnectionHoldsNoBuffer) {
+  established(kHttp);
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  const std::string r1 = get(1, 1);
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);  // the response is not acknowledged yet
+  const uint32_t n = static_cast<uint32_t>(r1.size());
+  send({.seq = R(1 + kGetLen), .ack = L(1 + n)});
+  expect_nothing();
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_buffers_released), 1u);
+  EXPECT_EQ(get(1 + kGetLen, 1 + n), r1);
+  send({.seq = R(1 + 2 * kGetLen), .ack = L(1 + 2 * n)});
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_buffers_released), 2u);
+  EXPECT_EQ(state(), State::Established);
+}
+
+// In one burst: connection A's second response is queued, then acknowledged
+// (A drains), then connection B's first text needs memory. A's buffers must
+// not go to B before the burst's output is copied out, or A's queued segment
+// would carry B's bytes.
+TEST_F(Memory, ReleaseWaitsForTheBurstsOutput) {
+  established(kHttp);
+  const uint32_t a_iss = iss_;
+  const std::string r1 = get(1, 1);
+  const uint32_t n = static_cast<uint32_t>(r1.size());
+  send({.seq = R(1 + kGetLen), .ack = L(1 + n)});
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  const uint16_t a = rport_;
+  rport_ = kPeerPort + 1;
+  established(kEcho);
+  const uint32_t b_iss = iss_;
+  const std::string text(64, 'x');
+  send_burst({
+      {.seq = R(1 + kGetLen),
+       .ack = a_iss + 1 + n,
+       .data = std::string(kGet),
+       .port = kHttp,
+       .rport = a},
+      {.seq = R(1 + 2 * kGetLen), .ack = a_iss + 1 + 2 * n, .port = kHttp, .rport = a},
+      {.seq = R(1), .ack = b_iss + 1, .data = text, .port = kEcho, .rport = kPeerPort + 1},
+  });
+  int seen = 0;
+  for (const Got& g : take()) {
+    if (g.data.empty()) continue;
+    ++seen;
+    if (g.port == kHttp)
+      EXPECT_EQ(g.data, r1);
+    else
+      EXPECT_EQ(g.data, text);
+  }
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);  // B's; A gave its back after the output
+}
+
+// A request head begun and not finished within header_timeout is answered
+// 408 and the connection closed; later bytes do not move the deadline
+// (slowloris).
+TEST_F(Memory, IncompleteHeadIsAnswered408AtHeaderTimeout) {
+  established(kHttpTimed);
+  send({.seq = R(1), .ack = L(1), .data = "GET / HT"});
+  advance(1500);
+  send({.seq = R(9), .ack = L(1), .data = "TP/1.1\r\nX-A: b"});
+  advance(400);
+  for (const Got& g : take()) EXPECT_TRUE(g.data.empty()) << describe(g);  // ACKs only
+  advance(200);  // 2.1 s after the head began
+  const std::vector<Got> g = take();
+  ASSERT_FALSE(g.empty());
+  EXPECT_EQ(g[0].data.substr(0, 28), "HTTP/1.1 408 Request Timeout");
+  EXPECT_TRUE(g.back().has(flag::FIN));
+  EXPECT_EQ(ctr(Ctr::http_header_timeouts), 1u);
+  EXPECT_EQ(state(), State::FinWait1);
+}
+
+// Waiting for a request on a kept-alive connection for idle_timeout: FIN,
+// and nothing held meanwhile.
+TEST_F(Memory, KeepAliveIdleTimeoutCloses) {
+  established(kHttpTimed);
+  const std::string r = get(1, 1);
+  const uint32_t n = static_cast<uint32_t>(r.size());
+  send({.seq = R(1 + kGetLen), .ack = L(1 + n)});
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  advance(4900);
+  expect_nothing();
+  advance(200);
+  expect({{.seq = L(1 + n), .ack = R(1 + kGetLen), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::http_idle_timeouts), 1u);
+  EXPECT_EQ(ctr(Ctr::http_header_timeouts), 0u);
+}
+
+// Echo: a byte received moves the idle deadline; silence for idle_timeout
+// closes.
+TEST_F(Memory, EchoIdleTimeoutCloses) {
+  established(kEchoTimed);
+  advance(2000);
+  send({.seq = R(1), .ack = L(1), .data = "hi"});
+  expect({{.seq = L(1), .ack = R(3), .flags = flag::ACK | flag::PSH, .data = "hi"}});
+  send({.seq = R(3), .ack = L(3)});
+  advance(2900);
+  expect_nothing();
+  advance(200);
+  expect({{.seq = L(3), .ack = R(3), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_idle_timeouts), 1u);
+}
+
+// Listeners without timeouts (the fixture's) keep an idle connection.
+TEST_F(Memory, NoTimeoutWithoutTheListenerOption) {
+  established(kHttp);
+  advance(3600 * 1000);
+  expect_nothing();
+  EXPECT_EQ(state(), State::Established);
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
