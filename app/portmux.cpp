@@ -46,8 +46,25 @@ int main(int argc, char** argv) {
   }
 
   // Options are checked before EAL so a typo costs nothing; EAL sees only
-  // the words before "--".
-  if (rte_eal_init(eal_argc(argc, argv), argv) < 0) {
+  // the words before "--", with each --vdev completed by its profile's
+  // vdev_defaults (the ring size af_packet needs, drivers_cfg/README.md).
+  // A --port-profile cannot apply here: port ids exist only after EAL.
+  std::vector<std::string> eal_words(argv, argv + eal_argc(argc, argv));
+  try {
+    const auto profiles = pmx::port::load_profile_dir(opt.profile_dir);
+    auto completed = pmx::port::apply_vdev_defaults(profiles, eal_words);
+    for (size_t i = 0; i < completed.size(); ++i)
+      if (completed[i] != eal_words[i])
+        std::printf("portmux: vdev devargs from the profile: %s\n", completed[i].c_str());
+    eal_words = std::move(completed);
+  } catch (const pmx::port::ConfigError& e) {
+    std::fprintf(stderr, "portmux: %s\n", e.what());
+    return 2;
+  }
+  std::vector<char*> eal_argv;
+  for (auto& w : eal_words) eal_argv.push_back(w.data());
+  eal_argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(eal_words.size()), eal_argv.data()) < 0) {
     std::fprintf(stderr, "portmux: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
     return 1;
   }

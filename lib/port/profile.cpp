@@ -71,7 +71,65 @@ T checked(const std::string& path, const char* key, uint64_t v, uint64_t lo, uin
   return static_cast<T>(v);
 }
 
+// "a=1,b=2" -> {"a=1", "b=2"}, spaces around items dropped, empty items skipped.
+std::vector<std::string> split_devargs(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) {
+    const auto b = item.find_first_not_of(" \t");
+    if (b == std::string::npos) continue;
+    out.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
+  }
+  return out;
+}
+
+std::string devarg_key(const std::string& item) { return item.substr(0, item.find('=')); }
+
+const Profile* profile_for_vdev(const std::vector<Profile>& all, std::string name) {
+  // RTE_PMD_REGISTER_ALIAS: eth_<x> names the same driver as net_<x>.
+  if (name.starts_with("eth_")) name = "net_" + name.substr(4);
+  const Profile* best = nullptr;
+  size_t best_len = 0;  // the longest driver name that prefixes the device name
+  for (const auto& p : all)
+    for (const auto& d : p.drivers)
+      if (name.starts_with(d) && d.size() > best_len) best = &p, best_len = d.size();
+  return best;
+}
+
 }  // namespace
+
+std::string apply_vdev_defaults(const std::vector<Profile>& all, const std::string& devargs) {
+  const std::string name = devargs.substr(0, devargs.find(','));
+  const Profile* p = profile_for_vdev(all, name);
+  if (!p || p->vdev_defaults.empty()) return devargs;
+  const auto given = split_devargs(devargs.substr(name.size()));
+  std::string out = devargs;
+  for (const auto& def : split_devargs(p->vdev_defaults)) {
+    const std::string key = devarg_key(def);
+    if (std::none_of(given.begin(), given.end(),
+                     [&](const std::string& g) { return devarg_key(g) == key; }))
+      out += "," + def;
+  }
+  return out;
+}
+
+std::vector<std::string> apply_vdev_defaults(const std::vector<Profile>& all,
+                                             const std::vector<std::string>& eal_args) {
+  std::vector<std::string> out;
+  out.reserve(eal_args.size());
+  for (size_t i = 0; i < eal_args.size(); ++i) {
+    const std::string& a = eal_args[i];
+    if (a.starts_with("--vdev=")) {
+      out.push_back("--vdev=" + apply_vdev_defaults(all, a.substr(7)));
+    } else if (a == "--vdev" && i + 1 < eal_args.size()) {
+      out.push_back(a);
+      out.push_back(apply_vdev_defaults(all, eal_args[++i]));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
 
 uint64_t rx_offload_from_name(const std::string& name) {
   return offload_from_name(name, rte_eth_dev_rx_offload_name);
@@ -120,6 +178,7 @@ Profile load_profile(const std::string& path) {
   if (!in) throw ConfigError("cannot read profile '" + path + "'");
   po::options_description d;
   uint64_t rx_desc, tx_desc, max_queues, mtu, link_wait, burst;
+  std::string vdev_defaults;
   std::string rx_off, tx_off, rss_hf, rss_key;
   Profile p;
   d.add_options()("driver", po::value<std::vector<std::string>>(&p.drivers))(
@@ -132,7 +191,8 @@ Profile load_profile(const std::string& path) {
                                                             po::value(&rss_hf)->default_value(""))(
       "rss_key", po::value(&rss_key)->default_value("default"))(
       "link_wait_ms", po::value(&link_wait)->default_value(p.link_wait_ms))(
-      "burst", po::value(&burst)->default_value(p.burst));
+      "burst", po::value(&burst)->default_value(p.burst))(
+      "vdev_defaults", po::value(&vdev_defaults)->default_value(""));
   po::variables_map vm;
   try {
     po::store(po::parse_config_file(in, d, false), vm);
@@ -151,6 +211,12 @@ Profile load_profile(const std::string& path) {
   p.rx_offloads = parse_flags(path, "rx_offloads", rx_off, rx_offload_from_name);
   p.tx_offloads = parse_flags(path, "tx_offloads", tx_off, tx_offload_from_name);
   p.rss_hf = parse_flags(path, "rss_hf", rss_hf, rss_hf_from_name);
+  for (const auto& item : split_devargs(vdev_defaults)) {
+    const auto eq = item.find('=');
+    if (eq == 0 || eq == std::string::npos || eq + 1 == item.size())
+      throw ConfigError(path + ": vdev_defaults item '" + item + "' is not key=value");
+  }
+  p.vdev_defaults = vdev_defaults;
   if (rss_key == "default")
     p.rss_key = RssKey::Default;
   else if (rss_key == "symmetric")

@@ -30,6 +30,9 @@ struct Profile {
   RssKey rss_key = RssKey::Default;
   uint32_t link_wait_ms = 3000;
   uint16_t burst = 32;
+  // key=value devargs added to a --vdev of this driver that does not set
+  // that key itself (e.g. af_packet's framecnt=4096), as "k1=v1,k2=v2".
+  std::string vdev_defaults;
 };
 
 // Reads one profile; throws ConfigError naming the file and the bad key/value.
@@ -40,6 +43,18 @@ std::vector<Profile> load_profile_dir(const std::string& dir);
 
 // The profile that lists driver, else the one named "default", else nullptr.
 const Profile* pick_profile(const std::vector<Profile>& all, const std::string& driver);
+
+// A --vdev devargs string ("net_af_packet0,iface=x,qpairs=2") with the
+// vdev_defaults of the profile whose driver names its device (the name up to
+// the first comma starts with the driver name; DPDK's eth_ aliases count as
+// net_) appended for every key the string does not set. Unchanged when no
+// profile matches.
+std::string apply_vdev_defaults(const std::vector<Profile>& all, const std::string& devargs);
+
+// The same over EAL's words: "--vdev=ARGS" and "--vdev ARGS" are rewritten,
+// everything else is copied.
+std::vector<std::string> apply_vdev_defaults(const std::vector<Profile>& all,
+                                             const std::vector<std::string>& eal_args);
 
 // Name <-> flag translation, exposed for tests and the CLI.
 uint64_t rx_offload_from_name(const std::string& name);  // 0 if unknown

@@ -180,7 +180,8 @@ pmx_lcores() {
     echo "--lcores $spec"
 }
 
-# PMX_AF_FRAMES: af_packet RX ring frames (framecnt=), the PMD's 512 if unset.
+# PMX_AF_FRAMES: af_packet ring frames (framecnt=); unset, portmux takes the
+# af_packet profile's vdev_defaults (drivers_cfg/af_packet.ini).
 pmx_vdev() {
     case $PMX_PMD in
         af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=${PMX_WORKERS:-1}${PMX_AF_FRAMES:+,framecnt=$PMX_AF_FRAMES}" ;;

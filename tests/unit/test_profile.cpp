@@ -74,5 +74,51 @@ TEST(Profile, SymmetricKeyRepeats6d5a) {
   }
 }
 
+TEST(Profile, VdevDefaultsParsed) {
+  auto p = load_profile(write_tmp("driver = net_x\nvdev_defaults = framecnt=4096, framesz=2048\n"));
+  EXPECT_EQ(p.vdev_defaults, "framecnt=4096, framesz=2048");
+  EXPECT_THROW(load_profile(write_tmp("vdev_defaults = framecnt\n")), ConfigError);
+  EXPECT_THROW(load_profile(write_tmp("vdev_defaults = =4\n")), ConfigError);
+  EXPECT_THROW(load_profile(write_tmp("vdev_defaults = framecnt=\n")), ConfigError);
+}
+
+TEST(Profile, VdevDefaultsAppendOnlyMissingKeys) {
+  std::vector<Profile> all(2);
+  all[0].drivers = {"net_af_packet"};
+  all[0].vdev_defaults = "framecnt=4096,blocksz=8192";
+  all[1].drivers = {"net_null"};
+  EXPECT_EQ(apply_vdev_defaults(all, "net_af_packet0,iface=v0,qpairs=2"),
+            "net_af_packet0,iface=v0,qpairs=2,framecnt=4096,blocksz=8192");
+  // The user's own value wins.
+  EXPECT_EQ(apply_vdev_defaults(all, "net_af_packet1,iface=v0,framecnt=512"),
+            "net_af_packet1,iface=v0,framecnt=512,blocksz=8192");
+  // DPDK's alias, and a device name without devargs.
+  EXPECT_EQ(apply_vdev_defaults(all, "eth_af_packet0"),
+            "eth_af_packet0,framecnt=4096,blocksz=8192");
+  // No defaults, or no profile: unchanged.
+  EXPECT_EQ(apply_vdev_defaults(all, "net_null0,no-rx=1"), "net_null0,no-rx=1");
+  EXPECT_EQ(apply_vdev_defaults(all, "net_ring0"), "net_ring0");
+}
+
+TEST(Profile, VdevDefaultsRewriteEalWords) {
+  std::vector<Profile> all(1);
+  all[0].drivers = {"net_af_packet"};
+  all[0].vdev_defaults = "framecnt=4096";
+  const std::vector<std::string> in{
+      "portmux", "-l", "0-1", "--vdev=net_af_packet0,iface=a", "--vdev", "net_af_packet1,iface=b",
+      "--no-pci"};
+  const std::vector<std::string> want{"portmux", "-l",
+                                      "0-1",     "--vdev=net_af_packet0,iface=a,framecnt=4096",
+                                      "--vdev",  "net_af_packet1,iface=b,framecnt=4096",
+                                      "--no-pci"};
+  EXPECT_EQ(apply_vdev_defaults(all, in), want);
+}
+
+TEST(Profile, VdevDefaultsShippedAfPacket) {
+  auto all = load_profile_dir(PORTMUX_PROFILE_DIR);
+  EXPECT_EQ(apply_vdev_defaults(all, "net_af_packet0,iface=x"),
+            "net_af_packet0,iface=x,framecnt=4096");
+}
+
 }  // namespace
 }  // namespace pmx::port
