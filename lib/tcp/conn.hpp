@@ -149,6 +149,7 @@ struct Conn {
   bool persist = false;    // t_rtx is the persist timer
   bool tlp_armed = false;  // t_rtx is the tail loss probe (RFC 8985 7)
   bool tlp_sent = false;   // a probe went since SND.UNA last advanced
+  uint32_t answer_ms = 0;  // ms clock of the last rate-limited answer (Engine::answer_allowed)
   // Service timer (0 = off): the http request-head deadline when svc_in_head,
   // else the idle deadline (docs/tcp.md "Memory and idle peers").
   uint64_t t_svc = 0;

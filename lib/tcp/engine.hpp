@@ -42,9 +42,12 @@ struct EngineConfig {
       75000;               // and at most this long (BSD's connection-establishment timer)
   bool keepalive = false;  // RFC 1122 4.2.3.6: off by default
   uint32_t keepalive_idle_ms = 7200000, keepalive_intvl_ms = 75000, keepalive_probes = 9;
-  uint32_t challenge_acks_per_s = 1000;  // RFC 5961 7
-  std::array<uint8_t, 16> isn_key{};     // RFC 6528 secret
-  unsigned lcore = 0;                    // reported in snapshots
+  // RFC 5961 7: per connection, at most one challenge ACK or answer to an
+  // unacceptable segment in this many ms (Linux's tcp_invalid_ratelimit).
+  // There is no per-core budget: see Engine::answer_allowed().
+  uint32_t invalid_ratelimit_ms = 500;
+  std::array<uint8_t, 16> isn_key{};  // RFC 6528 secret
+  unsigned lcore = 0;                 // reported in snapshots
 };
 
 struct ConnRow {
@@ -159,6 +162,8 @@ class Engine {
   void established(Conn& c, uint64_t now);
   void enter_time_wait(Conn& c, uint64_t now);
   void challenge_ack(Conn& c, uint64_t now);
+  void reject_ack(Conn& c, const Seg& s, uint64_t now);
+  bool answer_allowed(Conn& c, uint64_t now, stats::Ctr limited);
   void rtt_sample(Conn& c, uint32_t rtt_us);
   bool update_sacked(Conn& c, const Seg& s);
 
@@ -218,8 +223,6 @@ class Engine {
   size_t nout_ = 0;
   std::vector<uint32_t> release_q_;  // connections whose buffers may have drained
   uint64_t insert_failures_ = 0;
-  uint64_t challenge_window_ = 0;  // RFC 5961 7: current one-second window
-  uint32_t challenge_count_ = 0;
   uint32_t curr_estab_ = 0;
   uint64_t clock_ = 0;  // now of the current call (services read it)
   ClientConfig* client_ = nullptr;

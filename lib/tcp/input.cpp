@@ -31,7 +31,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
   if (!acceptable(c, s)) {
     if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_rst_out_of_window);
     ctr_.inc(Ctr::tcp_seq_not_acceptable);
-    return send_ack(c, now);
+    return reject_ack(c, s, now);
   }
   if (s.has(flag::RST)) return (void)rst_input(c, s, now);
   // RFC 9293 3.10.7.4 fourth check: an in-window SYN in SYN_RECV of a
@@ -107,7 +107,7 @@ bool Engine::check_paws(Conn& c, const Seg& s, uint64_t now) {
   if (!c.ts_ok || !s.opt.ts || s.has(flag::RST)) return true;
   if (static_cast<int32_t>(s.opt.ts_val - c.ts_recent) >= 0) return true;
   ctr_.inc(Ctr::tcp_paws_rejected);
-  send_ack(c, now);
+  reject_ack(c, s, now);
   return false;
 }
 
@@ -146,16 +146,45 @@ bool Engine::rst_input(Conn& c, const Seg& s, uint64_t now) {
   return true;
 }
 
-void Engine::challenge_ack(Conn& c, uint64_t now) {
-  // RFC 5961 7: at most challenge_acks_per_s per second on this core.
-  const uint64_t window = now / 1000000;
-  if (window != challenge_window_) {
-    challenge_window_ = window;
-    challenge_count_ = 0;
+// RFC 5961 7 asks for a limit on challenge ACKs; CVE-2016-5696 showed that
+// a limit shared by connections is a side channel: an off-path attacker
+// spends the shared budget on a connection of its own, and whether its
+// guesses at another connection's 4-tuple and sequence numbers drew a
+// challenge ACK there shows in how many it gets back itself. So every limit
+// here is per connection (Linux since 4.7, and since 5.19 with no global
+// one by default): one answer per invalid_ratelimit_ms, a slot the challenge
+// ACKs and the ACKs for unacceptable segments share (Linux's
+// last_oow_ack_time). There is no per-core budget: nothing any connection
+// does changes what another one may send. What the limit bounds instead is
+// the output per connection (2 a second), so a blind flood at one 4-tuple
+// draws at most that, and all of it goes to the real peer.
+bool Engine::answer_allowed(Conn& c, uint64_t now, Ctr limited) {
+  const uint32_t ms = static_cast<uint32_t>(now / 1000);
+  if (c.answer_ms != 0 && ms - c.answer_ms < cfg_.invalid_ratelimit_ms) {
+    ctr_.inc(limited);
+    return false;
   }
-  if (challenge_count_ >= cfg_.challenge_acks_per_s) return;
-  ++challenge_count_;
+  c.answer_ms = ms ? ms : 1;  // 0 means none yet
+  return true;
+}
+
+void Engine::challenge_ack(Conn& c, uint64_t now) {
+  if (!answer_allowed(c, now, Ctr::tcp_challenge_ack_limited)) return;
   ctr_.inc(Ctr::tcp_challenge_acks);
+  send_ack(c, now);
+}
+
+// The ACK that answers an unacceptable segment (RFC 9293 3.10.7.4 first
+// check, RFC 7323 5.3 PAWS). As Linux (tcp_oow_rate_limited): a segment
+// with text (or FIN) and no SYN is answered every time, since it comes from
+// a peer whose ACKs were lost or whose retransmission was spurious, and the
+// answer is what stops it; one without text, or with SYN, is what a blind
+// attacker or an ACK loop (RFC 5961 10) sends, and is answered at most once
+// per invalid_ratelimit_ms. Duplicate ACKs for in-window out-of-order text
+// never come here (they drive the peer's fast retransmit).
+void Engine::reject_ack(Conn& c, const Seg& s, uint64_t now) {
+  const bool text = s.len > 0 || s.has(flag::FIN);
+  if ((!text || s.has(flag::SYN)) && !answer_allowed(c, now, Ctr::tcp_oow_ack_limited)) return;
   send_ack(c, now);
 }
 
@@ -176,8 +205,10 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
     c.snd_wl2 = ack;
   }
   if (ack > c.snd_max) {
+    // RFC 5961 5.2: an ACK of data never sent is answered like a challenge;
+    // a peer never sends one, so it is rate-limited whatever it carries.
     ctr_.inc(Ctr::tcp_ack_too_new);
-    send_ack(c, now);
+    if (answer_allowed(c, now, Ctr::tcp_oow_ack_limited)) send_ack(c, now);
     return false;
   }
   if (ack < c.snd_una - c.max_snd_wnd) {
