@@ -37,6 +37,7 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
   pending_.reserve(2 * size_t{cfg.max_flows});  // poll() keeps it under twice the waiting ones
   queued_.assign(cfg.max_flows, 0);
   release_q_.reserve(cfg.max_flows);  // at most once each (Conn::release_queued)
+  victims_.reserve(bufs_.total());    // a victim holds at least one buffer
 }
 
 Engine::~Engine() = default;
@@ -255,6 +256,7 @@ bool Engine::ensure_mem(Conn& c) {
   if (bufs_.available() < need) return false;
   if (!c.snd.has_mem()) c.snd.give_mem(bufs_.get());
   if (!c.rcv.has_mem()) c.rcv.give_mem(bufs_.get());
+  c.t_active = clock_;  // taking memory is progress (pressure_pass)
   return true;
 }
 
@@ -280,6 +282,46 @@ void Engine::queue_release(Conn& c) {
   if (c.release_queued || !drained(c)) return;
   c.release_queued = true;
   release_q_.push_back(c.idx);
+}
+
+// Buffer pool pressure, checked once a second from clear_output() (nothing
+// queued points into a buffer then). Below 1/16 of the pool free, new text
+// already waits (tcp_no_buffers) and the holders give way: first out-of-
+// order text is dropped where it is all a connection holds (RFC 2018 8 lets
+// a receiver renege: the sender keeps everything until it is cumulatively
+// acknowledged); then the connections that have made no progress (no text
+// received or acknowledged) for kStallUs are reset, oldest first, until 1/8
+// of the pool is free. A peer that stops reading or keeps its window shut
+// cannot hold memory that active connections need; one making progress is
+// never reset. The walk covers the whole pool, but only while it is short.
+void Engine::pressure_pass() {
+  constexpr uint64_t kStallUs = 10'000'000;
+  next_pressure_ = clock_ + 1'000'000;
+  if (bufs_.available() >= bufs_.total() / 16) return;
+  victims_.clear();
+  for (Conn& c : conns_) {
+    if (c.state == State::Closed || !c.rcv.has_mem()) continue;
+    if (!c.ooo.empty() && c.rcv.size() == 0) {
+      const OooSet kept = c.ooo;
+      c.ooo.clear();
+      if (drained(c)) {
+        c.ooo_fin = false;
+        ctr_.inc(Ctr::tcp_pressure_reneged);
+        bufs_.put(c.snd.take_mem());
+        bufs_.put(c.rcv.take_mem());
+        continue;
+      }
+      c.ooo = kept;  // it holds more than out-of-order text
+    }
+    if (c.t_active + kStallUs <= clock_) victims_.push_back(c.idx);
+  }
+  std::sort(victims_.begin(), victims_.end(),
+            [&](uint32_t a, uint32_t b) { return conns_[a].t_active < conns_[b].t_active; });
+  for (uint32_t i : victims_) {
+    if (bufs_.available() >= bufs_.total() / 8) break;
+    ctr_.inc(Ctr::tcp_pressure_aborts);
+    abort(conns_[i], true, CloseReason::NoResources);
+  }
 }
 
 // From clear_output(): no queued segment points into a buffer any more. A

@@ -77,6 +77,7 @@ class Engine {
   void clear_output() {
     nout_ = 0;
     if (!release_q_.empty()) release_drained();
+    if (clock_ >= next_pressure_) pressure_pass();
   }
 
   // Active open (RFC 9293 3.10.1): a connection from k.local to k.remote
@@ -143,6 +144,7 @@ class Engine {
   void release_bufs(Conn& c);
   void queue_release(Conn& c);
   void release_drained();
+  void pressure_pass();
   void service_deadline(Conn& c);
   void service_timeout(Conn& c, uint64_t now);
   uint32_t make_isn(const flow::FlowKey& k, uint64_t now) const;
@@ -222,6 +224,8 @@ class Engine {
   std::vector<OutSeg> out_;
   size_t nout_ = 0;
   std::vector<uint32_t> release_q_;  // connections whose buffers may have drained
+  std::vector<uint32_t> victims_;     // pressure_pass()'s scratch (reserved)
+  uint64_t next_pressure_ = 0;        // us: the buffer pool's next check (pressure_pass)
   uint64_t insert_failures_ = 0;
   uint32_t curr_estab_ = 0;
   uint64_t clock_ = 0;  // now of the current call (services read it)

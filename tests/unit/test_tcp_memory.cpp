@@ -154,3 +154,87 @@ TEST_F(Memory, NoTimeoutWithoutTheListenerOption) {
 
 }  // namespace
 }  // namespace pmx::tcp::test
+
+namespace pmx::tcp::test {
+namespace {
+
+// A pool of 16 buffers: 8 connections holding 2 each empty it.
+class Pressure : public TcpTest {
+ protected:
+  void SetUp() override {
+    EngineConfig c = small_config();
+    c.nbufs = 16;
+    start(c);
+  }
+  // An echo connection from peer port p whose echo the peer never
+  // acknowledges: it holds its two buffers.
+  void stalled(uint16_t p) {
+    rport_ = p;
+    established(kEcho);
+    send({.seq = R(1), .ack = L(1), .data = std::string(100, 'x')});
+    take();
+  }
+};
+
+// Stalled holders give way, oldest first, until 1/8 of the pool is free;
+// the others keep their connections.
+TEST_F(Pressure, StalledConnectionsAreResetOldestFirst) {
+  for (uint16_t i = 0; i < 8; ++i) {
+    stalled(static_cast<uint16_t>(kPeerPort + i));
+    advance(100);
+  }
+  take();
+  EXPECT_EQ(engine_->bufs_in_use(), 16u);
+  advance(11000);  // every one stalled for over 10 s (retransmitting)
+  take();
+  advance(1);  // the pass ran after the output was copied: its RST goes now
+  std::vector<Got> rsts;
+  for (const Got& g : take())
+    if (g.has(flag::RST)) rsts.push_back(g);
+  ASSERT_EQ(rsts.size(), 1u);
+  EXPECT_EQ(rsts[0].rport, kPeerPort);  // the oldest
+  EXPECT_EQ(ctr(Ctr::tcp_pressure_aborts), 1u);
+  EXPECT_EQ(engine_->bufs_in_use(), 14u);
+  EXPECT_EQ(state(kEcho, kPeerPort), State::Closed);
+  EXPECT_EQ(state(kEcho, kPeerPort + 1), State::Established);
+}
+
+// A connection holding only out-of-order text gives it up first (RFC 2018
+// 8); then nothing else needs to go.
+TEST_F(Pressure, OutOfOrderTextIsRenegedFirst) {
+  rport_ = kPeerPort + 100;
+  established(kEcho);
+  const uint32_t a_iss = iss_;
+  send({.seq = R(101), .ack = L(1), .data = std::string(10, 'y')});
+  take();
+  for (uint16_t i = 0; i < 7; ++i) stalled(static_cast<uint16_t>(kPeerPort + i));
+  EXPECT_EQ(engine_->bufs_in_use(), 16u);
+  advance(11000);
+  EXPECT_EQ(ctr(Ctr::tcp_pressure_reneged), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_pressure_aborts), 0u);
+  EXPECT_EQ(engine_->bufs_in_use(), 14u);
+  EXPECT_EQ(state(kEcho, kPeerPort + 100), State::Established);
+  // The sender still has the text: its retransmission after the hole is
+  // filled is taken again.
+  rport_ = kPeerPort + 100;
+  send({.seq = R(1), .ack = a_iss + 1, .data = std::string(100, 'z')});
+  EXPECT_EQ(conn()->rcv_nxt.v, R(101));
+}
+
+// Connections making progress are never reset, however full the pool.
+TEST_F(Pressure, ActiveConnectionsAreKept) {
+  for (uint16_t i = 0; i < 8; ++i) stalled(static_cast<uint16_t>(kPeerPort + i));
+  for (int s = 0; s < 12; ++s) {
+    for (uint16_t i = 0; i < 8; ++i) {  // each acknowledges a little more
+      rport_ = static_cast<uint16_t>(kPeerPort + i);
+      const Conn* c = conn();
+      ASSERT_NE(c, nullptr);
+      if (c->snd_una < c->snd_max) send_any({.seq = R(101), .ack = c->snd_una.v + 1});
+    }
+    advance(1000);
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_pressure_aborts), 0u);
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
