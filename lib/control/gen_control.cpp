@@ -76,7 +76,7 @@ std::string GenControl::start(const gen::GenSpec& s) {
   auto p = std::make_unique<gen::RunPlan>();
   if (std::string err = plan(s, *p); !err.empty()) return err;
   base_ = last_ = totals();
-  // Workers keep a pointer to their plan (also for tcp_wrong_worker after
+  // Workers keep a pointer to their plan (also for Generator::owner() after
   // the run): the previous plan is freed only once every worker has taken
   // the new one, and the new one lives from before the first worker sees it.
   retired_ = std::move(plan_);

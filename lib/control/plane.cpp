@@ -164,8 +164,18 @@ void Plane::setup() {
   for (auto& w : workers_) all.push_back(w.get());
   for (auto& w : workers_) w->set_siblings(all);
 
-  for (auto& p : ports_)
+  handoff_ = std::make_unique<worker::HandoffRings>(all);
+  for (auto& p : ports_) {
     if (auto err = port::start_port(p); !err.empty()) throw std::runtime_error(err);
+    // Read once the port runs (the RETA is programmed at start); the
+    // workers' passive_owner() rule follows it.
+    shared_.ports[p.id].steer = port::query_rss(p.id, nworkers);
+    if (nworkers > 1)
+      PMX_LOG(INFO, "port %u: connections owned by %s", p.id,
+              shared_.ports[p.id].steer.mode == port::RssInfo::Mode::Unpredictable
+                  ? "a hash of the 4-tuple (steering unpredictable: segments handed off)"
+                  : "the queue the port steers them to");
+  }
   for (auto& w : workers_) rte_eal_remote_launch(launch, w.get(), w->lcore());
   launched_ = true;
   gen_ = std::make_unique<GenControl>(*this);

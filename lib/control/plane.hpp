@@ -93,6 +93,7 @@ class Plane {
   worker::Shared shared_;
   rte_mempool* pool_ = nullptr;
   std::vector<std::unique_ptr<worker::Worker>> workers_;
+  std::unique_ptr<worker::HandoffRings> handoff_;  // after workers_: freed before them
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
   std::unique_ptr<GenControl> gen_;

@@ -69,7 +69,6 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   last_idx_ = UINT32_MAX;
   warm_wait_ = false;
   engine_.set_client(&cfg_, &st_);
-  engine_.set_foreign(&Generator::foreign, this);
   set_state(RunState::Running);
 }
 
@@ -211,16 +210,16 @@ Generator::Open Generator::open_one(uint64_t now) {
   return Open::Busy;
 }
 
-bool Generator::foreign(const void* self, const flow::FlowKey& k) {
-  const auto& g = *static_cast<const Generator*>(self);
-  const RunPlan* p = g.plan_;
-  if (!p || k.port_id != p->port_id) return false;
+uint16_t Generator::owner(const flow::FlowKey& k) const {
+  const RunPlan* p = plan_;
+  if (!p || k.port_id != p->port_id) return port::kNoQueue;
   const uint32_t ip = rte_be_to_cpu_32(k.local_ip);
   const uint16_t port = rte_be_to_cpu_16(k.local_port);
-  if (ip < p->src_lo || ip > p->src_hi || port < p->port_lo || port > p->port_hi) return false;
-  const uint16_t q = port::reply_queue(p->rss, rte_be_to_cpu_32(k.remote_ip),
-                                       rte_be_to_cpu_16(k.remote_port), ip, port);
-  return q != port::kNoQueue && q != g.index_;
+  if (ip < p->src_lo || ip > p->src_hi || port < p->port_lo || port > p->port_hi)
+    return port::kNoQueue;
+  // build_tuple_pools() put the tuple in the pool of exactly this worker.
+  return port::reply_queue(p->rss, rte_be_to_cpu_32(k.remote_ip), rte_be_to_cpu_16(k.remote_port),
+                           ip, port);
 }
 
 }  // namespace pmx::gen

@@ -60,8 +60,11 @@ class Generator {
   // rte_get_timer_cycles() when this core's share ended (valid once Done).
   uint64_t end_tsc() const { return end_tsc_.load(std::memory_order_relaxed); }
   const tcp::ClientStats& stats() const { return st_; }
-  // Whether k belongs to another core's pool of the current plan.
-  static bool foreign(const void* self, const flow::FlowKey& k);
+  // Owner core only: the worker whose pool of the current plan holds k's
+  // source tuple (its active open), or port::kNoQueue when k is not a tuple
+  // of the plan (another port, address or port range; no plan; steering
+  // that cannot be predicted, where the run has one worker).
+  uint16_t owner(const flow::FlowKey& k) const;
 
  private:
   enum class Open : uint8_t { Ok, Busy, Failed };  // Busy: no free tuple; Failed: counted

@@ -79,6 +79,31 @@ uint16_t reply_queue(const RssInfo& info, uint32_t server_ip, uint16_t server_po
   return kNoQueue;
 }
 
+uint32_t sym_tuple_hash(uint32_t ip_a, uint16_t port_a, uint32_t ip_b, uint16_t port_b) {
+  const uint64_t x = (uint64_t{ip_a ^ ip_b} << 16) | static_cast<uint16_t>(port_a ^ port_b);
+  return static_cast<uint32_t>((x * 0x9e3779b97f4a7c15ull) >> 32);  // 2^64 / golden ratio
+}
+
+uint16_t passive_owner(const RssInfo& info, uint32_t local_ip, uint16_t local_port,
+                       uint32_t remote_ip, uint16_t remote_port, uint16_t workers) {
+  if (workers <= 1) return 0;
+  uint16_t q = kNoQueue;
+  switch (info.mode) {
+    case RssInfo::Mode::Single:
+      return 0;
+    case RssInfo::Mode::QueuePair:
+      return remote_port % workers;
+    case RssInfo::Mode::Toeplitz:
+      q = reply_queue(info, remote_ip, remote_port, local_ip, local_port);
+      break;
+    case RssInfo::Mode::Unpredictable:
+      break;
+  }
+  if (q < workers) return q;
+  const uint32_t h = sym_tuple_hash(local_ip, local_port, remote_ip, remote_port);
+  return static_cast<uint16_t>((uint64_t{h} * workers) >> 32);  // [0, workers) without a division
+}
+
 bool softrss_selftest() {
   // Microsoft, "Verifying the RSS hash calculation" (IPv4 table); the same
   // rows are DPDK app/test/test_thash.c v4_tbl (82599 datasheet 7.1.2.8.3).

@@ -24,8 +24,10 @@
 // A caller that wants certainty can compare the mbuf's RSS hash
 // (RTE_MBUF_F_RX_RSS_HASH) of the first replies with reply_hash().
 //
-// Control plane only: nothing here is meant for the per-packet path. The
-// pools are built once at generator start and are read-only afterwards.
+// The pools are built once at generator start (control plane) and are
+// read-only afterwards. reply_queue() and passive_owner() also run on a
+// worker, for segments that missed its flow table (handoff): they neither
+// allocate nor lock.
 #pragma once
 
 #include <cstdint>
@@ -86,6 +88,31 @@ uint32_t reply_hash_l3(const std::vector<uint8_t>& key, uint32_t server_ip, uint
 //   RETA: kNoQueue.
 uint16_t reply_queue(const RssInfo& info, uint32_t server_ip, uint16_t server_port,
                      uint32_t local_ip, uint16_t local_port);
+
+// Which worker owns a passively opened connection (we received the SYN):
+// every worker computes it from the 4-tuple alone, so a segment of the
+// connection that reaches any worker is handed to this one, and a SYN that
+// reaches the wrong worker is handed over too, so that the connection is
+// created where its later segments will be sent. The rule follows the
+// port's steering so that, where steering is predictable, segments arrive
+// at their owner and nothing is handed off:
+//   Single:        0
+//   Toeplitz:      the queue the NIC picks for the received segment
+//                  (reply_queue() with remote as the "server")
+//   QueuePair:     remote_port % workers (a portmux peer sends from queue
+//                  local_port % n, which arrives on our queue of that index)
+//   Unpredictable: sym_tuple_hash() reduced to [0, workers) (net_af_packet:
+//                  the kernel's fanout hash is seeded at random and moves a
+//                  flow when the Linux peer re-hashes it, so every rule
+//                  hands some segments off; this one at least is fixed)
+// Always < workers (workers >= 1). Host byte order.
+uint16_t passive_owner(const RssInfo& info, uint32_t local_ip, uint16_t local_port,
+                       uint32_t remote_ip, uint16_t remote_port, uint16_t workers);
+
+// A hash of the 4-tuple that is the same in both directions (swapping local
+// and remote): XOR of the addresses and of the ports, then a multiplicative
+// mix so that the high bits depend on every input bit.
+uint32_t sym_tuple_hash(uint32_t ip_a, uint16_t port_a, uint32_t ip_b, uint16_t port_b);
 
 // Checks rte_softrss() (as wrapped by reply_hash/reply_hash_l3) against the
 // five IPv4 rows of Microsoft's RSS verification suite (also DPDK's

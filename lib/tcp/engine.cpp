@@ -47,6 +47,17 @@ Engine::~Engine() = default;
 // else the listener on 0.0.0.0 and the port; else the CLOSED state. Only a
 // SYN may create a connection from a listener.
 void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
+  handed_ = false;
+  input_segs(segs, n, now);
+}
+
+void Engine::input_handed(const Seg* segs, unsigned n, uint64_t now) {
+  handed_ = true;
+  input_segs(segs, n, now);
+  handed_ = false;
+}
+
+void Engine::input_segs(const Seg* segs, unsigned n, uint64_t now) {
   burst_changed_ = false;
   clock_ = now;
   while (n > 0) {
@@ -61,7 +72,7 @@ void Engine::input_burst(const Seg* segs, unsigned n, uint64_t now) {
       uint32_t k = idx[i];
       if (k == flow::kNoFlow ? burst_changed_ : !(conns_[k].key == segs[i].key))
         k = flows_.lookup(segs[i].key);
-      ctr_.inc(Ctr::tcp_in_segs);
+      if (!handed_) ctr_.inc(Ctr::tcp_in_segs);  // the receiving core counted it
       dispatch(segs[i], k, now);
     }
     segs += m;
@@ -89,6 +100,11 @@ void Engine::dispatch(const Seg& s, uint32_t idx, uint64_t now) {
 }
 
 void Engine::no_connection(const Seg& s, uint64_t now) {
+  // Another core may own this 4-tuple (the SYN of a passive open that core
+  // must create, or a segment of its connection that the NIC or the kernel
+  // steered here): the hook hands it over. A handed segment is not offered
+  // again, so a segment that nobody owns ends below on its owner.
+  if (miss_ && !handed_ && miss_(miss_ctx_, s)) return;
   ListenerTable::Match m;
   const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
   switch (m) {
@@ -99,13 +115,6 @@ void Engine::no_connection(const Seg& s, uint64_t now) {
       ctr_.inc(Ctr::tcp_demux_listen_wildcard);
       return listen_input(li, s, now);
     case ListenerTable::Match::None:
-      // Another core's active open: its reply came to the wrong queue. A
-      // RST would kill the connection there; count and drop it instead.
-      // (A SYN without ACK opens something new and is answered as usual; a
-      // SYN-ACK is the reply most likely to be misdirected.)
-      const bool opening = s.has(flag::SYN) && !s.has(flag::ACK);
-      if (foreign_ && !opening && foreign_(foreign_ctx_, s.key))
-        return ctr_.inc(Ctr::tcp_wrong_worker);
       ctr_.inc(Ctr::tcp_demux_none);
       return closed_input(s);
   }

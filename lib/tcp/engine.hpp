@@ -68,6 +68,11 @@ class Engine {
   // then each segment in order.
   void input_burst(const Seg* segs, unsigned n, uint64_t now);
   void input(const Seg& s, uint64_t now) { input_burst(&s, 1, now); }
+  // Segments another core received and handed here (its miss hook): taken
+  // as if received, except that they are not counted in tcp_in_segs again
+  // and a miss goes to the listeners without asking the miss hook (no
+  // segment travels twice).
+  void input_handed(const Seg* segs, unsigned n, uint64_t now);
   // Fires due timers and sends what is waiting for output space.
   void poll(uint64_t now);
 
@@ -95,11 +100,15 @@ class Engine {
   // only hold their 4-tuple, reqs 0) finish and close with FIN now; FINs
   // the output queue has no room for go out at the following poll()s.
   void close_idle_clients();
-  // Segments that find no connection and no listener, and whose 4-tuple
-  // this predicate says belongs to another core's active opens, are counted
-  // (tcp_wrong_worker) and dropped instead of reset. Set by the generator.
-  using ForeignFn = bool (*)(const void* ctx, const flow::FlowKey& k);
-  void set_foreign(ForeignFn f, const void* ctx) { foreign_ = f, foreign_ctx_ = ctx; }
+  // Called for a received segment that matched no connection, before the
+  // listener lookup; true means the hook took it (handed it to the core
+  // that owns its 4-tuple, or dropped it and counted why) and the engine
+  // does nothing more with it. A plain function pointer, called only on
+  // that miss (SYNs, and segments that reached the wrong core): no
+  // indirect call on the established path. The worker sets it when it has
+  // siblings (docs/architecture.md, "Which core owns a connection").
+  using MissHook = bool (*)(void* ctx, const Seg& s);
+  void set_miss_hook(MissHook f, void* ctx) { miss_ = f, miss_ctx_ = ctx; }
 
   // Control (called on the owning core, between bursts).
   int listen(const ListenSpec& s);  // index or -EEXIST/-ENOSPC
@@ -126,6 +135,7 @@ class Engine {
   friend struct EngineAccess;  // unit tests
 
   // engine.cpp: demultiplexing, LISTEN and CLOSED states, the pool
+  void input_segs(const Seg* segs, unsigned n, uint64_t now);
   void dispatch(const Seg& s, uint32_t idx, uint64_t now);
   void no_connection(const Seg& s, uint64_t now);
   void listen_input(uint16_t li, const Seg& s, uint64_t now);
@@ -231,8 +241,9 @@ class Engine {
   uint64_t clock_ = 0;  // now of the current call (services read it)
   ClientConfig* client_ = nullptr;
   ClientStats* cstats_ = nullptr;
-  ForeignFn foreign_ = nullptr;
-  const void* foreign_ctx_ = nullptr;
+  MissHook miss_ = nullptr;
+  void* miss_ctx_ = nullptr;
+  bool handed_ = false;         // the current burst came from another core's handoff
   bool burst_changed_ = false;  // a connection was created or freed in this burst
 };
 

@@ -41,9 +41,13 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
       index_(index),
       lcore_(lcore),
       queue_(queue),
+      nworkers_(nworkers),
+      ho_out_(nworkers, nullptr),
+      ho_in_(nworkers, nullptr),
       neigh_(shared.neigh_capacity, shared.neigh_times),
       tx_(std::make_unique<std::array<TxBuf, kMaxPorts>>()),
-      segs_(std::make_unique<std::array<tcp::Seg, kMaxBurst>>()) {
+      segs_(std::make_unique<std::array<tcp::Seg, kMaxBurst>>()),
+      held_(std::make_unique<std::array<rte_mbuf*, kMaxBurst>>()) {
   char name[RTE_RING_NAMESIZE];
   std::snprintf(name, sizeof name, "pmx_inbox_%u", index);
   inbox_ = rte_ring_create_elem(name, sizeof(Msg), kInboxSize, rte_lcore_to_socket_id(lcore),
@@ -55,6 +59,7 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   cfg.lcore = lcore;
   tcp_ = std::make_unique<tcp::Engine>(cfg, *flows_, ctr_);
   gen_ = std::make_unique<gen::Generator>(*tcp_, ctr_, index, nworkers);
+  if (nworkers > 1) tcp_->set_miss_hook(&Worker::on_miss, this);
   for (const tcp::ListenSpec& l : sh_.listen)
     if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
   tsc_base_ = rte_rdtsc();
@@ -84,6 +89,7 @@ int Worker::run() {
     const uint64_t rx_before = ctr_.get(Ctr::rx_frames);
     for (uint16_t p = 0; p < nports; ++p)
       if (active_[p]) poll_port(p, t0);
+    if (ho_any_) drain_handoffs(t0);
     gen_->tick(usec(t0));
     tcp_->poll(usec(t0));
     tcp_output(t0);
@@ -114,16 +120,105 @@ void Worker::poll_port(uint16_t port, uint64_t now) {
   // TCP segments of the burst go to the engine together (one bulk flow
   // lookup); their mbufs live until it is done with them.
   tcp::Seg* segs = segs_->data();  // a member: constructing 512 Segs per burst costs
-  rte_mbuf* held[kMaxBurst];
+  rte_mbuf** held = held_->data();
   unsigned nseg = 0;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     if (handle(port, pkts[i], now, segs[nseg])) held[nseg++] = pkts[i];
   }
   if (nseg == 0) return;
+  nheld_ = nseg;  // hand_off() may take some (held[i] = null)
   tcp_->input_burst(segs, nseg, usec(now));
+  nheld_ = 0;
   tcp_output(now);
   rte_pktmbuf_free_bulk(held, nseg);
+}
+
+bool Worker::on_miss(void* self, const tcp::Seg& s) {
+  return static_cast<Worker*>(self)->hand_off(s);
+}
+
+// Which worker owns k (docs/architecture.md, "Which core owns a
+// connection"): the generator's pools decide for our active opens, the
+// port's steering (port::passive_owner) for everything else. Every worker
+// computes the same answer from the tuple alone; no table is shared.
+uint16_t Worker::owner_of(const flow::FlowKey& k) const {
+  const uint16_t g = gen_->owner(k);
+  if (g < nworkers_) return g;
+  return port::passive_owner(sh_.ports[k.port_id].steer, rte_be_to_cpu_32(k.local_ip),
+                             rte_be_to_cpu_16(k.local_port), rte_be_to_cpu_32(k.remote_ip),
+                             rte_be_to_cpu_16(k.remote_port), static_cast<uint16_t>(nworkers_));
+}
+
+// A segment of this burst found no connection here. If another worker owns
+// its 4-tuple it goes there through our ring to it, mbuf and all; true: it
+// was taken (handed, or dropped because that ring is full).
+bool Worker::hand_off(const tcp::Seg& s) {
+  const uint16_t owner = owner_of(s.key);
+  if (owner == index_ || owner >= nworkers_ || !ho_out_[owner]) return false;
+  const size_t i = static_cast<size_t>(&s - segs_->data());
+  if (i >= nheld_) return false;  // not one of this burst's segments
+  Handoff h{s, (*held_)[i]};
+  if (rte_ring_sp_enqueue_elem(ho_out_[owner], &h, sizeof h) != 0) {
+    ctr_.inc(Ctr::tcp_handoff_ring_full);  // the mbuf is freed with the burst
+    return true;
+  }
+  (*held_)[i] = nullptr;  // the owner frees it now
+  ctr_.inc(Ctr::tcp_handoffs);
+  return true;
+}
+
+// Segments siblings handed to us, taken as if received here (a miss goes to
+// our listeners, never back: Engine::input_handed).
+void Worker::drain_handoffs(uint64_t now) {
+  constexpr unsigned kBurst = 32;
+  for (unsigned j = 0; j < nworkers_; ++j) {
+    rte_ring* r = ho_in_[j];
+    if (!r || rte_ring_empty(r)) continue;
+    Handoff h[kBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst_elem(r, h, sizeof(Handoff), kBurst, nullptr);
+    tcp::Seg* segs = segs_->data();
+    rte_mbuf** held = held_->data();
+    for (unsigned i = 0; i < n; ++i) {
+      segs[i] = h[i].seg;
+      held[i] = h[i].m;
+    }
+    ctr_.inc(Ctr::tcp_handoffs_received, n);
+    tcp_->input_handed(segs, n, usec(now));
+    tcp_output(now);
+    rte_pktmbuf_free_bulk(held, n);
+  }
+}
+
+HandoffRings::HandoffRings(const std::vector<Worker*>& workers) {
+  const unsigned n = static_cast<unsigned>(workers.size());
+  if (n < 2) return;
+  std::vector<rte_ring*> ring(n * n, nullptr);  // ring[i * n + j]: i -> j
+  for (unsigned i = 0; i < n; ++i)
+    for (unsigned j = 0; j < n; ++j) {
+      if (i == j) continue;
+      char name[RTE_RING_NAMESIZE];
+      std::snprintf(name, sizeof name, "pmx_ho_%u_%u", i, j);
+      rte_ring* r = rte_ring_create_elem(name, sizeof(Handoff), kSize,
+                                         rte_lcore_to_socket_id(workers[j]->lcore()),
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+      if (!r) throw std::runtime_error(std::string("cannot create ") + name);
+      ring[i * n + j] = r;
+      rings_.push_back(r);
+    }
+  for (unsigned i = 0; i < n; ++i)
+    for (unsigned j = 0; j < n; ++j)
+      if (i != j) workers[i]->set_handoff(j, ring[i * n + j], ring[j * n + i]);
+}
+
+// After the workers stopped: segments still in a ring were in flight at
+// shutdown, like frames in the RX rings; their mbufs go back uncounted.
+HandoffRings::~HandoffRings() {
+  for (rte_ring* r : rings_) {
+    Handoff h;
+    while (rte_ring_sc_dequeue_elem(r, &h, sizeof h) == 0) rte_pktmbuf_free(h.m);
+    rte_ring_free(r);
+  }
 }
 
 bool Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg) {

@@ -8,6 +8,7 @@
 #include "mailbox.hpp"
 #include "net/addr.hpp"
 #include "net/neigh.hpp"
+#include "port/steer.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
 
@@ -32,6 +33,34 @@ struct PortConfig {
   uint16_t burst = 32;
   bool rx_ip_cksum = false;   // the NIC verifies IPv4 header checksums
   bool rx_tcp_cksum = false;  // the NIC verifies TCP checksums
+  port::RssInfo steer;        // how the port spreads received frames (passive_owner())
+};
+
+// A segment handed from the core that received it to the core that owns its
+// 4-tuple (docs/architecture.md, "Which core owns a connection"): the parsed
+// segment, whose pointers point into m's data, and m, which the owner frees
+// once its engine has taken the segment.
+struct Handoff {
+  tcp::Seg seg;
+  rte_mbuf* m;
+};
+static_assert(sizeof(Handoff) % 4 == 0, "rte_ring elements are multiples of 4 bytes");
+
+class Worker;
+
+// The rings between workers: one single-producer single-consumer rte_ring
+// per ordered pair (i -> j), made by the control plane before the workers
+// run and freed after they stopped. Empty with one worker.
+class HandoffRings {
+ public:
+  static constexpr unsigned kSize = 1024;  // per pair; a full ring drops (tcp_handoff_ring_full)
+  explicit HandoffRings(const std::vector<Worker*>& workers);
+  ~HandoffRings();
+  HandoffRings(const HandoffRings&) = delete;
+  HandoffRings& operator=(const HandoffRings&) = delete;
+
+ private:
+  std::vector<rte_ring*> rings_;
 };
 
 struct Shared {
@@ -87,6 +116,12 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void set_siblings(std::vector<Worker*> all) { siblings_ = std::move(all); }
+  // Before run(): the rings to and from worker `peer` (HandoffRings).
+  void set_handoff(unsigned peer, rte_ring* to, rte_ring* from) {
+    ho_out_.at(peer) = to;
+    ho_in_.at(peer) = from;
+    ho_any_ = ho_any_ || from;
+  }
 
   // The lcore's entry point (rte_eal_remote_launch).
   int run();
@@ -115,6 +150,11 @@ class Worker {
   // true: m carries the TCP segment now in seg (freed after the burst)
   bool handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg);
   void tcp_output(uint64_t now);
+  // The engine's miss hook: hands s to the worker owning its 4-tuple.
+  static bool on_miss(void* self, const tcp::Seg& s);
+  bool hand_off(const tcp::Seg& s);
+  uint16_t owner_of(const flow::FlowKey& k) const;
+  void drain_handoffs(uint64_t now);
   // Microseconds since start-up: a multiply and a shift (the loop calls it
   // twice a turn; a 128-bit division cost ~70 instructions each).
   // us_mult_ = 2^kUsShift * 10^6 / hz: relative error < 2^-28, and the
@@ -142,7 +182,10 @@ class Worker {
   const unsigned index_;
   const unsigned lcore_;
   const uint16_t queue_;
+  const unsigned nworkers_;
   rte_ring* inbox_ = nullptr;
+  std::vector<rte_ring*> ho_out_, ho_in_;  // per worker index; null for itself
+  bool ho_any_ = false;                    // some ho_in_ is set
   std::vector<Worker*> siblings_;
   net::NeighTable<rte_mbuf*> neigh_;
   std::array<bool, kMaxPorts> active_{};
@@ -150,7 +193,9 @@ class Worker {
   uint64_t next_announce_ = 0;
   uint64_t next_age_ = 0;
   std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
-  std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;  // the burst's parsed segments
+  std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;   // the burst's parsed segments
+  std::unique_ptr<std::array<rte_mbuf*, kMaxBurst>> held_;  // their mbufs (null: handed off)
+  unsigned nheld_ = 0;                                      // segs_/held_ in the engine now
   std::unique_ptr<flow::FlowTable> flows_;
   std::unique_ptr<tcp::Engine> tcp_;
   std::unique_ptr<gen::Generator> gen_;

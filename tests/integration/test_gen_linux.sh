@@ -142,7 +142,7 @@ expect_counter gen_err_refused 20
 # 5. flow table empty after 2 MSL
 sleep $((2 * MSL_MS / 1000 + 1))
 [[ $(flow_entries) == 0 ]] || fail "flow table not empty after 2 MSL: $(ctl show flowtable)"
-expect_counter tcp_wrong_worker 0
+expect_counter tcp_handoffs 0
 pmx_stop || fail "portmux did not exit cleanly (status $PMX_EXIT)"
 
 # 4. batch mode

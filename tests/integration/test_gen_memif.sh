@@ -19,7 +19,8 @@
 #  3. Once TIME_WAIT has expired both flow tables are empty.
 # Part 2, two workers on each side (memif pairs queue i with queue i):
 #  4. 4,000 connections: zero errors, both client workers opened some and
-#     both server workers accepted some, and tcp_wrong_worker is 0 on both.
+#     both server workers accepted some, and tcp_handoffs is 0 on both
+#     (memif pairs queues: every segment reaches its owner).
 set -euo pipefail
 
 # shellcheck source=tests/integration/lib.sh
@@ -157,11 +158,11 @@ read -ra c_opens <<<"$(per_lcore ctl tcp_active_opens tcp)"
 read -ra s_opens <<<"$(per_lcore sctl tcp_passive_opens tcp)"
 ((${#c_opens[@]} == 2 && c_opens[0] > 0 && c_opens[1] > 0)) || fail "client workers' active opens: ${c_opens[*]}"
 ((${#s_opens[@]} == 2 && s_opens[0] > 0 && s_opens[1] > 0)) || fail "server workers' passive opens: ${s_opens[*]}"
-[[ $(counter tcp_wrong_worker) == 0 ]] || fail "client tcp_wrong_worker = $(counter tcp_wrong_worker)"
-[[ $(scounter tcp_wrong_worker) == 0 ]] || fail "server tcp_wrong_worker = $(scounter tcp_wrong_worker)"
-# A segment of one worker's connection reaching the other would find no
-# connection there: the server answers a listener ACK with RST, the client
-# drops it as wrong-worker. None of either.
+[[ $(counter tcp_handoffs) == 0 ]] || fail "client tcp_handoffs = $(counter tcp_handoffs)"
+[[ $(scounter tcp_handoffs) == 0 ]] || fail "server tcp_handoffs = $(scounter tcp_handoffs)"
+# A segment of one worker's connection reaching the other would be handed
+# over (counted above); one that reached its listener instead would be
+# answered with RST. None of either.
 [[ $(scounter tcp_listen_ack) == 0 ]] || fail "server got ACKs for connections it does not know"
 same "connections (client tcp_active_opens, server tcp_passive_opens)" "$(counter tcp_active_opens)" "$(scounter tcp_passive_opens)"
 info "2 workers each: client opens ${c_opens[*]}, server accepts ${s_opens[*]}, wrong-worker 0"

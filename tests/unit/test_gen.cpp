@@ -711,12 +711,12 @@ TEST_F(GenTest, EmptyShareIsDoneAtOnce) {
   second.tick(now_ + kMs);
   EXPECT_EQ(second.state(), RunState::Done);
   EXPECT_EQ(ctr(Ctr::gen_attempts), 0u);
-  engine_->set_foreign(nullptr, nullptr);
   engine_->set_client(nullptr, nullptr);
 }
 
-// (f) Generator::foreign: a reply for another worker's tuple is foreign.
-TEST_F(GenTest, ForeignTellsOtherWorkersTuples) {
+// (f) Generator::owner: the worker whose pool holds a tuple of the plan
+// (the worker's handoff sends a reply that reached another worker there).
+TEST_F(GenTest, OwnerTellsWhichWorkersPoolHoldsTheTuple) {
   plan_.rss.mode = port::RssInfo::Mode::QueuePair;
   plan_.rss.nb_queues = 2;
   plan_.src_lo = kSrc;
@@ -731,50 +731,30 @@ TEST_F(GenTest, ForeignTellsOtherWorkersTuples) {
                          port_id,
                          0};
   };
-  EXPECT_FALSE(Generator::foreign(gen_.get(), k(kSrc, 50001)));  // no plan yet
+  EXPECT_EQ(gen_->owner(k(kSrc, 50001)), port::kNoQueue);  // no plan yet
   Generator g0(*engine_, ctr_, 0, 2), g1(*engine_, ctr_, 1, 2);
   g1.start(&plan_, now_);
   g0.start(&plan_, now_);
-  EXPECT_TRUE(Generator::foreign(&g0, k(kSrc, 50001)));   // odd: worker 1's slice
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 50000)));  // its own
-  EXPECT_TRUE(Generator::foreign(&g1, k(kSrc, 50000)));
-  EXPECT_FALSE(Generator::foreign(&g1, k(kSrc, 50001)));
-  EXPECT_TRUE(Generator::foreign(&g0, k(kSrc + 1, 65535)));  // the range's ends
-  EXPECT_TRUE(Generator::foreign(&g1, k(kSrc, 49152)));
-  // Outside the plan's source addresses or ports, or on another port: not ours to judge.
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc - 1, 50001)));
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc + 2, 50001)));
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 49151)));
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 8081)));
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 50001, 1)));
-  // Unpredictable steering: nothing is foreign.
+  for (const Generator* g : {&g0, &g1}) {
+    EXPECT_EQ(g->owner(k(kSrc, 50001)), 1);  // odd: worker 1's slice
+    EXPECT_EQ(g->owner(k(kSrc, 50000)), 0);
+    EXPECT_EQ(g->owner(k(kSrc + 1, 65535)), 1);  // the range's ends
+    EXPECT_EQ(g->owner(k(kSrc, 49152)), 0);
+    // Outside the plan's source addresses or ports, or on another port:
+    // not the generator's (passive_owner() decides).
+    EXPECT_EQ(g->owner(k(kSrc - 1, 50001)), port::kNoQueue);
+    EXPECT_EQ(g->owner(k(kSrc + 2, 50001)), port::kNoQueue);
+    EXPECT_EQ(g->owner(k(kSrc, 49151)), port::kNoQueue);
+    EXPECT_EQ(g->owner(k(kSrc, 8081)), port::kNoQueue);
+    EXPECT_EQ(g->owner(k(kSrc, 50001, 1)), port::kNoQueue);
+  }
+  // Unpredictable steering (a one-worker run): no answer.
   plan_.rss.mode = port::RssInfo::Mode::Unpredictable;
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 50001)));
+  EXPECT_EQ(g0.owner(k(kSrc, 50001)), port::kNoQueue);
   // Single queue: everything is worker 0's.
   plan_.rss.mode = port::RssInfo::Mode::Single;
-  EXPECT_FALSE(Generator::foreign(&g0, k(kSrc, 50001)));
-  EXPECT_TRUE(Generator::foreign(&g1, k(kSrc, 50000)));
-  engine_->set_foreign(nullptr, nullptr);
+  EXPECT_EQ(g1.owner(k(kSrc, 50001)), 0);
   engine_->set_client(nullptr, nullptr);
-}
-
-// (f) The engine asks foreign() for segments that find no connection: one
-// for another worker's tuple is dropped (counted), not answered with RST.
-TEST_F(GenTest, EngineDropsAnotherWorkersSegments) {
-  plan_.rss.mode = port::RssInfo::Mode::QueuePair;
-  plan_.rss.nb_queues = 2;
-  plan_.port_lo = 49152;
-  plan_.pools.assign(2, {});
-  plan_.pools[0] = {{kSrc, 50000}};
-  plan_.pools[1] = {{kSrc, 50001}};
-  start();
-  send(key(50001), 1, 1, ACK);
-  EXPECT_EQ(ctr(Ctr::tcp_wrong_worker), 1u);
-  EXPECT_TRUE(engine_->output().empty());
-  send(key(50000), 1, 1, ACK);
-  EXPECT_EQ(ctr(Ctr::tcp_wrong_worker), 1u);
-  EXPECT_EQ(engine_->output().size(), 1u);  // its own: <SEQ=SEG.ACK><CTL=RST>
-  engine_->clear_output();
 }
 
 // ---- the report's JSON

@@ -318,5 +318,75 @@ TEST(SteerPools, RefusesWhatItCannotSteer) {
   EXPECT_EQ(top.per_worker[0].size() + top.per_worker[1].size(), 4u * 36u);
 }
 
+// ---- passive_owner(): which worker owns a connection we accepted
+
+constexpr uint32_t kLocal = ip4(198, 18, 0, 1), kPeer = ip4(198, 18, 0, 2);
+
+TEST(PassiveOwner, ToeplitzIsTheQueueTheNicPicks) {
+  // With RSS the owner is where the NIC delivers the segments: the
+  // reference Toeplitz over the received segment (peer -> us), then the
+  // RETA. Then nothing needs a handoff.
+  for (const auto& key : {kMsKey, sym_key()}) {
+    const RssInfo info = toeplitz(key, round_robin(128, 3), 3);
+    for (uint16_t rp = 40000; rp < 40500; ++rp) {
+      const uint32_t h = ref_reply_hash(key, kPeer, rp, kLocal, 80);
+      ASSERT_EQ(passive_owner(info, kLocal, 80, kPeer, rp, 3), info.reta[h % 128]) << rp;
+    }
+  }
+}
+
+TEST(PassiveOwner, ToeplitzQueueBeyondTheWorkersFallsBackToTheHash) {
+  RssInfo info = toeplitz(kMsKey, std::vector<uint16_t>(128, 5), 6);  // every entry: queue 5
+  for (uint16_t rp = 40000; rp < 40100; ++rp) {
+    const uint16_t o = passive_owner(info, kLocal, 80, kPeer, rp, 2);
+    EXPECT_LT(o, 2);
+    info.mode = RssInfo::Mode::Unpredictable;
+    EXPECT_EQ(o, passive_owner(info, kLocal, 80, kPeer, rp, 2));
+    info.mode = RssInfo::Mode::Toeplitz;
+  }
+}
+
+TEST(PassiveOwner, QueuePairFollowsThePeersPort) {
+  RssInfo info;
+  info.mode = RssInfo::Mode::QueuePair;
+  info.nb_queues = 2;
+  EXPECT_EQ(passive_owner(info, kLocal, 80, kPeer, 50000, 2), 0);
+  EXPECT_EQ(passive_owner(info, kLocal, 80, kPeer, 50001, 2), 1);
+  EXPECT_EQ(passive_owner(info, kLocal, 81, kPeer, 50001, 2), 1);  // our port does not matter
+}
+
+TEST(PassiveOwner, SingleQueueAndOneWorkerAreWorkerZero) {
+  RssInfo info;
+  info.mode = RssInfo::Mode::Single;
+  EXPECT_EQ(passive_owner(info, kLocal, 80, kPeer, 50001, 4), 0);
+  info.mode = RssInfo::Mode::Unpredictable;
+  for (uint16_t rp = 1; rp < 200; ++rp) EXPECT_EQ(passive_owner(info, kLocal, 80, kPeer, rp, 1), 0);
+}
+
+TEST(PassiveOwner, UnpredictableSpreadsEvenlyAndIsSymmetric) {
+  RssInfo info;  // Unpredictable (net_af_packet with qpairs > 1)
+  for (uint16_t workers : {2, 3, 4, 7}) {
+    std::vector<unsigned> per(workers);
+    for (uint32_t c = 0; c < 4; ++c)
+      for (uint32_t rp = 32768; rp < 32768 + 4000; ++rp) {
+        const uint16_t o =
+            passive_owner(info, kLocal, 8080, kPeer + c, static_cast<uint16_t>(rp), workers);
+        ASSERT_LT(o, workers);
+        ++per[o];
+        // The rule is a function of the tuple: the same answer every time,
+        // and the hash does not depend on which end is "local".
+        ASSERT_EQ(o,
+                  passive_owner(info, kLocal, 8080, kPeer + c, static_cast<uint16_t>(rp), workers));
+        ASSERT_EQ(sym_tuple_hash(kLocal, 8080, kPeer + c, static_cast<uint16_t>(rp)),
+                  sym_tuple_hash(kPeer + c, static_cast<uint16_t>(rp), kLocal, 8080));
+      }
+    // 16,000 tuples: each worker within 10 % of its fair share.
+    for (unsigned n : per) {
+      EXPECT_GT(n, 16000 / workers * 9 / 10) << workers;
+      EXPECT_LT(n, 16000 / workers * 11 / 10) << workers;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pmx::port

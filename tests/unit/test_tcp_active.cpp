@@ -457,18 +457,70 @@ TEST_F(Active, PoolFullRefusesConnect) {
   take();
 }
 
-bool always_foreign(const void*, const flow::FlowKey&) { return true; }
+// The miss hook (the worker's handoff): what it takes the engine leaves
+// alone; what it declines, and what was handed here, goes to the listeners.
+struct MissLog {
+  unsigned calls = 0;
+  bool take = true;
+  uint32_t last_seq = 0;
+};
+bool miss_hook(void* ctx, const Seg& s) {
+  auto& m = *static_cast<MissLog*>(ctx);
+  ++m.calls;
+  m.last_seq = s.seq;
+  return m.take;
+}
 
-TEST_F(Active, SegmentsOfAnotherCoresConnectionAreCountedNotReset) {
-  engine_->set_foreign(&always_foreign, nullptr);
-  send_drop({.seq = R(0), .ack = 1234}, Ctr::tcp_wrong_worker);
+TEST_F(Active, MissHookTakesSegmentsThatFindNoConnection) {
+  MissLog log;
+  engine_->set_miss_hook(&miss_hook, &log);
+  // Taken: no RST, no demux row (the owner counts it there), tcp_in_segs here.
+  const uint64_t in = ctr(Ctr::tcp_in_segs), none = ctr(Ctr::tcp_demux_none);
+  send({.seq = R(0), .ack = 1234});
   expect_nothing();
-  // The SYN-ACK answering another core's SYN: the likeliest to go astray.
-  send_drop({.seq = R(0), .ack = 1234, .flags = flag::SYN | flag::ACK}, Ctr::tcp_wrong_worker);
+  EXPECT_EQ(log.calls, 1u);
+  EXPECT_EQ(log.last_seq, R(0));
+  EXPECT_EQ(ctr(Ctr::tcp_in_segs), in + 1);
+  EXPECT_EQ(ctr(Ctr::tcp_demux_none), none);
+  // A SYN for a listener is offered first too (its owner creates it).
+  send({.seq = R(0), .flags = flag::SYN, .port = kEcho});
   expect_nothing();
-  // A SYN to a port without listener is not such a segment: it is refused.
-  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
-  EXPECT_EQ(flag_str(take_one().flags), "R.");
+  EXPECT_EQ(log.calls, 2u);
+  EXPECT_EQ(engine_->conns_in_use(), 0u);
+  // Segments of a connection here are not misses: the hook is not asked.
+  syn_ack(connect());
+  take();
+  EXPECT_EQ(log.calls, 2u);
+  // Declined: the usual CLOSED answer.
+  log.take = false;
+  send_drop({.seq = R(0), .ack = 1234, .port = 50001}, Ctr::tcp_closed_answered);
+  EXPECT_EQ(flag_str(take_one().flags), "R");
+  EXPECT_EQ(log.calls, 3u);
+  engine_->set_miss_hook(nullptr, nullptr);
+}
+
+TEST_F(Active, HandedSegmentsAreNotOfferedAgain) {
+  MissLog log;
+  engine_->set_miss_hook(&miss_hook, &log);
+  const uint64_t in = ctr(Ctr::tcp_in_segs), none = ctr(Ctr::tcp_demux_none);
+  const Seg s = seg({.seq = R(0), .ack = 1234});
+  engine_->input_handed(&s, 1, now_);
+  drain();
+  EXPECT_EQ(log.calls, 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_in_segs), in);  // the receiving core counted it
+  EXPECT_EQ(ctr(Ctr::tcp_demux_none), none + 1);
+  EXPECT_EQ(flag_str(take_one().flags), "R");
+  // A handed SYN for a listener is accepted here.
+  const Seg syn = seg({.seq = R(0), .flags = flag::SYN, .port = kEcho});
+  engine_->input_handed(&syn, 1, now_);
+  drain();
+  EXPECT_EQ(flag_str(take_one().flags), "S.");
+  EXPECT_EQ(ctr(Ctr::tcp_passive_opens), 1u);
+  // The next ordinary burst asks the hook again.
+  send({.seq = R(0), .ack = 1234});
+  EXPECT_EQ(log.calls, 1u);
+  expect_nothing();
+  engine_->set_miss_hook(nullptr, nullptr);
 }
 
 TEST_F(Active, StopResetsClientConnections) {
