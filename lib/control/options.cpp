@@ -50,6 +50,8 @@ po::options_description describe() {
     ("tcp-buffer-kb", po::value<unsigned>()->default_value(64), "KB: send and receive buffer per connection")
     ("tcp-buffers", po::value<unsigned>()->default_value(4096), "N: buffers per worker (2 per connection)")
     ("tcp-keepalive", po::bool_switch(), "send RFC 1122 keepalives on idle connections")
+    ("syncookies", po::value<std::string>()->default_value("auto"),
+     "auto|always|off: answer SYNs with RFC 4987 cookies when a backlog is full or the pool nearly is (auto), always, or never")
     ("gen", po::value<std::string>(),
      "\"DST-IP DST-PORT [mode ..] [conns N] ...\": run the traffic generator at start-up, then exit"
      " (words as for 'gen start')")
@@ -144,6 +146,14 @@ Options build(const po::variables_map& vm) {
   o.tcp_buffer_kb = vm["tcp-buffer-kb"].as<unsigned>();
   o.tcp_buffers = vm["tcp-buffers"].as<unsigned>();
   o.tcp_keepalive = vm["tcp-keepalive"].as<bool>();
+  if (const std::string sc = vm["syncookies"].as<std::string>(); sc == "auto")
+    o.syncookies = tcp::SynCookies::Auto;
+  else if (sc == "always")
+    o.syncookies = tcp::SynCookies::Always;
+  else if (sc == "off")
+    o.syncookies = tcp::SynCookies::Off;
+  else
+    throw OptionError("--syncookies '" + sc + "': want auto, always or off");
   if (o.max_flows < 8 || o.max_flows > (1u << 26))
     throw OptionError("--max-flows " + std::to_string(o.max_flows) + ": must be 8..67108864");
   if (o.msl_ms == 0 || o.msl_ms > 600000)

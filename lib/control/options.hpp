@@ -51,6 +51,7 @@ struct Options {
   unsigned tcp_buffer_kb = 64;  // send and receive buffer per connection
   unsigned tcp_buffers = 4096;  // buffers per worker (two per connection)
   bool tcp_keepalive = false;
+  tcp::SynCookies syncookies = tcp::SynCookies::Auto;  // --syncookies
   // Traffic generator
   std::optional<gen::GenSpec> gen;                      // --gen: run it at start-up, then exit
   std::string gen_report;                               // --gen-report FILE (JSON)

@@ -92,6 +92,10 @@ void Plane::build_shared() {
   // RFC 6528: a secret per process. All workers share it.
   if (getrandom(t.isn_key.data(), t.isn_key.size(), 0) != static_cast<ssize_t>(t.isn_key.size()))
     throw std::runtime_error("getrandom() failed: no ISN secret");
+  if (getrandom(t.cookie_key.data(), t.cookie_key.size(), 0) !=
+      static_cast<ssize_t>(t.cookie_key.size()))
+    throw std::runtime_error("getrandom() failed: no SYN cookie secret");
+  t.syncookies = opt_.syncookies;
   shared_.listen = opt_.listen;
   listen_specs_ = opt_.listen;
   for (const auto& a : opt_.addrs) {

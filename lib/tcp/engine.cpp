@@ -150,19 +150,27 @@ void Engine::send_reset_for(const Seg& s) {
 void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_listen_rst);
   if (s.has(flag::ACK)) {
+    // The third segment of a handshake answered with a SYN cookie?
+    if (!s.has(flag::SYN) && cookie_ack(li, s, now)) return;
     ctr_.inc(Ctr::tcp_listen_ack);
     return send_reset_for(s);
   }
   if (!s.has(flag::SYN)) return ctr_.inc(Ctr::tcp_listen_no_syn);
   if (s.has(flag::FIN)) return ctr_.inc(Ctr::tcp_listen_bad_syn);
   Listener& l = listeners_[li];
+  if (cookie_wanted(l)) return send_cookie(s, now);
   if (l.syn_recv >= l.spec.backlog) {
     ++l.overflows;
     return ctr_.inc(Ctr::tcp_syn_backlog_full);
   }
   if (free_.empty()) return ctr_.inc(Ctr::tcp_conn_pool_empty);
   Conn* cp = alloc_conn(s.key);
-  if (!cp) return ctr_.inc(Ctr::tcp_flow_table_full);
+  if (!cp) {
+    // The cuckoo table can refuse a key before it is full: a cookie needs
+    // no entry until the handshake completes.
+    if (cfg_.syncookies == SynCookies::Auto) return send_cookie(s, now);
+    return ctr_.inc(Ctr::tcp_flow_table_full);
+  }
   Conn& c = *cp;
   c.snd.attach(nullptr, bufs_.block_size());  // memory on first use: ensure_mem()
   c.rcv.attach(nullptr, bufs_.block_size());

@@ -47,7 +47,11 @@ struct EngineConfig {
   // There is no per-core budget: see Engine::answer_allowed().
   uint32_t invalid_ratelimit_ms = 500;
   std::array<uint8_t, 16> isn_key{};  // RFC 6528 secret
-  unsigned lcore = 0;                 // reported in snapshots
+  // RFC 4987 SYN cookies (syncookie.hpp, cookie.cpp): Auto answers with a
+  // cookie when a listener's backlog is full or the pool nearly is.
+  SynCookies syncookies = SynCookies::Auto;
+  std::array<uint8_t, 16> cookie_key{};  // secret of the cookies' keyed hash
+  unsigned lcore = 0;                    // reported in snapshots
 };
 
 struct ConnRow {
@@ -139,6 +143,10 @@ class Engine {
   void dispatch(const Seg& s, uint32_t idx, uint64_t now);
   void no_connection(const Seg& s, uint64_t now);
   void listen_input(uint16_t li, const Seg& s, uint64_t now);
+  // cookie.cpp
+  bool cookie_wanted(const Listener& l) const;
+  void send_cookie(const Seg& s, uint64_t now);
+  bool cookie_ack(uint16_t li, const Seg& s, uint64_t now);
   void closed_input(const Seg& s);
   void syn_sent_input(Conn& c, const Seg& s, uint64_t now);
   void take_syn_options(Conn& c, const Seg& s);
@@ -234,11 +242,12 @@ class Engine {
   std::vector<OutSeg> out_;
   size_t nout_ = 0;
   std::vector<uint32_t> release_q_;  // connections whose buffers may have drained
-  std::vector<uint32_t> victims_;     // pressure_pass()'s scratch (reserved)
-  uint64_t next_pressure_ = 0;        // us: the buffer pool's next check (pressure_pass)
+  std::vector<uint32_t> victims_;    // pressure_pass()'s scratch (reserved)
+  uint64_t next_pressure_ = 0;       // us: the buffer pool's next check (pressure_pass)
   uint64_t insert_failures_ = 0;
   uint32_t curr_estab_ = 0;
-  uint64_t clock_ = 0;  // now of the current call (services read it)
+  uint64_t clock_ = 0;        // now of the current call (services read it)
+  uint64_t last_cookie_ = 0;  // us: the last cookie sent (0: none yet)
   ClientConfig* client_ = nullptr;
   ClientStats* cstats_ = nullptr;
   MissHook miss_ = nullptr;

@@ -12,6 +12,9 @@
 
 namespace pmx::tcp {
 
+// --syncookies (RFC 4987; Engine's cookie.cpp).
+enum class SynCookies : uint8_t { Off, Auto, Always };
+
 struct ListenSpec {
   uint32_t ip = 0;    // network order; 0 = any of our addresses
   uint16_t port = 0;  // host order

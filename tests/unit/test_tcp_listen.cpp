@@ -170,7 +170,11 @@ TEST_F(Listen, UnlistenResetsHalfOpenConnectionsOnly) {
   expect({{.seq = 0, .ack = R(1), .flags = flag::RST | flag::ACK}});
 }
 
+// Without SYN cookies (--syncookies off); with them, test_syncookie.cpp.
 TEST_F(Listen, BacklogFull) {
+  EngineConfig c = small_config();
+  c.syncookies = SynCookies::Off;
+  start(c);
   ASSERT_GE(engine_->listen({.ip = 0, .port = 99, .service = {}, .backlog = 1}), 0);
   syn(99);
   rport_ = 40001;
@@ -192,6 +196,7 @@ TEST_F(Listen, BacklogFull) {
 TEST_F(Listen, ConnectionPoolEmpty) {
   EngineConfig c = small_config();
   c.max_flows = 2;
+  c.syncookies = SynCookies::Off;
   start(c);
   syn(kEcho);
   rport_ = 40001;
