@@ -38,7 +38,7 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
                  ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
 }
 
-void print_stats(cmdline* cl, uint16_t id) {
+void print_stats(cmdline* cl, Plane& pl, uint16_t id) {
   rte_eth_stats s{};
   rte_eth_stats_get(id, &s);
   cmdline_printf(
@@ -47,6 +47,11 @@ void print_stats(cmdline* cl, uint16_t id) {
   cmdline_printf(cl,
                  "  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64 " RX-bytes:  %" PRIu64 "\n",
                  s.ipackets, s.imissed, s.ibytes);
+  // net_af_packet: frames the kernel dropped, its ring full (RX-missed
+  // stays 0 on that PMD; port/kernel_ring.hpp).
+  if (auto k = pl.kernel_ring(id))
+    cmdline_printf(cl, "  RX-kernel-drops: %-10" PRIu64 " RX-kernel-frames: %" PRIu64 "\n",
+                   k->drops, k->frames);
   cmdline_printf(cl, "  RX-errors: %" PRIu64 "\n  RX-nombuf:  %-10" PRIu64 "\n", s.ierrors,
                  s.rx_nombuf);
   cmdline_printf(cl,
@@ -56,7 +61,7 @@ void print_stats(cmdline* cl, uint16_t id) {
       cl, "  ############################################################################\n");
 }
 
-void print_xstats(cmdline* cl, uint16_t id) {
+void print_xstats(cmdline* cl, Plane& pl, uint16_t id) {
   const int n = rte_eth_xstats_get_names(id, nullptr, 0);
   if (n < 0) return;
   std::vector<rte_eth_xstat_name> names(n);
@@ -67,6 +72,7 @@ void print_xstats(cmdline* cl, uint16_t id) {
   cmdline_printf(cl, "###### NIC extended statistics for port %-2u\n", id);
   for (int i = 0; i < n; ++i)
     cmdline_printf(cl, "%s: %" PRIu64 "\n", names[vals[i].id].name, vals[i].value);
+  if (auto k = pl.kernel_ring(id)) cmdline_printf(cl, "rx_kernel_drops: %" PRIu64 "\n", k->drops);
 }
 
 // --- show port info|stats|xstats <id|all>
@@ -87,9 +93,9 @@ void show_port(void* res, cmdline* cl, void* data) {
     if (!std::strcmp(r->what, "info"))
       print_info(cl, c.plane, id);
     else if (!std::strcmp(r->what, "stats"))
-      print_stats(cl, id);
+      print_stats(cl, c.plane, id);
     else
-      print_xstats(cl, id);
+      print_xstats(cl, c.plane, id);
   }
 }
 

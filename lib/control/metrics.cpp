@@ -125,11 +125,20 @@ void Exporter::write_ports(MetricWriter& w) const {
     w.counter(f.name, f.help);
     for (size_t p = 0; p < ps.size(); ++p) w.value({{"port", ids[p]}}, ps[p].s.*f.f);
   }
+  std::vector<std::optional<port::KernelRingStats>> kring;
+  for (uint16_t id = 0; id < pl_.nb_ports(); ++id) kring.push_back(pl_.kernel_ring(id));
+  w.counter("portmux_port_rx_kernel_drops_total",
+            "frames the kernel dropped before the PMD saw them: its ring was full "
+            "(net_af_packet ports, PACKET_STATISTICS)");
+  for (size_t p = 0; p < ps.size(); ++p)
+    if (kring[p]) w.value({{"port", ids[p]}}, kring[p]->drops);
   w.counter("portmux_port_xstats_total",
             "the port's extended statistics (rte_eth_xstats), by name");
-  for (size_t p = 0; p < ps.size(); ++p)
+  for (size_t p = 0; p < ps.size(); ++p) {
     for (size_t i = 0; i < ps[p].xs.size(); ++i)
       w.value({{"port", ids[p]}, {"name", ps[p].names[ps[p].xs[i].id].name}}, ps[p].xs[i].value);
+    if (kring[p]) w.value({{"port", ids[p]}, {"name", "rx_kernel_drops"}}, kring[p]->drops);
+  }
   w.gauge("portmux_port_link_up", "1 if the port's link is up");
   for (size_t p = 0; p < ps.size(); ++p)
     w.value({{"port", ids[p]}}, uint64_t{ps[p].link.link_status == RTE_ETH_LINK_UP});

@@ -192,6 +192,17 @@ void Plane::setup() {
   init_pdump();
 }
 
+std::optional<port::KernelRingStats> Plane::kernel_ring(uint16_t id) {
+  if (id >= ports_.size() || ports_[id].driver != "net_af_packet") return std::nullopt;
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(id, &info) != 0 || info.if_index == 0) return std::nullopt;
+  kring_.resize(ports_.size());
+  // The descriptors are looked up each time (a few dozen readdir entries):
+  // nothing cached can go stale across port stop/start.
+  port::read_packet_stats(port::packet_sockets(info.if_index), kring_[id]);
+  return kring_[id];
+}
+
 int Plane::run() {
   cli_ = std::make_unique<Cli>(*this);
   if (!opt_.cli_socket.empty()) ctl_ = std::make_unique<CtlServer>(*cli_, opt_.cli_socket);
@@ -480,6 +491,9 @@ void Plane::shutdown() {
     std::printf("port %u final: RX-packets %" PRIu64 " RX-missed %" PRIu64 " RX-bytes %" PRIu64
                 " TX-packets %" PRIu64 " TX-errors %" PRIu64 " TX-bytes %" PRIu64 "\n",
                 p.id, s.ipackets, s.imissed, s.ibytes, s.opackets, s.oerrors, s.obytes);
+    if (auto k = kernel_ring(p.id))
+      std::printf("port %u final: RX-kernel-drops %" PRIu64 " RX-kernel-frames %" PRIu64 "\n", p.id,
+                  k->drops, k->frames);
     port::stop_port(p);
     rte_eth_dev_close(p.id);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "options.hpp"
+#include "port/kernel_ring.hpp"
 #include "port/port.hpp"
 #include "worker/worker.hpp"
 
@@ -12,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,10 @@ class Plane {
   std::vector<tcp::ConnRow> connections();
   // Per worker (index = worker index); false where a worker did not answer.
   std::vector<worker::FlowInfo> flow_info();
+  // The kernel's ring counts of a net_af_packet port since start, read now
+  // (PACKET_STATISTICS resets on read: every reader goes through here);
+  // nullopt for other PMDs. Control thread only.
+  std::optional<port::KernelRingStats> kernel_ring(uint16_t id);
   // Per worker: its listener table entries (used ones only), by message.
   std::vector<std::vector<tcp::Listener>> listener_info();
 
@@ -93,7 +99,9 @@ class Plane {
   worker::Shared shared_;
   rte_mempool* pool_ = nullptr;
   std::vector<std::unique_ptr<worker::Worker>> workers_;
-  std::unique_ptr<worker::HandoffRings> handoff_;  // after workers_: freed before them
+  std::unique_ptr<worker::HandoffRings> handoff_;
+  std::vector<port::KernelRingStats>
+      kring_;  // per port: kernel_ring()'s sums  // after workers_: freed before them
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
   std::unique_ptr<GenControl> gen_;

@@ -55,6 +55,25 @@ int tcp_stats(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// net_af_packet ports' kernel ring counts (port/kernel_ring.hpp), as in
+// 'show port stats': port<N>_rx_kernel_drops and port<N>_rx_kernel_frames.
+int kernel_ring(const char*, const char*, rte_tel_data* d) {
+  auto v = on_control<NamedU64>([](Plane& pl) {
+    NamedU64 out;
+    for (uint16_t id = 0; id < pl.nb_ports(); ++id)
+      if (auto k = pl.kernel_ring(id)) {
+        const std::string p = "port" + std::to_string(id);
+        out.emplace_back(p + "_rx_kernel_drops", k->drops);
+        out.emplace_back(p + "_rx_kernel_frames", k->frames);
+      }
+    return out;
+  });
+  if (!v) return -EAGAIN;
+  rte_tel_data_start_dict(d);
+  for (const auto& [k, x] : *v) rte_tel_data_add_dict_u64(d, k.c_str(), x);
+  return 0;
+}
+
 int connections(const char*, const char* params, rte_tel_data* d) {
   const size_t offset = params && *params ? std::strtoull(params, nullptr, 10) : 0;
   auto v = on_control<std::vector<ConnLine>>([](Plane& pl) { return connection_lines(pl); });
@@ -203,7 +222,7 @@ void register_once() {
     const std::pair<const char*, telemetry_cb> cmds[] = {
         {"/portmux/tcp/stats", tcp_stats}, {"/portmux/connections", connections},
         {"/portmux/listeners", listeners}, {"/portmux/flowtable", flowtable},
-        {"/portmux/gen/stats", gen_stats},
+        {"/portmux/gen/stats", gen_stats}, {"/portmux/port/kernel_ring", kernel_ring},
     };
     const char* help[] = {
         "TCP counters summed over workers (as 'show tcp stats'). No parameters",
@@ -211,6 +230,8 @@ void register_once() {
         "Listeners with backlog use, accepted handshakes and overflows. No parameters",
         "Per-lcore flow table entries, capacity, insert failures. No parameters",
         "The traffic generator's run under way or the last one (as 'show gen stats'). No "
+        "parameters",
+        "net_af_packet ports: frames the kernel dropped (ring full) and offered, since start. No "
         "parameters",
     };
     for (size_t i = 0; i < std::size(cmds); ++i)

@@ -12,7 +12,8 @@
 #     5 ESTABLISHED);
 #  2. /portmux/tcp/stats tcp_passive_opens equals 'show tcp stats';
 #  3. /portmux/flowtable entries equal 'show flowtable' (5);
-#  4. /portmux/listeners shows 0.0.0.0:80, service http, 5 accepted;
+#  4. /portmux/listeners shows 0.0.0.0:80, service http, 5 accepted, and
+#     /portmux/port/kernel_ring counts the af_packet port's frames;
 #  5. dpdk-telemetry.py lists them next to /ethdev/stats in /;
 #  6. portmux exits cleanly on SIGTERM.
 set -euo pipefail
@@ -105,10 +106,16 @@ got=$(field "$json" /portmux/listeners 'r["address"][0] + " " + r["service"][0] 
     || fail "bad /portmux/listeners: $json"
 [[ $got == "0.0.0.0:80 http $NCONN" ]] || fail "/portmux/listeners: '$got', expected '0.0.0.0:80 http $NCONN'"
 info "/portmux/listeners: $got"
+json=$(tele /portmux/port/kernel_ring) || fail "telemetry /portmux/port/kernel_ring failed"
+kf=$(field "$json" /portmux/port/kernel_ring 'r["port0_rx_kernel_frames"]') \
+    || fail "bad /portmux/port/kernel_ring: $json"
+((kf > 0)) || fail "/portmux/port/kernel_ring: port0_rx_kernel_frames $kf after $NCONN connections"
+info "/portmux/port/kernel_ring: port0_rx_kernel_frames $kf"
 
 # 5. Listed next to /ethdev/stats.
 json=$(tele /) || fail "telemetry / failed"
-for c in /ethdev/stats /portmux/tcp/stats /portmux/connections /portmux/listeners /portmux/flowtable; do
+for c in /ethdev/stats /portmux/tcp/stats /portmux/connections /portmux/listeners /portmux/flowtable \
+    /portmux/port/kernel_ring; do
     field "$json" / "sys.argv[4] in r" "$c" | grep -qx True || fail "$c not listed by /: $json"
 done
 info "/ lists the /portmux/ commands next to /ethdev/stats"
