@@ -14,6 +14,11 @@
       and never finishing it. Prints how many were answered "HTTP/1.1 408"
       and closed, and the median and max seconds from the first byte to the
       answer. Gives up after SECONDS.
+  idle_clients.py echo-burst HOST PORT N CONC TIMEOUT
+      N short echo connections, CONC at a time: connect (at most TIMEOUT
+      seconds, the kernel retransmitting its SYN meanwhile), 32 bytes out
+      and back, close. Prints "ok K failed F connect-p50-ms A
+      connect-p99-ms B".
   idle_clients.py fresh HOST HTTP_PORT ECHO_PORT
       One new connection GET / (whole response) and one new echo
       connection (64 bytes back); prints both times in milliseconds.
@@ -106,6 +111,36 @@ async def slowloris(host, port, n, seconds):
     print(f"answered-408 {answered} median-s {med:.2f} max-s {mx:.2f}")
 
 
+async def echo_burst(host, port, n, conc, timeout):
+    sem = asyncio.Semaphore(conc)
+    ok, failed, times = 0, 0, []
+
+    async def one(i):
+        nonlocal ok, failed
+        async with sem:
+            t0 = time.monotonic()
+            try:
+                r, w = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+                times.append((time.monotonic() - t0) * 1000)
+                msg = b"%031d\n" % i
+                w.write(msg)
+                got = await asyncio.wait_for(r.readexactly(len(msg)), timeout)
+                w.close()
+                if got != msg:
+                    raise ValueError("echo differs")
+                ok += 1
+            except Exception as e:  # noqa: BLE001 - counted, the first reported
+                if failed == 0:
+                    print(f"first failure: {e!r}", file=sys.stderr)
+                failed += 1
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    times.sort()
+    p50 = times[len(times) // 2] if times else 0
+    p99 = times[min(len(times) - 1, (len(times) * 99) // 100)] if times else 0
+    print(f"ok {ok} failed {failed} connect-p50-ms {p50:.1f} connect-p99-ms {p99:.1f}")
+
+
 def fresh(host, http_port, echo_port):
     t0 = time.monotonic()
     with socket.create_connection((host, http_port), timeout=5) as s:
@@ -138,6 +173,8 @@ def main():
         asyncio.run(hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]))
     elif mode == "slowloris":
         asyncio.run(slowloris(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+    elif mode == "echo-burst":
+        asyncio.run(echo_burst(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])))
     elif mode == "fresh":
         fresh(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
