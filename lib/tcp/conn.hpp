@@ -127,6 +127,7 @@ struct Conn {
   uint32_t snd_wnd = 0, max_snd_wnd = 0;
   // --- receive sequence space
   Seq irs, rcv_nxt, rcv_adv;  // rcv_adv: right edge last advertised
+  Seq rcv_high;               // the peer's highest SND.NXT seen (input.cpp, acceptable())
   Seq last_ack_sent;
   uint32_t ts_recent = 0;
   Seq ooo_fin_seq;

@@ -219,7 +219,7 @@ void Engine::take_syn_options(Conn& c, const Seg& s) {
   // pool's 0, the modular comparisons of window_field() would keep 0 as the
   // edge whenever RCV.NXT + window crosses 2^31 from it, and the window
   // would read as zero (or as 2^31) from then on.
-  c.rcv_adv = c.last_ack_sent = c.rcv_nxt;
+  c.rcv_adv = c.last_ack_sent = c.rcv_high = c.rcv_nxt;
   c.snd_wnd = s.wnd;  // RFC 7323 2.2: the window of a SYN is never scaled
   c.max_snd_wnd = c.snd_wnd;
   c.snd_wl1 = Seq(s.seq);

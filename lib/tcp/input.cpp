@@ -49,6 +49,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
   }
   if (!s.has(flag::ACK)) return ctr_.inc(Ctr::tcp_no_ack_flag);
   if (!ack_input(c, s, now)) return;
+  c.rcv_high = seq_max(c.rcv_high, Seq(s.seq) + s.len + (s.has(flag::FIN) ? 1 : 0));
   // RFC 7323 4.3: remember the timestamp of a segment that covers the left
   // edge of the window.
   if (c.ts_ok && s.opt.ts && Seq(s.seq) <= c.last_ack_sent &&
@@ -77,7 +78,13 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     seq = c.rcv_nxt;
     c.ack_now = true;  // duplicate data: tell the peer where we are
   }
-  const Seq edge = seq_max(c.rcv_adv, c.rcv_nxt);
+  // Text is taken up to what the buffer holds, which may be beyond the
+  // edge we advertised (receiver SWS avoidance holds the edge back while
+  // the buffer drains; RFC 9293 3.10.7.4 only says one "could" trim to the
+  // window). Invariant: RCV.ADV <= RCV.NXT + space, so text below either
+  // edge fits; what is beyond both is trimmed and ACKed for the peer to
+  // send again.
+  const Seq edge = seq_max(c.rcv_adv, c.rcv_nxt + c.rcv.space());
   if (seq + len > edge) {
     len = seq < edge ? seq_dist(seq, edge) : 0;
     fin = false;
@@ -119,10 +126,21 @@ bool Engine::check_paws(Conn& c, const Seg& s, uint64_t now) {
 // filled our window sends every ACK there, and while one of its segments is
 // missing the RFC's test would drop them all, and the acknowledgments of
 // our data with them.
+// Deviation, the same case one step further (RFC 9293: "special allowance
+// should be made to accept valid ACKs" when the window is zero): a segment
+// without text (not a RST) is also acceptable anywhere from RCV.NXT up to
+// RCV.HIGH, the highest SEG.SEQ + SEG.LEN of an acceptable segment. A peer
+// whose segment straddled the right edge had its tail trimmed, and its ACKs
+// carry its SND.NXT, beyond our edge; with our window closed because echo
+// waits for exactly those ACKs to free its send buffer, dropping them
+// stalled the connection for good (docs/tcp.md "window edge"). RCV.HIGH is
+// at most one segment beyond the edge and only moves with acceptable
+// segments, so a blind attacker gains nothing (RFC 5961 5).
 bool Engine::acceptable(const Conn& c, const Seg& s) const {
   const Seq seq(s.seq);
   const uint32_t wnd = c.rcv_adv > c.rcv_nxt ? seq_dist(c.rcv_nxt, c.rcv_adv) : 0;
   const uint32_t len = s.seg_len();
+  if (len == 0 && !s.has(flag::RST) && c.rcv_nxt <= seq && seq <= c.rcv_high) return true;
   if (wnd == 0) return seq == c.rcv_nxt;
   const Seq end = c.rcv_nxt + wnd;
   const bool first_in = c.rcv_nxt <= seq && seq < end;
