@@ -144,6 +144,10 @@ bool Engine::acceptable(const Conn& c, const Seg& s) const {
   if (wnd == 0) return seq == c.rcv_nxt;
   const Seq end = c.rcv_nxt + wnd;
   const bool first_in = c.rcv_nxt <= seq && seq < end;
+  // RFC 5961 3.2 judges a RST by SEG.SEQ alone: one whose sequence number is
+  // outside the window is dropped silently even if the SYN, FIN or text it
+  // carries reaches into the window (SYN+RST+FIN at RCV.NXT - 1).
+  if (s.has(flag::RST)) return first_in;
   if (len == 0) return first_in || (seq == end && !s.has(flag::RST));
   const Seq last = seq + (len - 1);
   return first_in || (c.rcv_nxt <= last && last < end);

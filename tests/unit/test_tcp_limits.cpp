@@ -158,5 +158,54 @@ TEST_F(Limits, PawsRejectsAreAnsweredLikeUnacceptableSegments) {
   EXPECT_EQ(ctr(Ctr::tcp_oow_ack_limited), 1u);
 }
 
+// SYN+RST, and every flag at once, on an established connection. RFC 9293
+// 3.10.7.4 checks RST (second) before SYN (fourth), and RFC 5961 3.2 decides
+// a RST by its sequence number alone, so these are RSTs, as Linux takes
+// them (tcp_validate_incoming): outside the window dropped silently, exactly
+// at RCV.NXT a reset, elsewhere in the window a challenge ACK, limited per
+// connection like any other.
+constexpr uint8_t kAllFlags = flag::FIN | flag::SYN | flag::RST | flag::PSH | flag::ACK | flag::URG;
+
+// Outside means SEG.SEQ outside (RFC 5961 3.2): all flags at R(0) span
+// [R(0), R(2)) with SYN and FIN and so reach into the window, and were
+// challenged before.
+TEST_F(Limits, SynRstOutsideTheWindowIsDroppedSilently) {
+  established(kDiscard);
+  for (uint8_t f : {uint8_t(flag::SYN | flag::RST), kAllFlags}) {
+    send_drop({.seq = R(1 + 20000), .ack = L(1), .flags = f}, Ctr::tcp_rst_out_of_window);
+    send_drop({.seq = R(0), .ack = L(1), .flags = f}, Ctr::tcp_rst_out_of_window);
+  }
+  expect_nothing();
+  EXPECT_EQ(state(), State::Established);
+}
+
+TEST_F(Limits, SynRstInTheWindowDrawsOneRateLimitedChallengeAck) {
+  established(kDiscard);
+  for (uint8_t f : {uint8_t(flag::SYN | flag::RST), kAllFlags}) {
+    send_drop({.seq = R(100), .ack = L(1), .flags = f}, Ctr::tcp_rst_challenged);
+    expect({{.seq = L(1), .ack = R(1)}});
+    send_drop({.seq = R(200), .ack = L(1), .flags = f}, Ctr::tcp_rst_challenged);
+    expect_nothing();  // within 500 ms of the last answer
+    advance(500);
+  }
+  EXPECT_EQ(ctr(Ctr::tcp_challenge_acks), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_challenge_ack_limited), 2u);
+  EXPECT_EQ(ctr(Ctr::tcp_syn_challenged), 0u);
+  EXPECT_EQ(state(), State::Established);
+}
+
+TEST_F(Limits, SynRstAtRcvNxtResets) {
+  established(kDiscard);
+  send({.seq = R(1), .ack = L(1), .flags = flag::SYN | flag::RST});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 1u);
+  established(kEcho);
+  send({.seq = R(1), .ack = L(1), .flags = kAllFlags});
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 2u);
+}
+
 }  // namespace
 }  // namespace pmx::tcp::test
