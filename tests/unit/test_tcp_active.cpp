@@ -537,5 +537,29 @@ TEST_F(Active, StopResetsClientConnections) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// Issue 11: a peer MSS of 65535 is clamped to ours (MTU - 40), and with
+// timestamps each segment carries MSS - 12 bytes, as Linux (1448 on a 1500
+// MTU); nothing narrows to 16 bits on the way.
+TEST_F(Active, PeerMss65535IsClampedToOurs) {
+  cfg_.mode = ClientMode::Echo;
+  cfg_.req_size = 10000;
+  const Got s = connect();
+  send({.seq = R(0),
+        .ack = L(1),
+        .flags = flag::SYN | flag::ACK,
+        .opt = {.mss = 65535,
+                .wscale = 7,
+                .sack_ok = true,
+                .ts = true,
+                .ts_val = 7,
+                .ts_ecr = s.opt.ts_val}});
+  EXPECT_EQ(conn()->mss, 1460);
+  const std::vector<Got> g = take();
+  ASSERT_GE(g.size(), 6u);
+  for (size_t i = 0; i + 1 < g.size(); ++i) EXPECT_EQ(g[i].data.size(), 1448u) << i;
+  engine_->abort_clients(CloseReason::Local);
+  take();
+}
+
 }  // namespace
 }  // namespace pmx::tcp::test

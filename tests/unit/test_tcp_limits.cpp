@@ -207,5 +207,23 @@ TEST_F(Limits, SynRstAtRcvNxtResets) {
   EXPECT_EQ(ctr(Ctr::tcp_estab_resets), 2u);
 }
 
+// Issue 11: a peer MSS of 65535 on a passive open is clamped to ours
+// (MTU - 40); segments carry 1448 bytes with timestamps, 1460 without, as
+// Linux on a 1500-byte MTU.
+TEST_F(Limits, PeerMss65535IsClampedToOurs) {
+  for (const bool ts : {true, false}) {
+    established(kHttp, {.mss = 65535, .wscale = 7, .sack_ok = true, .ts = ts, .ts_val = 5});
+    EXPECT_EQ(conn()->mss, 1460);
+    const TcpOpts o{.ts = ts, .ts_val = 6};
+    send({.seq = R(1), .ack = L(1), .opt = o, .data = "GET /bytes/10000 HTTP/1.1\r\n\r\n"});
+    const std::vector<Got> g = take();
+    ASSERT_GE(g.size(), 6u);
+    for (size_t i = 0; i + 1 < g.size(); ++i) EXPECT_EQ(g[i].data.size(), ts ? 1448u : 1460u) << i;
+    engine_->abort_all();
+    engine_->clear_output();
+    queue_.clear();
+  }
+}
+
 }  // namespace
 }  // namespace pmx::tcp::test
