@@ -64,6 +64,16 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
     return o;
   }
   if (v.proto != IPPROTO_ICMP) return drop(ctr, Ctr::ipv4_unknown_protocol);
+  const uint16_t icmp_len = static_cast<uint16_t>(v.total - v.hlen);
+  const uint8_t* icmp = ip + v.hlen;
+  if (icmp_len >= 8 && icmp[0] == 3 && icmp[1] == 4) {  // RFC 792: unreachable, DF set
+    if (inet_checksum(icmp, icmp_len) != 0) return drop(ctr, Ctr::icmp_bad_checksum);
+    Outcome o;
+    if (auto bad = parse_frag_needed(icmp, icmp_len, port, o.frag)) return drop(ctr, *bad);
+    ctr.inc(Ctr::icmp_rx_frag_needed);
+    o.kind = Kind::FragNeeded;
+    return o;
+  }
 
   auto r = icmp_echo_reply(ip, v);
   if (r.drop) return drop(ctr, *r.drop);

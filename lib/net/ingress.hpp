@@ -4,6 +4,7 @@
 #pragma once
 
 #include "addr.hpp"
+#include "ipv4.hpp"
 #include "stats/counters.hpp"
 
 #include <rte_ether.h>
@@ -14,13 +15,15 @@ namespace pmx::net {
 
 struct Outcome {
   enum class Kind : uint8_t {
-    Drop,      // free the frame; its drop counter was bumped
-    Consumed,  // free the frame; it did its job (e.g. an ARP reply)
-    Send,      // transmit the frame as it now is, len bytes
-    Route,     // an IPv4 packet for dst: fill in the Ethernet destination
-               // from the neighbour table (next hop of dst), then transmit
-    Tcp,       // a TCP segment for us at l4_off, l4_len bytes, src -> dst:
-               // for the TCP engine (which counts what becomes of it)
+    Drop,        // free the frame; its drop counter was bumped
+    Consumed,    // free the frame; it did its job (e.g. an ARP reply)
+    Send,        // transmit the frame as it now is, len bytes
+    Route,       // an IPv4 packet for dst: fill in the Ethernet destination
+                 // from the neighbour table (next hop of dst), then transmit
+    Tcp,         // a TCP segment for us at l4_off, l4_len bytes, src -> dst:
+                 // for the TCP engine (which counts what becomes of it)
+    FragNeeded,  // ICMP fragmentation needed for a TCP segment of ours (frag):
+                 // for the TCP engine (RFC 1191); free the frame
   };
   Kind kind = Kind::Drop;
   uint16_t len = 0;
@@ -33,6 +36,7 @@ struct Outcome {
   bool learn_create = false;  // we were the target: create the entry if absent
   Ipv4Addr learn_ip;
   rte_ether_addr learn_mac{};
+  FragNeeded frag;  // FragNeeded
 };
 
 // Processes the frame at p (len bytes). ip_cksum_good: the NIC verified the

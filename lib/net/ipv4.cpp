@@ -30,6 +30,32 @@ std::optional<Ctr> parse_ipv4(const uint8_t* p, uint16_t len, const PortIp& port
   return std::nullopt;
 }
 
+std::optional<Ctr> parse_frag_needed(const uint8_t* icmp, uint16_t n, const PortIp& port,
+                                     FragNeeded& out) {
+  constexpr uint16_t kIcmp = 8, kTcpQuote = 8;
+  if (n < kIcmp + sizeof(rte_ipv4_hdr) + kTcpQuote) return Ctr::icmp_frag_too_short;
+  rte_ipv4_hdr q;
+  std::memcpy(&q, icmp + kIcmp, sizeof q);
+  const uint16_t qhlen = (q.version_ihl & 0xf) * 4;
+  if ((q.version_ihl >> 4) != 4 || qhlen < sizeof(rte_ipv4_hdr)) return Ctr::icmp_frag_bad_quote;
+  if (n < kIcmp + qhlen + kTcpQuote) return Ctr::icmp_frag_too_short;
+  if (q.next_proto_id != IPPROTO_TCP) return Ctr::icmp_frag_not_tcp;
+  out.ours = Ipv4Addr{q.src_addr};
+  out.peer = Ipv4Addr{q.dst_addr};
+  if (!port.is_local(out.ours)) return Ctr::icmp_frag_not_ours;
+  const uint8_t* t = icmp + kIcmp + qhlen;
+  std::memcpy(&out.our_port, t, 2);
+  std::memcpy(&out.peer_port, t + 2, 2);
+  uint32_t seq;
+  std::memcpy(&seq, t + 4, 4);
+  out.seq = rte_be_to_cpu_32(seq);
+  uint16_t mtu;
+  std::memcpy(&mtu, icmp + 6, 2);
+  out.mtu = rte_be_to_cpu_16(mtu);
+  out.quoted_len = rte_be_to_cpu_16(q.total_length);
+  return std::nullopt;
+}
+
 EchoResult icmp_echo_reply(uint8_t* p, const Ipv4View& v) {
   uint16_t icmp_len = v.total - v.hlen;
   if (icmp_len < sizeof(rte_icmp_hdr)) return {Ctr::icmp_too_short};

@@ -44,6 +44,22 @@ struct EchoResult {
 };
 EchoResult icmp_echo_reply(uint8_t* p, const Ipv4View& v);
 
+// ICMP destination unreachable, fragmentation needed (type 3 code 4, RFC
+// 1191 4): what it quotes of one of our TCP segments.
+struct FragNeeded {
+  Ipv4Addr ours, peer;      // the quoted packet's source (ours) and destination
+  uint16_t our_port = 0;    // network order
+  uint16_t peer_port = 0;   // network order
+  uint32_t seq = 0;         // host order: the quoted segment's sequence number
+  uint16_t mtu = 0;         // next-hop MTU (0: an RFC 1191-unaware router)
+  uint16_t quoted_len = 0;  // the quoted packet's total length
+};
+// icmp points at an ICMP message of n bytes of type 3 code 4 whose checksum
+// is good. Checks the quote (RFC 5927 4: enough of it to find the
+// connection; the engine checks the sequence number).
+std::optional<stats::Ctr> parse_frag_needed(const uint8_t* icmp, uint16_t n, const PortIp& port,
+                                            FragNeeded& out);
+
 inline constexpr uint8_t kDefaultTtl = 64;  // RFC 1700 / Linux default
 
 }  // namespace pmx::net

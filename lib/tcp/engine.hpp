@@ -79,6 +79,11 @@ class Engine {
   void input_handed(const Seg* segs, unsigned n, uint64_t now);
   // Fires due timers and sends what is waiting for output space.
   void poll(uint64_t now);
+  // ICMP fragmentation needed (RFC 1191) quoting a segment of connection k
+  // with sequence number seq: next-hop MTU mtu (0: unknown), the quoted
+  // packet quoted_len bytes long.
+  void frag_needed(const flow::FlowKey& k, uint32_t seq, uint16_t mtu, uint16_t quoted_len,
+                   uint64_t now);
 
   std::span<const OutSeg> output() const { return {out_.data(), nout_}; }
   // The output has been copied out: forget it, and give drained connections'

@@ -246,6 +246,15 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg) {
       ctr_.inc(Ctr::icmp_tx_echo_replies);
       route(port, m, o.dst, now);
       return false;
+    case Kind::FragNeeded: {
+      // With several workers the connection may be another's: counted
+      // there as tcp_pmtu_no_conn (docs/tcp.md).
+      const flow::FlowKey k{o.frag.ours.be,   o.frag.peer.be, o.frag.our_port,
+                            o.frag.peer_port, port,           0};
+      tcp_->frag_needed(k, o.frag.seq, o.frag.mtu, o.frag.quoted_len, usec(now));
+      rte_pktmbuf_free(m);
+      return false;
+    }
     case Kind::Tcp:
       break;
   }

@@ -49,5 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (net::inet_checksum(ip, 20) != 0) std::abort();
     if (net::inet_checksum(ip + 20, o.len - 34) != 0) std::abort();
   }
+  // A fragmentation needed handed to the engine quotes one of our addresses.
+  if (o.kind == K::FragNeeded && !port.is_local(o.frag.ours)) std::abort();
   return 0;
 }

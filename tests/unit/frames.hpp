@@ -76,6 +76,53 @@ inline std::vector<uint8_t> echo_frame(const Echo& e) {
   return f;
 }
 
+// ICMP fragmentation needed (type 3 code 4) from a router at 198.18.0.2,
+// quoting one of our TCP segments (198.18.0.1:80 -> peer:40000).
+struct Frag {
+  uint16_t mtu = 1280;
+  net::Ipv4Addr quoted_src = ip("198.18.0.1");
+  net::Ipv4Addr quoted_dst = ip("198.18.0.9");
+  uint8_t quoted_proto = IPPROTO_TCP;
+  uint8_t quoted_vihl = 0x45;
+  uint16_t quoted_len = 1500;
+  uint32_t seq = 1000;
+  size_t tcp_bytes = 8;  // of the quoted TCP header
+  uint8_t code = 4;
+};
+
+inline std::vector<uint8_t> frag_frame(const Frag& fr) {
+  std::vector<uint8_t> q(20 + fr.tcp_bytes);
+  rte_ipv4_hdr qh{};
+  qh.version_ihl = fr.quoted_vihl;
+  qh.total_length = rte_cpu_to_be_16(fr.quoted_len);
+  qh.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+  qh.time_to_live = 63;
+  qh.next_proto_id = fr.quoted_proto;
+  qh.src_addr = fr.quoted_src.be;
+  qh.dst_addr = fr.quoted_dst.be;
+  std::memcpy(q.data(), &qh, 20);
+  const uint8_t tcp[8] = {0,
+                          80,
+                          0x9c,
+                          0x40,
+                          static_cast<uint8_t>(fr.seq >> 24),
+                          static_cast<uint8_t>(fr.seq >> 16),
+                          static_cast<uint8_t>(fr.seq >> 8),
+                          static_cast<uint8_t>(fr.seq)};
+  std::memcpy(q.data() + 20, tcp, std::min<size_t>(8, fr.tcp_bytes));
+  std::vector<uint8_t> f = echo_frame({.icmp_type = 3, .payload = q.size()});
+  uint8_t* icmp = f.data() + 14 + 20;
+  icmp[1] = fr.code;
+  icmp[4] = icmp[5] = 0;
+  icmp[6] = static_cast<uint8_t>(fr.mtu >> 8);
+  icmp[7] = static_cast<uint8_t>(fr.mtu);
+  std::memcpy(icmp + 8, q.data(), q.size());
+  icmp[2] = icmp[3] = 0;
+  const uint16_t ck = net::inet_checksum(icmp, 8 + q.size());
+  std::memcpy(icmp + 2, &ck, 2);
+  return f;
+}
+
 struct Arp {
   uint16_t op = RTE_ARP_OP_REQUEST;
   rte_ether_addr sha = mac(2);

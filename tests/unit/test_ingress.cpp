@@ -161,5 +161,45 @@ TEST(Counters, DropFlagsMatchTheList) {
   EXPECT_EQ(stats::counter_index("nope"), stats::kNumCounters);
 }
 
+// RFC 1191: fragmentation needed quoting a TCP segment of ours goes to the
+// engine with what it quotes; anything else is a drop with its own counter.
+TEST_F(Ingress, FragNeededGoesToTheEngine) {
+  auto f = test::frag_frame({});
+  Outcome o = run(f);
+  ASSERT_EQ(o.kind, Kind::FragNeeded);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_rx_frag_needed});
+  EXPECT_EQ(o.frag.ours, test::ip("198.18.0.1"));
+  EXPECT_EQ(o.frag.peer, test::ip("198.18.0.9"));
+  EXPECT_EQ(rte_be_to_cpu_16(o.frag.our_port), 80);
+  EXPECT_EQ(rte_be_to_cpu_16(o.frag.peer_port), 40000);
+  EXPECT_EQ(o.frag.seq, 1000u);
+  EXPECT_EQ(o.frag.mtu, 1280);
+  EXPECT_EQ(o.frag.quoted_len, 1500);
+}
+
+TEST_F(Ingress, BadFragNeededCountsOnce) {
+  struct C {
+    std::vector<uint8_t> f;
+    Ctr want;
+  };
+  auto bad_ck = test::frag_frame({});
+  bad_ck[14 + 20 + 2] ^= 0x40;
+  std::vector<C> cases{
+      {test::frag_frame({.tcp_bytes = 4}), Ctr::icmp_frag_too_short},
+      {test::frag_frame({.quoted_vihl = 0x65}), Ctr::icmp_frag_bad_quote},
+      {test::frag_frame({.quoted_vihl = 0x44}), Ctr::icmp_frag_bad_quote},
+      {test::frag_frame({.quoted_vihl = 0x46}), Ctr::icmp_frag_too_short},
+      {test::frag_frame({.quoted_proto = IPPROTO_UDP}), Ctr::icmp_frag_not_tcp},
+      {test::frag_frame({.quoted_src = test::ip("198.18.0.7")}), Ctr::icmp_frag_not_ours},
+      {bad_ck, Ctr::icmp_bad_checksum},
+      {test::frag_frame({.code = 1}), Ctr::icmp_unhandled_type},
+  };
+  for (auto& c : cases) {
+    SCOPED_TRACE(std::string(stats::kCounterInfo[size_t(c.want)].name));
+    EXPECT_EQ(run(c.f).kind, Kind::Drop);
+    expect_moved({Ctr::ipv4_rx_delivered, c.want});
+  }
+}
+
 }  // namespace
 }  // namespace pmx::net
