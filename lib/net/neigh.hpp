@@ -52,9 +52,18 @@ class NeighTable {
     Queued,       // queued behind a request already sent
     QueueFull,    // not queued: the hop's queue is full
     TableFull,    // not queued: no slot for a new hop
+    BudgetFull,   // not queued: the table already holds held_budget frames
   };
 
-  NeighTable(size_t capacity, NeighTimes t) : slots_(round_up(capacity)), t_(t) {}
+  // held_budget bounds the frames waiting for resolution over all hops: a
+  // flood towards many unresolved addresses (SYN-ACKs to spoofed on-link
+  // sources) must not take the mbuf pool, which the rest of the traffic
+  // needs (issue 11). The per-hop queue (kPending) alone would allow
+  // capacity * kPending.
+  NeighTable(size_t capacity, NeighTimes t, size_t held_budget = kDefaultHeldBudget)
+      : slots_(round_up(capacity)), t_(t), budget_(held_budget) {}
+  static constexpr size_t kDefaultHeldBudget = 256;
+  size_t held() const { return held_; }
 
   size_t capacity() const { return slots_.size(); }
   size_t size() const { return used_; }
@@ -70,6 +79,7 @@ class NeighTable {
 
   // Queue pkt until (port, ip) resolves. The caller already missed lookup().
   Hold hold(uint16_t port, Ipv4Addr ip, Pkt pkt, uint64_t now) {
+    if (held_ >= budget_) return Hold::BudgetFull;
     Entry* e = find(port, ip);
     if (!e) {
       e = insert(port, ip);
@@ -78,10 +88,12 @@ class NeighTable {
       e->probes = 1;
       e->next_probe = now + t_.retrans;
       e->pending[e->npending++] = pkt;
+      ++held_;
       return Hold::SendRequest;
     }
     if (e->npending == kPending) return Hold::QueueFull;
     e->pending[e->npending++] = pkt;
+    ++held_;
     return Hold::Queued;
   }
 
@@ -104,6 +116,7 @@ class NeighTable {
     e->probes = 0;
     e->used = false;
     for (uint8_t i = 0; i < e->npending; ++i) release(e->pending[i], e->mac);
+    held_ -= e->npending;
     e->npending = 0;
     return changed ? Learn::Changed : Learn::Refreshed;
   }
@@ -121,6 +134,7 @@ class NeighTable {
         continue;
       }
       for (uint8_t k = 0; k < e.npending; ++k) drop(e.pending[k]);
+      held_ -= e.npending;
       e.npending = 0;
       expired(e);
       erase_at(i);  // slot i now holds a shifted entry (or is free): revisit it
@@ -134,6 +148,7 @@ class NeighTable {
       for (uint8_t k = 0; k < e.npending; ++k) drop(e.pending[k]);
       e.npending = 0;
     }
+    held_ = 0;
   }
 
   template <class F>
@@ -224,6 +239,8 @@ class NeighTable {
   std::vector<Entry> slots_;
   size_t used_ = 0;
   NeighTimes t_;
+  size_t budget_;
+  size_t held_ = 0;  // frames in every entry's pending queue
 };
 
 }  // namespace pmx::net

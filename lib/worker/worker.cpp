@@ -306,6 +306,8 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) 
       return drop(m, Ctr::neigh_pending_full);
     case Hold::TableFull:
       return drop(m, Ctr::neigh_table_full);
+    case Hold::BudgetFull:
+      return drop(m, Ctr::neigh_held_budget);
   }
 }
 

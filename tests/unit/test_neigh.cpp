@@ -120,3 +120,29 @@ TEST(Neigh, FullTableRefusesAndDeletionKeepsOthersReachable) {
 
 }  // namespace
 }  // namespace pmx::net
+
+namespace pmx::net {
+namespace {
+
+// Frames waiting over all hops are bounded: a flood towards many unresolved
+// addresses cannot take the mbuf pool. Released and dropped frames give
+// their place back.
+TEST(Neigh, HeldFramesHaveOneBudgetForAllHops) {
+  Table t(64, kTimes, 5);
+  Recorder r;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(t.hold(0, Ipv4Addr::from_host(0xc6130000u + static_cast<uint32_t>(i)), i, 0),
+              Table::Hold::SendRequest);
+  EXPECT_EQ(t.held(), 5u);
+  EXPECT_EQ(t.hold(0, test::ip("198.19.1.1"), 99, 0), Table::Hold::BudgetFull);
+  EXPECT_EQ(t.size(), 5u);  // no entry made for it either
+  t.learn(0, Ipv4Addr::from_host(0xc6130000u), test::mac(4), 1, false, r.release());
+  EXPECT_EQ(t.held(), 4u);
+  EXPECT_EQ(t.hold(0, test::ip("198.19.1.1"), 99, 1), Table::Hold::SendRequest);
+  for (uint64_t now = 100; now <= 1000; now += 100) r.age(t, now);  // the rest give up
+  EXPECT_EQ(r.dropped.size(), 5u);
+  EXPECT_EQ(t.held(), 0u);
+}
+
+}  // namespace
+}  // namespace pmx::net
