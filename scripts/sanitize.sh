@@ -22,7 +22,7 @@ if [[ ! -d $BUILD ]]; then
     meson setup "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
         -Dcpp_args=-Wno-maybe-uninitialized >/dev/null || exit 1
 fi
-ninja -C "$BUILD" app/portmux app/portmux-ctl tests/impair/pmx-impair >/dev/null || exit 1
+ninja -C "$BUILD" app/portmux app/portmux-ctl tests/impair/pmx-impair tests/flood/pmx-flood >/dev/null || exit 1
 
 TESTS=("$@")
 if ((${#TESTS[@]} == 0)); then
