@@ -38,6 +38,10 @@ trap 'rm -rf -- "$REPORTS"' EXIT
 export ASAN_OPTIONS="log_path=$REPORTS/asan:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="log_path=$REPORTS/ubsan:print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="log_path=$REPORTS/lsan"
+# syn-flood: under ASan portmux is several times slower and the flood takes
+# its core; here it checks the cookie path for memory errors, and 90 % of
+# the real clients served is enough (the main suite asks 99.9 %).
+export FLOOD_MIN_SERVED_PERMILLE=900
 
 rc=0
 meson test -C "$BUILD" --no-rebuild --print-errorlogs "${TESTS[@]}" || rc=1

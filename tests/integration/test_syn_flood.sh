@@ -28,6 +28,11 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 FLOOD_S=${FLOOD_S:-20}
 CLIENTS=${CLIENTS:-500}
+# Share of CLIENTS that must be served during the flood, per mille. The
+# sanitizer run (scripts/sanitize.sh) lowers it: under ASan portmux is
+# several times slower and the flood takes its core; what that run checks
+# is memory errors on the cookie path, not the service level.
+MIN_PERMILLE=${FLOOD_MIN_SERVED_PERMILLE:-999}
 PMX_FLOOD=${PMX_FLOOD:-$PMX_REPO_ROOT/build/tests/flood/pmx-flood}
 [[ -x $PMX_FLOOD ]] || fail "no pmx-flood at $PMX_FLOOD (build first)"
 
@@ -79,7 +84,7 @@ invalid=$(counter tcp_syncookies_invalid) || fail "no tcp_syncookies_invalid"
 full=$(counter tcp_syn_backlog_full) || fail "no tcp_syn_backlog_full"
 info "cookies sent $sent, connections from cookies $conns, invalid $invalid, backlog-full drops $full"
 info "SUMMARY: flooded $ok/$CLIENTS served, connect p99 ${p99} ms flooded vs ${base_p99} ms unflooded"
-((ok * 1000 >= CLIENTS * 999)) || fail "only $ok of $CLIENTS clients served during the flood"
+((ok * 1000 >= CLIENTS * MIN_PERMILLE)) || fail "only $ok of $CLIENTS clients served during the flood"
 ((sent > 0 && conns > 0)) || fail "no SYN cookies at work (sent $sent, connections $conns)"
 
 fresh=$(peer "$PMX_PYTHON" "$CL" echo-burst "$DUT_IP" 7 1 1 5) || fail "fresh client failed"
