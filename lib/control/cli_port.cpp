@@ -23,7 +23,10 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   cmdline_printf(cl, "MAC address: %s\n", net::to_string(p.mac).c_str());
   cmdline_printf(cl, "Driver name: %s\n", p.driver.c_str());
   cmdline_printf(cl, "Profile: %s (%s)\n", p.profile.name.c_str(), p.profile.path.c_str());
-  cmdline_printf(cl, "Port state: %s\n", p.started ? "started" : "stopped");
+  cmdline_printf(cl, "Port state: %s\n",
+                 !p.started ? "stopped"
+                 : p.paused ? "started, paused"
+                            : "started");
   cmdline_printf(cl, "Link: %s\n", linktxt);
   cmdline_printf(cl, "MTU: %u\n", p.mtu);
   cmdline_printf(cl, "Queue pairs: %u (one per worker)\n", p.nb_queues);
@@ -136,12 +139,12 @@ cmdline_parse_inst_t cmd_clear_port = {
      (cmdline_parse_token_hdr_t*)&clear_port_stats, (cmdline_parse_token_hdr_t*)&clear_port_which,
      nullptr}};
 
-// --- port start|stop <id|all>
+// --- port start|stop|pause|resume <id|all>
 struct PortOp {
   cmdline_fixed_string_t port, op, which;
 };
 cmdline_parse_token_string_t port_op_port = PMX_KEYWORD(PortOp, port, "port");
-cmdline_parse_token_string_t port_op_op = PMX_KEYWORD(PortOp, op, "start#stop");
+cmdline_parse_token_string_t port_op_op = PMX_KEYWORD(PortOp, op, "start#stop#pause#resume");
 cmdline_parse_token_string_t port_op_which = PMX_WORD(PortOp, which);
 
 void port_op(void* res, cmdline* cl, void* data) {
@@ -149,20 +152,28 @@ void port_op(void* res, cmdline* cl, void* data) {
   Cli& c = cli_of(data);
   auto ports = port_list(c, cl, r->which);
   if (!ports) return;
-  const bool start = !std::strcmp(r->op, "start");
+  const std::string op = r->op;
   for (uint16_t id : *ports) {
-    std::string err = start ? c.plane.port_start(id) : c.plane.port_stop(id);
+    std::string err = op == "start"   ? c.plane.port_start(id)
+                      : op == "stop"  ? c.plane.port_stop(id)
+                      : op == "pause" ? c.plane.port_pause(id)
+                                      : c.plane.port_resume(id);
     if (!err.empty())
       fail(c, cl, "%s", err.c_str());
     else
-      cmdline_printf(cl, "Port %u %s\n", id, start ? "started" : "stopped");
+      cmdline_printf(cl, "Port %u %s\n", id,
+                     (op == "stop"    ? "stopped"
+                      : op == "start" ? "started"
+                                      : op + "d")
+                         .c_str());
   }
 }
 
 cmdline_parse_inst_t cmd_port_op = {
     port_op,
     nullptr,
-    "port start|stop <id|all>: start or stop ports (workers pause them first)",
+    "port start|stop|pause|resume <id|all>: start or stop ports (workers pause them first); "
+    "pause/resume polling only",
     {(cmdline_parse_token_hdr_t*)&port_op_port, (cmdline_parse_token_hdr_t*)&port_op_op,
      (cmdline_parse_token_hdr_t*)&port_op_which, nullptr}};
 

@@ -359,8 +359,23 @@ std::string Plane::broadcast(worker::MsgType t, uint16_t port, uint64_t arg) {
 
 std::string Plane::port_stop(uint16_t id) {
   if (!ports_[id].started) return "";
-  if (auto err = broadcast(worker::MsgType::PortPause, id, 0); !err.empty()) return err;
+  if (auto err = port_pause(id); !err.empty()) return err;
   port::stop_port(ports_[id]);
+  ports_[id].paused = false;  // port_start resumes the workers
+  return "";
+}
+
+std::string Plane::port_pause(uint16_t id) {
+  if (!ports_[id].started || ports_[id].paused) return "";
+  if (auto err = broadcast(worker::MsgType::PortPause, id, 0); !err.empty()) return err;
+  ports_[id].paused = true;
+  return "";
+}
+
+std::string Plane::port_resume(uint16_t id) {
+  if (!ports_[id].started || !ports_[id].paused) return "";
+  if (auto err = broadcast(worker::MsgType::PortResume, id, 0); !err.empty()) return err;
+  ports_[id].paused = false;
   return "";
 }
 

@@ -51,6 +51,11 @@ class Plane {
   // Stops/starts a port with the workers' agreement. "" or an error text.
   std::string port_stop(uint16_t id);
   std::string port_start(uint16_t id);
+  // Workers stop (resume) polling and sending on a started port; the device
+  // stays up. Pausing both ends of a memif/vhost pair before either stops
+  // keeps a worker from reading rings its peer's disconnect unmaps.
+  std::string port_pause(uint16_t id);
+  std::string port_resume(uint16_t id);
   // Every worker's neighbour rows.
   std::vector<worker::NeighRow> neighbours();
   void request_quit() { quit_ = true; }

@@ -23,6 +23,7 @@ struct PortState {
   uint16_t mtu = 0;
   rte_ether_addr mac{};
   bool started = false;
+  bool paused = false;  // started, but no worker polls or sends on it
 };
 
 // Reads the driver name of port id.

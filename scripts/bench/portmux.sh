@@ -33,6 +33,13 @@ pmxb_stop_pid() {
 }
 
 pmxb_down() {
+    # Both sides stop polling before either closes its port (memif's peer
+    # disconnect unmaps rings under a polling worker: test_gen_memif.sh).
+    # An older binary without 'port pause' just skips this.
+    local side
+    for side in s c; do
+        [[ -n $PMXB_TMP && -S $PMXB_TMP/$side.sock ]] && pmxb_ctl "$side" port pause 0 >/dev/null 2>&1 || true
+    done
     pmxb_stop_pid "$PMXB_CPID"
     pmxb_stop_pid "$PMXB_SPID"
     PMXB_CPID="" PMXB_SPID=""

@@ -2,7 +2,8 @@
 # The CLI's three endpoints and option errors, on an in-process net_ring
 # port (no namespace, no traffic):
 #  1. -i with commands piped on stdin: output, "Command not found" for an
-#     unknown command, and 'quit' ends portmux with status 0;
+#     unknown command, port pause/resume/stop/start, and 'quit' ends portmux
+#     with status 0;
 #  2. --cmdline-file: the file's commands run, 'quit' in it ends portmux;
 #  3. -i with stdin at EOF ends portmux cleanly;
 #  4. bad options and values exit 2 with one line naming the value, before
@@ -28,7 +29,7 @@ run_pmx() {
 has() { grep -qF -- "$1" "$TMP/out" || fail "output lacks '$1'"; }
 
 # 1. stdin
-printf 'show port info 0\nshow lcores\nbogus command\nshow ip stats\nquit\n' >"$TMP/cmds"
+printf 'show port info 0\nshow lcores\nbogus command\nshow ip stats\nport pause 0\nshow port info 0\nport resume 0\nport stop 0\nport start 0\nquit\n' >"$TMP/cmds"
 run_pmx -i <"$TMP/cmds"
 ((RC == 0)) || fail "-i with piped commands exited $RC"
 has "Driver name: net_ring"
@@ -36,6 +37,11 @@ has "IPv4 address: 198.18.0.1/24"
 has "worker"
 has "Command not found"
 has "ipv4_bad_checksum"
+has "Port 0 paused"
+has "Port state: started, paused"
+has "Port 0 resumed"
+has "Port 0 stopped"
+has "Port 0 started"
 has "Bye..."
 has "port 0 final:"
 info "stdin: commands ran, unknown command reported, quit -> exit 0"
