@@ -11,8 +11,7 @@
 # connections, the malformed-frame batch, the generator against Linux
 # servers, and the SYN flood when the suite has it. Name tests to run others.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${ASAN_BUILD:-build-asan}
 
 ./scripts/install-deps.sh >/dev/null || exit 1

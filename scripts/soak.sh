@@ -31,7 +31,7 @@
 # Errors other than corruption (timeouts and resets on a lossy link) are
 # reported, not failed on. Prints "soak: PASS" or "soak: FAIL: why" last.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 MINUTES=2
@@ -48,7 +48,10 @@ while (($#)); do
         *) echo "soak.sh: unknown argument '$1' (want --minutes N, --seed S, --out DIR, --plot)" >&2; exit 2 ;;
     esac
 done
-[[ $MINUTES =~ ^[0-9]+$ ]] && ((MINUTES > 0)) || { echo "soak.sh: --minutes '$MINUTES': want a positive integer" >&2; exit 2; }
+if ! [[ $MINUTES =~ ^[0-9]+$ ]] || ((MINUTES == 0)); then
+    echo "soak.sh: --minutes '$MINUTES': want a positive integer" >&2
+    exit 2
+fi
 
 BUILD=${BUILD:-build}
 export PORTMUX=${PORTMUX:-$ROOT/$BUILD/app/portmux}
@@ -75,6 +78,8 @@ SRV_IP=198.18.0.2
 METRICS_PORT=9474
 VERDICT=""
 
+# Run from the EXIT trap through IMPAIR_ON_EXIT, which shellcheck cannot see.
+# shellcheck disable=SC2317
 verdict_print() {
     local st=$?
     if [[ -z $VERDICT ]]; then VERDICT="FAIL: exited early (status $st)"; fi
@@ -124,11 +129,11 @@ sample() {
     S_MBUFS=$(metric_sum portmux_mbuf_pool_in_use) || fail_soak "no portmux_mbuf_pool_in_use"
     S_FLOWS=$(metric_sum portmux_flowtable_entries) || fail_soak "no portmux_flowtable_entries"
     S_RSS=$(rss_kb)
-    local done errs
-    done=$(counter gen_completed) || fail_soak "no gen_completed"
+    local completed errs
+    completed=$(counter gen_completed) || fail_soak "no gen_completed"
     errs=$(gen_errors_total) || fail_soak "no generator error counters"
-    echo "$((SECONDS - T0)),$1,$S_CONNS,$S_BUFS,$S_MBUFS,$S_FLOWS,$S_RSS,$done,$errs" >>"$SAMPLES"
-    info "sample t=$((SECONDS - T0))s $1: conns $S_CONNS bufs $S_BUFS mbufs $S_MBUFS flows $S_FLOWS rss ${S_RSS}KiB completed $done errors $errs"
+    echo "$((SECONDS - T0)),$1,$S_CONNS,$S_BUFS,$S_MBUFS,$S_FLOWS,$S_RSS,$completed,$errs" >>"$SAMPLES"
+    info "sample t=$((SECONDS - T0))s $1: conns $S_CONNS bufs $S_BUFS mbufs $S_MBUFS flows $S_FLOWS rss ${S_RSS}KiB completed $completed errors $errs"
 }
 
 # The phases: name and gen start arguments (destination added below).

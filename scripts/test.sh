@@ -7,7 +7,7 @@
 # benchmark suite's quick smoke run (scripts/bench.sh --quick).
 # Integration tests create network namespaces and so need root.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 BUILD=${BUILD:-build}
 ./scripts/install-deps.sh || exit 1

@@ -38,7 +38,9 @@ pmxb_down() {
     # An older binary without 'port pause' just skips this.
     local side
     for side in s c; do
-        [[ -n $PMXB_TMP && -S $PMXB_TMP/$side.sock ]] && pmxb_ctl "$side" port pause 0 >/dev/null 2>&1 || true
+        if [[ -n $PMXB_TMP && -S $PMXB_TMP/$side.sock ]]; then
+            pmxb_ctl "$side" port pause 0 >/dev/null 2>&1 || true
+        fi
     done
     pmxb_stop_pid "$PMXB_CPID"
     pmxb_stop_pid "$PMXB_SPID"

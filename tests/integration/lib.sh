@@ -149,9 +149,6 @@ _check_binaries() {
     [[ -x $PORTMUX_CTL ]] || fail "portmux-ctl binary not found or not executable: $PORTMUX_CTL (set PORTMUX_CTL)"
 }
 
-# pmx_start [extra application args...]
-# Starts portmux inside the dut namespace and waits until its CLI answers.
-# shellcheck disable=SC2120  # extra arguments are optional
 # The DPDK port on the dut interface. PMX_PMD=af_packet (default) or pcap.
 # DPDK 22.11's net_af_packet joins a PACKET_FANOUT group with
 # PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles (or holds) IP
@@ -190,6 +187,9 @@ pmx_vdev() {
     esac
 }
 
+# pmx_start [extra application args...]
+# Starts portmux inside the dut namespace and waits until its CLI answers.
+# shellcheck disable=SC2120  # extra arguments are optional
 pmx_start() {
     _check_binaries
     _tmpdir

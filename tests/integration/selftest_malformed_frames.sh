@@ -33,7 +33,14 @@ stop_capture() {
 }
 # Keep the script's status for pmx_cleanup (which exits with the status it
 # finds): stop_capture alone would hand it 0 and hide a failure.
-trap 'st=$?; set +e; stop_capture; (exit "$st"); pmx_cleanup' EXIT
+on_exit() {
+    local st=$?
+    set +e
+    stop_capture
+    (exit "$st")
+    pmx_cleanup
+}
+trap on_exit EXIT
 
 peer_mac=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$PEER_IF/address")
 info "peer MAC $peer_mac, dummy appliance MAC $DUMMY_MAC"

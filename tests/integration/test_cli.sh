@@ -18,8 +18,8 @@ trap 'rm -rf -- "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f $TMP/out ]] && sed 's/^/  | /' "$TMP/out" >&2; exit 1; }
 info() { echo "[test_cli] $*"; }
 
-EAL=(--no-huge --no-shconf --no-pci --file-prefix "pmxcli$$" -l 0,1 --vdev=net_ring0)
-APP=(--addr 0=198.18.0.1/24)
+EAL=(--no-huge --no-shconf --no-pci --file-prefix "pmxcli$$" -l "0,1" --vdev=net_ring0)
+APP=(--addr "0=198.18.0.1/24")
 
 # run_pmx ARGS...: portmux bounded to 30 s; output in $TMP/out, status in RC.
 run_pmx() {

@@ -65,7 +65,7 @@ expect_counter() {
 # run_http CONNS REQS: one generator run against nginx, checked against its log.
 completed=0 responses=0
 run_http() {
-    local conns=$1 reqs=$2 before after lines ports codes
+    local conns=$1 reqs=$2 before after lines codes
     before=$(wc -l <"$PMX_TMP/nginx/access.log")
     ctl gen start "$PEER_IP" "$NGINX_PORT" mode http conns "$conns" reqs "$reqs" rate 2000 resp-size 64 \
         || fail "gen start refused"

@@ -65,9 +65,9 @@ PMX_SOCK=$C_SOCK  # lib.sh's counter/gen_wait_done/flow_entries use ctl
 # start_one NAME LCORES ROLE SOCK LOG APP-ARGS...: sets STARTED_PID (a child
 # of this shell, so that _stop_pid can reap it).
 start_one() {
-    local name=$1 lcores=$2 role=$3 sock=$4 log=$5
+    local name=$1 cores=$2 role=$3 sock=$4 log=$5
     shift 5
-    ip netns exec "$NS" "$PORTMUX" --in-memory --no-pci --file-prefix "pmx$name$$" --lcores "$lcores" \
+    ip netns exec "$NS" "$PORTMUX" --in-memory --no-pci --file-prefix "pmx$name$$" --lcores "$cores" \
         "--vdev=net_memif0,role=$role,socket=$MEMIF_SOCK,socket-abstract=no" \
         -- --cli-socket "$sock" --msl-ms "$MSL_MS" --tcp-buffers 16384 --tcp-buffer-kb 16 "$@" \
         </dev/null >"$log" 2>&1 &

@@ -22,8 +22,8 @@ info() { echo "[test_gen_rss] $*"; }
 has() { grep -qF -- "$1" "$TMP/out" || fail "output lacks '$1'"; }
 
 # Two workers on two CPUs (they share CPU 1 with nothing busy: no RX).
-EAL=(--no-huge --no-shconf --no-pci --file-prefix "pmxrss$$" --lcores 0@0,1@1,2@1
-     --vdev=net_null0,no-rx=1)
+EAL=(--no-huge --no-shconf --no-pci --file-prefix "pmxrss$$" --lcores "0@0,1@1,2@1"
+     "--vdev=net_null0,no-rx=1")
 # The SYNs wait for ARP (nobody answers on a null port): the run is stopped.
 printf 'gen start 198.18.5.2 80 conns 100 rate 1000\nshow port info 0\ngen stop\nquit\n' >"$TMP/cmds"
 

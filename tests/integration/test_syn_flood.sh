@@ -50,7 +50,7 @@ peer() { ip netns exec "$PEER_NS" "$@"; }
 peer "$PMX_PYTHON" "$CL" echo-burst "$DUT_IP" 7 1 1 5 >/dev/null || fail "warm-up client failed"
 base=$(peer "$PMX_PYTHON" "$CL" echo-burst "$DUT_IP" 7 "$CLIENTS" 20 15) || fail "baseline clients failed"
 info "unflooded: $base"
-read -r _ base_ok _ base_failed _ _ _ base_p99 <<<"$base"
+read -r _ base_ok _ _ _ _ _ base_p99 <<<"$base"
 ((base_ok == CLIENTS)) || fail "unflooded: $base_ok of $CLIENTS served"
 
 FLOOD_OUT=$PMX_TMP/flood.out
@@ -77,7 +77,7 @@ wait "$FLOOD_PID" || fail "pmx-flood failed: $(cat "$FLOOD_OUT")"
 FLOOD_PID=""
 info "pmx-flood: $(cat "$FLOOD_OUT")"
 ((t1 > t0)) && info "frames reaching portmux while the clients ran: $(((rx1 - rx0) / (t1 - t0)))/s"
-read -r _ ok _ failed _ _ _ p99 <<<"$during"
+read -r _ ok _ _ _ _ _ p99 <<<"$during"
 sent=$(counter tcp_syncookies_sent) || fail "no tcp_syncookies_sent"
 conns=$(counter tcp_syncookie_conns) || fail "no tcp_syncookie_conns"
 invalid=$(counter tcp_syncookies_invalid) || fail "no tcp_syncookies_invalid"
