@@ -8,8 +8,10 @@ PKGS=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk libboost-program-options-dev libgtest-dev
   # test peers and tooling
-  iproute2 ethtool iputils-ping procps python3 python3-scapy clang-format
+  iproute2 ethtool iputils-ping procps python3 python3-scapy
   curl wrk netcat-openbsd nginx-light iperf3
+  # the lint suite (tests/lint/lint.sh)
+  shellcheck clang-format
   # monitoring (tests metrics, telemetry, dumpcap): Boost.Beast headers for
   # the metrics endpoint, Prometheus and promtool, dpdk-dumpcap and
   # dpdk-telemetry.py (package dpdk-dev), tshark to read captures

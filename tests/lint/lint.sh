@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The lint tests (meson suite 'lint'): shellcheck over every shell script
+# under scripts/, tests/ and .ci/, and `clang-format --dry-run --Werror` over
+# every C++ source and header under lib/, app/, tests/ and bench/.
+#
+#   lint.sh shellcheck|clang-format SOURCE_ROOT
+#
+# Files are those git tracks (so a new file is checked without touching this
+# script); outside a git checkout, the same trees are walked with find. A
+# shell script is a *.sh file or a file whose first line is a sh/bash shebang
+# (.ci/run has no extension). Exit 0 when clean, 1 on any finding (each is
+# printed), 77 (meson: skipped) when the tool is not installed:
+# scripts/install-deps.sh installs both (Debian 12: shellcheck 0.9,
+# clang-format 14; another clang-format version may format differently).
+set -euo pipefail
+
+tool=${1:?usage: lint.sh shellcheck|clang-format SOURCE_ROOT}
+root=${2:?usage: lint.sh shellcheck|clang-format SOURCE_ROOT}
+cd "$root"
+
+# Tracked (or, outside git, existing) regular files under the given trees.
+list_files() {
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files -z -- "$@" | while IFS= read -r -d '' f; do
+            [[ -f $f ]] && printf '%s\n' "$f"
+        done
+    else
+        find "$@" -type f -not -path '*/.git/*' 2>/dev/null
+    fi
+}
+
+is_shell_script() {
+    local first
+    [[ $1 == *.sh ]] && return 0
+    IFS= read -r first <"$1" || true
+    [[ $first =~ ^#!.*(/|[[:space:]])(ba)?sh([[:space:]]|$) ]]
+}
+
+is_cpp_source() {
+    [[ $1 =~ \.(cpp|hpp|cc|hh|cxx|h)$ ]]
+}
+
+files=()
+case $tool in
+shellcheck)
+    while IFS= read -r f; do
+        if is_shell_script "$f"; then files+=("$f"); fi
+    done < <(list_files scripts tests .ci | sort)
+    ;;
+clang-format)
+    while IFS= read -r f; do
+        if is_cpp_source "$f"; then files+=("$f"); fi
+    done < <(list_files lib app tests bench | sort)
+    ;;
+*)
+    echo "lint.sh: unknown tool '$tool'" >&2
+    exit 2
+    ;;
+esac
+
+if ! command -v "$tool" >/dev/null; then
+    echo "lint.sh: $tool not installed (scripts/install-deps.sh installs it); skipped" >&2
+    exit 77
+fi
+if [[ ${#files[@]} -eq 0 ]]; then
+    echo "lint.sh: no files found for $tool under $root" >&2
+    exit 1
+fi
+
+echo "$tool: checking ${#files[@]} files"
+case $tool in
+shellcheck)
+    # -x follows `source` lines; their `# shellcheck source=` paths are
+    # relative to the repository root, the working directory here.
+    shellcheck -x "${files[@]}"
+    ;;
+clang-format)
+    # .clang-format at the root; --Werror turns each would-be change into an
+    # error naming file and line.
+    clang-format --dry-run --Werror "${files[@]}"
+    ;;
+esac
+echo "$tool: clean"
