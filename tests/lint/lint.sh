@@ -5,13 +5,14 @@
 #
 #   lint.sh shellcheck|clang-format SOURCE_ROOT
 #
-# Files are those git tracks (so a new file is checked without touching this
-# script); outside a git checkout, the same trees are walked with find. A
-# shell script is a *.sh file or a file whose first line is a sh/bash shebang
-# (.ci/run has no extension). Exit 0 when clean, 1 on any finding (each is
-# printed), 77 (meson: skipped) when the tool is not installed:
-# scripts/install-deps.sh installs both (Debian 12: shellcheck 0.9,
-# clang-format 14; another clang-format version may format differently).
+# Files are those git tracks or would track (not ignored), so a new file is
+# checked without touching this script; outside a git checkout, the same
+# trees are walked with find. A shell script is a *.sh file or a file whose
+# first line is a sh/bash shebang (.ci/run has no extension). Exit 0 when
+# clean, 1 on any finding (each is printed), 77 (meson: skipped) when the
+# tool is not installed: scripts/install-deps.sh installs both (Debian 12
+# has shellcheck 0.9 and clang-format 14; another clang-format version may
+# format differently).
 set -euo pipefail
 
 tool=${1:?usage: lint.sh shellcheck|clang-format SOURCE_ROOT}
@@ -21,7 +22,7 @@ cd "$root"
 # Tracked (or, outside git, existing) regular files under the given trees.
 list_files() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        git ls-files -z -- "$@" | while IFS= read -r -d '' f; do
+        git ls-files -z --cached --others --exclude-standard -- "$@" | while IFS= read -r -d '' f; do
             [[ -f $f ]] && printf '%s\n' "$f"
         done
     else
