@@ -37,16 +37,22 @@ uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
 // Words matched while they stream past. Bit i of a candidate set stands for
 // words[i]; a set starts full and loses a word on its first mismatching byte.
-constexpr std::array<std::string_view, 2> kMethods = {"GET",
-                                                      "HEAD"};  // case-sensitive (RFC 9110 §9.1)
-constexpr std::array<std::string_view, 3> kFields = {"connection", "content-length",
-                                                     "transfer-encoding"};     // lower case
-constexpr std::array<std::string_view, 2> kOptions = {"close", "keep-alive"};  // lower case
+// Case-sensitive (RFC 9110 §9.1); the order is that of HttpParser::Method.
+constexpr std::array<std::string_view, 4> kMethods = {"GET", "HEAD", "POST", "PUT"};
+// Lower case; the order is that of HttpParser::Field.
+constexpr std::array<std::string_view, 4> kFields = {"connection", "content-length",
+                                                     "transfer-encoding", "expect"};
+// The list elements looked for in Connection, Transfer-Encoding and Expect,
+// lower case. kOptions' order is that of kOptClose, kOptKeepAlive.
+constexpr std::array<std::string_view, 2> kOptions = {"close", "keep-alive"};
+constexpr std::array<std::string_view, 1> kCodings = {"chunked"};
+constexpr std::array<std::string_view, 1> kExpectations = {"100-continue"};
 constexpr std::string_view kBytesPrefix = "/bytes/";
 constexpr std::string_view kVersionPrefix = "HTTP/";  // case-sensitive (RFC 9112 §2.3)
 
-constexpr uint8_t kOptClose = 1;      // bit of kOptions[0]
-constexpr uint8_t kOptKeepAlive = 2;  // bit of kOptions[1]
+// Set in a list element's candidates once OWS ended the element: a later
+// byte of the same element makes it match nothing.
+constexpr uint8_t kClosed = 0x80;
 
 template <size_t N>
 constexpr uint8_t all(const std::array<std::string_view, N>&) {
@@ -71,12 +77,29 @@ uint8_t matched(uint8_t cand, uint8_t pos, const std::array<std::string_view, N>
 
 uint8_t inc_sat(uint8_t v) { return v == 255 ? v : v + 1; }
 
+int hex_value(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = lower(c);
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+size_t digits(uint64_t v) {
+  size_t k = 1;
+  while ((v /= 10) != 0) ++k;
+  return k;
+}
+
 }  // namespace
 
 size_t HttpParser::feed(const uint8_t* p, size_t n, uint32_t default_size) {
   const bool was_open = phase_ < kDone;
   size_t i = 0;
   while (i < n && phase_ < kDone) {
+    if (phase_ == kBodyLen || phase_ == kChunkData) {
+      i += take_body(n - i);
+      continue;
+    }
     if (phase_ == kFieldValue && field_ == kOtherField) {
       i += skip_field_value(p + i, n - i);
       if (i == n) break;
@@ -85,6 +108,15 @@ size_t HttpParser::feed(const uint8_t* p, size_t n, uint32_t default_size) {
   }
   if (was_open && phase_ == kDone) finish(default_size);
   return i;
+}
+
+// Body bytes, in bulk: up to left_ of the n available, all discarded.
+size_t HttpParser::take_body(size_t n) {
+  const uint32_t k = n < left_ ? static_cast<uint32_t>(n) : left_;
+  left_ -= k;
+  got_ += k;  // the framing keeps got_ + left_ <= kHttpMaxReqBody
+  if (left_ == 0) phase_ = phase_ == kBodyLen ? kDone : kChunkDataCr;
+  return k;
 }
 
 // The values of fields nobody reads, in bulk: bytes allowed in a value, up to
@@ -120,23 +152,50 @@ void HttpParser::step(uint8_t c) {
     case kFieldValue:
       return on_field_value(c);
     case kEndLf:
-      return on_lf(c, kDone);
+      return c == '\n' ? end_head() : fail(400);
+    case kChunkSize:
+      return on_chunk_size(c);
+    case kChunkExt:
+      return on_chunk_ext(c);
+    case kChunkLf:
+      return on_chunk_lf(c);
+    case kChunkDataCr:
+      return c == '\r' ? void(phase_ = kChunkDataLf) : fail(400, HttpReject::kBadChunk);
+    case kChunkDataLf:
+      if (c != '\n') return fail(400, HttpReject::kBadChunk);
+      phase_ = kChunkSize;
+      line_ = 0;
+      pos_ = 0;
+      return;
+    case kTrailerStart:
+      return on_trailer_start(c);
+    case kTrailerName:
+      return on_trailer_name(c);
+    case kTrailerValue:
+      return on_trailer_value(c);
+    case kTrailerLf:
+      return c == '\n' ? void(phase_ = kTrailerStart) : fail(400, HttpReject::kBadChunk);
+    case kTrailerEndLf:
+      return c == '\n' ? void(phase_ = kDone) : fail(400, HttpReject::kBadChunk);
+    case kBodyLen:  // taken in bulk by feed()
+    case kChunkData:
     case kDone:
     case kBad:
       return;
   }
 }
 
-void HttpParser::fail(uint16_t status) {
+void HttpParser::fail(uint16_t status, HttpReject why) {
   err_ = status;
+  why_ = why;
   phase_ = kBad;
 }
 
 // Counts one byte of the current line (terminator excluded); past
 // kHttpMaxLine the request fails with status.
-bool HttpParser::count_line_byte(uint16_t status) {
+bool HttpParser::count_line_byte(uint16_t status, HttpReject why) {
   if (line_ >= kHttpMaxLine) {
-    fail(status);
+    fail(status, why);
     return false;
   }
   ++line_;
@@ -258,10 +317,7 @@ void HttpParser::on_field_start(uint8_t c) {
     phase_ = kEndLf;
     return;
   }
-  if (c == '\n') {
-    phase_ = kDone;
-    return;
-  }
+  if (c == '\n') return end_head();
   // Whitespace here is obs-fold (RFC 9112 §5.2) or, before the first field,
   // a whitespace-preceded line (§2.2): both rejected.
   if (is_ows(c)) return fail(400);
@@ -287,11 +343,27 @@ void HttpParser::on_field_name(uint8_t c) {
 void HttpParser::end_field_name() {
   if (!count_line_byte(431)) return;
   field_ = static_cast<Field>(matched(cand_, pos_, kFields));
-  // We read no body: a request announcing one with Transfer-Encoding cannot
-  // be framed (RFC 9112 §6.1, §6.3), so it ends the connection.
-  if (field_ == kTransferEncoding) return fail(400);
   pos_ = 0;
-  cand_ = all(kOptions);
+  switch (field_) {
+    case kContentLength:
+      // RFC 9112 §6.3 rule 5: differing lengths are an unrecoverable error;
+      // repeating one is not needed either, so any second one is refused.
+      if (flags_ & kFlagCl) return fail(400, HttpReject::kBadContentLength);
+      flags_ |= kFlagCl;
+      break;
+    case kConnection:
+      cand_ = all(kOptions);
+      break;
+    case kTransferEncoding:
+      flags_ |= kFlagTe;
+      cand_ = all(kCodings);
+      break;
+    case kExpect:
+      cand_ = all(kExpectations);
+      break;
+    case kOtherField:
+      break;
+  }
   phase_ = kFieldValue;
 }
 
@@ -305,82 +377,236 @@ void HttpParser::on_field_value(uint8_t c) {
   }
   if (!is(c, kValueChar)) return fail(400);
   if (!count_line_byte(431)) return;
-  if (field_ == kConnection)
-    on_connection_value(c);
-  else if (field_ == kContentLength)
+  if (field_ == kContentLength)
     on_content_length_value(c);
+  else if (field_ != kOtherField)
+    on_list_value(c);
 }
 
 void HttpParser::end_field_line() {
-  if (field_ == kConnection) end_connection_token();
-  if (field_ == kContentLength && pos_ == 0) fail(400);  // empty Content-Length
+  if (field_ == kContentLength && pos_ == 0)
+    return fail(400, HttpReject::kBadContentLength);  // no digits
+  if (field_ != kContentLength && field_ != kOtherField) end_list_element();
 }
 
-// Connection = #connection-option, a comma-separated list of tokens with
-// OWS (RFC 9110 §5.6.1, §7.6.1), matched case-insensitively. pos_ is the
-// length of the current element; cand_ the options it may still be.
-void HttpParser::on_connection_value(uint8_t c) {
+// Connection, Transfer-Encoding and Expect are comma-separated lists with
+// OWS (RFC 9110 §5.6.1), whose elements are matched case-insensitively
+// (§7.6.1 connection options, RFC 9112 §7 coding names, RFC 9110 §10.1.1
+// 100-continue). pos_ is the length of the current element; cand_ the words
+// it may still be, with kClosed once OWS ended it. Empty elements are
+// allowed and mean nothing.
+void HttpParser::on_list_value(uint8_t c) {
   if (c == ',') {
-    end_connection_token();
-    cand_ = all(kOptions);
+    end_list_element();
     pos_ = 0;
+    cand_ = field_ == kConnection         ? all(kOptions)
+            : field_ == kTransferEncoding ? all(kCodings)
+                                          : all(kExpectations);
     return;
   }
   if (is_ows(c)) {
-    if (pos_ > 0) end_connection_token();
+    if (pos_ > 0 && !(cand_ & kClosed)) {
+      const uint8_t m = field_ == kConnection         ? matched(cand_, pos_, kOptions)
+                        : field_ == kTransferEncoding ? matched(cand_, pos_, kCodings)
+                                                      : matched(cand_, pos_, kExpectations);
+      cand_ = static_cast<uint8_t>(kClosed | (m ? 1u << (m - 1) : 0));
+    }
     return;
   }
-  cand_ = narrow(cand_, pos_, lower(c), kOptions);
   pos_ = inc_sat(pos_);
+  if (cand_ & kClosed)
+    cand_ = kClosed;  // "close x": not an option
+  else if (field_ == kConnection)
+    cand_ = narrow(cand_, static_cast<uint8_t>(pos_ - 1), lower(c), kOptions);
+  else if (field_ == kTransferEncoding)
+    cand_ = narrow(cand_, static_cast<uint8_t>(pos_ - 1), lower(c), kCodings);
+  else
+    cand_ = narrow(cand_, static_cast<uint8_t>(pos_ - 1), lower(c), kExpectations);
 }
 
-// Whatever follows the element up to the next comma cannot match.
-void HttpParser::end_connection_token() {
-  const uint8_t m = matched(cand_, pos_, kOptions);
-  if (m) conn_ |= static_cast<uint8_t>(1u << (m - 1));
+// The element ends (comma or end of line): m is the index + 1 of the word
+// it is, or 0.
+void HttpParser::end_list_element() {
+  uint8_t m;
+  if (cand_ & kClosed) {
+    const uint8_t bits = cand_ & static_cast<uint8_t>(~kClosed);
+    m = bits ? static_cast<uint8_t>(__builtin_ctz(bits) + 1) : 0;
+  } else {
+    m = field_ == kConnection         ? matched(cand_, pos_, kOptions)
+        : field_ == kTransferEncoding ? matched(cand_, pos_, kCodings)
+                                      : matched(cand_, pos_, kExpectations);
+  }
   cand_ = 0;
+  if (field_ == kConnection) {
+    if (m) flags_ |= static_cast<uint8_t>(1u << (m - 1));  // kOptClose, kOptKeepAlive
+  } else if (field_ == kExpect) {
+    if (m) flags_ |= kFlagExpect;
+  } else if (pos_ > 0) {
+    // RFC 9112 §6.1: chunked must be the final coding, applied once; what
+    // follows a chunked (even another chunked) makes the list one we do
+    // not take.
+    if (flags_ & kFlagChunked) flags_ |= kFlagTeOther;
+    if (m)
+      flags_ |= kFlagChunked;
+    else
+      flags_ = static_cast<uint8_t>((flags_ & ~kFlagChunked) | kFlagTeOther);
+  }
 }
 
-// Content-Length = 1*DIGIT (RFC 9112 §6.2). Only a zero length is accepted:
-// we read no body. pos_: 0 before the digits, 1 in them, 2 after them.
+// Content-Length = 1*DIGIT (RFC 9112 §6.2), into left_; more than
+// kHttpMaxReqBody is refused at once. pos_: 0 before the digits, 1 in
+// them, 2 after them.
 void HttpParser::on_content_length_value(uint8_t c) {
   if (is_ows(c)) {
     if (pos_ == 1) pos_ = 2;
     return;
   }
-  if (c == '0' && pos_ < 2) {
+  if (!is_digit(c) || pos_ == 2) return fail(400, HttpReject::kBadContentLength);
+  pos_ = 1;
+  const uint64_t v = uint64_t{left_} * 10 + (c - '0');  // left_ <= 2^30: no overflow
+  if (v > kHttpMaxReqBody) return fail(413, HttpReject::kBodyTooLarge);
+  left_ = static_cast<uint32_t>(v);
+}
+
+// The empty line ended the head: how the body is framed (RFC 9112 §6.3).
+void HttpParser::end_head() {
+  if (flags_ & kFlagTe) {
+    // §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing; §6.3 rule 3:
+    // with Content-Length too it may be smuggling. Either way we refuse.
+    if (minor_ == 0 || (flags_ & kFlagCl)) return fail(400, HttpReject::kAmbiguousFraming);
+    if (!(flags_ & kFlagChunked) || (flags_ & kFlagTeOther))
+      return fail(501, HttpReject::kBadTransferCoding);
+    phase_ = kChunkSize;
+    line_ = 0;
+    pos_ = 0;
+    left_ = 0;
+  } else {
+    phase_ = left_ > 0 ? kBodyLen : kDone;
+  }
+  // RFC 9110 §10.1.1: only an HTTP/1.1 (or later) client waits for 100.
+  if (phase_ != kDone && (flags_ & kFlagExpect) && minor_ >= 1) flags_ |= kFlagContinue;
+}
+
+// chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF; chunk-size =
+// 1*HEXDIG (RFC 9112 §7.1). The size goes into left_; the body so far
+// (got_) and this chunk may not pass kHttpMaxReqBody. pos_ is 1 once a digit
+// came. The line is at most kHttpMaxLine bytes.
+void HttpParser::on_chunk_size(uint8_t c) {
+  const int d = hex_value(c);
+  if (d >= 0) {
+    if (!count_line_byte(400, HttpReject::kBadChunk)) return;
+    const uint64_t v = uint64_t{left_} * 16 + static_cast<unsigned>(d);
+    if (got_ + v > kHttpMaxReqBody) return fail(413, HttpReject::kBodyTooLarge);
+    left_ = static_cast<uint32_t>(v);
     pos_ = 1;
     return;
   }
-  fail(400);
+  if (pos_ == 0) return fail(400, HttpReject::kBadChunk);
+  if (c == '\r') {
+    phase_ = kChunkLf;
+    return;
+  }
+  phase_ = kChunkExt;
+  on_chunk_ext(c);
+}
+
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+// (RFC 9112 §7.1.1), ignored: after BWS a ';' must come (pos_ 1 -> 2), then
+// any field-value bytes up to the CR.
+void HttpParser::on_chunk_ext(uint8_t c) {
+  if (c == '\r' && pos_ == 2) {
+    phase_ = kChunkLf;
+    return;
+  }
+  if (!count_line_byte(400, HttpReject::kBadChunk)) return;
+  if (pos_ == 1) {
+    if (c == ';')
+      pos_ = 2;
+    else if (!is_ows(c))
+      fail(400, HttpReject::kBadChunk);
+    return;
+  }
+  if (!is(c, kValueChar)) fail(400, HttpReject::kBadChunk);
+}
+
+// The chunk-size line ended: data follows, or the last chunk (size 0) and
+// the trailer section.
+void HttpParser::on_chunk_lf(uint8_t c) {
+  if (c != '\n') return fail(400, HttpReject::kBadChunk);
+  line_ = 0;
+  nfield_ = 0;
+  phase_ = left_ > 0 ? kChunkData : kTrailerStart;
+}
+
+// trailer-section = *( field-line CRLF ), then CRLF (RFC 9112 §7.1.2):
+// each line checked like a header line and ignored, at most kHttpMaxHeaders
+// of at most kHttpMaxLine bytes.
+void HttpParser::on_trailer_start(uint8_t c) {
+  if (c == '\r') {
+    phase_ = kTrailerEndLf;
+    return;
+  }
+  if (!is(c, kTchar) || nfield_ == kHttpMaxHeaders) return fail(400, HttpReject::kBadChunk);
+  ++nfield_;
+  line_ = 0;
+  pos_ = 0;
+  phase_ = kTrailerName;
+  on_trailer_name(c);
+}
+
+void HttpParser::on_trailer_name(uint8_t c) {
+  if (!count_line_byte(400, HttpReject::kBadChunk)) return;
+  if (c == ':' && pos_ > 0) {
+    phase_ = kTrailerValue;
+    return;
+  }
+  if (!is(c, kTchar)) return fail(400, HttpReject::kBadChunk);
+  pos_ = 1;
+}
+
+void HttpParser::on_trailer_value(uint8_t c) {
+  if (c == '\r') {
+    phase_ = kTrailerLf;
+    return;
+  }
+  if (!is(c, kValueChar)) return fail(400, HttpReject::kBadChunk);
+  count_line_byte(400, HttpReject::kBadChunk);
 }
 
 // The head is complete: num_ becomes the body length.
 void HttpParser::finish(uint32_t default_size) {
-  if (target_ == kRoot)
+  if (method_ != kGet && method_ != kHead)
+    num_ = 0;
+  else if (target_ == kRoot)
     num_ = default_size;
   else if (target_ != kBytes)
     num_ = 0;
-  if (method_ == kOtherMethod) num_ = 0;
 }
 
 HttpRequest HttpParser::req() const {
   HttpRequest r{};
   r.head = method_ == kHead;
+  r.received = got_;
   if (phase_ != kDone) {
     r.status = err_;
     r.close = true;
+    r.why = why_;
     return r;
   }
-  if (method_ == kOtherMethod)
+  if (method_ == kPost || method_ == kPut) {
+    r.status = 200;
+    r.upload = true;
+    r.body_len = upload_text_len(got_);
+  } else if (method_ == kOtherMethod) {
     r.status = 405;
-  else
+  } else {
     r.status = target_ == kRoot || target_ == kBytes ? 200 : 404;
-  r.body_len = num_;
+    r.body_len = num_;
+  }
   r.http10 = minor_ == 0;
   // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with
   // "keep-alive".
-  r.close = (conn_ & kOptClose) || (r.http10 && !(conn_ & kOptKeepAlive));
+  r.close = (flags_ & kOptClose) || (r.http10 && !(flags_ & kOptKeepAlive));
   return r;
 }
 
@@ -425,10 +651,14 @@ std::string_view status_line(uint16_t status) {
       return "HTTP/1.1 405 Method Not Allowed\r\n";
     case 408:
       return "HTTP/1.1 408 Request Timeout\r\n";
+    case 413:
+      return "HTTP/1.1 413 Content Too Large\r\n";
     case 414:
       return "HTTP/1.1 414 URI Too Long\r\n";
     case 431:
       return "HTTP/1.1 431 Request Header Fields Too Large\r\n";
+    case 501:
+      return "HTTP/1.1 501 Not Implemented\r\n";
     case 505:
       return "HTTP/1.1 505 HTTP Version Not Supported\r\n";
     default:
@@ -441,16 +671,28 @@ std::string_view status_line(uint16_t status) {
 size_t write_head(char* buf, size_t cap, const HttpRequest& r) {
   Out o(buf, cap);
   o.put(status_line(r.status));
+  o.put("Server: portmux\r\n");  // RFC 9110 §10.2.4
   o.put("Content-Length: ");
   o.put_u64(r.status == 200 ? r.body_len : 0);
   o.put("\r\n");
-  if (r.status == 200) o.put("Content-Type: application/octet-stream\r\n");
-  if (r.status == 405) o.put("Allow: GET, HEAD\r\n");  // RFC 9110 §15.5.6: MUST
+  if (r.status == 200) o.put("Content-Type: text/plain\r\n");
+  if (r.status == 405) o.put("Allow: GET, HEAD, POST, PUT\r\n");  // RFC 9110 §15.5.6: MUST
   if (r.close)
     o.put("Connection: close\r\n");  // RFC 9112 §9.6
   else if (r.http10)
     o.put("Connection: keep-alive\r\n");  // else an HTTP/1.0 client closes (RFC 9112 §9.3)
   o.put("\r\n");
+  char* end = o.pos();
+  return end ? static_cast<size_t>(end - buf) : 0;
+}
+
+size_t upload_text_len(uint32_t n) { return 16 + digits(n); }
+
+size_t upload_text(char* buf, size_t cap, uint32_t n) {
+  Out o(buf, cap);
+  o.put("received ");
+  o.put_u64(n);
+  o.put(" bytes\n");
   char* end = o.pos();
   return end ? static_cast<size_t>(end - buf) : 0;
 }

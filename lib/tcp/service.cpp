@@ -41,11 +41,57 @@ void http_body(Conn& c) {
   a.body_left -= n;
 }
 
+void append(Conn& c, const char* p, size_t n) {
+  c.snd.append(reinterpret_cast<const uint8_t*>(p), static_cast<uint32_t>(n));
+}
+
+// The counter of a refused request, if it has one.
+void count_reject(stats::Counters& ctr, service::HttpReject why) {
+  using R = service::HttpReject;
+  switch (why) {
+    case R::kNone:
+      return;
+    case R::kBadContentLength:
+      return ctr.inc(Ctr::http_bad_content_length);
+    case R::kBodyTooLarge:
+      return ctr.inc(Ctr::http_body_too_large);
+    case R::kAmbiguousFraming:
+      return ctr.inc(Ctr::http_ambiguous_framing);
+    case R::kBadTransferCoding:
+      return ctr.inc(Ctr::http_bad_transfer_coding);
+    case R::kBadChunk:
+      return ctr.inc(Ctr::http_bad_chunk);
+  }
+}
+
+// Queues the answer to the request the parser has finished (or refused).
+void http_answer(Conn& c, stats::Counters& ctr) {
+  ServiceState& a = c.app;
+  const service::HttpRequest r = a.http.req();
+  if (a.http.bad()) count_reject(ctr, r.why);
+  char head[service::kHttpMaxHead];
+  append(c, head, service::write_head(head, sizeof head, r));
+  a.body_left = r.head ? 0 : r.body_len;
+  if (r.upload) {
+    char text[service::kHttpMaxUploadText];
+    append(c, text, service::upload_text(text, sizeof text, r.received));
+    a.body_left = 0;
+  }
+  a.body_off = 0;
+  a.responding = true;
+  a.close_after = r.close;
+  a.http.reset();
+}
+
 // HTTP/1.1 with keep-alive and pipelining: one request at a time is parsed
-// from c.rcv; the next is read only when this one's response is queued, so a
-// slow reader closes our receive window instead of growing a queue.
-bool run_http(Conn& c, uint32_t default_size) {
-  constexpr uint32_t kHeadRoom = 256;  // the longest head write_head() makes
+// from c.rcv, its body (if any) read and thrown away; the next is read only
+// when this one's response is queued, so a slow reader closes our receive
+// window instead of growing a queue.
+bool run_http(Conn& c, uint32_t default_size, stats::Counters& ctr) {
+  // The most one pass queues before the pattern body: 100 Continue, the
+  // head, an upload's text.
+  constexpr uint32_t kHeadRoom =
+      service::kHttpContinue.size() + service::kHttpMaxHead + service::kHttpMaxUploadText;
   ServiceState& a = c.app;
   for (;;) {
     if (a.responding) {
@@ -67,16 +113,11 @@ bool run_http(Conn& c, uint32_t default_size) {
     if (used == sp[0].size() && !a.http.done())
       used += a.http.feed(sp[1].data(), sp[1].size(), default_size);
     c.rcv.consume(static_cast<uint32_t>(used));
+    // RFC 9110 §10.1.1: the client may wait for this before sending the body.
+    if (a.http.take_continue())
+      append(c, service::kHttpContinue.data(), service::kHttpContinue.size());
     if (!a.http.done() && !a.http.bad()) return c.peer_fin;  // all consumed: wait for the rest
-    const service::HttpRequest r = a.http.req();
-    char head[kHeadRoom];
-    const size_t hl = service::write_head(head, sizeof head, r);
-    c.snd.append(reinterpret_cast<const uint8_t*>(head), static_cast<uint32_t>(hl));
-    a.body_left = r.head ? 0 : r.body_len;
-    a.body_off = 0;
-    a.responding = true;
-    a.close_after = r.close;
-    a.http.reset();
+    http_answer(c, ctr);
   }
 }
 
@@ -102,7 +143,7 @@ void Engine::service_run(Conn& c) {
       done = run_discard(c);
       break;
     case ServiceKind::Http:
-      done = run_http(c, c.http_size);
+      done = run_http(c, c.http_size, ctr_);
       break;
     case ServiceKind::Client:
       done = client_run(c);
@@ -162,12 +203,11 @@ void Engine::service_timeout(Conn& c, uint64_t now) {
   if (c.svc_in_head) {
     ctr_.inc(Ctr::http_header_timeouts);
     if (!ensure_mem(c)) return abort(c, true, CloseReason::Timeout);
-    char head[256];
-    const size_t n = service::write_head(
-        head, sizeof head,
-        service::HttpRequest{
-            .status = 408, .body_len = 0, .close = true, .head = false, .http10 = false});
-    c.snd.append(reinterpret_cast<const uint8_t*>(head), static_cast<uint32_t>(n));
+    service::HttpRequest r{};
+    r.status = 408;
+    r.close = true;
+    char head[service::kHttpMaxHead];
+    append(c, head, service::write_head(head, sizeof head, r));
   } else {
     ctr_.inc(c.svc == ServiceKind::Http ? Ctr::http_idle_timeouts : Ctr::tcp_idle_timeouts);
   }

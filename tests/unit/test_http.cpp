@@ -22,7 +22,19 @@ struct Outcome {
 
 bool operator==(const HttpRequest& a, const HttpRequest& b) {
   return a.status == b.status && a.body_len == b.body_len && a.close == b.close &&
-         a.head == b.head && a.http10 == b.http10;
+         a.head == b.head && a.http10 == b.http10 && a.upload == b.upload &&
+         a.received == b.received && a.why == b.why;
+}
+
+// An answer without an upload or a refusal reason.
+HttpRequest rq(uint16_t status, uint64_t body_len, bool close, bool head, bool http10) {
+  HttpRequest r{};
+  r.status = status;
+  r.body_len = body_len;
+  r.close = close;
+  r.head = head;
+  r.http10 = http10;
+  return r;
 }
 bool operator==(const Outcome& a, const Outcome& b) {
   return a.used == b.used && a.done == b.done && a.bad == b.bad &&
@@ -90,7 +102,7 @@ uint16_t bad(std::string_view s) {
 }
 
 TEST(HttpParser, Layout) {
-  EXPECT_LE(sizeof(HttpParser), 24u);
+  EXPECT_LE(sizeof(HttpParser), 32u);
   HttpParser p{};
   EXPECT_FALSE(p.done());
   EXPECT_FALSE(p.bad());
@@ -135,8 +147,9 @@ TEST(HttpParser, Head) {
 }
 
 TEST(HttpParser, OtherMethods) {
-  for (const char* m : {"POST", "PUT", "DELETE", "OPTIONS", "GETS", "GE", "HEA", "HEADS", "get",
-                        "head", "X", "M-SEARCH", "!#$%&'*+-.^_`|~"}) {
+  for (const char* m :
+       {"DELETE", "OPTIONS", "GETS", "GE", "HEA", "HEADS", "get", "head", "X", "M-SEARCH",
+        "!#$%&'*+-.^_`|~", "POS", "POSTS", "PU", "PUTS", "post", "put"}) {
     const HttpRequest r = ok(std::string(m) + " / HTTP/1.1\r\n\r\n");
     EXPECT_EQ(r.status, 405) << m;
     EXPECT_EQ(r.body_len, 0u) << m;
@@ -258,14 +271,233 @@ TEST(HttpParser, ValuesAccepted) {
   EXPECT_EQ(ok("GET / HTTP/1.1\r\n!#$%&'*+-.^_`|~09azAZ: x\r\n\r\n").status, 200);
 }
 
-TEST(HttpParser, Bodies) {
-  EXPECT_EQ(ok("GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n").status, 200);
-  EXPECT_EQ(ok("GET / HTTP/1.1\r\ncontent-length:  000 \r\n\r\n").status, 200);
-  for (const char* v : {"1", "01", "10", "0 0", "0,0", "", " ", "-0", "0x", "x"})
-    EXPECT_EQ(bad(std::string("POST / HTTP/1.1\r\nContent-Length: ") + v + "\r\n\r\n"), 400) << v;
-  EXPECT_EQ(bad("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
-  EXPECT_EQ(bad("GET / HTTP/1.1\r\ntransfer-encoding:\r\n\r\n"), 400);
-  EXPECT_EQ(ok("GET / HTTP/1.1\r\nContent-Lengths: 5\r\n\r\n").status, 200);
+// A refused request: its status and counted reason.
+void refused(std::string_view s, uint16_t status, HttpReject why) {
+  const Outcome o = parse(s);
+  EXPECT_TRUE(o.bad) << s;
+  EXPECT_EQ(o.req.status, status) << s;
+  EXPECT_EQ(o.req.why, why) << s;
+  EXPECT_TRUE(o.req.close) << s;
+}
+
+TEST(HttpParser, ContentLengthBody) {
+  const HttpRequest r = ok("POST /upload HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello world");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.upload);
+  EXPECT_EQ(r.received, 11u);
+  EXPECT_EQ(r.body_len, std::string_view("received 11 bytes\n").size());
+  EXPECT_FALSE(r.close);
+  EXPECT_EQ(r.why, HttpReject::kNone);
+  const HttpRequest put = ok("PUT /x?y HTTP/1.1\r\ncontent-length:  003 \r\n\r\nabc");
+  EXPECT_TRUE(put.upload);
+  EXPECT_EQ(put.received, 3u);
+  const HttpRequest empty = ok("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(empty.upload);
+  EXPECT_EQ(empty.received, 0u);
+  EXPECT_EQ(ok("POST / HTTP/1.0\r\n\r\n").received, 0u);  // no body at all
+  // Bodies of other methods are read and thrown away; the answer is as
+  // without one.
+  const HttpRequest get = ok("GET /bytes/9 HTTP/1.1\r\nContent-Length: 5\r\n\r\n\r\n\r\n\x01");
+  EXPECT_EQ(get.status, 200);
+  EXPECT_FALSE(get.upload);
+  EXPECT_EQ(get.body_len, 9u);
+  EXPECT_EQ(get.received, 5u);
+  EXPECT_EQ(ok("HEAD / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx").body_len, kDefault);
+  EXPECT_EQ(ok("DELETE / HTTP/1.1\r\nContent-Length: 2\r\n\r\nxy").status, 405);
+  EXPECT_EQ(ok("GET /nope HTTP/1.1\r\nContent-Length: 2\r\n\r\nxy").status, 404);
+  // Binary bytes of every value are body, not framing.
+  std::string bin = "POST / HTTP/1.1\r\nContent-Length: 256\r\n\r\n";
+  for (int i = 0; i < 256; ++i) bin += static_cast<char>(i);
+  EXPECT_EQ(ok(bin).received, 256u);
+  // The largest body allowed.
+  const std::string max = "POST / HTTP/1.1\r\nContent-Length: 1073741824\r\n\r\n";
+  HttpParser p{};
+  EXPECT_EQ(p.feed(bytes(max), max.size(), kDefault), max.size());
+  EXPECT_FALSE(p.done() || p.bad());
+}
+
+TEST(HttpParser, BodyIncomplete) {
+  for (const char* s : {"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabc",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;a",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: b\r\n",
+                        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r"}) {
+    const Outcome o = parse(s);
+    EXPECT_FALSE(o.done || o.bad) << s;
+    EXPECT_EQ(o.used, std::string_view(s).size()) << s;
+    HttpParser p{};
+    p.feed(bytes(s), std::string_view(s).size(), kDefault);
+    EXPECT_FALSE(p.in_head()) << s;  // the head timeout does not apply to the body
+  }
+}
+
+TEST(HttpParser, ChunkedBody) {
+  const HttpRequest r =
+      ok("POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "5;name=val;q=\"x y\"\r\nhello\r\n"
+         "A \t; e\r\n0123456789\r\n"
+         "1a\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+         "000;last\r\nX-Trailer: t\r\nY:\r\n\r\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.upload);
+  EXPECT_EQ(r.received, 5u + 10u + 26u);
+  EXPECT_FALSE(r.close);
+  EXPECT_EQ(ok("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").received, 0u);
+  EXPECT_EQ(ok("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfF\r\n" +
+               std::string(255, '\r') + "\r\n0\r\n\r\n")
+                .received,
+            255u);
+  // The coding name is case-insensitive, in a list with OWS and empty
+  // elements, possibly over several field lines (RFC 9110 §5.3).
+  for (const char* te :
+       {"Chunked", " \tCHUNKED \t", ", chunked,", "\r\nTransfer-Encoding: chunked"})
+    EXPECT_EQ(ok(std::string("POST / HTTP/1.1\r\nTransfer-Encoding: ") + te +
+                 "\r\n\r\n1\r\nx\r\n0\r\n\r\n")
+                  .received,
+              1u)
+        << te;
+  // A GET with a chunked body is answered as a GET.
+  const HttpRequest get =
+      ok("GET /bytes/3 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n");
+  EXPECT_EQ(get.body_len, 3u);
+  EXPECT_EQ(get.received, 2u);
+}
+
+TEST(HttpParser, ExpectContinue) {
+  const std::string_view s =
+      "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody";
+  HttpParser p{};
+  EXPECT_FALSE(p.continue_due());
+  const size_t head = s.size() - 4;
+  for (size_t i = 0; i + 1 < head; ++i) {
+    EXPECT_EQ(p.feed(bytes(s) + i, 1, kDefault), 1u);
+    EXPECT_FALSE(p.continue_due()) << i;
+  }
+  EXPECT_EQ(p.feed(bytes(s) + head - 1, 1, kDefault), 1u);
+  EXPECT_TRUE(p.continue_due());  // the head ended: the client waits for 100
+  EXPECT_FALSE(p.done());
+  EXPECT_TRUE(p.take_continue());
+  EXPECT_FALSE(p.continue_due());
+  EXPECT_FALSE(p.take_continue());
+  EXPECT_EQ(p.feed(bytes(s) + head, 4, kDefault), 4u);
+  EXPECT_TRUE(p.done());
+  EXPECT_FALSE(p.continue_due());
+  EXPECT_EQ(p.req().received, 4u);
+
+  // Whether a 100 is owed after the whole request came in one piece.
+  auto due = [](std::string_view req) {
+    HttpParser q{};
+    EXPECT_EQ(q.feed(bytes(req), req.size(), kDefault), req.size()) << req;
+    EXPECT_TRUE(q.done()) << req;
+    return q.continue_due();
+  };
+  EXPECT_TRUE(due(s));  // owed even when the body came without waiting
+  EXPECT_TRUE(
+      due("PUT / HTTP/1.1\r\nexpect:100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "0\r\n\r\n"));
+  EXPECT_TRUE(due("POST / HTTP/1.1\r\nExpect: foo, 100-continue\r\nContent-Length: 1\r\n\r\nx"));
+  // Not for HTTP/1.0 (RFC 9110 §10.1.1), nor without a body, nor for
+  // another expectation.
+  EXPECT_FALSE(due("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx"));
+  EXPECT_FALSE(due("POST / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_FALSE(due("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"));
+  EXPECT_FALSE(due("POST / HTTP/1.1\r\nExpect: 100-continues\r\nContent-Length: 1\r\n\r\nx"));
+  EXPECT_FALSE(due("POST / HTTP/1.1\r\nExpect: 100-continue x\r\nContent-Length: 1\r\n\r\nx"));
+  // Refused before the body: no 100 (the client is told not to send it).
+  HttpParser big{};
+  const std::string_view b =
+      "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2000000000\r\n\r\n";
+  big.feed(bytes(b), b.size(), kDefault);
+  EXPECT_TRUE(big.bad());
+  EXPECT_FALSE(big.continue_due());
+}
+
+TEST(HttpParser, BadContentLength) {
+  for (const char* v : {"0 0", "0,0", "1,1", "", " ", "-0", "+1", "0x", "x", "1 2", "1.0"})
+    refused(std::string("POST / HTTP/1.1\r\nContent-Length: ") + v + "\r\n\r\n", 400,
+            HttpReject::kBadContentLength);
+  refused("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400,
+          HttpReject::kBadContentLength);
+  refused("POST / HTTP/1.1\r\nContent-Length: 0\r\ncontent-length: 2\r\n\r\nxy", 400,
+          HttpReject::kBadContentLength);
+  EXPECT_EQ(ok("GET / HTTP/1.1\r\nContent-Lengths: 5\r\n\r\n").received, 0u);
+}
+
+TEST(HttpParser, BodyTooLarge) {
+  for (const char* v : {"1073741825", "2000000000", "99999999999999999999999999"}) {
+    const std::string s = std::string("POST / HTTP/1.1\r\nContent-Length: ") + v + "\r\n\r\n";
+    refused(s, 413, HttpReject::kBodyTooLarge);
+  }
+  // Refused at the digit that passes the bound, before the body.
+  EXPECT_EQ(parse("POST / HTTP/1.1\r\nContent-Length: 1073741825\r\n\r\n").used, 43u);
+  const std::string te = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  refused(te + "40000001\r\n", 413, HttpReject::kBodyTooLarge);
+  refused(te + "FFFFFFFFFFFFFFFFFFFFFFFF\r\n", 413, HttpReject::kBodyTooLarge);
+  // The bound is on the sum of the chunks.
+  refused(te + "1\r\nx\r\n40000000\r\n", 413, HttpReject::kBodyTooLarge);
+  const std::string fits = te + "1\r\nx\r\n3fffffff\r\n";
+  HttpParser p{};
+  EXPECT_EQ(p.feed(bytes(fits), fits.size(), kDefault), fits.size());
+  EXPECT_FALSE(p.done() || p.bad());
+  // Leading zeros are no size: limited by the line length only.
+  EXPECT_EQ(ok(te + std::string(100, '0') + "1\r\nx\r\n0\r\n\r\n").received, 1u);
+  refused(te + std::string(kHttpMaxLine + 1, '0') + "\r\n\r\n", 400, HttpReject::kBadChunk);
+}
+
+TEST(HttpParser, BadTransferCoding) {
+  for (const char* v : {"gzip", "gzip, chunked", "chunked, gzip", "chunked, chunked", "chunked;q=1",
+                        "chunked x", "chunkeds", "", " , "})
+    refused(std::string("POST / HTTP/1.1\r\nTransfer-Encoding: ") + v + "\r\n\r\n0\r\n\r\n", 501,
+            HttpReject::kBadTransferCoding);
+  refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+          501, HttpReject::kBadTransferCoding);
+  // Both framings, or chunked in HTTP/1.0: possible smuggling (RFC 9112 §6.1, §6.3).
+  refused("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400,
+          HttpReject::kAmbiguousFraming);
+  refused("POST / HTTP/1.1\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
+          HttpReject::kAmbiguousFraming);
+  refused("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+          HttpReject::kAmbiguousFraming);
+}
+
+TEST(HttpParser, BadChunk) {
+  const std::string te = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const char* b : {"\r\n",
+                        "x\r\n",
+                        "-1\r\n",
+                        " 1\r\nx\r\n",
+                        "1 x\r\n",
+                        "1 \r\n",
+                        "1\n",
+                        "1\r\rx",
+                        "1;\x01\r\n",
+                        "1\r\nxy\r\n",
+                        "1\r\nx\n",
+                        "1\r\nx\r\r",
+                        "0\r\n\n",
+                        "0\r\n\r\r",
+                        "0\r\n X: y\r\n\r\n",
+                        "0\r\nX\r\n\r\n",
+                        "0\r\n: y\r\n\r\n",
+                        "0\r\nX y: z\r\n\r\n",
+                        "0\r\nX: \x01\r\n\r\n",
+                        "0\r\nX: y\n\r\n",
+                        "0\r\nX: y\r\r"})
+    refused(te + b, 400, HttpReject::kBadChunk);
+  // Trailers: at most kHttpMaxHeaders lines of at most kHttpMaxLine bytes.
+  std::string t = te + "0\r\n";
+  for (uint32_t i = 0; i < kHttpMaxHeaders; ++i) t += "T: v\r\n";
+  EXPECT_EQ(ok(t + "\r\n").received, 0u);
+  refused(t + "T: v\r\n\r\n", 400, HttpReject::kBadChunk);
+  const std::string line = "X: " + std::string(kHttpMaxLine - 3, 'v');
+  EXPECT_EQ(ok(te + "0\r\n" + line + "\r\n\r\n").status, 200);
+  refused(te + "0\r\n" + line + "v\r\n\r\n", 400, HttpReject::kBadChunk);
+  const std::string ext = "1;" + std::string(kHttpMaxLine - 2, 'e');
+  EXPECT_EQ(ok(te + ext + "\r\nx\r\n0\r\n\r\n").received, 1u);
+  refused(te + ext + "e\r\nx\r\n0\r\n\r\n", 400, HttpReject::kBadChunk);
 }
 
 TEST(HttpParser, RequestLineLimit) {
@@ -354,12 +586,32 @@ TEST(HttpParser, Pipelined) {
 
 TEST(HttpParser, PipelinedThenGarbage) {
   const auto r =
-      pipeline("GET / HTTP/1.1\r\n\r\nPOST /x HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\x01", 5);
+      pipeline("GET / HTTP/1.1\r\n\r\nDELETE /x HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\x01", 5);
   ASSERT_EQ(r.size(), 3u);
   EXPECT_EQ(r[0].status, 200);
   EXPECT_EQ(r[1].status, 405);
   EXPECT_EQ(r[2].status, 400);
   EXPECT_TRUE(r[2].close);
+}
+
+TEST(HttpParser, PipelinedAfterBodies) {
+  const std::string s =
+      "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nGETGET /bytes/4 HTTP/1.1\r\n\r\n"
+      "PUT /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nGET\r\n0\r\nT: x\r\n\r\n"
+      "HEAD / HTTP/1.1\r\n\r\n";
+  for (size_t piece : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{33}, s.size()}) {
+    const auto r = pipeline(s, piece);
+    ASSERT_EQ(r.size(), 4u) << piece;
+    EXPECT_TRUE(r[0].upload);
+    EXPECT_EQ(r[0].received, 3u);
+    EXPECT_EQ(r[1].status, 200);
+    EXPECT_EQ(r[1].body_len, 4u);
+    EXPECT_FALSE(r[1].upload);
+    EXPECT_TRUE(r[2].upload);
+    EXPECT_EQ(r[2].received, 3u);
+    EXPECT_TRUE(r[3].head);
+    for (const HttpRequest& q : r) EXPECT_FALSE(q.close);
+  }
 }
 
 std::string head(const HttpRequest& r, size_t cap = 256) {
@@ -369,25 +621,27 @@ std::string head(const HttpRequest& r, size_t cap = 256) {
 }
 
 TEST(HttpWriteHead, ExactBytes) {
-  EXPECT_EQ(head({200, 1234, false, false, false}),
-            "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n");
-  EXPECT_EQ(head({200, 0, true, false, false}),
-            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
-            "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n");
-  EXPECT_EQ(head({200, kHttpMaxBody, false, true, true}),
-            "HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n"
-            "Content-Type: application/octet-stream\r\nConnection: keep-alive\r\n\r\n");
-  EXPECT_EQ(head({404, 0, false, false, false}),
-            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-  EXPECT_EQ(head({405, 0, false, false, false}),
-            "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nAllow: GET, HEAD\r\n\r\n");
-  EXPECT_EQ(head({400, 0, true, false, false}),
-            "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-  EXPECT_TRUE(head({505, 0, true, false, false})
+  EXPECT_EQ(head(rq(200, 1234, false, false, false)),
+            "HTTP/1.1 200 OK\r\nServer: portmux\r\nContent-Length: 1234\r\n"
+            "Content-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(head(rq(200, 0, true, false, false)),
+            "HTTP/1.1 200 OK\r\nServer: portmux\r\nContent-Length: 0\r\n"
+            "Content-Type: text/plain\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head(rq(200, kHttpMaxBody, false, true, true)),
+            "HTTP/1.1 200 OK\r\nServer: portmux\r\nContent-Length: 1099511627776\r\n"
+            "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(head(rq(404, 0, false, false, false)),
+            "HTTP/1.1 404 Not Found\r\nServer: portmux\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(head(rq(405, 0, false, false, false)),
+            "HTTP/1.1 405 Method Not Allowed\r\nServer: portmux\r\nContent-Length: 0\r\n"
+            "Allow: GET, HEAD, POST, PUT\r\n\r\n");
+  EXPECT_EQ(head(rq(400, 0, true, false, false)),
+            "HTTP/1.1 400 Bad Request\r\nServer: portmux\r\nContent-Length: 0\r\nConnection: "
+            "close\r\n\r\n");
+  EXPECT_TRUE(head(rq(505, 0, true, false, false))
                   .starts_with("HTTP/1.1 505 HTTP Version Not Supported\r\n"));
-  EXPECT_TRUE(head({414, 0, true, false, false}).starts_with("HTTP/1.1 414 URI Too Long\r\n"));
-  EXPECT_TRUE(head({431, 0, true, false, false})
+  EXPECT_TRUE(head(rq(414, 0, true, false, false)).starts_with("HTTP/1.1 414 URI Too Long\r\n"));
+  EXPECT_TRUE(head(rq(431, 0, true, false, false))
                   .starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
 }
 
@@ -397,12 +651,12 @@ TEST(HttpWriteHead, FromParser) {
   p.feed(bytes(s), s.size(), kDefault);
   ASSERT_TRUE(p.done());
   EXPECT_EQ(head(p.req()),
-            "HTTP/1.1 200 OK\r\nContent-Length: 42\r\n"
-            "Content-Type: application/octet-stream\r\nConnection: keep-alive\r\n\r\n");
+            "HTTP/1.1 200 OK\r\nServer: portmux\r\nContent-Length: 42\r\n"
+            "Content-Type: text/plain\r\nConnection: keep-alive\r\n\r\n");
 }
 
 TEST(HttpWriteHead, CapacityTooSmall) {
-  const HttpRequest r{200, 1234, true, false, false};
+  const HttpRequest r = rq(200, 1234, true, false, false);
   const std::string full = head(r);
   EXPECT_EQ(head(r, full.size()), full);
   for (size_t cap = 0; cap < full.size(); ++cap) EXPECT_EQ(head(r, cap), "") << cap;

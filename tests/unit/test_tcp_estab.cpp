@@ -566,5 +566,69 @@ TEST_F(Estab, HttpMalformedGets400AndClose) {
   EXPECT_EQ(state(), State::FinWait1);
 }
 
+// What the engine sent, joined.
+std::string sent_data(const std::vector<Got>& gs) {
+  std::string out;
+  for (const Got& g : gs) out += g.data;
+  return out;
+}
+
+// curl's upload: the head with Expect: 100-continue, the 100 back, the body
+// in pieces, then a pipelined GET on the same connection.
+TEST_F(Estab, HttpPostWithContinueThenPipelinedGet) {
+  established(kHttp);
+  const std::string req =
+      "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 3000\r\nExpect: 100-continue\r\n\r\n";
+  send({.seq = R(1), .ack = L(1), .data = req});
+  const Got cont = take_one();
+  EXPECT_EQ(cont.data, service::kHttpContinue);
+  uint32_t seq = 1 + static_cast<uint32_t>(req.size());
+  const uint32_t una = 1 + static_cast<uint32_t>(cont.data.size());
+  for (int i = 0; i < 3; ++i) {
+    send({.seq = R(seq), .ack = L(una), .data = std::string(i < 2 ? 1000 : 999, 'x')});
+    seq += i < 2 ? 1000 : 999;
+  }
+  EXPECT_EQ(sent_data(take()), "");  // the body's last byte is still missing
+  const std::string get = "xGET /bytes/5 HTTP/1.1\r\n\r\n";
+  send({.seq = R(seq), .ack = L(una), .data = get});
+  const std::string text = "received 3000 bytes\n";
+  EXPECT_EQ(sent_data(take()),
+            head(200, text.size(), false) + text + head(200, 5, false) + pattern(5));
+  EXPECT_EQ(state(), State::Established);  // kept alive after the body
+  EXPECT_EQ(conn()->rcv.size(), 0u);       // the body was consumed
+}
+
+TEST_F(Estab, HttpChunkedUpload) {
+  established(kHttp);
+  const std::string req =
+      "PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n0\r\nT: 1\r\n\r\n";
+  send({.seq = R(1), .ack = L(1), .data = req});
+  const std::string text = "received 4 bytes\n";
+  EXPECT_EQ(sent_data(take()), head(200, text.size(), false) + text);
+  EXPECT_EQ(state(), State::Established);
+}
+
+TEST_F(Estab, HttpOversizeChunkGets413CountedAndClose) {
+  established(kHttp);
+  const std::string req =
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40000001\r\nGET / HTTP/1.1\r\n\r\n";
+  send({.seq = R(1), .ack = L(1), .data = req});
+  const std::vector<Got> got = take();
+  EXPECT_EQ(sent_data(got), head(413, 0, true));
+  ASSERT_FALSE(got.empty());
+  EXPECT_TRUE(got.back().flags & flag::FIN);
+  EXPECT_EQ(ctr(Ctr::http_body_too_large), 1u);
+  EXPECT_EQ(ctr(Ctr::http_bad_chunk), 0u);
+}
+
+TEST_F(Estab, HttpBadChunkCounted) {
+  established(kHttp);
+  send({.seq = R(1),
+        .ack = L(1),
+        .data = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n"});
+  EXPECT_EQ(sent_data(take()), head(400, 0, true));
+  EXPECT_EQ(ctr(Ctr::http_bad_chunk), 1u);
+}
+
 }  // namespace
 }  // namespace pmx::tcp::test
