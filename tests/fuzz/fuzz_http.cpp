@@ -1,12 +1,15 @@
 // libFuzzer target: the HTTP request parser on a byte stream of pipelined
-// requests, fed in pieces (the first input byte picks the piece size), reset
-// after each request. Invariants checked with __builtin_trap(): feed()
-// consumes at most what it is given, and stopping short or not progressing
-// means done or bad (never both); a stopped parser consumes nothing; the
-// answers are consistent (bad closes, only 200 has a body, body within
-// limits); the same stream fed whole gives the same answers; write_head
-// stays within its capacity and fits a normal buffer; fill_body writes
-// exactly its bytes.
+// requests (heads and Content-Length or chunked bodies), fed in pieces (the
+// first input byte picks the piece size), reset after each request.
+// Invariants checked with __builtin_trap(): feed() consumes at most what it
+// is given, and stopping short or not progressing means done or bad (never
+// both); a stopped parser consumes nothing; the answers are consistent (bad
+// closes and names a reason only for its statuses, only 200 has a body,
+// body within limits, an upload's body is its text, the body read is no
+// larger than the bytes consumed and within 1 GiB); 100 Continue is owed
+// only once the head is over; the same stream fed whole gives the same
+// answers; write_head stays within its capacity and fits a normal buffer;
+// upload_text is as long as announced; fill_body writes exactly its bytes.
 //
 // The same stream is also read as pipelined responses by HttpRespParser,
 // whole and in two differently cut ways (pieces of the size above, and
@@ -26,13 +29,26 @@ namespace {
 
 constexpr uint32_t kDefault = 100000;
 
-void check_request(const HttpRequest& r, bool bad) {
-  if (bad && (!r.close || r.body_len != 0)) __builtin_trap();
-  if (bad && r.status != 400 && r.status != 414 && r.status != 431 && r.status != 505)
+void check_request(const HttpRequest& r, bool bad, size_t consumed) {
+  if (bad && (!r.close || r.body_len != 0 || r.upload)) __builtin_trap();
+  if (bad && r.status != 400 && r.status != 413 && r.status != 414 && r.status != 431 &&
+      r.status != 501 && r.status != 505)
     __builtin_trap();
   if (!bad && r.status != 200 && r.status != 404 && r.status != 405) __builtin_trap();
+  if (!bad && r.why != HttpReject::kNone) __builtin_trap();
+  if (r.status == 413 && r.why != HttpReject::kBodyTooLarge) __builtin_trap();
+  if (r.status == 501 && r.why != HttpReject::kBadTransferCoding) __builtin_trap();
+  if ((r.status == 414 || r.status == 431 || r.status == 505) && r.why != HttpReject::kNone)
+    __builtin_trap();
   if (r.status != 200 && r.body_len != 0) __builtin_trap();
   if (r.body_len > kHttpMaxBody) __builtin_trap();
+  if (r.received > consumed || r.received > kHttpMaxReqBody) __builtin_trap();
+  if (r.upload) {
+    char t[kHttpMaxUploadText];
+    if (r.status != 200 || r.head || upload_text(t, sizeof t, r.received) != r.body_len ||
+        r.body_len != upload_text_len(r.received))
+      __builtin_trap();
+  }
 }
 
 void check_head(const HttpRequest& r, uint8_t cap_byte) {
@@ -62,7 +78,7 @@ void check_body(uint64_t off, size_t n) {
 std::vector<HttpRequest> run(const uint8_t* p, size_t n, size_t piece, uint8_t cap_byte) {
   std::vector<HttpRequest> out;
   HttpParser hp{};
-  size_t at = 0;
+  size_t at = 0, start = 0;
   while (at < n) {
     const size_t len = n - at < piece ? n - at : piece;
     const size_t k = hp.feed(p + at, len, kDefault);
@@ -71,10 +87,12 @@ std::vector<HttpRequest> run(const uint8_t* p, size_t n, size_t piece, uint8_t c
     const bool done = hp.done(), bad = hp.bad();
     if (done && bad) __builtin_trap();
     if ((k < len || k == 0) && !done && !bad) __builtin_trap();
+    if (hp.continue_due() && hp.in_head()) __builtin_trap();
     if (!done && !bad) continue;
     if (hp.feed(p + at, n - at, kDefault) != 0) __builtin_trap();
     const HttpRequest r = hp.req();
-    check_request(r, bad);
+    check_request(r, bad, at - start);
+    start = at;
     check_head(r, cap_byte);
     check_body(r.body_len, at);
     out.push_back(r);
@@ -86,7 +104,8 @@ std::vector<HttpRequest> run(const uint8_t* p, size_t n, size_t piece, uint8_t c
 
 bool same(const HttpRequest& a, const HttpRequest& b) {
   return a.status == b.status && a.body_len == b.body_len && a.close == b.close &&
-         a.head == b.head && a.http10 == b.http10;
+         a.head == b.head && a.http10 == b.http10 && a.upload == b.upload &&
+         a.received == b.received && a.why == b.why;
 }
 
 struct RespOutcome {
