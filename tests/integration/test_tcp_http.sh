@@ -11,6 +11,13 @@
 #     "Re-using existing connection" four times); every answer is 200 and
 #     every body equals the expected 1000000 bytes (cmp against a file python
 #     generates); GET / gives the 64 default bytes;
+#  1b. uploads of a 1000003-byte random file in one curl command (--next
+#     keeps the connection): a POST with Content-Length (no Expect), a POST
+#     with 'Transfer-Encoding: chunked', a PUT with 'Expect: 100-continue',
+#     then a GET /bytes/1000: each upload is answered 200 with the body
+#     "received 1000003 bytes\n", curl sees "HTTP/1.1 100 Continue" once,
+#     the GET body is right, curl opens one connection and re-uses it 3
+#     times, and the http refusal counters stay 0;
 #  2. wrk -t1 -c100 -d10s http://198.18.0.1/: requests > 0, no socket errors
 #     (no "Socket errors" line, or all its figures 0), no "Non-2xx or 3xx"
 #     line; Requests/sec is logged. Afterwards every connection row is gone
@@ -114,6 +121,53 @@ out=$(peer timeout 20 curl -sS --noproxy '*' --max-time 10 -o "$PMX_TMP/root" -w
 [[ $out == "200 64" ]] || fail "GET /: '$out', expected '200 64'"
 cmp "$PMX_TMP/expected_root" "$PMX_TMP/root" || fail "GET / body differs from the expected 64 bytes"
 info "GET /: 200, 64 expected bytes"
+wait_no_conns 5
+
+# 1b. Uploads, then a GET, on one keep-alive connection.
+UP=1000003
+"$PMX_PYTHON" -c 'import os, sys; sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))' "$UP" \
+    >"$PMX_TMP/upload" || fail "cannot generate the upload file"
+printf 'received %d bytes\n' "$UP" >"$PMX_TMP/expected_upload"
+each=(-sS -v --noproxy '*' --max-time 60 -w '%{http_code} %{num_connects} %{size_upload} %{size_download}\n')
+up_args=("${each[@]}" -H 'Expect:' --data-binary "@$PMX_TMP/upload" -o "$PMX_TMP/up.1" "$URL/upload"
+    --next "${each[@]}" -H 'Expect:' -H 'Transfer-Encoding: chunked' --data-binary "@$PMX_TMP/upload"
+    -o "$PMX_TMP/up.2" "$URL/upload"
+    --next "${each[@]}" -H 'Expect: 100-continue' -T "$PMX_TMP/upload" -o "$PMX_TMP/up.3" "$URL/put"
+    --next "${each[@]}" -o "$PMX_TMP/after_upload" "$URL/bytes/$SMALL")
+info "curl: POST (Content-Length), POST (chunked), PUT (Expect: 100-continue) of $UP bytes, then GET, in one command"
+rc=0
+peer timeout 90 curl "${up_args[@]}" >"$PMX_TMP/up.out" 2>"$PMX_TMP/up.err" || rc=$?
+if ((rc != 0)); then
+    tail -n 30 "$PMX_TMP/up.err" >&2
+    fail "curl exited $rc uploading"
+fi
+cat "$PMX_TMP/up.out"
+mapfile -t lines <"$PMX_TMP/up.out"
+((${#lines[@]} == 4)) || fail "curl reported ${#lines[@]} transfers, expected 4"
+connects=0
+for i in 0 1 2 3; do
+    read -r code nconn sent size <<<"${lines[i]}"
+    [[ $code == 200 ]] || fail "transfer $((i + 1)): HTTP status $code, expected 200 (${lines[i]})"
+    # size_upload counts the chunked framing too.
+    ((i == 3 || (i == 1 && sent > UP) || sent == UP)) || fail "transfer $((i + 1)): curl sent $sent bytes, expected $UP"
+    connects=$((connects + nconn))
+done
+for i in 1 2 3; do
+    cmp "$PMX_TMP/expected_upload" "$PMX_TMP/up.$i" \
+        || fail "upload $i answered '$(head -c 100 "$PMX_TMP/up.$i")', expected 'received $UP bytes'"
+done
+cmp "$PMX_TMP/expected_small" "$PMX_TMP/after_upload" || fail "GET after the uploads: body differs"
+grep -q '^> Transfer-Encoding: chunked' "$PMX_TMP/up.err" || fail "curl did not send a chunked upload"
+continues=$(grep -c '^< HTTP/1.1 100 Continue' "$PMX_TMP/up.err" || true)
+reused=$(grep -c 'Re-using existing connection' "$PMX_TMP/up.err" || true)
+info "uploads: 3 x 'received $UP bytes', 100 Continue $continues time(s), $connects connection(s), re-used $reused time(s)"
+((continues == 1)) || fail "curl saw 100 Continue $continues times, expected 1 (the PUT)"
+((connects == 1)) || fail "curl opened $connects connections for 4 keep-alive transfers, expected 1"
+((reused == 3)) || fail "curl re-used the connection $reused times, expected 3"
+for c in http_bad_content_length http_body_too_large http_ambiguous_framing http_bad_transfer_coding http_bad_chunk; do
+    v=$(counter "$c") || fail "cannot read $c"
+    ((v == 0)) || fail "$c is $v after well-formed uploads"
+done
 wait_no_conns 5
 
 # 2. wrk.
