@@ -45,6 +45,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.reqs = s.reqs;
   cfg_.req_size = s.req_size;
   cfg_.resp_size = s.resp_size;
+  cfg_.post = s.method == Method::Post;
   cfg_.close_rst = s.close == CloseMode::Rst;
   cfg_.close_abandon = s.close == CloseMode::Abandon;
   const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));

@@ -67,6 +67,7 @@ using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
 constexpr NameTable<Mode, 3> kModes{
     {{"http", Mode::Http}, {"echo", Mode::Echo}, {"raw", Mode::Raw}}};
+constexpr NameTable<Method, 2> kMethods{{{"get", Method::Get}, {"post", Method::Post}}};
 constexpr NameTable<CloseMode, 3> kCloses{
     {{"fin", CloseMode::Fin}, {"rst", CloseMode::Rst}, {"abandon", CloseMode::Abandon}}};
 
@@ -122,6 +123,17 @@ void parse_mode(GenSpec& s, const Keyword& k, std::string_view v) {
 
 std::string format_mode(const GenSpec& s, const Keyword&) { return std::string(mode_name(s.mode)); }
 
+void parse_method(GenSpec& s, const Keyword& k, std::string_view v) {
+  auto m = find_value(kMethods, v);
+  if (!m) bad_value(k.name, v, expected_names(kMethods));
+  s.method = *m;
+}
+
+// Left out when get, so the words of a GET run read as before the keyword.
+std::string format_method(const GenSpec& s, const Keyword&) {
+  return s.method == Method::Get ? std::string() : std::string(find_name(kMethods, s.method));
+}
+
 void parse_close(GenSpec& s, const Keyword& k, std::string_view v) {
   auto c = find_value(kCloses, v);
   if (!c) bad_value(k.name, v, expected_names(kCloses));
@@ -157,6 +169,7 @@ std::string format_src(const GenSpec& s, const Keyword&) {
 // In the order to_string() prints them.
 constexpr Keyword kKeywords[] = {
     {"mode", parse_mode, format_mode},
+    {"method", parse_method, format_method},
     {"conns", parse_number, format_number, &GenSpec::conns, 1, 10'000'000},
     {"rate", parse_number, format_number, &GenSpec::rate, 0, 100'000'000},
     {"reqs", parse_number, format_number, &GenSpec::reqs, 0, 1'000'000'000},

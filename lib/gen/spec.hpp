@@ -1,8 +1,9 @@
 // What a generator run does: parsed from the words of `gen start ...` (CLI)
 // or `--gen "..."` (start-up), the same grammar for both.
 //
-//   <dst-ip> <dst-port> [mode http|echo|raw] [conns N] [rate CPS] [reqs K]
-//   [req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst|abandon]
+//   <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N]
+//   [rate CPS] [reqs K] [req-size B] [resp-size B] [duration S] [src IP[-IP]]
+//   [close fin|rst|abandon]
 //
 // Run shapes: without `duration`, `conns` is the total number of connections
 // opened (each once, at up to `rate` per second) and the run ends when all
@@ -10,14 +11,13 @@
 // for S seconds, a finished one replaced by a new one.
 //
 // Keywords come in any order after the two positionals, each at most once;
-// one the mode does not use (req-size with http, say) is accepted and
-// ignored. reqs 0 holds each connection open without a request until a
-// timed run ends (idle-connection runs), and so needs duration.
-// Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000,
-// req-size 1..16 MiB, resp-size 0..1 GiB, duration 0..86400 s; src one
-// address or an ascending range A-B of at most 65536. Addresses must be
-// unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are plain
-// decimal: no sign, no junk after the digits.
+// one the mode does not use (resp-size with echo, say) is accepted and
+// ignored. http with method post sends req-size bytes of body per request. reqs 0 holds each
+// connection open without a request until a timed run ends (idle-connection runs), and so needs
+// duration. Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000, req-size 1..16 MiB,
+// resp-size 0..1 GiB, duration 0..86400 s; src one address or an ascending range A-B of at most
+// 65536. Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are
+// plain decimal: no sign, no junk after the digits.
 #pragma once
 
 #include <cstdint>
@@ -30,15 +30,17 @@ namespace pmx::gen {
 
 enum class Mode : uint8_t { Http, Echo, Raw };
 enum class CloseMode : uint8_t { Fin, Rst, Abandon };
+enum class Method : uint8_t { Get, Post };
 
 struct GenSpec {
   uint32_t dst_ip = 0;    // host order
   uint16_t dst_port = 0;  // host order
   Mode mode = Mode::Http;
+  Method method = Method::Get;      // http: GET /bytes/<resp-size>, or POST of req-size bytes
   uint32_t conns = 1;               // total, or concurrent with duration
   uint32_t rate = 0;                // new connections per second over all workers; 0: unlimited
   uint32_t reqs = 1;                // requests per connection (0: hold open, timed runs)
-  uint32_t req_size = 64;           // echo/raw: bytes per request
+  uint32_t req_size = 64;           // echo/raw: bytes per request; http post: body bytes
   uint32_t resp_size = 64;          // http: body bytes asked for (GET /bytes/<resp-size>)
   uint32_t duration_s = 0;          // 0: run until `conns` connections have finished
   uint32_t src_lo = 0, src_hi = 0;  // host order; 0: the port's first address

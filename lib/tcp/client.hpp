@@ -16,7 +16,8 @@ enum class ClientMode : uint8_t { Http, Echo, Raw };
 struct ClientConfig {
   ClientMode mode = ClientMode::Http;
   uint32_t reqs = 1;        // requests per connection
-  uint32_t req_size = 64;   // echo/raw: bytes per request
+  uint32_t req_size = 64;   // echo/raw: bytes per request; http post: body bytes
+  bool post = false;        // http: POST req_size bytes instead of GET /bytes/<resp_size>
   uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>
   bool close_rst = false;   // end with RST instead of FIN
   // end by ACKing the last response and forgetting the connection without a
@@ -31,7 +32,7 @@ struct ClientConfig {
   uint8_t head_len = 0;
 };
 
-// Formats c.head from c.resp_size and c.host.
+// Formats c.head from c.resp_size (GET) or c.req_size (POST) and c.host.
 void prepare_head(ClientConfig& c);
 
 // One core's results. Histograms in microseconds; single writer (the owning

@@ -64,7 +64,7 @@ struct ServiceState {
   // client (the generator's connections): see client.cpp
   service::HttpRespParser resp;  // http mode: the response being read
   uint64_t t_start = 0;          // us: SYN sent, then the current request's start
-  uint64_t tx_off = 0;           // echo/raw: stream offset of the next request byte
+  uint64_t tx_off = 0;           // echo/raw/http post: stream offset of the next request byte
   uint64_t rx_off = 0;           // echo: stream offset of the next byte expected back
   uint32_t reqs_done = 0;        // responses completed (raw: requests queued)
   uint32_t req_left = 0;         // bytes of the current request still to queue

@@ -90,6 +90,25 @@ TEST(GenSpec, ModeNames) {
   EXPECT_EQ(mode_name(Mode::Raw), "raw");
 }
 
+// http's request method: get by default and left out of the printed words
+// then (runs read as before the keyword), post printed.
+TEST(GenSpec, Method) {
+  EXPECT_EQ(parse_spec("10.0.0.1 80").method, Method::Get);
+  EXPECT_EQ(parse_spec("10.0.0.1 80 method get").method, Method::Get);
+  const GenSpec post = parse_spec("10.0.0.1 80 method post req-size 1048576");
+  EXPECT_EQ(post.method, Method::Post);
+  EXPECT_EQ(post.req_size, 1048576u);
+  EXPECT_EQ(to_string(post),
+            "10.0.0.1 80 mode http method post conns 1 rate 0 reqs 1 req-size 1048576 "
+            "resp-size 64 duration 0 close fin");
+  EXPECT_EQ(parse_spec(to_string(post)), post);
+  EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 method get")).find("method"), std::string::npos);
+  EXPECT_ERROR("10.0.0.1 80 method put", "bad value 'put' for method (expected get|post)");
+  EXPECT_ERROR("10.0.0.1 80 method POST", "for method");
+  EXPECT_ERROR("10.0.0.1 80 method get method post", "'method' given twice");
+  EXPECT_ERROR("10.0.0.1 80 method", "missing value after 'method'");
+}
+
 TEST(GenSpec, Errors) {
   EXPECT_ERROR("10.0.0.1 80 conns x1", "gen: bad value 'x1' for conns (expected 1..10000000)");
   EXPECT_ERROR("10.0.0.1 80 foo 1", "gen: unknown word 'foo'");

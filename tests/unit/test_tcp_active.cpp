@@ -394,6 +394,59 @@ TEST(ClientHead, FormattedOnceAndTheLongestFits) {
             "GET /bytes/4294967295 HTTP/1.1\r\nHost: 255.255.255.255\r\n\r\n");
 }
 
+TEST(ClientHead, PostCarriesTheBodyLength) {
+  ClientConfig c;
+  c.post = true;
+  c.req_size = 16u << 20;
+  std::snprintf(c.host, sizeof c.host, "255.255.255.255");
+  prepare_head(c);
+  EXPECT_EQ(std::string(c.head, c.head_len),
+            "POST / HTTP/1.1\r\nHost: 255.255.255.255\r\nContent-Length: 16777216\r\n\r\n");
+}
+
+// method post: each request is the head and req_size pattern bytes (the
+// pattern continuing over the connection); a 200 of any length answers it.
+TEST_F(Active, HttpPostSendsTheBodyAndTakesAnyLength200) {
+  cfg_.post = true;
+  cfg_.req_size = 100;
+  cfg_.reqs = 2;
+  const std::string head = "POST / HTTP/1.1\r\nHost: 198.18.0.2\r\nContent-Length: 100\r\n\r\n";
+  const uint32_t len = static_cast<uint32_t>(head.size() + 100);
+  syn_ack(connect());
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = head + pattern(100)}});
+  const std::string resp =
+      "HTTP/1.1 200 OK\r\nServer: portmux\r\nContent-Length: 19\r\n\r\nreceived 100 bytes\n";
+  const uint32_t rl = static_cast<uint32_t>(resp.size());
+  send({.seq = R(1), .ack = L(1) + len, .data = resp});
+  expect({{.seq = L(1) + len,
+           .ack = R(1) + rl,
+           .flags = flag::ACK | flag::PSH,
+           .data = head + pattern(100, 100)}});
+  send({.seq = R(1) + rl, .ack = L(1) + 2 * len, .data = resp});
+  expect({{.seq = L(1) + 2 * len, .ack = R(1) + 2 * rl, .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::gen_requests), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_responses), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_tx_bytes), 2u * len);
+  EXPECT_EQ(errors(), 0u);
+}
+
+// A server that answers before the whole body was sent refused it, even
+// with a 200.
+TEST_F(Active, HttpPostAnsweredBeforeTheBodyEndsIsABadResponse) {
+  cfg_.post = true;
+  cfg_.req_size = 1u << 20;  // more than the send buffer holds
+  syn_ack(connect());
+  const std::vector<Got> sent = take();
+  ASSERT_FALSE(sent.empty());
+  send({.seq = R(1), .ack = L(1), .data = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
+  const std::vector<Got> after = take();
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(flag_str(after.back().flags), "R.");
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 0u);
+}
+
 // reqs 0 (idle-connection runs): the connection is held open with no
 // request and no buffer memory; when the run drains it closes with FIN and
 // counts as completed.
