@@ -16,6 +16,10 @@
 #  2. A 10-second keep-alive run (100 connections, requests until the end):
 #     zero errors, every connection completed, > 0 responses, byte counters
 #     agree again.
+#  2b. method post: 50 connections x 20 POSTs of 65536 body bytes: zero
+#     errors, 50 more completed, 1000 more responses, at least 1000 x 65536
+#     more request bytes, byte counters agree, none of the server's http
+#     refusal counters moved.
 #  3. Once TIME_WAIT has expired both flow tables are empty.
 # Part 2, two workers on each side (memif pairs queue i with queue i):
 #  4. 4,000 connections: zero errors, both client workers opened some and
@@ -140,6 +144,23 @@ same "connections (client gen_completed, server listener accepted)" "$(counter g
 responses=$(counter gen_responses)
 ((responses > 100000 + 100)) || fail "keep-alive run: only $((responses - 100000)) responses"
 info "keep-alive: $((responses - 100000)) requests on 100 connections in 10 s"
+bytes_agree
+
+POST_CONNS=50 POST_REQS=20 POST_SIZE=65536
+tx0=$(counter gen_tx_bytes)
+ctl gen start "$SERVER_IP" 80 mode http method post conns "$POST_CONNS" reqs "$POST_REQS" req-size "$POST_SIZE" \
+    || fail "gen start (post) refused"
+gen_wait_done 60 || fail "post run did not finish"
+[[ $(gen_errors_total) == 0 ]] || fail "errors in the post run: $(ctl show gen stats)"
+[[ $(counter gen_completed) == $((100100 + POST_CONNS)) ]] || fail "completed $(counter gen_completed), expected $((100100 + POST_CONNS))"
+[[ $(counter gen_responses) == $((responses + POST_CONNS * POST_REQS)) ]] \
+    || fail "post run: $(($(counter gen_responses) - responses)) responses, expected $((POST_CONNS * POST_REQS))"
+sent=$(($(counter gen_tx_bytes) - tx0))
+((sent >= POST_CONNS * POST_REQS * POST_SIZE)) || fail "post run sent $sent bytes, expected at least $((POST_CONNS * POST_REQS * POST_SIZE))"
+for c in http_bad_content_length http_body_too_large http_ambiguous_framing http_bad_transfer_coding http_bad_chunk; do
+    [[ $(scounter "$c") == 0 ]] || fail "server $c = $(scounter "$c")"
+done
+info "post: $((POST_CONNS * POST_REQS)) POSTs of $POST_SIZE bytes answered, $sent request bytes"
 bytes_agree
 
 sleep $((2 * MSL_MS / 1000 + 1))
