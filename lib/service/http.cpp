@@ -96,13 +96,16 @@ size_t HttpParser::feed(const uint8_t* p, size_t n, uint32_t default_size) {
   const bool was_open = phase_ < kDone;
   size_t i = 0;
   while (i < n && phase_ < kDone) {
-    if (phase_ == kBodyLen || phase_ == kChunkData) {
-      i += take_body(n - i);
-      continue;
-    }
-    if (phase_ == kFieldValue && field_ == kOtherField) {
-      i += skip_field_value(p + i, n - i);
-      if (i == n) break;
+    // One compare for the bytes of the request line and field names.
+    if (phase_ >= kFieldValue) {
+      if (phase_ == kBodyLen || phase_ == kChunkData) {
+        i += take_body(n - i);
+        continue;
+      }
+      if (phase_ == kFieldValue && field_ == kOtherField) {
+        i += skip_field_value(p + i, n - i);
+        if (i == n) break;
+      }
     }
     step(p[i++]);
   }
@@ -239,7 +242,7 @@ void HttpParser::on_method(uint8_t c) {
   }
   if (!is(c, kTchar)) return fail(400);
   if (!count_line_byte(414)) return;
-  cand_ = narrow(cand_, pos_, c, kMethods);
+  if (cand_) cand_ = narrow(cand_, pos_, c, kMethods);
   pos_ = inc_sat(pos_);
 }
 
@@ -336,7 +339,7 @@ void HttpParser::on_field_name(uint8_t c) {
   if (c == ':' && pos_ > 0) return end_field_name();
   if (!is(c, kTchar)) return fail(400);
   if (!count_line_byte(431)) return;
-  cand_ = narrow(cand_, pos_, lower(c), kFields);
+  if (cand_) cand_ = narrow(cand_, pos_, lower(c), kFields);  // most names match none early
   pos_ = inc_sat(pos_);
 }
 
