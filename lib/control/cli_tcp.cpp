@@ -176,7 +176,7 @@ void listen_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_listen = {
     listen_fn,
     nullptr,
-    "listen <ip> <port> echo|discard|http [size N] [backlog N] [cc newreno]: add a listener",
+    "listen <ip> <port> echo|discard|http [size N] [backlog N] [cc newreno|cubic]: add a listener",
     {(cmdline_parse_token_hdr_t*)&listen_kw, (cmdline_parse_token_hdr_t*)&listen_ip,
      (cmdline_parse_token_hdr_t*)&listen_port, (cmdline_parse_token_hdr_t*)&listen_service,
      (cmdline_parse_token_hdr_t*)&listen_rest, nullptr}};

@@ -51,10 +51,10 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
       s.service.idle_timeout_s = static_cast<uint16_t>(number(where, "idle_timeout", v, 0, 65535));
     else if (k == "backlog")
       s.backlog = static_cast<uint32_t>(number(where, "backlog", v, 1, 1u << 24));
-    else if (k == "cc" && v == "newreno")
-      s.cc = tcp::CcKind::NewReno;
+    else if (k == "cc" && tcp::cc_from_name(v))
+      s.cc = *tcp::cc_from_name(v);
     else if (k == "cc")
-      throw OptionError(where + "unknown congestion control '" + v + "' (newreno)");
+      throw OptionError(where + "unknown congestion control '" + v + "' (newreno|cubic)");
     else
       throw OptionError(where + "unknown key '" + k + "' for " + service);
   }
@@ -96,7 +96,7 @@ std::string describe(const tcp::ListenSpec& s) {
     out += " size=" + std::to_string(s.service.http_size) +
            " header_timeout=" + std::to_string(s.service.header_timeout_s);
   out += " idle_timeout=" + std::to_string(s.service.idle_timeout_s);
-  out += " backlog=" + std::to_string(s.backlog) + " cc=newreno";
+  out += " backlog=" + std::to_string(s.backlog) + " cc=" + std::string(tcp::cc_name(s.cc));
   return out;
 }
 

@@ -48,6 +48,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.post = s.method == Method::Post;
   cfg_.close_rst = s.close == CloseMode::Rst;
   cfg_.close_abandon = s.close == CloseMode::Abandon;
+  cfg_.cc = s.cc;
   const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
   std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
   tcp::prepare_head(cfg_);

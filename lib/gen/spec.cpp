@@ -144,6 +144,18 @@ std::string format_close(const GenSpec& s, const Keyword&) {
   return std::string(find_name(kCloses, s.close));
 }
 
+void parse_cc(GenSpec& s, const Keyword& k, std::string_view v) {
+  auto c = tcp::cc_from_name(v);
+  if (!c) bad_value(k.name, v, "expected newreno|cubic");
+  s.cc = *c;
+}
+
+// The default (newreno) is left out, as the run lines printed before it
+// existed.
+std::string format_cc(const GenSpec& s, const Keyword&) {
+  return s.cc == tcp::CcKind::NewReno ? std::string() : std::string(tcp::cc_name(s.cc));
+}
+
 // "A" or "A-B" with A <= B, at most kMaxSrcAddrs addresses.
 void parse_src(GenSpec& s, const Keyword& k, std::string_view v) {
   size_t dash = v.find('-');
@@ -178,6 +190,7 @@ constexpr Keyword kKeywords[] = {
     {"duration", parse_number, format_number, &GenSpec::duration_s, 0, 86'400},
     {"src", parse_src, format_src},
     {"close", parse_close, format_close},
+    {"cc", parse_cc, format_cc},
 };
 constexpr size_t kNumKeywords = std::size(kKeywords);
 static_assert(kNumKeywords <= 32, "the seen-mask in parse_spec is 32 bits");

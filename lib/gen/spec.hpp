@@ -3,7 +3,7 @@
 //
 //   <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N]
 //   [rate CPS] [reqs K] [req-size B] [resp-size B] [duration S] [src IP[-IP]]
-//   [close fin|rst|abandon]
+//   [close fin|rst|abandon] [cc newreno|cubic]
 //
 // Run shapes: without `duration`, `conns` is the total number of connections
 // opened (each once, at up to `rate` per second) and the run ends when all
@@ -19,6 +19,8 @@
 // 65536. Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are
 // plain decimal: no sign, no junk after the digits.
 #pragma once
+
+#include "tcp/cc.hpp"
 
 #include <cstdint>
 #include <stdexcept>
@@ -45,6 +47,7 @@ struct GenSpec {
   uint32_t duration_s = 0;          // 0: run until `conns` connections have finished
   uint32_t src_lo = 0, src_hi = 0;  // host order; 0: the port's first address
   CloseMode close = CloseMode::Fin;
+  tcp::CcKind cc = tcp::CcKind::NewReno;  // congestion control of the run's connections
 
   friend bool operator==(const GenSpec&, const GenSpec&) = default;
 };

@@ -37,6 +37,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   c.snd.attach(nullptr, bufs_.block_size());
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = ServiceKind::Client;
+  c.cc_kind = client_ ? client_->cc : CcKind::NewReno;
   c.listener = Listener::kNoListener;
   c.app = ServiceState{};
   c.app.t_start = now;

@@ -4,6 +4,7 @@
 // each connection's requests and counts their outcome.
 #pragma once
 
+#include "cc.hpp"
 #include "stats/histogram.hpp"
 
 #include <cstdint>
@@ -23,8 +24,9 @@ struct ClientConfig {
   // end by ACKing the last response and forgetting the connection without a
   // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)
   bool close_abandon = false;
-  bool draining = false;  // finish the request under way, then close
-  char host[16] = "";     // http: the Host field (dotted destination address)
+  bool draining = false;        // finish the request under way, then close
+  CcKind cc = CcKind::NewReno;  // congestion control of the run's connections
+  char host[16] = "";           // http: the Host field (dotted destination address)
   // http: the request head for resp_size and host, formatted once per run
   // by prepare_head() (the engine formats it at the first request if nobody
   // did); copied into every request instead of formatting each one.

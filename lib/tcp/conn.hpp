@@ -3,6 +3,7 @@
 #pragma once
 
 #include "buffers.hpp"
+#include "cc.hpp"
 #include "flow/flow_key.hpp"
 #include "seq.hpp"
 #include "service/http.hpp"
@@ -38,7 +39,6 @@ constexpr std::string_view state_name(State s) {
 // Echo, Discard and Http serve passive opens; Client is the traffic
 // generator's side of an active open (client.cpp).
 enum class ServiceKind : uint8_t { Echo, Discard, Http, Client };
-enum class CcKind : uint8_t { NewReno };  // a closed set; CUBIC goes here next
 
 constexpr std::string_view service_name(ServiceKind k) {
   constexpr std::string_view names[] = {"echo", "discard", "http", "client"};
@@ -84,22 +84,6 @@ enum class CloseReason : uint8_t {
   BadResponse,
   Local,
   NoResources
-};
-
-// NewReno (RFC 5681, RFC 6582) state.
-struct CcState {
-  uint32_t cwnd = 0, ssthresh = 0;
-  Seq recover;  // RFC 6582 "recover"
-  uint16_t dupacks = 0;
-  bool in_recovery = false;
-  uint32_t bytes_acked = 0;  // RFC 5681 3.1 appropriate byte counting in CA
-  // RFC 3522 / 4015 (Eifel): what to restore if the recovery was spurious.
-  uint32_t prior_cwnd = 0, prior_ssthresh = 0;
-  uint32_t rtx_tsval = 0;  // TSval of the fast retransmission
-  bool undo_ok = false;
-  // Lost-retransmission detection: the head was retransmitted at rtx_seq
-  // when the highest byte sent was rtx_high.
-  Seq rtx_seq, rtx_high;
 };
 
 struct Conn {

@@ -226,15 +226,7 @@ void Engine::take_syn_options(Conn& c, const Seg& s) {
 }
 
 // RFC 6928 initial window; RFC 5681 3.1 ssthresh "arbitrarily high".
-void Engine::init_cc(Conn& c) {
-  c.cc = CcState{};
-  c.cc.cwnd = std::min<uint32_t>(10u * c.mss, std::max<uint32_t>(2u * c.mss, 14600));
-  c.cc.ssthresh = UINT32_MAX / 2;
-  // RFC 6582 3.2 step 1: "recover" starts at the ISS. Left at 0, the step 2
-  // test (SND.UNA - 1 >= recover) fails for every ISS in the upper half of
-  // the sequence space, and such connections never fast-retransmit.
-  c.cc.recover = c.iss;
-}
+void Engine::init_cc(Conn& c) { cc::init(c.cc, c.cc_kind, c.mss, c.iss); }
 
 Conn* Engine::alloc_conn(const flow::FlowKey& k) {
   const uint32_t i = free_.back();

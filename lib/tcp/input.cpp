@@ -325,8 +325,7 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
     cc.undo_ok = false;
     if (s.opt.ts && static_cast<int32_t>(s.opt.ts_ecr - cc.rtx_tsval) < 0) {
       ctr_.inc(Ctr::tcp_spurious_recoveries);
-      cc.cwnd = std::max(cc.cwnd, cc.prior_cwnd);
-      cc.ssthresh = std::max(cc.ssthresh, cc.prior_ssthresh);
+      cc::undo(cc);
       cc.in_recovery = false;
       // No reduction happened, so the next loss may start a recovery at
       // once: RFC 6582's "recover" guard protects a reduced window only.
@@ -343,14 +342,8 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
       retransmit_hole(c, now, false);
       cc.cwnd = (cc.cwnd > acked ? cc.cwnd - acked : 0) + (acked >= c.mss ? c.mss : 0);
     }
-  } else if (cc.cwnd < cc.ssthresh) {
-    cc.cwnd += std::min<uint32_t>(acked, c.mss);  // RFC 5681 3.1 slow start (ABC, L = 1)
   } else {
-    cc.bytes_acked += acked;  // congestion avoidance: one MSS per cwnd acked
-    if (cc.bytes_acked >= cc.cwnd) {
-      cc.bytes_acked -= cc.cwnd;
-      cc.cwnd += c.mss;
-    }
+    cc::on_ack(cc, acked, c.mss, now, c.srtt);
   }
   cc.dupacks = 0;
   // RFC 6298 5.2 / 5.3.
@@ -385,11 +378,9 @@ void Engine::dup_ack(Conn& c, uint64_t now) {
   // RFC 6582 3.2 step 2: only if this loss is past the last recovery point.
   if (cc.dupacks > 3 || (c.snd_una - 1) < cc.recover) return;
   ctr_.inc(Ctr::tcp_fast_retransmits);
-  cc.prior_cwnd = cc.cwnd;
-  cc.prior_ssthresh = cc.ssthresh;
+  cc::on_congestion(cc, flight(c), c.mss);
   cc.undo_ok = c.ts_ok;
   cc.rtx_tsval = ts_now(now);
-  cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
   cc.recover = c.snd_max;
   cc.in_recovery = true;
   c.rtx_next = c.snd_una;

@@ -366,12 +366,10 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
     return abort(c, true, CloseReason::Timeout);
   }
   CcState& cc = c.cc;
-  cc.ssthresh = std::max<uint32_t>(flight(c) / 2, 2u * c.mss);
-  cc.cwnd = c.mss;
+  cc::on_rto(cc, flight(c), c.mss);
   cc.in_recovery = false;
   cc.dupacks = 0;
   cc.recover = c.snd_max;
-  cc.bytes_acked = 0;
   c.sacked.clear();
   c.rtt_timing = false;
   c.snd_nxt = c.snd_una;

@@ -121,6 +121,7 @@ TEST(GenSpec, Errors) {
   EXPECT_ERROR("10.0.0.1 80 mode ftp", "gen: bad value 'ftp' for mode (expected http|echo|raw)");
   EXPECT_ERROR("10.0.0.1 80 close abort",
                "gen: bad value 'abort' for close (expected fin|rst|abandon)");
+  EXPECT_ERROR("10.0.0.1 80 cc bbr", "gen: bad value 'bbr' for cc (expected newreno|cubic)");
   EXPECT_ERROR("10.0.0.1 80 src 10.0.0", "gen: bad value '10.0.0' for src");
   EXPECT_ERROR("10.0.0.1 80 mode echo mode raw", "gen: 'mode' given twice");
   EXPECT_ERROR("10.0.0.1 80 src 10.0.0.2 src 10.0.0.3", "gen: 'src' given twice");
@@ -241,6 +242,8 @@ TEST(GenSpec, RoundTrip) {
       "10.0.0.1 1 mode raw conns 10000000 rate 100000000 reqs 1000000000 duration 86400",
       "10.0.0.1 443 src 10.0.0.5 close rst",
       "10.0.0.1 80 reqs 3 close abandon",
+      "10.0.0.1 80 mode echo cc cubic",
+      "10.0.0.1 80 cc newreno",
       "10.0.0.1 443 src 10.1.0.0-10.1.255.255 resp-size 1073741824",
       "223.255.255.254 8080 close fin duration 0 rate 0 mode http",
   };
@@ -256,6 +259,12 @@ TEST(GenSpec, RoundTrip) {
   EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 src 10.0.0.2")),
             "10.0.0.1 80 mode http conns 1 rate 0 reqs 1 req-size 64 resp-size 64 duration 0 "
             "src 10.0.0.2 close fin");
+  // The default congestion control is left out; another is printed last.
+  EXPECT_EQ(parse_spec("10.0.0.1 80 cc cubic").cc, tcp::CcKind::Cubic);
+  EXPECT_EQ(parse_spec("10.0.0.1 80").cc, tcp::CcKind::NewReno);
+  EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 cc cubic close rst")),
+            "10.0.0.1 80 mode http conns 1 rate 0 reqs 1 req-size 64 resp-size 64 duration 0 "
+            "close rst cc cubic");
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
 
 TEST(Options, ListenSpecs) {
   auto o = parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen",
-                  "198.18.0.1:7=echo", "--listen", "0.0.0.0:9=discard,cc=newreno", "--max-flows",
+                  "198.18.0.1:7=echo", "--listen", "0.0.0.0:9=discard,cc=cubic", "--max-flows",
                   "1024", "--msl-ms", "500", "--tcp-buffer-kb", "16", "--tcp-keepalive"});
   ASSERT_EQ(o.listen.size(), 3u);
   EXPECT_EQ(o.listen[0].ip, 0u);
@@ -101,6 +101,8 @@ TEST(Options, ListenSpecs) {
   EXPECT_EQ(o.listen[1].ip, net::parse_ipv4("198.18.0.1")->be);
   EXPECT_EQ(o.listen[1].service.kind, tcp::ServiceKind::Echo);
   EXPECT_EQ(o.listen[2].service.kind, tcp::ServiceKind::Discard);
+  EXPECT_EQ(o.listen[0].cc, tcp::CcKind::NewReno);
+  EXPECT_EQ(o.listen[2].cc, tcp::CcKind::Cubic);
   EXPECT_EQ(o.max_flows, 1024u);
   EXPECT_EQ(o.msl_ms, 500u);
   EXPECT_EQ(o.tcp_buffer_kb, 16u);
@@ -116,7 +118,7 @@ TEST(Options, BadListenSpecsNameThemselves) {
   expect_error({"--listen", "0.0.0.0:80=http,size"}, "'size'");
   expect_error({"--listen", "0.0.0.0:80=http,size=x"}, "'x'");
   expect_error({"--listen", "0.0.0.0:80=echo,size=10"}, "'size'");
-  expect_error({"--listen", "0.0.0.0:80=http,cc=cubic"}, "'cubic'");
+  expect_error({"--listen", "0.0.0.0:80=http,cc=bbr"}, "'bbr' (newreno|cubic)");
   expect_error({"--listen", "0.0.0.0:80=http,backlog=0"}, "'0'");
   expect_error({"--max-flows", "4"}, "4");
   expect_error({"--msl-ms", "0"}, "0");

@@ -1,0 +1,200 @@
+// Congestion control (lib/tcp/cc.cpp): the window curves against the RFCs'
+// formulas, driven by a model ACK clock (one ACK per segment, a window's
+// worth per RTT, no loss unless a test makes one).
+#include "tcp/cc.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace pmx::tcp {
+namespace {
+
+constexpr uint32_t kMss = 1000;  // round numbers: windows read in segments
+
+// Runs the ACK clock for `secs` seconds from *now: every RTT, cwnd bytes
+// are acknowledged one segment at a time, spread over the RTT.
+void run(CcState& s, uint64_t& now, uint32_t rtt_us, double secs) {
+  const uint64_t end = now + static_cast<uint64_t>(secs * 1e6);
+  while (now < end) {
+    const uint32_t segs = std::max<uint32_t>(s.cwnd / kMss, 1);
+    for (uint32_t i = 0; i < segs; ++i) cc::on_ack(s, kMss, kMss, now + rtt_us * i / segs, rtt_us);
+    now += rtt_us;
+  }
+}
+
+double segs(uint32_t bytes) { return static_cast<double>(bytes) / kMss; }
+
+// A CUBIC connection in congestion avoidance at `w` segments that then
+// sees one loss (fast retransmit) and leaves recovery at ssthresh.
+CcState cubic_after_loss(uint32_t w) {
+  CcState s;
+  cc::init(s, CcKind::Cubic, kMss, Seq(1));
+  s.ssthresh = s.cwnd = w * kMss;
+  cc::on_congestion(s, s.cwnd, kMss);
+  s.cwnd = s.ssthresh;  // RFC 6582 full acknowledgment, flight >= ssthresh
+  return s;
+}
+
+TEST(Cc, NamesRoundTrip) {
+  EXPECT_EQ(cc_from_name("newreno"), CcKind::NewReno);
+  EXPECT_EQ(cc_from_name("cubic"), CcKind::Cubic);
+  EXPECT_FALSE(cc_from_name("bbr").has_value());
+  EXPECT_EQ(cc_name(CcKind::Cubic), "cubic");
+}
+
+TEST(Cc, InitialWindowRfc6928) {
+  CcState s;
+  cc::init(s, CcKind::Cubic, 1460, Seq(7));
+  EXPECT_EQ(s.cwnd, 14600u);  // min(10 MSS, max(2 MSS, 14600))
+  cc::init(s, CcKind::NewReno, 536, Seq(7));
+  EXPECT_EQ(s.cwnd, 5360u);
+  cc::init(s, CcKind::NewReno, 9000, Seq(7));
+  EXPECT_EQ(s.cwnd, 18000u);
+  EXPECT_EQ(s.recover, Seq(7));
+  EXPECT_GT(s.ssthresh, 1u << 30);
+}
+
+TEST(Cc, SlowStartIsTheSameForBoth) {
+  for (CcKind k : {CcKind::NewReno, CcKind::Cubic}) {
+    CcState s;
+    cc::init(s, k, kMss, Seq(1));
+    uint64_t now = 1'000'000;
+    run(s, now, 100'000, 0.3);  // three RTTs: 10 -> 20 -> 40 -> 80 segments
+    EXPECT_EQ(s.cwnd, 80 * kMss) << cc_name(k);
+  }
+}
+
+TEST(Cc, NewRenoAddsOneSegmentPerRtt) {
+  CcState s;
+  cc::init(s, CcKind::NewReno, kMss, Seq(1));
+  s.ssthresh = s.cwnd = 50 * kMss;
+  uint64_t now = 1'000'000;
+  run(s, now, 100'000, 1.0);  // ten RTTs
+  EXPECT_NEAR(segs(s.cwnd), 60, 1);
+}
+
+TEST(Cc, NewRenoHalvesTheFlightAndRtoDropsToOneSegment) {
+  CcState s;
+  cc::init(s, CcKind::NewReno, kMss, Seq(1));
+  s.cwnd = 40 * kMss;
+  cc::on_congestion(s, 30 * kMss, kMss);
+  EXPECT_EQ(s.ssthresh, 15 * kMss);  // RFC 5681 (4): FlightSize / 2
+  EXPECT_EQ(s.prior_cwnd, 40 * kMss);
+  cc::on_rto(s, 2 * kMss, kMss);
+  EXPECT_EQ(s.ssthresh, 2 * kMss);  // floor 2 MSS
+  EXPECT_EQ(s.cwnd, kMss);
+}
+
+TEST(Cc, CubicReducesByBetaAndSetsWmax) {
+  CcState s = cubic_after_loss(100);
+  EXPECT_EQ(s.ssthresh, 70 * kMss);  // RFC 9438 4.6: cwnd * 0.7
+  EXPECT_EQ(s.cubic.w_max, 100 * kMss);
+  EXPECT_EQ(s.prior_cwnd, 100 * kMss);
+  // A second loss before W_max is reached: fast convergence (4.7),
+  // W_max = cwnd * (1 + beta) / 2.
+  s.cwnd = 80 * kMss;
+  cc::on_congestion(s, s.cwnd, kMss);
+  EXPECT_EQ(s.cubic.w_max, 68 * kMss);
+  EXPECT_EQ(s.ssthresh, 56 * kMss);
+}
+
+// RFC 9438 Figure 1 and 2: from cwnd_epoch = 0.7 W_max the window is back at
+// W_max after K = cbrt(W_max (1 - beta) / C) seconds, and then grows as
+// C (t - K)^3 + W_max. A 100 ms RTT keeps the curve above W_est here.
+TEST(Cc, CubicFollowsTheCubicCurve) {
+  CcState s = cubic_after_loss(100);
+  uint64_t now = 5'000'000;
+  const uint64_t epoch = now;
+  const double k = std::cbrt(100 * (1 - cc::kCubicBeta) / cc::kCubicC);
+  ASSERT_NEAR(k, 4.217, 0.001);
+  run(s, now, 100'000, 0.1);
+  EXPECT_NEAR(s.cubic.k_s, k, 1e-4);
+  EXPECT_EQ(s.cubic.epoch_us, epoch);
+  for (double t : {1.0, 2.0, 3.0, 4.2, 5.0, 6.0}) {
+    run(s, now, 100'000, t - static_cast<double>(now - epoch) * 1e-6);
+    const double elapsed = static_cast<double>(now - epoch) * 1e-6;
+    // cwnd aims at W_cubic one RTT ahead and gets there within the RTT:
+    // it lies between W_cubic(t) and W_cubic(t + RTT) (4.4, 4.5).
+    EXPECT_GE(segs(s.cwnd), cc::kCubicC * std::pow(elapsed - k, 3) + 100 - 0.5) << elapsed;
+    EXPECT_LE(segs(s.cwnd), cc::kCubicC * std::pow(elapsed + 0.1 - k, 3) + 100 + 0.5) << elapsed;
+  }
+  // Concave then convex: slow near W_max, faster beyond it.
+  EXPECT_GT(s.cwnd, 100 * kMss);
+}
+
+// RFC 9438 4.3: with a short RTT, Reno's estimate outgrows the cubic curve
+// and cwnd follows W_est, alpha = 3 (1 - beta) / (1 + beta) segments per
+// RTT until W_est reaches the window before the loss.
+TEST(Cc, CubicRenoFriendlyRegion) {
+  CcState s = cubic_after_loss(20);  // W_max 20, cwnd 14 segments
+  uint64_t now = 5'000'000;
+  run(s, now, 1'000, 0.1);  // 100 RTTs of 1 ms: K = 2.47 s, the curve is near-flat
+  const double w_cubic = cc::cubic_window(s.cubic, 0.1, kMss) / kMss;
+  EXPECT_LT(w_cubic, 15);
+  // 14 segments plus alpha = 0.529 per RTT until 20, then 1 per RTT.
+  const double rtts_to_prior = (20.0 - 14.0) / cc::kCubicAlpha;
+  const double want = 20 + (100 - rtts_to_prior);
+  EXPECT_NEAR(segs(s.cwnd), want, 0.05 * want);
+  EXPECT_NEAR(s.cubic.w_est / kMss, segs(s.cwnd), 1);
+}
+
+// RFC 9438 4.8: after a timeout, cwnd is one segment and ssthresh beta *
+// cwnd; the first congestion-avoidance stage has K = 0 and W_max = the
+// window it starts at, so it grows convexly at once.
+TEST(Cc, CubicAfterTimeout) {
+  CcState s;
+  cc::init(s, CcKind::Cubic, kMss, Seq(1));
+  s.ssthresh = s.cwnd = 100 * kMss;
+  cc::on_rto(s, s.cwnd, kMss);
+  EXPECT_EQ(s.cwnd, kMss);
+  EXPECT_EQ(s.ssthresh, 70 * kMss);
+  uint64_t now = 1'000'000;
+  while (s.cwnd < s.ssthresh) cc::on_ack(s, kMss, kMss, now += 1000, 100'000);
+  ASSERT_EQ(s.cwnd, 70 * kMss);
+  // A 300 ms RTT: W_est (70 + 0.53 per RTT) stays under the curve.
+  const uint64_t epoch = now + 1;
+  run(s, now, 300'000, 3.0);
+  EXPECT_EQ(s.cubic.k_s, 0.0f);
+  EXPECT_EQ(s.cubic.w_max, 70 * kMss);
+  const double elapsed = static_cast<double>(now - epoch) * 1e-6;
+  // Between W_cubic(t) and W_cubic(t + RTT), the target of 4.4.
+  EXPECT_GE(segs(s.cwnd), cc::kCubicC * std::pow(elapsed, 3) + 70 - 1);
+  EXPECT_LE(segs(s.cwnd), cc::kCubicC * std::pow(elapsed + 0.3, 3) + 70 + 1);
+  EXPECT_LT(s.cubic.w_est / kMss, segs(s.cwnd));
+}
+
+// RFC 9438 4.9 / RFC 4015: a spurious recovery restores the window, the
+// threshold and W_max.
+TEST(Cc, CubicUndoRestoresWmax) {
+  CcState s = cubic_after_loss(100);
+  uint64_t now = 1'000'000;
+  run(s, now, 100'000, 10.0);
+  const uint32_t before = s.cwnd;
+  const uint32_t w_max = s.cubic.w_max;
+  cc::on_congestion(s, s.cwnd, kMss);
+  s.cwnd = s.ssthresh + 3 * kMss;
+  cc::undo(s);
+  EXPECT_EQ(s.cwnd, before);
+  EXPECT_EQ(s.cubic.w_max, w_max);
+  EXPECT_EQ(s.cubic.epoch_us, 0u);
+}
+
+// CUBIC gives up less on a loss and gets back sooner than NewReno: the
+// point of it on long fat paths.
+TEST(Cc, CubicRecoversFasterThanNewRenoOnALongPath) {
+  CcState reno;
+  cc::init(reno, CcKind::NewReno, kMss, Seq(1));
+  reno.ssthresh = reno.cwnd = 1000 * kMss;
+  cc::on_congestion(reno, reno.cwnd, kMss);
+  reno.cwnd = reno.ssthresh;
+  CcState cubic = cubic_after_loss(1000);
+  uint64_t t1 = 1'000'000, t2 = 1'000'000;
+  run(reno, t1, 100'000, 10.0);
+  run(cubic, t2, 100'000, 10.0);
+  EXPECT_NEAR(segs(reno.cwnd), 600, 2);  // 500 + one per RTT
+  EXPECT_GT(segs(cubic.cwnd), 990);      // K = 9.1 s: back at W_max
+}
+
+}  // namespace
+}  // namespace pmx::tcp
