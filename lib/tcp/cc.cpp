@@ -99,11 +99,7 @@ void init(CcState& s, CcKind kind, uint32_t mss, Seq iss) {
   s.recover = iss;
 }
 
-void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
-  if (s.cwnd < s.ssthresh) {
-    s.cwnd += std::min(acked, mss);  // RFC 5681 3.1 slow start (ABC, L = 1)
-    return;
-  }
+void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
   if (s.kind == CcKind::Cubic)
     cubic_avoidance(s, acked, mss, now_us, srtt_us);
   else

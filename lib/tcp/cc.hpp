@@ -63,10 +63,19 @@ inline constexpr double kCubicAlpha = 3.0 * (1.0 - kCubicBeta) / (1.0 + kCubicBe
 // (RFC 5681 3.1), recover = ISS (RFC 6582 3.2 step 1).
 void init(CcState& s, CcKind kind, uint32_t mss, Seq iss);
 
-// New data acknowledged outside recovery: slow start below ssthresh, else
-// the algorithm's congestion avoidance. now_us and srtt_us feed CUBIC's
-// clock (srtt_us 0: no sample yet).
-void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us);
+// Congestion avoidance, per algorithm (cwnd >= ssthresh).
+void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us);
+
+// New data acknowledged outside recovery: slow start below ssthresh (RFC
+// 5681 3.1, appropriate byte counting with L = 1), the same for every
+// algorithm and inline; else the algorithm's congestion avoidance. now_us
+// and srtt_us feed CUBIC's clock (srtt_us 0: no sample yet).
+inline void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
+  if (s.cwnd < s.ssthresh)
+    s.cwnd += acked < mss ? acked : mss;
+  else
+    avoidance(s, acked, mss, now_us, srtt_us);
+}
 
 // A congestion event (fast retransmit): remembers what undo() restores and
 // sets ssthresh, NewReno to max(FlightSize / 2, 2 MSS) (RFC 5681 (4)),

@@ -155,6 +155,35 @@ TEST_F(Recovery, FastRetransmitAfterThreeDupAcksWithLimitedTransmit) {
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 1u);
 }
 
+// The same loss on a cc=cubic listener: the engine's recovery mechanics are
+// shared, the reduction is CUBIC's (RFC 9438 4.6: ssthresh = 0.7 cwnd,
+// W_max = cwnd), and leaving recovery starts a new cubic epoch.
+TEST_F(Recovery, CubicListenerReducesByBeta) {
+  constexpr uint16_t kCubicEcho = 17;
+  ASSERT_GE(engine_->listen({.ip = 0,
+                             .port = kCubicEcho,
+                             .service = {.kind = ServiceKind::Echo},
+                             .cc = CcKind::Cubic}),
+            0);
+  established(kCubicEcho, {.mss = 100});
+  if (now_ % 1000) advance_us(1000 - now_ % 1000);
+  send({.seq = R(1), .ack = L(1), .data = pattern(2000)});
+  peer_ = R(2001);
+  take();
+  EXPECT_EQ(conn()->cc.kind, CcKind::Cubic);
+  send({.seq = peer_, .ack = L(101)});
+  expect({out(10), out(11)});
+  for (int i = 0; i < 3; ++i) send(dupack(101));
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
+  EXPECT_TRUE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.ssthresh, 770u);  // 0.7 x cwnd (1100), not FlightSize / 2
+  EXPECT_EQ(conn()->cc.cubic.w_max, 1100u);
+  EXPECT_EQ(conn()->cc.cwnd, 1070u);  // ssthresh + 3 MSS
+  send({.seq = peer_, .ack = L(1401)});
+  EXPECT_FALSE(conn()->cc.in_recovery);
+  EXPECT_EQ(conn()->cc.cubic.epoch_us, 0u);  // begins at the next ACK in avoidance
+}
+
 TEST_F(Recovery, PartialAckRetransmitsTheNextHole) {
   ten_segments(1000);
   take();
