@@ -17,7 +17,9 @@
 #     then a GET /bytes/1000: each upload is answered 200 with the body
 #     "received 1000003 bytes\n", curl sees "HTTP/1.1 100 Continue" once,
 #     the GET body is right, curl opens one connection and re-uses it 3
-#     times, and the http refusal counters stay 0;
+#     times, and the http refusal counters stay 0; then a POST announcing
+#     2000000000 bytes is answered 413 at once (before its body) and
+#     http_body_too_large counts 1;
 #  2. wrk -t1 -c100 -d10s http://198.18.0.1/: requests > 0, no socket errors
 #     (no "Socket errors" line, or all its figures 0), no "Non-2xx or 3xx"
 #     line; Requests/sec is logged. Afterwards every connection row is gone
@@ -168,6 +170,14 @@ for c in http_bad_content_length http_body_too_large http_ambiguous_framing http
     v=$(counter "$c") || fail "cannot read $c"
     ((v == 0)) || fail "$c is $v after well-formed uploads"
 done
+# Over the 1 GiB bound: refused from the head alone. curl sends one byte of
+# the announced body and may complain about the rest; only the answer counts.
+out=$(peer timeout 20 curl -sS --noproxy '*' --max-time 10 -H 'Expect:' -H 'Content-Length: 2000000000' \
+    --data-binary x -o /dev/null -w '%{http_code}' "$URL/upload" 2>/dev/null) || true
+[[ $out == 413 ]] || fail "POST of 2000000000 bytes answered '$out', expected 413"
+v=$(counter http_body_too_large) || fail "cannot read http_body_too_large"
+((v == 1)) || fail "http_body_too_large is $v after one oversize POST, expected 1"
+info "oversize POST: 413, http_body_too_large 1"
 wait_no_conns 5
 
 # 2. wrk.
