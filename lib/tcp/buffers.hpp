@@ -1,11 +1,14 @@
-// Per-connection byte buffers, carved from a per-core pool allocated once.
+// Per-connection byte buffers, carved from a per-core pool (BufPool)
+// allocated once.
 //
-// SendBuf holds the bytes from SND.UNA on: sent-but-unacknowledged, then
-// queued-but-unsent. RecvBuf holds in-order bytes the service has not read,
-// followed by room for the receive window, into which out-of-order segments
-// are copied at their offset (RFC 9293 3.10.7.4 "segment text"; bounded
-// reassembly: at most kMaxOoo disjoint ranges, which is also what SACK can
-// report, RFC 2018 4).
+// A connection has two ByteRings. Conn::snd holds the bytes from SND.UNA on:
+// sent-but-unacknowledged, then queued-but-unsent. Conn::rcv holds in-order
+// bytes the service has not read, followed by room for the receive window,
+// into which out-of-order segments are copied at their offset (RFC 9293
+// 3.10.7.4 "segment text"). Reassembly is bounded: Conn::ooo (an OooSet)
+// tracks at most 16 disjoint ranges, more than the 4 blocks one SACK option
+// can report (RFC 2018 3); the sender's scoreboard of the peer's SACK
+// blocks is a RangeSet of 4.
 #pragma once
 
 #include "segment.hpp"

@@ -128,7 +128,11 @@ struct Conn {
   Seq rtx_next;     // recovery: next candidate for retransmission
 
   // --- timers: absolute deadlines in microseconds, 0 = off
-  uint64_t t_rtx = 0;  // retransmission / persist / SYN-ACK / TIME_WAIT
+  // One deadline for several purposes, told apart by state and flags: SYN or
+  // SYN-ACK retry (SYN_SENT, SYN_RECV), TIME_WAIT and FIN_WAIT_2 timeouts,
+  // else the persist timer (persist), the tail loss probe (tlp_armed) or
+  // the retransmission timeout (Engine::on_timer).
+  uint64_t t_rtx = 0;
   uint64_t t_delack = 0;
   uint64_t t_keepalive = 0;
   bool persist = false;    // t_rtx is the persist timer

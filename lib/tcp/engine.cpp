@@ -88,7 +88,7 @@ void Engine::dispatch(const Seg& s, uint32_t idx, uint64_t now) {
         timewait_reuse(c, s)) {
       ctr_.inc(Ctr::tcp_timewait_reused);
       free_conn(c);
-      // Counted once as demux_conn; the new incarnation goes to the listener.
+      // Counted once as tcp_demux_conn; the new incarnation goes to the listener.
       ListenerTable::Match m;
       const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
       if (li == Listener::kNoListener) return closed_input(s);
