@@ -35,7 +35,9 @@ struct EngineConfig {
   uint32_t rto_min_ms = 200;      // Linux's floor; RFC 6298 (2.4) says 1 s (deviation)
   uint32_t rto_max_ms = 60000;    // RFC 6298 (2.5)
   uint32_t rto_init_ms = 1000;    // RFC 6298 (2.1)
-  uint32_t max_retries = 12;      // RTO expirations before the connection is aborted
+  // Consecutive RTO expirations, or zero-window probes without an
+  // acceptable ACK, before the connection is reset (tcp_timeouts).
+  uint32_t max_retries = 12;
   uint32_t synack_retries = 5;
   uint32_t syn_retries = 6;  // SYN retransmissions before a connect fails (Linux)
   uint32_t connect_timeout_ms =
