@@ -58,9 +58,9 @@ struct Counters {
            kernel_drops = 0;
 };
 
-// What happens to one frame. Every frame consumes exactly kDraws PRNG
-// outputs, whatever its type or fate, so the n-th frame of a direction gets
-// the same fate for the same seed.
+// What happens to one frame. Every frame consumes the same six PRNG outputs
+// (draw_fate draws all of them), whatever its type or fate, so the n-th
+// frame of a direction gets the same fate for the same seed.
 struct Fate {
   bool drop, dup, corrupt, reorder;
   uint64_t bit_pick;  // which bit to flip, modulo the L4 length in bits
@@ -270,7 +270,7 @@ int open_port(const std::string& ifname) {
     die("promiscuous mode on " + ifname);
 #ifdef PACKET_IGNORE_OUTGOING
   const int one = 1;
-  // Best effort: recv_frame() also skips PACKET_OUTGOING.
+  // Best effort: drain() also skips PACKET_OUTGOING.
   (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
 #endif
   // A large receive buffer so bursts do not overflow it (counted anyway as
