@@ -20,28 +20,8 @@ pmx_start --listen 0.0.0.0:7=echo
 
 N=64
 HOLD="$PMX_TMP/hold"
-ip netns exec "$PEER_NS" timeout 60 "$PMX_PYTHON" - "$N" "$HOLD" <<'PY' &
-import os, socket, sys, time
-n, hold = int(sys.argv[1]), sys.argv[2]
-socks = [socket.create_connection(("198.18.0.1", 7), timeout=5) for _ in range(n)]
-for r in range(20):
-    for i, s in enumerate(socks):
-        m = f"conn {i} round {r}\n".encode()
-        s.sendall(m)
-        got = b""
-        while len(got) < len(m):
-            chunk = s.recv(len(m) - len(got))
-            if not chunk:
-                sys.exit(f"conn {i}: closed early")
-            got += chunk
-        if got != m:
-            sys.exit(f"conn {i}: echoed {got!r}, sent {m!r}")
-open(hold + ".ready", "w").close()
-while not os.path.exists(hold + ".done"):
-    time.sleep(0.05)
-for s in socks:
-    s.close()
-PY
+ip netns exec "$PEER_NS" timeout 60 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/echo_hold.py" "$DUT_IP" 7 \
+    --conns "$N" --rounds 20 --hold "$HOLD" &
 CLIENT=$!
 
 deadline=$((SECONDS + 40))
