@@ -33,21 +33,9 @@ before=$(kdrops) || fail "no RX-kernel-drops in 'show port stats':"$'\n'"$(ctl s
 mac=$(pmx_mac) || fail "no MAC"
 info "RX-kernel-drops before: $before; $FRAMES frames from a sender on the worker's CPU"
 
-ip netns exec "$PEER_NS" timeout 60 taskset -c 1 "$PMX_PYTHON" - "$PEER_IF" "$mac" "$FRAMES" <<'PY' \
+ip netns exec "$PEER_NS" timeout 60 taskset -c 1 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/udp_burst.py" \
+    "$PEER_IF" "$mac" --src "$PEER_IP" --dst "$DUT_IP" --count "$FRAMES" --port 9 \
     || fail "the sender failed"
-import socket, struct, sys
-ifname, mac, n = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), int(sys.argv[3])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((ifname, 0))
-src = s.getsockname()[4]
-# IPv4/UDP from the peer to the appliance's discard port: portmux drops it
-# (no UDP), counted; what matters here is the ring.
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0,
-                 socket.inet_aton("198.18.0.2"), socket.inet_aton("198.18.0.1"))
-frame = mac + src + b"\x08\x00" + ip + struct.pack("!HHHH", 40000, 9, 8, 0) + bytes(18)
-for _ in range(n):
-    s.send(frame)
-PY
 
 sleep 0.5
 after=$(kdrops) || fail "no RX-kernel-drops"
