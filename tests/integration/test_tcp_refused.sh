@@ -47,83 +47,7 @@ trap refused_cleanup EXIT
 topo_up
 pmx_start --listen 0.0.0.0:7=echo
 
-PY="$PMX_TMP/refused_client.py"
-cat >"$PY" <<'EOF'
-import os, socket, sys, time
-
-mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-def die(msg):
-    print("ERROR " + msg, flush=True)
-    sys.exit(1)
-
-def echo_once(s, msg, what):
-    s.sendall(msg)
-    got = b""
-    while len(got) < len(msg):
-        try:
-            chunk = s.recv(len(msg) - len(got))
-        except socket.timeout:
-            die(f"{what}: echo timeout after {len(got)}/{len(msg)} bytes")
-        if not chunk:
-            die(f"{what}: EOF after {len(got)}/{len(msg)} bytes")
-        got += chunk
-    if got != msg:
-        die(f"{what}: echo differs from what was sent")
-
-def close_clean(s, what):
-    s.shutdown(socket.SHUT_WR)
-    try:
-        rest = s.recv(100)
-    except socket.timeout:
-        die(f"{what}: no FIN from the server within 5 s of ours")
-    if rest != b"":
-        die(f"{what}: {len(rest)} unexpected bytes instead of the server's FIN")
-    s.close()
-
-def connect(timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    t0 = time.monotonic()
-    try:
-        s.connect((host, port))
-    except ConnectionRefusedError:
-        return None, (time.monotonic() - t0) * 1000
-    except OSError as e:
-        die(f"connect: {e!r} after {(time.monotonic() - t0) * 1000:.1f} ms")
-    return s, (time.monotonic() - t0) * 1000
-
-if mode == "refused":
-    s, ms = connect(3)
-    if s is not None:
-        s.close()
-        die(f"connect() succeeded in {ms:.1f} ms, expected ConnectionRefusedError")
-    print(f"REFUSED {ms:.1f}", flush=True)
-elif mode == "echo":
-    s, ms = connect(5)
-    if s is None:
-        die(f"connect() refused after {ms:.1f} ms")
-    echo_once(s, b"portmux echo on a run-time listener\n" * 40, "echo")
-    close_clean(s, "echo")
-    print(f"ECHO OK {ms:.1f}", flush=True)
-elif mode == "hold":
-    go_file = sys.argv[4]
-    s, ms = connect(5)
-    if s is None:
-        die(f"connect() refused after {ms:.1f} ms")
-    echo_once(s, b"before unlisten\n", "hold, before")
-    print("READY", flush=True)
-    deadline = time.monotonic() + 60
-    while not os.path.exists(go_file):
-        if time.monotonic() > deadline:
-            die("no go-ahead within 60 s")
-        time.sleep(0.05)
-    echo_once(s, b"after unlisten\n" * 100, "hold, after")
-    close_clean(s, "hold")
-    print("DONE", flush=True)
-else:
-    die("unknown mode " + mode)
-EOF
+PY="$PMX_LIB_DIR/peers/refused_client.py"
 
 peer_py() { ip netns exec "$PEER_NS" timeout 20 "$PMX_PYTHON" "$PY" "$@"; }
 
@@ -164,7 +88,7 @@ info "run-time listener: $out"
 # 3. Unlisten with one connection established.
 GO_FILE="$PMX_TMP/hold_go"
 HOLD_OUT="$PMX_TMP/hold.out"
-ip netns exec "$PEER_NS" timeout 90 "$PMX_PYTHON" "$PY" hold "$DUT_IP" "$PORT" "$GO_FILE" >"$HOLD_OUT" 2>&1 &
+ip netns exec "$PEER_NS" timeout 90 "$PMX_PYTHON" "$PY" hold "$DUT_IP" "$PORT" --go "$GO_FILE" >"$HOLD_OUT" 2>&1 &
 HOLD_PID=$!
 deadline=$((SECONDS + 15))
 until grep -q '^READY$' "$HOLD_OUT"; do
