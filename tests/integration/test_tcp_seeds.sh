@@ -48,92 +48,16 @@ trap seeds_cleanup EXIT
 topo_up
 pmx_start --listen "0.0.0.0:$PORT=echo"
 
-CLIENT_PY="$PMX_TMP/seeds_client.py"
+CLIENT_PY="$PMX_LIB_DIR/peers/seeds_clients.py"
 CLIENT_OUT="$PMX_TMP/seeds_client.out"
 GO_FILE="$PMX_TMP/seeds_close"
-cat >"$CLIENT_PY" <<'EOF'
-import os, socket, sys, time
-
-host, port, n, rounds, go_file = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-
-def die(msg):
-    print("ERROR " + msg, flush=True)
-    sys.exit(1)
-
-def recv_exact(s, want, what):
-    got = b""
-    while len(got) < want:
-        try:
-            chunk = s.recv(want - len(got))
-        except socket.timeout:
-            die(f"{what}: timeout after {len(got)}/{want} bytes")
-        if not chunk:
-            die(f"{what}: EOF after {len(got)}/{want} bytes")
-        got += chunk
-    return got
-
-socks = []
-for i in range(n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    try:
-        s.connect((host, port))
-    except OSError as e:
-        die(f"client {i}: connect: {e!r}")
-    socks.append(s)
-
-# Interleave the clients: every round, each sends one message, then each
-# reads its echo. Sizes vary from a few bytes to several segments.
-sizes = [7, 100, 1460, 1461, 5000, 20000]
-total = 0
-for r in range(rounds):
-    msgs = []
-    for i, s in enumerate(socks):
-        size = sizes[(r + i) % len(sizes)]
-        head = f"client{i} round{r} ".encode()
-        body = bytes((i * 31 + r * 7 + k) % 251 for k in range(max(0, size - len(head))))
-        msg = (head + body)[:size]
-        s.sendall(msg)
-        msgs.append(msg)
-    for i, s in enumerate(socks):
-        echo = recv_exact(s, len(msgs[i]), f"client {i} round {r}")
-        if echo != msgs[i]:
-            first = next(k for k in range(len(echo)) if echo[k] != msgs[i][k])
-            die(f"client {i} round {r}: echo differs from what was sent at byte {first} of {len(echo)}")
-        total += len(echo)
-
-ports = [s.getsockname()[1] for s in socks]
-print(f"ECHOED {total}", flush=True)
-print("PORTS " + " ".join(str(p) for p in ports), flush=True)
-
-deadline = time.monotonic() + 60
-while not os.path.exists(go_file):
-    if time.monotonic() > deadline:
-        die("no go-ahead to close within 60 s")
-    time.sleep(0.05)
-
-# Active close on the client side: our FIN first, then the server's FIN must
-# arrive (recv() returns b"") with no stray data before it.
-for i, s in enumerate(socks):
-    s.shutdown(socket.SHUT_WR)
-for i, s in enumerate(socks):
-    try:
-        rest = s.recv(4096)
-    except socket.timeout:
-        die(f"client {i}: no FIN from the server within 5 s of ours")
-    except OSError as e:
-        die(f"client {i}: recv after shutdown: {e!r}")
-    if rest != b"":
-        die(f"client {i}: {len(rest)} unexpected bytes instead of the server's FIN")
-    s.close()
-print("CLOSED", flush=True)
-EOF
 
 wild0=$(tcp_counter tcp_demux_listen_wildcard) || fail "cannot read tcp_demux_listen_wildcard"
 ((wild0 == 0)) || fail "tcp_demux_listen_wildcard = $wild0 before any client"
 
 info "starting $CLIENTS concurrent clients (one python process) against $DUT_IP:$PORT, $ROUNDS rounds each"
-ip netns exec "$PEER_NS" timeout 90 "$PMX_PYTHON" "$CLIENT_PY" "$DUT_IP" "$PORT" "$CLIENTS" "$ROUNDS" "$GO_FILE" \
+ip netns exec "$PEER_NS" timeout 90 "$PMX_PYTHON" "$CLIENT_PY" "$DUT_IP" "$PORT" \
+    --clients "$CLIENTS" --rounds "$ROUNDS" --go "$GO_FILE" \
     >"$CLIENT_OUT" 2>&1 &
 CLIENT_PID=$!
 
