@@ -107,6 +107,7 @@ void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32
 }
 
 void on_congestion(CcState& s, uint32_t flight, uint32_t mss) {
+  s.rto_slow_start = false;
   s.prior_cwnd = s.cwnd;
   s.prior_ssthresh = s.ssthresh;
   if (s.kind == CcKind::Cubic) {
@@ -127,6 +128,7 @@ void on_rto(CcState& s, uint32_t flight, uint32_t mss) {
     s.ssthresh = std::max<uint32_t>(flight / 2, 2u * mss);
   }
   s.cwnd = mss;
+  s.rto_slow_start = true;
   s.bytes_acked = 0;
 }
 

@@ -41,7 +41,8 @@ struct CcState {
   Seq recover;  // RFC 6582 "recover"
   uint16_t dupacks = 0;
   bool in_recovery = false;
-  uint32_t bytes_acked = 0;  // RFC 5681 3.1 appropriate byte counting in CA (NewReno)
+  bool rto_slow_start = false;  // slow start after a timeout: L = 1 SMSS
+  uint32_t bytes_acked = 0;     // RFC 5681 3.1 appropriate byte counting in CA (NewReno)
   // RFC 3522 / 4015 (Eifel): what to restore if the recovery was spurious.
   uint32_t prior_cwnd = 0, prior_ssthresh = 0;
   uint32_t rtx_tsval = 0;  // TSval of the fast retransmission
@@ -66,15 +67,21 @@ void init(CcState& s, CcKind kind, uint32_t mss, Seq iss);
 // Congestion avoidance, per algorithm (cwnd >= ssthresh).
 void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us);
 
-// New data acknowledged outside recovery: slow start below ssthresh (RFC
-// 5681 3.1, appropriate byte counting with L = 1), the same for every
-// algorithm and inline; else the algorithm's congestion avoidance. now_us
-// and srtt_us feed CUBIC's clock (srtt_us 0: no sample yet).
+// New data acknowledged outside recovery: slow start below ssthresh, the
+// same for every algorithm and inline; else the algorithm's congestion
+// avoidance. now_us and srtt_us feed CUBIC's clock (srtt_us 0: no sample).
+// Slow start counts bytes (RFC 3465) with L = 2 SMSS, so that a receiver's
+// delayed ACKs (one per two segments) do not halve its growth; L = 1 SMSS
+// in the slow start that follows a timeout (RFC 3465 2.3). RFC 5681 3.1
+// asks for L = 1 (a SHOULD): docs/tcp.md lists this as a deviation.
 inline void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
-  if (s.cwnd < s.ssthresh)
-    s.cwnd += acked < mss ? acked : mss;
-  else
+  if (s.cwnd < s.ssthresh) {
+    const uint32_t limit = s.rto_slow_start ? mss : 2 * mss;
+    s.cwnd += acked < limit ? acked : limit;
+  } else {
+    s.rto_slow_start = false;
     avoidance(s, acked, mss, now_us, srtt_us);
+  }
 }
 
 // A congestion event (fast retransmit): remembers what undo() restores and

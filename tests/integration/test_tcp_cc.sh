@@ -51,10 +51,21 @@ fetch() {
 pmx_start --listen "0.0.0.0:80=http,cc=newreno" --listen "0.0.0.0:81=http,cc=cubic" --msl-ms 1000
 ctl show listeners | grep -q "cc=cubic" || fail "no cc=cubic listener"
 expect_ping 3 0.2
+# recovery_counters: how the losses were repaired so far (for the log).
+recovery_counters() {
+    local c out=""
+    for c in tcp_retrans_segs tcp_fast_retransmits tcp_sack_retransmits tcp_rto_expirations \
+        tcp_tail_loss_probes tcp_lost_retransmits tcp_spurious_recoveries; do
+        out+=" $c=$(tcp_counter "$c")"
+    done
+    info "so far:$out"
+}
 rtx0=$(tcp_counter tcp_retrans_segs)
 fetch 80 newreno
+recovery_counters
 rtx1=$(tcp_counter tcp_retrans_segs)
 fetch 81 cubic
+recovery_counters
 rtx2=$(tcp_counter tcp_retrans_segs)
 info "retransmitted segments: newreno $((rtx1 - rtx0)), cubic $((rtx2 - rtx1))"
 ((rtx1 > rtx0 && rtx2 > rtx1)) || fail "no retransmissions: the link did not lose frames"

@@ -65,6 +65,25 @@ TEST(Cc, SlowStartIsTheSameForBoth) {
   }
 }
 
+// RFC 3465: an ACK of two segments (a delayed ACK) grows cwnd by two in slow
+// start, by at most one after a timeout (2.3), and never by more than two.
+TEST(Cc, SlowStartByteCountingLimit) {
+  CcState s;
+  cc::init(s, CcKind::NewReno, kMss, Seq(1));
+  cc::on_ack(s, 2 * kMss, kMss, 1, 0);
+  EXPECT_EQ(s.cwnd, 12 * kMss);
+  cc::on_ack(s, 5 * kMss, kMss, 2, 0);
+  EXPECT_EQ(s.cwnd, 14 * kMss);
+  cc::on_rto(s, 14 * kMss, kMss);
+  cc::on_ack(s, 2 * kMss, kMss, 3, 0);
+  EXPECT_EQ(s.cwnd, 2 * kMss);
+  while (s.cwnd < s.ssthresh) cc::on_ack(s, 2 * kMss, kMss, 4, 0);
+  cc::on_ack(s, kMss, kMss, 5, 0);  // congestion avoidance ends the post-timeout rule
+  s.cwnd = s.ssthresh / 2;
+  cc::on_ack(s, 2 * kMss, kMss, 6, 0);
+  EXPECT_EQ(s.cwnd, s.ssthresh / 2 + 2 * kMss);
+}
+
 TEST(Cc, NewRenoAddsOneSegmentPerRtt) {
   CcState s;
   cc::init(s, CcKind::NewReno, kMss, Seq(1));

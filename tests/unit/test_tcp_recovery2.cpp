@@ -80,21 +80,22 @@ TEST_F(Reorder, EifelUndoesASpuriousFastRetransmit) {
   EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 1u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.ssthresh, UINT32_MAX / 2);  // as before the recovery
-  EXPECT_EQ(conn()->cc.cwnd, 1120u + 112u);        // restored, then a slow-start step
+  // Restored, then a slow-start step of 2 MSS (the ACK covers four).
+  EXPECT_EQ(conn()->cc.cwnd, 1120u + 224u);
   // No partial-ACK retransmission of segment 4: new data, as the restored
-  // window allows (900 bytes in flight, cwnd 1232).
-  expect({out(13), out(14), out(15)});
+  // window allows (900 bytes in flight, cwnd 1344).
+  expect({out(13), out(14), out(15), out(16)});
 
   // Now segment 4 is really lost.
   send(ack(401, {{501, 601}}, t0));
-  expect({out(16)});
-  send(ack(401, {{501, 701}}, t0));
   expect({out(17)});
+  send(ack(401, {{501, 701}}, t0));
+  expect({out(18)});
   send(ack(401, {{501, 801}}, t0));
   expect({out(4)});
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 2u);
   EXPECT_TRUE(conn()->cc.in_recovery);
-  EXPECT_EQ(conn()->cc.ssthresh, 700u);  // FlightSize 1400 / 2: reduced once, now
+  EXPECT_EQ(conn()->cc.ssthresh, 750u);  // FlightSize 1500 / 2: reduced once, now
   EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
   EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 1u);
 }
