@@ -1,15 +1,16 @@
 # shellcheck shell=bash
 # Linux servers for the generator tests, in the peer namespace (source after
-# lib.sh; needs PEER_NS, PEER_IP, PMX_TMP, PMX_PYTHON, NGINX_PORT, ECHO_PORT):
+# lib.sh; needs PEER_NS, PEER_IP, PMX_TMP, PMX_PYTHON, PMX_LIB_DIR, NGINX_PORT,
+# ECHO_PORT):
 #
 #   gen_servers_start SIZE...
 #       nginx-light (one worker, `daemon off`, its config, pid, logs and
 #       document root in $PMX_TMP/nginx and $PMX_TMP/www) serving /bytes/N
 #       for every SIZE given (body byte i = 'a' + i % 26, as portmux's own
 #       http service), access log $PMX_TMP/nginx/access.log; and a threaded
-#       Python echo server that writes "<connections> <bytes>" it echoed to
-#       $PMX_TMP/echo.stats after each connection. Returns once both listen
-#       (bounded); sets NGINX_PID and ECHO_PID.
+#       Python echo server (peers/echo_server.py) that writes "<connections>
+#       <bytes>" it echoed to $PMX_TMP/echo.stats after each connection.
+#       Returns once both listen (bounded); sets NGINX_PID and ECHO_PID.
 #   gen_servers_stop
 #       Stops both (by PID, bounded); idempotent, for EXIT traps.
 
@@ -48,35 +49,8 @@ CONF
         -c "$PMX_TMP/nginx/nginx.conf" </dev/null >"$PMX_TMP/nginx/out.log" 2>&1 &
     NGINX_PID=$!
 
-    cat >"$PMX_TMP/echo_server.py" <<'PY'
-import socket, sys, threading
-host, port, stats = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-lock = threading.Lock()
-totals = {"conns": 0, "bytes": 0}
-def serve(c):
-    n = 0
-    with c:
-        while True:
-            b = c.recv(65536)
-            if not b:
-                break
-            c.sendall(b)
-            n += len(b)
-    with lock:
-        totals["conns"] += 1
-        totals["bytes"] += n
-        with open(stats, "w") as f:
-            f.write("%d %d\n" % (totals["conns"], totals["bytes"]))
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((host, port))
-s.listen(1024)
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-    ip netns exec "$PEER_NS" "$PMX_PYTHON" "$PMX_TMP/echo_server.py" "$PEER_IP" "$ECHO_PORT" \
-        "$PMX_TMP/echo.stats" </dev/null >"$PMX_TMP/echo.log" 2>&1 &
+    ip netns exec "$PEER_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/echo_server.py" "$PEER_IP" "$ECHO_PORT" \
+        --stats "$PMX_TMP/echo.stats" </dev/null >"$PMX_TMP/echo.log" 2>&1 &
     ECHO_PID=$!
 
     for ((i = 0; i < 50; i++)); do
