@@ -65,23 +65,8 @@ gen_servers_start "$RESP_SIZE"
 # nginx's response head for the generator's exact request (same Host: the
 # destination address), measured over the peer's own stack. Before the
 # access log's baseline.
-head_len=$(peer timeout 10 "$PMX_PYTHON" - "$PEER_IP" "$NGINX_PORT" "$RESP_SIZE" <<'PY'
-import socket, sys
-ip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.create_connection((ip, port), timeout=5)
-s.sendall(f"GET /bytes/{n} HTTP/1.1\r\nHost: {ip}\r\n\r\n".encode())
-buf = b""
-while b"\r\n\r\n" not in buf:
-    b = s.recv(4096)
-    if not b:
-        sys.exit("closed before the head")
-    buf += b
-head = buf.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
-if not head.startswith(b"HTTP/1.1 200") or f"Content-Length: {n}\r\n".encode() not in head:
-    sys.exit(f"unexpected head {head!r}")
-print(len(head))
-PY
-) || fail "could not measure nginx's response head"
+head_len=$(peer timeout 10 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/http_head_len.py" \
+    "$PEER_IP" "$NGINX_PORT" "$RESP_SIZE") || fail "could not measure nginx's response head"
 info "nginx's response head for GET /bytes/$RESP_SIZE: $head_len bytes"
 
 pmx_start --msl-ms "$MSL_MS"
