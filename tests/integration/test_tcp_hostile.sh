@@ -38,8 +38,9 @@ pmx_start --listen 0.0.0.0:7=echo --listen 0.0.0.0:9=discard --listen 0.0.0.0:80
 
 # A client that fails (a stalled connection times out) prints the connection
 # as Linux and portmux see it, before it closes (stall_diag.py).
+CLIENTS=$PMX_LIB_DIR/peers/hostile_clients.py
 ctl_cmd=$(printf '%q ' timeout 10 "$PORTMUX_CTL" -s "$PMX_SOCK")
-export PYTHONPATH=$PMX_LIB_DIR PMX_DIAG="$ctl_cmd show connections; $ctl_cmd show tcp stats"
+export PMX_DIAG="$ctl_cmd show connections; $ctl_cmd show tcp stats"
 
 snap() { { ctl show tcp stats; } >"$1" || fail "show tcp stats failed"; }
 delta() { echo $(($(stat_from "$SNAP_AFTER" "$1") - $(stat_from "$SNAP_BEFORE" "$1"))); }
@@ -51,19 +52,8 @@ missed_before=$(port_stat RX-missed) || fail "show port stats failed"
 
 info "discard: $MIB MiB from Linux"
 t0=$SECONDS
-ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "discard client failed"
-import socket, sys
-import stall_diag  # noqa: F401
-ip, mib = sys.argv[1], int(sys.argv[2])
-s = socket.create_connection((ip, 9), timeout=60)
-chunk = bytes(range(256)) * 256  # 64 KiB
-for _ in range(mib * 16):
-    s.sendall(chunk)
-s.shutdown(socket.SHUT_WR)
-if s.recv(1) != b"":  # discard closes once we have
-    sys.exit("discard sent data")
-s.close()
-PY
+ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" "$CLIENTS" discard "$DUT_IP" --mib "$MIB" \
+    || fail "discard client failed"
 snap "$SNAP_AFTER"
 rx=$(delta tcp_rx_bytes)
 ((rx == MIB * 1048576)) || fail "discard: portmux delivered $rx bytes in order, want $((MIB * 1048576))"
@@ -71,77 +61,14 @@ info "discard: $rx bytes delivered in order in $((SECONDS - t0)) s"
 
 info "echo: $MIB MiB each way, concurrently"
 t0=$SECONDS
-ip netns exec "$PEER_NS" timeout 600 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "echo client failed"
-import hashlib, os, random, socket, sys, threading
-import stall_diag  # noqa: F401
-ip, mib = sys.argv[1], int(sys.argv[2])
-total = mib << 20
-rng = random.Random(1)
-s = socket.create_connection((ip, 7), timeout=60)
-sent = hashlib.sha256()
-def send():
-    left = total
-    while left:
-        n = min(left, 65536)
-        b = rng.randbytes(n)
-        sent.update(b)
-        s.sendall(b)
-        left -= n
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send)
-t.start()
-got, n = hashlib.sha256(), 0
-while True:
-    b = s.recv(1 << 20)
-    if not b:
-        break
-    got.update(b)
-    n += len(b)
-t.join()
-s.close()
-print(f"  echoed {n} bytes; sha256 sent {sent.hexdigest()[:16]} got {got.hexdigest()[:16]}")
-if n != total or sent.digest() != got.digest():
-    sys.exit("echo: bytes or SHA-256 differ")
-PY
+ip netns exec "$PEER_NS" timeout 600 "$PMX_PYTHON" "$CLIENTS" echo "$DUT_IP" --mib "$MIB" \
+    || fail "echo client failed"
 info "echo: done in $((SECONDS - t0)) s"
 
 info "http: $MIB MiB from portmux"
 t0=$SECONDS
-ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" - "$DUT_IP" "$MIB" <<'PY' || fail "http client failed"
-import hashlib, socket, sys
-import stall_diag  # noqa: F401
-ip, mib = sys.argv[1], int(sys.argv[2])
-n = mib << 20
-s = socket.create_connection((ip, 80), timeout=60)
-s.sendall(f"GET /bytes/{n} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-buf = b""
-while b"\r\n\r\n" not in buf:
-    b = s.recv(4096)
-    if not b:
-        sys.exit("http: closed before the head")
-    buf += b
-head, body = buf.split(b"\r\n\r\n", 1)
-if not head.startswith(b"HTTP/1.1 200"):
-    sys.exit(f"http: {head[:40]!r}")
-got = hashlib.sha256(body)
-cnt = len(body)
-while True:
-    b = s.recv(1 << 20)
-    if not b:
-        break
-    got.update(b)
-    cnt += len(b)
-pattern = bytes(ord("a") + i % 26 for i in range(26 * 2521))  # 65546 bytes, a multiple of 26
-want = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(pattern))
-    want.update(pattern[:k])
-    left -= k
-print(f"  body {cnt} bytes, sha256 {got.hexdigest()[:16]} want {want.hexdigest()[:16]}")
-if cnt != n or got.digest() != want.digest():
-    sys.exit("http: body differs")
-PY
+ip netns exec "$PEER_NS" timeout 300 "$PMX_PYTHON" "$CLIENTS" http "$DUT_IP" --mib "$MIB" \
+    || fail "http client failed"
 info "http: done in $((SECONDS - t0)) s"
 
 # Close-out: nothing but TIME_WAIT (from http's active close) may remain.

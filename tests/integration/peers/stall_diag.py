@@ -1,4 +1,4 @@
-# Imported by the hostile tests' Python clients (through PYTHONPATH): a client
+# For hostile_clients.py (test_tcp_hostile.sh): after install(), a client
 # that dies of an exception (a timeout: its connection stalled) first prints
 # the connection's state while it still exists, as the peer's kernel sees it
 # (ss, in the client's namespace) and as portmux does ($PMX_DIAG, a shell
@@ -28,5 +28,6 @@ def _thread_hook(a):
     threading.__excepthook__(a)
 
 
-sys.excepthook = _main_hook
-threading.excepthook = _thread_hook
+def install():
+    sys.excepthook = _main_hook
+    threading.excepthook = _thread_hook
