@@ -11,7 +11,7 @@ PKGS=(
   iproute2 ethtool iputils-ping procps python3 python3-scapy
   curl wrk netcat-openbsd nginx-light iperf3
   # the lint suite (tests/lint/lint.sh)
-  shellcheck clang-format
+  shellcheck clang-format python3-pyflakes
   # monitoring (tests metrics, telemetry, dumpcap): Boost.Beast headers for
   # the metrics endpoint, Prometheus and promtool, dpdk-dumpcap and
   # dpdk-telemetry.py (package dpdk-dev), tshark to read captures

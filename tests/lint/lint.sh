@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # The lint tests (meson suite 'lint'): shellcheck over every shell script
-# under scripts/, tests/ and .ci/, and `clang-format --dry-run --Werror` over
-# every C++ source and header under lib/, app/, tests/ and bench/.
+# under scripts/, tests/ and .ci/, `clang-format --dry-run --Werror` over
+# every C++ source and header under lib/, app/, tests/ and bench/, and
+# pyflakes (unused or undefined names, syntax) over every Python file under
+# scripts/ and tests/ (the integration tests' peers, tests/integration/peers).
 #
-#   lint.sh shellcheck|clang-format SOURCE_ROOT
+#   lint.sh shellcheck|clang-format|pyflakes SOURCE_ROOT
 #
 # Files are those git tracks or would track (not ignored), so a new file is
 # checked without touching this script; outside a git checkout, the same
 # trees are walked with find. A shell script is a *.sh file or a file whose
 # first line is a sh/bash shebang (.ci/run has no extension). Exit 0 when
 # clean, 1 on any finding (each is printed), 77 (meson: skipped) when the
-# tool is not installed: scripts/install-deps.sh installs both (Debian 12
+# tool is not installed: scripts/install-deps.sh installs them (Debian 12
 # has shellcheck 0.9 and clang-format 14; another clang-format version may
 # format differently).
 set -euo pipefail
 
-tool=${1:?usage: lint.sh shellcheck|clang-format SOURCE_ROOT}
-root=${2:?usage: lint.sh shellcheck|clang-format SOURCE_ROOT}
+usage="usage: lint.sh shellcheck|clang-format|pyflakes SOURCE_ROOT"
+tool=${1:?$usage}
+root=${2:?$usage}
 cd "$root"
 
 # Tracked (or, outside git, existing) regular files under the given trees.
@@ -53,13 +56,26 @@ clang-format)
         if is_cpp_source "$f"; then files+=("$f"); fi
     done < <(list_files lib app tests bench | sort)
     ;;
+pyflakes)
+    while IFS= read -r f; do
+        if [[ $f == *.py ]]; then files+=("$f"); fi
+    done < <(list_files scripts tests | sort)
+    ;;
 *)
     echo "lint.sh: unknown tool '$tool'" >&2
     exit 2
     ;;
 esac
 
-if ! command -v "$tool" >/dev/null; then
+# pyflakes runs as a module of the system interpreter (Debian's
+# python3-pyflakes; python3 on PATH may be another build).
+PYTHON=/usr/bin/python3
+if [[ $tool == pyflakes ]]; then
+    have() { "$PYTHON" -c 'import pyflakes' 2>/dev/null; }
+else
+    have() { command -v "$tool" >/dev/null; }
+fi
+if ! have; then
     echo "lint.sh: $tool not installed (scripts/install-deps.sh installs it); skipped" >&2
     exit 77
 fi
@@ -79,6 +95,9 @@ clang-format)
     # .clang-format at the root; --Werror turns each would-be change into an
     # error naming file and line.
     clang-format --dry-run --Werror "${files[@]}"
+    ;;
+pyflakes)
+    "$PYTHON" -m pyflakes "${files[@]}"
     ;;
 esac
 echo "$tool: clean"
