@@ -56,17 +56,8 @@ expect_ping 20 0.01
 ctl show listeners
 
 info "TCP echo (port 7): three Linux clients on one listening port"
-ip netns exec "$PEER_NS" timeout 20 "$PMX_PYTHON" - "$DUT_IP" "$PMX_TMP/hold" <<'PY' &
-import os, socket, sys, time
-ip, hold = sys.argv[1:]
-socks = [socket.create_connection((ip, 7), timeout=5) for _ in range(3)]
-for i, s in enumerate(socks):
-    s.sendall(f"hello from client {i}\n".encode())
-    print(f"  client {i} (port {s.getsockname()[1]}) got back: {s.recv(100)!r}")
-open(hold + ".ready", "w").close()
-while not os.path.exists(hold + ".done"):
-    time.sleep(0.05)
-PY
+ip netns exec "$PEER_NS" timeout 20 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/echo_hold.py" "$DUT_IP" 7 \
+    --conns 3 --rounds 1 --hold "$PMX_TMP/hold" --show &
 ECHO_PID=$!
 for _ in $(seq 100); do [[ -e $PMX_TMP/hold.ready ]] && break; sleep 0.1; done
 info "the appliance's view: one LISTEN row per listener; the three connections share local port 7"
