@@ -20,33 +20,9 @@ IMPAIR_ARGS="--seed 1 --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corru
 TRANSFER_TIMEOUT=120
 RECV_PID=""
 
-# B: accept one connection, write everything it carries to OUT, close.
-RECEIVER='import socket, sys
-addr, port, out, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((addr, port))
-srv.listen(1)
-open(ready, "w").close()
-srv.settimeout(150)
-conn, _ = srv.accept()
-conn.settimeout(60)
-with open(out, "wb") as f:
-    while data := conn.recv(1 << 20):
-        f.write(data)
-conn.close()'
-
-# A: send the file, then wait for B to close (B has read everything by then).
-SENDER='import socket, sys
-addr, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.create_connection((addr, port), timeout=30)
-s.settimeout(60)
-with open(path, "rb") as f:
-    s.sendfile(f)
-s.shutdown(socket.SHUT_WR)
-while s.recv(65536):
-    pass
-s.close()'
+# B accepts one connection and writes all it carries to a file; A sends
+# the file, then waits for B to close (peers/bulk_file.py).
+BULK=$PMX_LIB_DIR/peers/bulk_file.py
 
 stop_receiver() {
     if [[ -n $RECV_PID ]]; then
@@ -66,8 +42,8 @@ ip -n "$A_NS" addr add "$A_IP/24" dev "$A_IF" || fail "addr on $A_IF"
 ip -n "$B_NS" addr add "$B_IP/24" dev "$B_IF" || fail "addr on $B_IF"
 
 head -c 16M /dev/urandom >"$PMX_TMP/send.bin" || fail "making the test data"
-ip netns exec "$B_NS" timeout $((TRANSFER_TIMEOUT + 30)) "$PMX_PYTHON" -c "$RECEIVER" \
-    "$B_IP" "$PORT" "$PMX_TMP/recv.bin" "$PMX_TMP/ready" </dev/null >"$PMX_TMP/recv.log" 2>&1 &
+ip netns exec "$B_NS" timeout $((TRANSFER_TIMEOUT + 30)) "$PMX_PYTHON" "$BULK" receive \
+    "$B_IP" "$PORT" --out "$PMX_TMP/recv.bin" --ready "$PMX_TMP/ready" </dev/null >"$PMX_TMP/recv.log" 2>&1 &
 RECV_PID=$!
 deadline=$((SECONDS + 10))
 until [[ -e $PMX_TMP/ready ]]; do
@@ -78,8 +54,8 @@ done
 
 info "sending 16 MiB $A_IP -> $B_IP:$PORT through the impaired link"
 t0=$(date +%s.%N)
-ip netns exec "$A_NS" timeout "$TRANSFER_TIMEOUT" "$PMX_PYTHON" -c "$SENDER" \
-    "$B_IP" "$PORT" "$PMX_TMP/send.bin" || fail "transfer failed or exceeded ${TRANSFER_TIMEOUT} s"
+ip netns exec "$A_NS" timeout "$TRANSFER_TIMEOUT" "$PMX_PYTHON" "$BULK" send \
+    "$B_IP" "$PORT" --file "$PMX_TMP/send.bin" || fail "transfer failed or exceeded ${TRANSFER_TIMEOUT} s"
 t1=$(date +%s.%N)
 wait "$RECV_PID" || { cat "$PMX_TMP/recv.log" >&2; fail "receiver failed"; }
 RECV_PID=""
