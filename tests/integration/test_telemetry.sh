@@ -47,19 +47,8 @@ tele() {
 }
 
 # Hold NCONN keep-alive connections until killed.
-ip netns exec "$PEER_NS" timeout 120 "$PMX_PYTHON" -c '
-import socket, sys, time
-n, host = int(sys.argv[1]), sys.argv[2]
-socks = []
-for i in range(n):
-    s = socket.create_connection((host, 80), timeout=5)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    got = b""
-    while b"\r\n\r\n" not in got or len(got.split(b"\r\n\r\n", 1)[1]) < 64:
-        got += s.recv(4096)
-    socks.append(s)
-print("holding", n, flush=True)
-time.sleep(110)' "$NCONN" "$DUT_IP" >"$PMX_TMP/holder.out" 2>&1 &
+ip netns exec "$PEER_NS" timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/http_hold.py" "$DUT_IP" \
+    --conns "$NCONN" --seconds 110 >"$PMX_TMP/holder.out" 2>&1 &
 HOLDER_PID=$!
 deadline=$((SECONDS + 15))
 until grep -q holding "$PMX_TMP/holder.out"; do
