@@ -105,22 +105,14 @@ info "generator echo: 4 x 5 x 16384 bytes OK; tcp_pmtu_lowered $after, icmp_rx_f
 ((after > lowered)) || fail "the generator's connections did not lower their MSS"
 
 # 4. A forged message quoting a live connection, sequence number not in flight.
-peer "$PMX_PYTHON" -c '
-import socket, sys, time
-s = socket.create_connection((sys.argv[1], 7), source_address=("0.0.0.0", 45678))
-time.sleep(30)' "$DUT_IP" &
+PEER_PY=$PMX_LIB_DIR/peers/pmtu_peer.py
+peer "$PMX_PYTHON" "$PEER_PY" hold "$DUT_IP" --port 7 --sport 45678 --seconds 30 &
 HOLD_PID=$!
 sleep 1
 before_nif=$(counter tcp_pmtu_not_in_flight) || fail "no tcp_pmtu_not_in_flight"
 before_low=$(counter tcp_pmtu_lowered) || fail "no tcp_pmtu_lowered"
-peer "$PMX_PYTHON" -c '
-import sys
-from scapy.all import IP, ICMP, TCP, raw, send, conf
-conf.verb = 0
-quoted = raw(IP(src=sys.argv[1], dst=sys.argv[2], flags="DF", len=1500) /
-             TCP(sport=7, dport=45678, seq=0x12345678, flags="A"))[:28]
-send(IP(src=sys.argv[2], dst=sys.argv[1]) / ICMP(type=3, code=4, nexthopmtu=600) / quoted)
-' "$DUT_IP" "$PEER_IP" || fail "scapy could not send the forged ICMP"
+peer "$PMX_PYTHON" "$PEER_PY" forge "$DUT_IP" "$PEER_IP" --sport 7 --dport 45678 --seq 0x12345678 \
+    --mtu 600 || fail "scapy could not send the forged ICMP"
 sleep 0.5
 nif=$(counter tcp_pmtu_not_in_flight) || fail "no tcp_pmtu_not_in_flight"
 low=$(counter tcp_pmtu_lowered) || fail "no tcp_pmtu_lowered"
