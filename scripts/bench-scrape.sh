@@ -6,7 +6,7 @@
 #
 # Topology and appliance as the integration tests (tests/integration/lib.sh:
 # portmux on net_af_packet in one namespace, wrk in another). The scrape
-# loop (tests/integration/scrape_loop.py: one keep-alive connection, every
+# loop (tests/integration/peers/scrape_loop.py: one keep-alive connection, every
 # answer checked) runs on the dut namespace's loopback for the whole wrk
 # run. wrk and the scraper are pinned to CPU 0 (with portmux's control and
 # HTTP threads), so the worker's CPU 1 is left alone: on a 2-core machine
@@ -49,7 +49,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 MODES=(none 1000 loop burn)
 declare -A runs
 scrape_bg() {   # N SECONDS DELAY
-    (sleep "$3" && dut taskset -c 0 "$PMX_PYTHON" "$PMX_LIB_DIR/scrape_loop.py" 127.0.0.1 \
+    (sleep "$3" && dut taskset -c 0 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/scrape_loop.py" 127.0.0.1 \
         "$METRICS_PORT" "$1" "$2") >>"$PMX_TMP/scrapes" 2>&1 &
     BG=$!
 }

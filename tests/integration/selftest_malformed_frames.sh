@@ -45,7 +45,7 @@ trap on_exit EXIT
 peer_mac=$(ip netns exec "$PEER_NS" cat "/sys/class/net/$PEER_IF/address")
 info "peer MAC $peer_mac, dummy appliance MAC $DUMMY_MAC"
 
-ip netns exec "$DUT_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/check_malformed_frames.py" capture \
+ip netns exec "$DUT_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/check_malformed_frames.py" capture \
     --iface "$DUT_IF" --out "$PMX_TMP/cap.pcap" --ready "$PMX_TMP/ready" --stop "$PMX_TMP/stop" \
     --timeout 60 </dev/null >"$PMX_TMP/capture.log" 2>&1 &
 CAP_PID=$!
@@ -57,13 +57,13 @@ until [[ -e $PMX_TMP/ready ]]; do
 done
 
 info "sending all cases, $COUNT frames each"
-ip netns exec "$PEER_NS" timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/malformed.py" \
+ip netns exec "$PEER_NS" timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/malformed.py" \
     --iface "$PEER_IF" --dst-mac "$DUMMY_MAC" --count "$COUNT" --wait 0.2 \
     || fail "malformed.py failed"
 
 stop_capture
 cat "$PMX_TMP/capture.log"
-"$PMX_PYTHON" "$PMX_LIB_DIR/check_malformed_frames.py" verify --pcap "$PMX_TMP/cap.pcap" \
+"$PMX_PYTHON" "$PMX_LIB_DIR/peers/check_malformed_frames.py" verify --pcap "$PMX_TMP/cap.pcap" \
     --src-mac "$peer_mac" --dst-mac "$DUMMY_MAC" --count "$COUNT" \
     || fail "captured frames are not malformed exactly as intended"
 
@@ -72,7 +72,7 @@ cat "$PMX_TMP/capture.log"
 # answer anything itself, or it could pass the tests in portmux's place.
 dut_mac=$(ip netns exec "$DUT_NS" cat "/sys/class/net/$DUT_IF/address")
 gen() {
-    ip netns exec "$PEER_NS" timeout 60 "$PMX_PYTHON" "$PMX_LIB_DIR/malformed.py" \
+    ip netns exec "$PEER_NS" timeout 60 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/malformed.py" \
         --iface "$PEER_IF" --dst-mac "$dut_mac" --count "$COUNT" --wait 0.5 "$@"
 }
 rc=0; gen --control || rc=$?
@@ -97,7 +97,7 @@ while read -r name _; do
         ip_ttl_zero | tcp_data_to_listener | tcp_bad_port) ;;
         *) others+=(--case "$name") ;;
     esac
-done < <("$PMX_PYTHON" "$PMX_LIB_DIR/malformed.py" --list)
+done < <("$PMX_PYTHON" "$PMX_LIB_DIR/peers/malformed.py" --list)
 rc=0; gen "${others[@]}" || rc=$?
 info "Linux at $DUT_IP: all other cases rc $rc (want 0: Linux drops them all)"
 ((rc == 0)) || fail "Linux answered a malformed frame other than TTL 0"

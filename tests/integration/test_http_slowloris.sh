@@ -30,7 +30,7 @@ pmx_traps
 topo_up
 pmx_start --listen "0.0.0.0:80=http,header_timeout=$HEADER_TIMEOUT" --listen 0.0.0.0:7=echo
 
-CLIENTS=$PMX_LIB_DIR/idle_clients.py
+CLIENTS=$PMX_LIB_DIR/peers/idle_clients.py
 SLOW_OUT=$PMX_TMP/slow.out
 SLOW_PID=""
 # Keeps the exit status for pmx_cleanup.

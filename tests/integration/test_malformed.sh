@@ -30,7 +30,7 @@ require_root
 pmx_traps
 
 K=5
-MALFORMED="$PMX_LIB_DIR/malformed.py"
+MALFORMED="$PMX_LIB_DIR/peers/malformed.py"
 [[ -x $PMX_PYTHON ]] || fail "$PMX_PYTHON not found"
 "$PMX_PYTHON" -c 'import scapy' 2>/dev/null || fail "$PMX_PYTHON has no scapy (apt install python3-scapy)"
 

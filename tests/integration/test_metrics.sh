@@ -131,7 +131,7 @@ info "wrk -t1 -c50 -d15s $URL with 1000 scrapes in a tight loop"
 peer timeout 60 wrk -t1 -c50 -d15s --timeout 5s "$URL" >"$PMX_TMP/wrk2.out" 2>&1 &
 WRK_PID=$!
 sleep 1
-dut timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/scrape_loop.py" "127.0.0.1" "$METRICS_PORT" 1000 \
+dut timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/scrape_loop.py" "127.0.0.1" "$METRICS_PORT" 1000 \
     >"$PMX_TMP/scrapes.out" 2>&1 || { cat "$PMX_TMP/scrapes.out" >&2; fail "scrape loop failed"; }
 cat "$PMX_TMP/scrapes.out"
 wait "$WRK_PID" || fail "wrk exited $?"

@@ -42,7 +42,7 @@ topo_up
 PMX_AF_FRAMES=4096
 pmx_start --listen 0.0.0.0:7=echo --gateway "0=$PEER_IP" --syncookies "${FLOOD_SYNCOOKIES:-auto}"
 mac=$(pmx_mac) || fail "no MAC"
-CL=$PMX_LIB_DIR/idle_clients.py
+CL=$PMX_LIB_DIR/peers/idle_clients.py
 peer() { ip netns exec "$PEER_NS" "$@"; }
 
 # One connection first: the peer's ARP entry for portmux (and ours for the

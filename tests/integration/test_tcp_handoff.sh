@@ -39,7 +39,7 @@ pmx_start --listen 0.0.0.0:80=http
 
 info "$CLIENTS asyncio clients x $REQS keep-alive requests from $PEER_NS"
 out=$(ip netns exec "$PEER_NS" bash -c 'ulimit -n 16384 && exec "$@"' _ \
-    timeout 400 "$PMX_PYTHON" "$PMX_LIB_DIR/http_clients.py" "$DUT_IP" 80 "$CLIENTS" "$REQS" 300) \
+    timeout 400 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/http_clients.py" "$DUT_IP" 80 "$CLIENTS" "$REQS" 300) \
     || fail "the client run failed: $out"
 info "clients: $out"
 ok=$(sed -nE 's/.*"ok": ([0-9]+).*/\1/p' <<<"$out")

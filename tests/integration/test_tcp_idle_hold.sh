@@ -2,7 +2,7 @@
 # Integration test (issue 11): idle keep-alive connections must not pin the
 # appliance's memory.
 #
-# Real Linux clients (Python asyncio, tests/integration/idle_clients.py) in
+# Real Linux clients (Python asyncio, tests/integration/peers/idle_clients.py) in
 # the peer namespace open IDLE_CONNS (default 20,000) connections to
 # portmux's http listener, each sends one keep-alive GET /, reads the whole
 # answer and then sits idle. With the pool at its default 4,096 buffers,
@@ -34,7 +34,7 @@ ip netns exec "$PEER_NS" sysctl -q -w net.ipv4.ip_local_port_range="10000 65000"
 PMX_AF_FRAMES=4096
 pmx_start --listen 0.0.0.0:80=http --listen 0.0.0.0:7=echo --max-flows 32768
 
-CLIENTS=$PMX_LIB_DIR/idle_clients.py
+CLIENTS=$PMX_LIB_DIR/peers/idle_clients.py
 # The file descriptor hard limit may be 20,000 and root may not raise it:
 # HOLDERS processes hold N / HOLDERS connections each.
 HOLDERS=4
