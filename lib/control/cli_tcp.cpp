@@ -145,7 +145,8 @@ struct Listen {
 cmdline_parse_token_string_t listen_kw = PMX_KEYWORD(Listen, listen, "listen");
 cmdline_parse_token_string_t listen_ip = PMX_WORD(Listen, ip);
 cmdline_parse_token_string_t listen_port = PMX_WORD(Listen, port);
-cmdline_parse_token_string_t listen_service = PMX_KEYWORD(Listen, service, "echo#discard#http");
+cmdline_parse_token_string_t listen_service =
+    PMX_KEYWORD(Listen, service, "echo#discard#http#chargen");
 cmdline_parse_token_string_t listen_rest =
     TOKEN_STRING_INITIALIZER(Listen, rest, TOKEN_STRING_MULTI);
 
@@ -176,7 +177,8 @@ void listen_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_listen = {
     listen_fn,
     nullptr,
-    "listen <ip> <port> echo|discard|http [size N] [backlog N] [cc newreno|cubic]: add a listener",
+    "listen <ip> <port> echo|discard|http|chargen [size N] [rate N] [backlog N] [cc "
+    "newreno|cubic]: add a listener",
     {(cmdline_parse_token_hdr_t*)&listen_kw, (cmdline_parse_token_hdr_t*)&listen_ip,
      (cmdline_parse_token_hdr_t*)&listen_port, (cmdline_parse_token_hdr_t*)&listen_service,
      (cmdline_parse_token_hdr_t*)&listen_rest, nullptr}};
@@ -190,7 +192,7 @@ cmdline_parse_token_string_t listen_bare_kw = PMX_KEYWORD(ListenBare, listen, "l
 cmdline_parse_token_string_t listen_bare_ip = PMX_WORD(ListenBare, ip);
 cmdline_parse_token_string_t listen_bare_port = PMX_WORD(ListenBare, port);
 cmdline_parse_token_string_t listen_bare_service =
-    PMX_KEYWORD(ListenBare, service, "echo#discard#http");
+    PMX_KEYWORD(ListenBare, service, "echo#discard#http#chargen");
 
 void listen_bare_fn(void* parsed, cmdline* cl, void* data) {
   auto* r = static_cast<ListenBare*>(parsed);
@@ -200,7 +202,7 @@ void listen_bare_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_listen_bare = {
     listen_bare_fn,
     nullptr,
-    "listen <ip> <port> echo|discard|http: add a listener with default options",
+    "listen <ip> <port> echo|discard|http|chargen: add a listener with default options",
     {(cmdline_parse_token_hdr_t*)&listen_bare_kw, (cmdline_parse_token_hdr_t*)&listen_bare_ip,
      (cmdline_parse_token_hdr_t*)&listen_bare_port,
      (cmdline_parse_token_hdr_t*)&listen_bare_service, nullptr}};

@@ -34,8 +34,10 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
     s.service.kind = tcp::ServiceKind::Discard;
   else if (service == "http")
     s.service.kind = tcp::ServiceKind::Http;
+  else if (service == "chargen")
+    s.service.kind = tcp::ServiceKind::Chargen;
   else
-    throw OptionError(where + "unknown service '" + service + "' (echo, discard, http)");
+    throw OptionError(where + "unknown service '" + service + "' (echo, discard, http, chargen)");
   // As nginx: client_header_timeout (its default is 60 s; 10 s here) and
   // keepalive_timeout 75 s. Echo and discard: 5 minutes without a byte.
   const bool http = s.service.kind == tcp::ServiceKind::Http;
@@ -47,6 +49,8 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
     else if (k == "header_timeout" && http)
       s.service.header_timeout_s =
           static_cast<uint16_t>(number(where, "header_timeout", v, 0, 65535));
+    else if (k == "rate" && s.service.kind == tcp::ServiceKind::Chargen)
+      s.service.chargen_rate = static_cast<uint32_t>(number(where, "rate", v, 0, 1u << 31));
     else if (k == "idle_timeout")
       s.service.idle_timeout_s = static_cast<uint16_t>(number(where, "idle_timeout", v, 0, 65535));
     else if (k == "backlog")
@@ -95,6 +99,8 @@ std::string describe(const tcp::ListenSpec& s) {
   if (s.service.kind == tcp::ServiceKind::Http)
     out += " size=" + std::to_string(s.service.http_size) +
            " header_timeout=" + std::to_string(s.service.header_timeout_s);
+  if (s.service.kind == tcp::ServiceKind::Chargen)
+    out += " rate=" + std::to_string(s.service.chargen_rate);
   out += " idle_timeout=" + std::to_string(s.service.idle_timeout_s);
   out += " backlog=" + std::to_string(s.backlog) + " cc=" + std::string(tcp::cc_name(s.cc));
   return out;

@@ -44,7 +44,7 @@ po::options_description describe() {
     ("neigh-reachable", po::value<unsigned>()->default_value(30),
      "SEC: an ARP answer stays fresh this long (RFC 1122 2.3.2.1)")
     ("listen", po::value<std::vector<std::string>>()->composing(),
-     "IP:PORT=SERVICE[,key=value...]: serve echo|discard|http (keys: size, backlog, cc)")
+     "IP:PORT=SERVICE[,key=value...]: serve echo|discard|http|chargen (keys: size, rate, header_timeout, idle_timeout, backlog, cc)")
     ("max-flows", po::value<unsigned>()->default_value(65536), "N: connections per worker")
     ("msl-ms", po::value<unsigned>()->default_value(30000), "MS: maximum segment lifetime (TIME_WAIT = 2 MSL)")
     ("tcp-buffer-kb", po::value<unsigned>()->default_value(64), "KB: send and receive buffer per connection")

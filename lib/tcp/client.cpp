@@ -12,6 +12,7 @@
 // Each connection is finished exactly once (client_finish): completed, or
 // failed with one reason, or stopped.
 #include "engine.hpp"
+#include "service/http.hpp"
 
 #include <array>
 #include <cstdio>

@@ -6,9 +6,9 @@
 #include "cc.hpp"
 #include "flow/flow_key.hpp"
 #include "seq.hpp"
-#include "service/http.hpp"
 #include "service/http_resp.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -36,32 +36,37 @@ constexpr std::string_view state_name(State s) {
   return names[static_cast<uint8_t>(s)];
 }
 
-// Echo, Discard and Http serve passive opens; Client is the traffic
-// generator's side of an active open (client.cpp).
-enum class ServiceKind : uint8_t { Echo, Discard, Http, Client };
+// Echo, Discard, Http and Chargen serve passive opens (lib/service, through
+// the stream API: stream.hpp); Client is the traffic generator's side of an
+// active open (client.cpp).
+enum class ServiceKind : uint8_t { Echo, Discard, Http, Client, Chargen };
 
 constexpr std::string_view service_name(ServiceKind k) {
-  constexpr std::string_view names[] = {"echo", "discard", "http", "client"};
+  constexpr std::string_view names[] = {"echo", "discard", "http", "client", "chargen"};
   return names[static_cast<uint8_t>(k)];
 }
 
+// Bytes of per-connection state a service may keep (Stream::state<T>()).
+inline constexpr size_t kServiceStateBytes = 64;
+
 struct ServiceConfig {
   ServiceKind kind = ServiceKind::Echo;
-  uint32_t http_size = 64;  // body bytes for GET /
+  uint32_t http_size = 64;    // body bytes for GET /
+  uint32_t chargen_rate = 0;  // chargen: bytes per second, 0 = as the window allows
   // Seconds, 0 = off (the default here; --listen and the CLI's listen set
   // 10 s and 75 s for http, 300 s idle for echo and discard).
   uint16_t header_timeout_s = 0;  // http: a begun request head must end within this
   uint16_t idle_timeout_s = 0;    // nothing to do for this long: close
 };
 
-// Per-connection service state: what a service must remember between calls.
+// What Stream::arg() gives the connection's service.
+constexpr uint32_t service_arg(const ServiceConfig& s) {
+  return s.kind == ServiceKind::Chargen ? s.chargen_rate : s.http_size;
+}
+
+// The generator's connections' state (client.cpp). Server services keep
+// theirs in Conn::svc_state, through the stream API.
 struct ServiceState {
-  service::HttpParser http;  // http: the request being parsed
-  uint64_t body_left = 0;    // http: response body bytes still to queue
-  uint64_t body_off = 0;     // http: offset of the next body byte
-  bool responding = false;   // http: a response is being queued
-  bool close_after = false;  // http: close once this response is queued
-  // client (the generator's connections): see client.cpp
   service::HttpRespParser resp;  // http mode: the response being read
   uint64_t t_start = 0;          // us: SYN sent, then the current request's start
   uint64_t tx_off = 0;           // echo/raw/http post: stream offset of the next request byte
@@ -103,8 +108,8 @@ struct Conn {
   bool want_writable = false;  // service waits for send space
   uint16_t mss = 536;          // effective send MSS (payload bytes)
   uint16_t listener = 0;
-  uint32_t http_size = 64;  // the listener's size= (it may go away first)
-  uint32_t idx = 0;         // own index in the pool
+  uint32_t svc_arg = 0;  // the listener's service option (service_arg; it may go away first)
+  uint32_t idx = 0;      // own index in the pool
 
   // --- send sequence space (RFC 9293 3.3.1)
   Seq iss, snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2;
@@ -139,13 +144,15 @@ struct Conn {
   bool tlp_armed = false;  // t_rtx is the tail loss probe (RFC 8985 7)
   bool tlp_sent = false;   // a probe went since SND.UNA last advanced
   uint32_t answer_ms = 0;  // ms clock of the last rate-limited answer (Engine::answer_allowed)
-  // Service timer (0 = off): the http request-head deadline when svc_in_head,
-  // else the idle deadline (docs/tcp.md "Memory and idle peers").
+  // Service timer (0 = off): the earlier of the service's own deadline
+  // (t_app, Stream::set_timer) and the idle deadline (docs/tcp.md "Memory
+  // and idle peers").
   uint64_t t_svc = 0;
-  uint64_t t_active = 0;   // us: last data received or acknowledged (pool pressure)
-  uint16_t head_to_s = 0;  // the listener's header_timeout (it may go away first)
-  uint16_t idle_to_s = 0;  // the listener's idle_timeout
-  bool svc_in_head = false;
+  uint64_t t_app = 0;
+  uint64_t t_active = 0;        // us: last data received or acknowledged (pool pressure)
+  uint16_t svc_timeout_s = 0;   // the listener's header_timeout (it may go away first)
+  uint16_t idle_to_s = 0;       // the listener's idle_timeout
+  bool svc_abort = false;       // the service asked for RST (Stream::abort)
   bool release_queued = false;  // in Engine::release_q_
   uint8_t keepalive_probes = 0;
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
@@ -155,6 +162,7 @@ struct Conn {
   Seq ooo_last;  // start of the newest out-of-order segment (first SACK block)
   Seq fin_seq;   // our FIN's sequence number, once sent
   ServiceState app;
+  alignas(8) std::byte svc_state[kServiceStateBytes];  // the server service's (Stream::state)
 };
 
 }  // namespace pmx::tcp

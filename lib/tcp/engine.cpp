@@ -175,8 +175,8 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.snd.attach(nullptr, bufs_.block_size());  // memory on first use: ensure_mem()
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = l.spec.service.kind;
-  c.http_size = l.spec.service.http_size;
-  c.head_to_s = l.spec.service.header_timeout_s;
+  c.svc_arg = service_arg(l.spec.service);
+  c.svc_timeout_s = l.spec.service.header_timeout_s;
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
   c.listener = li;
@@ -277,12 +277,13 @@ void Engine::release_bufs(Conn& c) {
 namespace {
 
 // Nothing unsent, unacknowledged or unread, no out-of-order text, and no
-// service about to write (an http body still to generate, a client request
-// still to queue): the buffers can go back to the pool. Whatever writes to
-// them next gets memory first (data_input, client_request: ensure_mem).
+// service about to write (one waiting for send space, as an http body still
+// to generate; a client request still to queue): the buffers can go back to
+// the pool. Whatever writes to them next gets memory first (data_input,
+// client_request, service_run for a writer: ensure_mem).
 bool drained(const Conn& c) {
   return c.snd.has_mem() && c.snd.size() == 0 && c.rcv.size() == 0 && c.ooo.empty() &&
-         !c.app.responding && c.app.req_left == 0;
+         !c.want_writable && c.app.req_left == 0;
 }
 
 }  // namespace

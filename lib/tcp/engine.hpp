@@ -15,6 +15,7 @@
 #include "listener.hpp"
 #include "segment.hpp"
 #include "stats/counters.hpp"
+#include "stream.hpp"
 #include "timer_wheel.hpp"
 
 #include <array>
@@ -221,6 +222,7 @@ class Engine {
   uint32_t ts_now(uint64_t now) const { return static_cast<uint32_t>(now / 1000); }
 
   // service.cpp: echo / discard / http on the owning core
+  bool dispatch(Conn& c, StreamEvent e);  // service.cpp; false: aborted
   void service_open(Conn& c);
   void service_run(Conn& c);  // new data, space or peer FIN: let the service act
   void service_close(Conn& c, CloseReason why);

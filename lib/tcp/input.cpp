@@ -352,7 +352,7 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   } else {
     set_rtx(c, now);
   }
-  if (c.want_writable && c.snd.space()) c.want_writable = false, service_run(c);
+  if (c.want_writable && c.snd.space()) service_run(c);  // it clears want_writable
 }
 
 void Engine::dup_ack(Conn& c, uint64_t now) {

@@ -1,0 +1,128 @@
+// The stream API: what a service (lib/service) sees of one connection.
+//
+// The engine calls service_event() with a Stream for the connection and an
+// event; the service reads what arrived, writes what it wants to send, and
+// returns. Everything here is inline over the connection's own fields, so
+// lib/service needs no symbol of lib/tcp (it is linked after it) and a call
+// costs what the old built-in services cost. docs/services.md is the
+// contract; this header states it per call.
+//
+// Rules (the engine keeps them, a service may rely on them):
+// - A Stream is valid only during the call it is passed to; never keep it.
+// - No call frees the connection: shutdown() and abort() take effect after
+//   the service returns (abort() then frees it: the service must not expect
+//   another event after Closed).
+// - Events come on the connection's own core, one at a time, never nested.
+#pragma once
+
+#include "conn.hpp"
+#include "stats/counters.hpp"
+
+#include <array>
+#include <cstdint>
+#include <new>
+#include <span>
+#include <type_traits>
+
+namespace pmx::tcp {
+
+enum class StreamEvent : uint8_t {
+  Opened,  // ESTABLISHED: set up the service's state (its slot is raw bytes)
+  Data,    // bytes readable, send space freed, or the peer's FIN: act on all
+  Timer,   // the deadline set with set_timer() has passed (buffers attached)
+  Idle,    // nothing happened for the listener's idle_timeout
+  Closed,  // the connection is gone (reason()); release nothing, send nothing
+};
+
+class Stream {
+ public:
+  Stream(Conn& c, stats::Counters& ctr, uint64_t now_us, CloseReason why = CloseReason::Normal)
+      : c_(c), ctr_(ctr), now_(now_us), why_(why) {}
+
+  ServiceKind kind() const { return c_.svc; }
+  uint64_t now_us() const { return now_; }
+  // The listener's service options, copied at the SYN (the listener may go
+  // away first): size= for http, rate= for chargen; header_timeout=.
+  uint32_t arg() const { return c_.svc_arg; }
+  uint16_t timeout_s() const { return c_.svc_timeout_s; }
+  CloseReason reason() const { return why_; }  // Closed only
+
+  // --- receiving
+  // Bytes received in order and not yet consumed.
+  uint32_t readable() const { return c_.rcv.size(); }
+  // The first n readable bytes, in at most two pieces (a ring).
+  std::array<std::span<const uint8_t>, 2> peek(uint32_t n) const { return c_.rcv.peek(0, n); }
+  // Drops the first n readable bytes; the window reopens as they go.
+  void consume(uint32_t n) { c_.rcv.consume(n); }
+  // The peer sent its FIN: nothing follows what is readable now.
+  bool peer_closed() const { return c_.peer_fin; }
+
+  // --- sending
+  // Bytes that append() takes now (0 until the connection has buffers:
+  // ask with want_writable()).
+  uint32_t space() const { return c_.snd.has_mem() ? c_.snd.space() : 0; }
+  // Queues min(n, space()) bytes; returns how many.
+  uint32_t append(const void* p, uint32_t n) {
+    if (!c_.snd.has_mem()) return 0;
+    return c_.snd.append(static_cast<const uint8_t*>(p), n);
+  }
+  // n <= space() bytes to fill in place, then commit(n).
+  std::array<std::span<uint8_t>, 2> reserve(uint32_t n) { return c_.snd.reserve(n); }
+  void commit(uint32_t n) { c_.snd.commit(n); }
+  // The service has more to send than space(): a Data event comes when
+  // space frees (and buffers are taken for it if it has none yet). It lasts
+  // until the next Data event: say it again there if still short.
+  void want_writable() { c_.want_writable = true; }
+  // Unsent bytes still queued (they go as the peer's window allows).
+  uint32_t unsent() const { return c_.snd.size(); }
+
+  // --- ending
+  // FIN once everything queued is sent (RFC 9293 CLOSE): no event but
+  // Closed follows.
+  void shutdown() {
+    c_.close_requested = true;
+    c_.want_writable = false;
+    c_.t_app = 0;
+  }
+  // RST instead, now (RFC 9293 ABORT); the connection is freed after the
+  // call returns.
+  void abort() { c_.svc_abort = true; }
+
+  // --- time
+  // One deadline per connection (absolute, microseconds): a Timer event
+  // then. set_timer(0) clears it. The idle timeout is the engine's.
+  void set_timer(uint64_t at_us) { c_.t_app = at_us; }
+  uint64_t timer() const { return c_.t_app; }
+
+  // --- counters (every drop or refusal has its own)
+  void count(stats::Ctr k, uint64_t by = 1) { ctr_.inc(k, by); }
+
+  // --- the service's own state: kServiceStateBytes in the connection,
+  // raw until Opened constructs it. T must be trivially destructible
+  // (nothing runs at Closed but the service's own code).
+  template <class T>
+  T& state() {
+    static_assert(sizeof(T) <= kServiceStateBytes, "service state too large for Conn::svc_state");
+    static_assert(alignof(T) <= alignof(std::max_align_t));
+    static_assert(std::is_trivially_destructible_v<T>);
+    return *std::launder(reinterpret_cast<T*>(c_.svc_state));
+  }
+  template <class T>
+  T& make_state() {
+    (void)state<T>();  // the size checks
+    return *new (c_.svc_state) T{};
+  }
+
+ private:
+  Conn& c_;
+  stats::Counters& ctr_;
+  uint64_t now_;
+  CloseReason why_;
+};
+
+// Defined by lib/service/registry.cpp: a switch over ServiceKind (a closed
+// set chosen at build time; no virtual call, no allocation). Not called for
+// ServiceKind::Client, the generator's side (client.cpp).
+void service_event(Stream& s, StreamEvent e);
+
+}  // namespace pmx::tcp
