@@ -74,7 +74,7 @@ fi
 ctl show connections
 info "the other way round: portmux's generator opens 500 connections (200/s) to a Linux HTTP server"
 mkdir -p "$PMX_TMP/www/bytes"
-"$PMX_PYTHON" -c 'import sys; sys.stdout.buffer.write(bytes(97 + i % 26 for i in range(64)))' >"$PMX_TMP/www/bytes/64"
+"$PMX_PYTHON" "$PMX_LIB_DIR/peers/pattern_http.py" body 64 >"$PMX_TMP/www/bytes/64"
 ip netns exec "$PEER_NS" timeout 30 "$PMX_PYTHON" -m http.server 8000 --bind "$PEER_IP" \
     --directory "$PMX_TMP/www" >/dev/null 2>&1 &
 HTTPD_PID=$!

@@ -17,9 +17,7 @@
 NGINX_PID="" ECHO_PID=""
 
 _gen_body() {  # N FILE
-    "$PMX_PYTHON" -c 'import sys
-n = int(sys.argv[1]); p = bytes(range(97, 123))
-sys.stdout.buffer.write((p * (n // 26 + 1))[:n])' "$1" >"$2" || fail "cannot write a $1-byte body"
+    "$PMX_PYTHON" "$PMX_LIB_DIR/peers/pattern_http.py" body "$1" >"$2" || fail "cannot write a $1-byte body"
 }
 
 gen_servers_start() {

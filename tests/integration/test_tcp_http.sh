@@ -55,11 +55,8 @@ peer() { ip netns exec "$PEER_NS" "$@"; }
 
 # expected_body N FILE: the http service's N-byte body.
 expected_body() {
-    "$PMX_PYTHON" -c '
-import sys
-n = int(sys.argv[1])
-pat = bytes(range(ord("a"), ord("a") + 26))
-sys.stdout.buffer.write((pat * (n // 26 + 1))[:n])' "$1" >"$2" || fail "cannot generate the expected $1-byte body"
+    "$PMX_PYTHON" "$PMX_LIB_DIR/peers/pattern_http.py" body "$1" >"$2" \
+        || fail "cannot generate the expected $1-byte body"
 }
 
 # conn_rows: 'show connections' rows other than LISTEN.

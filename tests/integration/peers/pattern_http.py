@@ -10,9 +10,12 @@ or serve it (a Linux reference sender for the same link).
                                         connection with the pattern, sending
                                         with congestion control C (default
                                         cubic), until SIGTERM
+  pattern_http.py body BYTES            write the first BYTES bytes of the
+                                        pattern to stdout (expected bodies,
+                                        nginx's document root)
 
 The pattern is the http service's: 'a'..'z' repeating from the body's first
-byte (lib/tcp/service.cpp).
+byte (fill_body, lib/service/http.cpp).
 """
 import argparse
 import hashlib
@@ -86,7 +89,21 @@ def serve(ip, port, cc):
         c.close()
 
 
+def write_body(n):
+    out = sys.stdout.buffer
+    while n:
+        k = min(n, len(CHUNK))
+        out.write(CHUNK[:k])
+        n -= k
+    out.flush()
+
+
 def main():
+    if sys.argv[1:2] == ["body"]:
+        b = argparse.ArgumentParser(prog="pattern_http.py body")
+        b.add_argument("bytes", type=int)
+        write_body(b.parse_args(sys.argv[2:]).bytes)
+        return
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["get", "serve"])
     p.add_argument("ip")
