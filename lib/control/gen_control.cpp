@@ -84,9 +84,7 @@ std::string GenControl::start(const gen::GenSpec& s) {
   // The run starts when the first worker may start it, not after the last ack.
   start_tsc_ = last_tsc_ = rte_get_timer_cycles();
   running_ = true;
-  for (const auto& w : pl_.workers())
-    if (!pl_.ask(*w, worker::MsgType::GenStart, plan_.get()))
-      return "worker " + std::to_string(w->index()) + " did not answer";  // both plans kept
+  if (std::string err = pl_.gen_start(plan_.get()); !err.empty()) return err;  // both plans kept
   retired_.reset();
   PMX_LOG(INFO, "gen: started %s on port %u (%s), %zu source tuples per worker",
           gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(),
@@ -96,10 +94,7 @@ std::string GenControl::start(const gen::GenSpec& s) {
 
 std::string GenControl::stop() {
   if (!running_) return "no run under way";
-  for (const auto& w : pl_.workers())
-    if (!pl_.ask(*w, worker::MsgType::GenStop, nullptr))
-      return "worker " + std::to_string(w->index()) + " did not answer";
-  return "";
+  return pl_.gen_stop();
 }
 
 gen::Totals GenControl::totals() const {

@@ -339,11 +339,10 @@ uint64_t Plane::counter_total(size_t i) const {
   return sum;
 }
 
-std::string Plane::broadcast(worker::MsgType t, uint16_t port, uint64_t arg) {
-  const uint32_t seq = ++seq_;
+std::string Plane::broadcast(worker::Msg m) {
+  const uint32_t seq = m.word = ++seq_;
   for (auto& w : workers_)
-    if (!w->post({t, 0, port, seq, arg}))
-      return "worker " + std::to_string(w->index()) + ": inbox full";
+    if (!w->post(m)) return "worker " + std::to_string(w->index()) + ": inbox full";
   const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
   for (auto& w : workers_) {
     // Acks are sequence numbers from this thread only: compare wrap-safely.
@@ -367,14 +366,16 @@ std::string Plane::port_stop(uint16_t id) {
 
 std::string Plane::port_pause(uint16_t id) {
   if (!ports_[id].started || ports_[id].paused) return "";
-  if (auto err = broadcast(worker::MsgType::PortPause, id, 0); !err.empty()) return err;
+  if (auto err = broadcast(worker::make_msg<worker::MsgType::PortPause>(id)); !err.empty())
+    return err;
   ports_[id].paused = true;
   return "";
 }
 
 std::string Plane::port_resume(uint16_t id) {
   if (!ports_[id].started || !ports_[id].paused) return "";
-  if (auto err = broadcast(worker::MsgType::PortResume, id, 0); !err.empty()) return err;
+  if (auto err = broadcast(worker::make_msg<worker::MsgType::PortResume>(id)); !err.empty())
+    return err;
   ports_[id].paused = false;
   return "";
 }
@@ -382,18 +383,18 @@ std::string Plane::port_resume(uint16_t id) {
 std::string Plane::port_start(uint16_t id) {
   if (ports_[id].started) return "";
   if (auto err = port::start_port(ports_[id]); !err.empty()) return err;
-  return broadcast(worker::MsgType::PortResume, id, 0);
+  return broadcast(worker::make_msg<worker::MsgType::PortResume>(id));
 }
 
-bool Plane::ask(worker::Worker& w, worker::MsgType t, void* arg) {
-  const uint32_t seq = ++seq_;
-  if (!w.post({t, 0, 0, seq, reinterpret_cast<uint64_t>(arg)})) return false;
+bool Plane::ask(worker::Worker& w, worker::Msg m) {
+  const uint32_t seq = m.word = ++seq_;
+  if (!w.post(m)) return false;
   const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
   while (static_cast<int32_t>(w.acked() - seq) < 0 && w.running() &&
          rte_get_timer_cycles() < deadline)
     rte_delay_us_sleep(100);
   if (static_cast<int32_t>(w.acked() - seq) >= 0) return true;
-  PMX_LOG(ERR, "worker %u did not answer request type %d", w.index(), static_cast<int>(t));
+  PMX_LOG(ERR, "worker %u did not answer request type %d", w.index(), static_cast<int>(m.type));
   return false;
 }
 
@@ -403,13 +404,14 @@ std::string Plane::tcp_listen(const tcp::ListenSpec& s) {
   tcp_req_.assign(workers_.size(), worker::TcpRequest{s, 0});
   for (size_t i = 0; i < workers_.size(); ++i) {
     std::string err;
-    if (!ask(*workers_[i], worker::MsgType::Listen, &tcp_req_[i]))
+    if (!ask(*workers_[i], worker::make_msg<worker::MsgType::Listen>(&tcp_req_[i])))
       err = "worker " + std::to_string(i) + " did not answer";
     else if (tcp_req_[i].result < 0)
       err = "worker " + std::to_string(i) + ": " + std::strerror(-tcp_req_[i].result);
     if (err.empty()) continue;
     // All workers or none: take it back from those that added it.
-    for (size_t j = 0; j < i; ++j) ask(*workers_[j], worker::MsgType::Unlisten, &tcp_req_[j]);
+    for (size_t j = 0; j < i; ++j)
+      ask(*workers_[j], worker::make_msg<worker::MsgType::Unlisten>(&tcp_req_[j]));
     return err;
   }
   listen_specs_.push_back(s);
@@ -424,8 +426,22 @@ std::string Plane::tcp_unlisten(uint32_t ip, uint16_t port) {
   tcp_req_.assign(workers_.size(), worker::TcpRequest{s, 0});
   listen_specs_.erase(it);
   for (size_t i = 0; i < workers_.size(); ++i)
-    if (!ask(*workers_[i], worker::MsgType::Unlisten, &tcp_req_[i]))
+    if (!ask(*workers_[i], worker::make_msg<worker::MsgType::Unlisten>(&tcp_req_[i])))
       return "worker " + std::to_string(i) + " did not answer";
+  return "";
+}
+
+std::string Plane::gen_start(const gen::RunPlan* plan) {
+  for (auto& w : workers_)
+    if (!ask(*w, worker::make_msg<worker::MsgType::GenStart>(plan)))
+      return "worker " + std::to_string(w->index()) + " did not answer";
+  return "";
+}
+
+std::string Plane::gen_stop() {
+  for (auto& w : workers_)
+    if (!ask(*w, worker::make_msg<worker::MsgType::GenStop>()))
+      return "worker " + std::to_string(w->index()) + " did not answer";
   return "";
 }
 
@@ -434,7 +450,7 @@ std::vector<tcp::ConnRow> Plane::connections() {
   conn_buf_.resize(opt_.max_flows);
   for (auto& w : workers_) {
     conn_snap_ = worker::ConnSnapshot{conn_buf_.data(), conn_buf_.size(), 0};
-    if (!ask(*w, worker::MsgType::ConnSnapshot, &conn_snap_)) return all;
+    if (!ask(*w, worker::make_msg<worker::MsgType::ConnSnapshot>(&conn_snap_))) return all;
     all.insert(all.end(), conn_buf_.begin(), conn_buf_.begin() + static_cast<long>(conn_snap_.n));
   }
   return all;
@@ -444,7 +460,7 @@ std::vector<worker::FlowInfo> Plane::flow_info() {
   std::vector<worker::FlowInfo> all;
   for (auto& w : workers_) {
     flow_buf_ = worker::FlowInfo{};
-    if (!ask(*w, worker::MsgType::FlowInfo, &flow_buf_)) break;
+    if (!ask(*w, worker::make_msg<worker::MsgType::FlowInfo>(&flow_buf_))) break;
     all.push_back(flow_buf_);
   }
   return all;
@@ -455,7 +471,7 @@ std::vector<std::vector<tcp::Listener>> Plane::listener_info() {
   listener_buf_.resize(tcp::ListenerTable::kMax);
   for (auto& w : workers_) {
     listener_req_ = worker::ListenerSnapshot{listener_buf_.data(), listener_buf_.size(), 0};
-    if (!ask(*w, worker::MsgType::ListenerSnapshot, &listener_req_)) break;
+    if (!ask(*w, worker::make_msg<worker::MsgType::ListenerSnapshot>(&listener_req_))) break;
     all.emplace_back(listener_buf_.begin(),
                      listener_buf_.begin() + static_cast<long>(listener_req_.n));
   }
@@ -473,9 +489,9 @@ std::vector<worker::NeighRow> Plane::neighbours() {
   for (auto& w : workers_) {
     worker::NeighSnapshot snap{rows.data(), rows.size(), 0};
     // One worker at a time: the buffer is reused.
-    const uint32_t seq = ++seq_;
-    if (!w->post({worker::MsgType::NeighSnapshot, 0, 0, seq, reinterpret_cast<uint64_t>(&snap)}))
-      continue;
+    worker::Msg m = worker::make_msg<worker::MsgType::NeighSnapshot>(&snap);
+    const uint32_t seq = m.word = ++seq_;
+    if (!w->post(m)) continue;
     const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
     while (static_cast<int32_t>(w->acked() - seq) < 0 && w->running() &&
            rte_get_timer_cycles() < deadline)
@@ -492,8 +508,9 @@ std::vector<worker::NeighRow> Plane::neighbours() {
 
 void Plane::shutdown() {
   if (launched_) {
-    const uint32_t seq = ++seq_;
-    for (auto& w : workers_) w->post({worker::MsgType::Stop, 0, 0, seq, 0});
+    worker::Msg m = worker::make_msg<worker::MsgType::Stop>();
+    m.word = ++seq_;
+    for (auto& w : workers_) w->post(m);
     rte_eal_mp_wait_lcore();
     launched_ = false;
   }

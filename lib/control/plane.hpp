@@ -78,6 +78,11 @@ class Plane {
 
   // The traffic generator's control side.
   GenControl& gen() { return *gen_; }
+  // GenControl's requests, to every worker in index order; "" or the first
+  // worker that did not answer. plan must stay alive until a later
+  // gen_start() succeeded on every worker (workers keep pointing into it).
+  std::string gen_start(const gen::RunPlan* plan);
+  std::string gen_stop();
   // The Prometheus exporter (exists after setup()), for add_section().
   Exporter& exporter() { return *exporter_; }
 
@@ -87,11 +92,11 @@ class Plane {
   static volatile std::sig_atomic_t signalled;
 
  private:
-  friend class GenControl;
-  // Posts one request to one worker and waits (sleeping) for its ack.
-  bool ask(worker::Worker& w, worker::MsgType t, void* arg);
+  // Posts one request (worker::make_msg) to one worker, stamped with the
+  // next sequence number, and waits (sleeping) for its ack.
+  bool ask(worker::Worker& w, worker::Msg m);
   // Posts a request to every worker and waits (sleeping) for all to ack.
-  std::string broadcast(worker::MsgType t, uint16_t port, uint64_t arg);
+  std::string broadcast(worker::Msg m);
   void build_shared();
   void create_pool();
   void print_periodic_stats();

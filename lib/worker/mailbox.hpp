@@ -3,34 +3,106 @@
 // single-consumer (its worker). Nothing on it is per packet: control requests
 // and neighbour updates only. The worker acknowledges a request by storing its
 // sequence number in its ack word once it is done with it.
+//
+// Each message type names its payload type once, in PayloadOf below; a
+// message is built only by make_msg<T>() and read only by payload<T>(), the
+// one place where a pointer becomes the 64-bit word and back. Passing the
+// wrong payload type for T does not compile (tests/unit/test_mailbox.cpp).
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
+
+namespace pmx::gen {
+struct RunPlan;
+}
 
 namespace pmx::worker {
+
+// The request buffers (worker.hpp). The control plane owns them until the
+// worker's ack; the worker writes its answer into them before acking.
+struct TcpRequest;
+struct ConnSnapshot;
+struct ListenerSnapshot;
+struct FlowInfo;
+struct NeighSnapshot;
 
 enum class MsgType : uint8_t {
   PortPause,         // stop polling/sending on port; ack when no longer touching it
   PortResume,        // poll port again (and announce our addresses if worker 0)
-  NeighSnapshot,     // copy the neighbour table into *(NeighSnapshot*)arg
-  NeighUpdate,       // a sibling learned port/ip is at mac (arg: MAC in low 48 bits)
+  NeighSnapshot,     // copy the neighbour table into the NeighSnapshot
+  NeighUpdate,       // a sibling learned port/ip is at mac (not a request: no ack)
   Stop,              // leave the loop
-  Listen,            // add the listener *(TcpRequest*)arg
-  Unlisten,          // remove the listener *(TcpRequest*)arg
-  ConnSnapshot,      // copy the connections into *(ConnSnapshot*)arg
-  FlowInfo,          // fill *(FlowInfo*)arg
-  ListenerSnapshot,  // copy the listener table into *(ListenerSnapshot*)arg
-  GenStart,          // run the generator plan *(const gen::RunPlan*)arg
+  Listen,            // add the listener of the TcpRequest
+  Unlisten,          // remove the listener of the TcpRequest
+  ConnSnapshot,      // copy the connections into the ConnSnapshot
+  FlowInfo,          // fill the FlowInfo
+  ListenerSnapshot,  // copy the listener table into the ListenerSnapshot
+  GenStart,          // run the generator plan (the control plane keeps it alive)
   GenStop,           // stop the generator: reset its connections
+};
+
+// NeighUpdate's payload: an IPv4 address (network order) and a MAC in the
+// low 48 bits (byte i at bits 8i..8i+7).
+struct NeighAddr {
+  uint32_t ip_be;
+  uint64_t mac48;
 };
 
 struct alignas(16) Msg {
   MsgType type;
   uint8_t reserved = 0;
   uint16_t port = 0;
-  uint32_t word = 0;  // request: sequence number; NeighUpdate: IPv4 (network order)
-  uint64_t arg = 0;   // request payload pointer, or a MAC
+  uint32_t word = 0;  // request: sequence number (the poster stamps it); NeighUpdate: IPv4
+  uint64_t arg = 0;   // the payload pointer, or NeighUpdate's MAC
 };
 static_assert(sizeof(Msg) == 16);
+static_assert(std::is_trivially_copyable_v<Msg>, "copied by rte_ring");
+
+// What a message of type T carries: void (nothing beyond Msg::port), a
+// pointer to a request buffer, or a NeighAddr. No default: a new MsgType
+// does not compile until it is listed here.
+template <MsgType T>
+struct PayloadOf;
+template <MsgType T>
+using Payload = typename PayloadOf<T>::type;
+
+// clang-format off
+template <> struct PayloadOf<MsgType::PortPause> { using type = void; };
+template <> struct PayloadOf<MsgType::PortResume> { using type = void; };
+template <> struct PayloadOf<MsgType::NeighSnapshot> { using type = NeighSnapshot*; };
+template <> struct PayloadOf<MsgType::NeighUpdate> { using type = NeighAddr; };
+template <> struct PayloadOf<MsgType::Stop> { using type = void; };
+template <> struct PayloadOf<MsgType::Listen> { using type = TcpRequest*; };
+template <> struct PayloadOf<MsgType::Unlisten> { using type = TcpRequest*; };
+template <> struct PayloadOf<MsgType::ConnSnapshot> { using type = ConnSnapshot*; };
+template <> struct PayloadOf<MsgType::FlowInfo> { using type = FlowInfo*; };
+template <> struct PayloadOf<MsgType::ListenerSnapshot> { using type = ListenerSnapshot*; };
+template <> struct PayloadOf<MsgType::GenStart> { using type = const gen::RunPlan*; };
+template <> struct PayloadOf<MsgType::GenStop> { using type = void; };
+// clang-format on
+
+// A message of type T without payload, about `port` where T names one.
+template <MsgType T>
+requires std::is_void_v<Payload<T>>
+constexpr Msg make_msg(uint16_t port = 0) { return Msg{T, 0, port, 0, 0}; }
+
+// A message of type T carrying p.
+template <MsgType T>
+requires(!std::is_void_v<Payload<T>>) Msg make_msg(Payload<T> p, uint16_t port = 0) {
+  if constexpr (std::is_pointer_v<Payload<T>>)
+    return Msg{T, 0, port, 0, reinterpret_cast<uint64_t>(p)};
+  else
+    return Msg{T, 0, port, p.ip_be, p.mac48};
+}
+
+// The payload of m, which must be of type T (the caller switched on m.type).
+template <MsgType T>
+requires(!std::is_void_v<Payload<T>>) Payload<T> payload(const Msg& m) {
+  if constexpr (std::is_pointer_v<Payload<T>>)
+    return reinterpret_cast<Payload<T>>(m.arg);
+  else
+    return NeighAddr{m.word, m.arg};
+}
 
 }  // namespace pmx::worker

@@ -323,7 +323,7 @@ void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, u
   ctr_.inc(Ctr::neigh_learned);
   // Replies to our requests may arrive on any queue: siblings learn it too.
   if (!share || r != Learn::Changed) return;
-  const Msg msg{MsgType::NeighUpdate, 0, port, ip.be, mac_to(mac)};
+  const Msg msg = make_msg<MsgType::NeighUpdate>(NeighAddr{ip.be, mac_to(mac)}, port);
   for (Worker* w : siblings_)
     // Best effort: a sibling that misses it resolves the address itself.
     if (w != this && !w->post(msg)) ctr_.inc(Ctr::neigh_share_lost);
@@ -415,9 +415,11 @@ bool Worker::drain_inbox(uint64_t now) {
   for (unsigned i = 0; i < n; ++i) {
     const Msg& m = msgs[i];
     switch (m.type) {
-      case MsgType::NeighUpdate:
-        learn(m.port, net::Ipv4Addr{m.word}, mac_from(m.arg), now, true, false);
+      case MsgType::NeighUpdate: {
+        const NeighAddr a = payload<MsgType::NeighUpdate>(m);
+        learn(m.port, net::Ipv4Addr{a.ip_be}, mac_from(a.mac48), now, true, false);
         continue;  // not a request: no ack
+      }
       case MsgType::PortPause:
         flush(m.port);
         discard_tx(m.port, Ctr::tx_port_stopped);
@@ -431,26 +433,26 @@ bool Worker::drain_inbox(uint64_t now) {
         }
         break;
       case MsgType::NeighSnapshot:
-        snapshot(*reinterpret_cast<NeighSnapshot*>(m.arg), now);
+        snapshot(*payload<MsgType::NeighSnapshot>(m), now);
         break;
       case MsgType::Listen: {
-        auto* r = reinterpret_cast<TcpRequest*>(m.arg);
+        TcpRequest* r = payload<MsgType::Listen>(m);
         r->result = tcp_->listen(r->spec);
         break;
       }
       case MsgType::Unlisten: {
-        auto* r = reinterpret_cast<TcpRequest*>(m.arg);
+        TcpRequest* r = payload<MsgType::Unlisten>(m);
         r->result = tcp_->unlisten(r->spec.ip, r->spec.port);
         tcp_output(rte_rdtsc());
         break;
       }
       case MsgType::ConnSnapshot: {
-        auto* r = reinterpret_cast<ConnSnapshot*>(m.arg);
+        ConnSnapshot* r = payload<MsgType::ConnSnapshot>(m);
         r->n = tcp_->snapshot(r->rows, r->cap);
         break;
       }
       case MsgType::ListenerSnapshot: {
-        auto* r = reinterpret_cast<ListenerSnapshot*>(m.arg);
+        ListenerSnapshot* r = payload<MsgType::ListenerSnapshot>(m);
         r->n = 0;
         tcp_->listeners().for_each([&](uint16_t, const tcp::Listener& l) {
           if (r->n < r->cap) r->rows[r->n++] = l;
@@ -458,13 +460,13 @@ bool Worker::drain_inbox(uint64_t now) {
         break;
       }
       case MsgType::FlowInfo: {
-        auto* r = reinterpret_cast<FlowInfo*>(m.arg);
+        FlowInfo* r = payload<MsgType::FlowInfo>(m);
         *r = FlowInfo{tcp_->flows().size(), tcp_->flows().capacity(), tcp_->flow_insert_failures(),
                       tcp_->conns_in_use(), tcp_->bufs_in_use(),      tcp_->bufs_total()};
         break;
       }
       case MsgType::GenStart:
-        gen_->start(reinterpret_cast<const gen::RunPlan*>(m.arg), usec(rte_rdtsc()));
+        gen_->start(payload<MsgType::GenStart>(m), usec(rte_rdtsc()));
         tcp_output(rte_rdtsc());
         break;
       case MsgType::GenStop:
