@@ -15,6 +15,10 @@ namespace pmx::control {
 
 using stats::Ctr;
 
+namespace {
+worker::Tsc timer_now() { return worker::Tsc{rte_get_timer_cycles()}; }
+}  // namespace
+
 GenControl::GenControl(Plane& pl)
     : pl_(pl),
       connect_(std::make_unique<stats::LatencyHistogram>()),
@@ -82,7 +86,7 @@ std::string GenControl::start(const gen::GenSpec& s) {
   retired_ = std::move(plan_);
   plan_ = std::move(p);
   // The run starts when the first worker may start it, not after the last ack.
-  start_tsc_ = last_tsc_ = rte_get_timer_cycles();
+  start_tsc_ = last_tsc_ = timer_now();
   running_ = true;
   if (std::string err = pl_.gen_start(plan_.get()); !err.empty()) return err;  // both plans kept
   retired_.reset();
@@ -124,7 +128,7 @@ gen::Report GenControl::report() {
   for (const auto& w : pl_.workers()) draining |= w->generator().state() == gen::RunState::Draining;
   r.state = running_ ? (draining ? "draining" : "running") : "done";
   if (plan_) r.spec = gen::to_string(plan_->spec);
-  const uint64_t end = running_ ? rte_get_timer_cycles() : end_tsc_;
+  const worker::Tsc end = running_ ? timer_now() : end_tsc_;
   r.elapsed_s = static_cast<double>(end - start_tsc_) / static_cast<double>(rte_get_timer_hz());
   r.t = totals() - base_;
   connect_->reset();
@@ -142,7 +146,7 @@ void GenControl::poll() {
   if (!running_) return;
   bool done = true;
   for (const auto& w : pl_.workers()) done &= w->generator().state() == gen::RunState::Done;
-  const uint64_t now = rte_get_timer_cycles();
+  const worker::Tsc now = timer_now();
   const uint64_t hz = rte_get_timer_hz();
   if (done) return finish_run();
   if (now - last_tsc_ < hz) return;
@@ -161,7 +165,8 @@ void GenControl::finish_run() {
   // The run ended when its last worker finished, not when this loop (which
   // sleeps up to 100 ms) noticed.
   end_tsc_ = start_tsc_;
-  for (const auto& w : pl_.workers()) end_tsc_ = std::max(end_tsc_, w->generator().end_tsc());
+  for (const auto& w : pl_.workers())
+    end_tsc_ = std::max(end_tsc_, worker::Tsc{w->generator().end_tsc()});
   const gen::Report r = report();
   std::fputs(gen::to_text(r).c_str(), stdout);
   std::fflush(stdout);

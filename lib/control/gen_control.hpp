@@ -8,6 +8,7 @@
 
 #include "gen/generator.hpp"
 #include "gen/report.hpp"
+#include "worker/clock.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -52,7 +53,7 @@ class GenControl {
   std::unique_ptr<gen::RunPlan> plan_;     // the workers hold pointers into it
   std::unique_ptr<gen::RunPlan> retired_;  // the previous plan, until all workers moved on
   gen::Totals base_, last_;
-  uint64_t start_tsc_ = 0, last_tsc_ = 0, end_tsc_ = 0;
+  worker::Tsc start_tsc_, last_tsc_, end_tsc_;  // rte_get_timer_cycles()
   bool running_ = false;
   bool batch_ = false;
   std::string report_file_;

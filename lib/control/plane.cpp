@@ -37,6 +37,20 @@ volatile std::sig_atomic_t Plane::signalled = 0;
 namespace {
 constexpr int kPollMs = 100;  // the control loop's sleep
 constexpr uint64_t kAckWaitMs = 2000;
+
+worker::Tsc timer_now() { return worker::Tsc{rte_get_timer_cycles()}; }
+worker::Tsc ack_deadline() { return timer_now() + rte_get_timer_hz() * kAckWaitMs / 1000; }
+
+// Acks are sequence numbers from this thread only: compare wrap-safely.
+bool acked(const worker::Worker& w, uint32_t seq) {
+  return static_cast<int32_t>(w.acked() - seq) >= 0;
+}
+
+// Sleeps until w acked seq, stopped running, or deadline passed; true: acked.
+bool wait_ack(const worker::Worker& w, uint32_t seq, worker::Tsc deadline) {
+  while (!acked(w, seq) && w.running() && timer_now() < deadline) rte_delay_us_sleep(100);
+  return acked(w, seq);
+}
 constexpr unsigned kMempoolCache = 256;
 constexpr auto kScrapeWait = std::chrono::milliseconds(5000);
 
@@ -343,16 +357,11 @@ std::string Plane::broadcast(worker::Msg m) {
   const uint32_t seq = m.word = ++seq_;
   for (auto& w : workers_)
     if (!w->post(m)) return "worker " + std::to_string(w->index()) + ": inbox full";
-  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
-  for (auto& w : workers_) {
-    // Acks are sequence numbers from this thread only: compare wrap-safely.
-    while (static_cast<int32_t>(w->acked() - seq) < 0) {
-      if (!w->running()) break;
-      if (rte_get_timer_cycles() > deadline)
-        return "worker " + std::to_string(w->index()) + " did not answer";
-      rte_delay_us_sleep(100);
-    }
-  }
+  const worker::Tsc deadline = ack_deadline();
+  // A worker that stopped running has nothing left to pause or resume.
+  for (auto& w : workers_)
+    if (!wait_ack(*w, seq, deadline) && w->running())
+      return "worker " + std::to_string(w->index()) + " did not answer";
   return "";
 }
 
@@ -389,11 +398,7 @@ std::string Plane::port_start(uint16_t id) {
 bool Plane::ask(worker::Worker& w, worker::Msg m) {
   const uint32_t seq = m.word = ++seq_;
   if (!w.post(m)) return false;
-  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
-  while (static_cast<int32_t>(w.acked() - seq) < 0 && w.running() &&
-         rte_get_timer_cycles() < deadline)
-    rte_delay_us_sleep(100);
-  if (static_cast<int32_t>(w.acked() - seq) >= 0) return true;
+  if (wait_ack(w, seq, ack_deadline())) return true;
   PMX_LOG(ERR, "worker %u did not answer request type %d", w.index(), static_cast<int>(m.type));
   return false;
 }
@@ -487,21 +492,18 @@ std::vector<worker::NeighRow> Plane::neighbours() {
   // so 2N rows always hold a whole snapshot.
   rows.resize(2 * static_cast<size_t>(opt_.neigh_entries));
   for (auto& w : workers_) {
-    worker::NeighSnapshot snap{rows.data(), rows.size(), 0};
+    // A member too: the worker writes its row count into it.
+    neigh_req_ = worker::NeighSnapshot{rows.data(), rows.size(), 0};
     // One worker at a time: the buffer is reused.
-    worker::Msg m = worker::make_msg<worker::MsgType::NeighSnapshot>(&snap);
+    worker::Msg m = worker::make_msg<worker::MsgType::NeighSnapshot>(&neigh_req_);
     const uint32_t seq = m.word = ++seq_;
     if (!w->post(m)) continue;
-    const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * kAckWaitMs / 1000;
-    while (static_cast<int32_t>(w->acked() - seq) < 0 && w->running() &&
-           rte_get_timer_cycles() < deadline)
-      rte_delay_us_sleep(100);
-    if (static_cast<int32_t>(w->acked() - seq) < 0) {
+    if (!wait_ack(*w, seq, ack_deadline())) {
       // The worker may still write into rows: never hand it a dead buffer.
       PMX_LOG(ERR, "worker %u did not answer a neighbour snapshot", w->index());
       return all;
     }
-    all.insert(all.end(), rows.begin(), rows.begin() + static_cast<long>(snap.n));
+    all.insert(all.end(), rows.begin(), rows.begin() + static_cast<long>(neigh_req_.n));
   }
   return all;
 }

@@ -121,6 +121,7 @@ class Plane {
   std::unique_ptr<HttpServer> metrics_;
   bool pdump_ = false;
   std::vector<worker::NeighRow> neigh_buf_;
+  worker::NeighSnapshot neigh_req_{};
   std::vector<tcp::ListenSpec> listen_specs_;
   // Request buffers the workers write into: members, so that a worker
   // answering late still writes into live memory.

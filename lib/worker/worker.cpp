@@ -28,6 +28,8 @@ rte_ether_addr mac_from(uint64_t v) {
   for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) m.addr_bytes[i] = static_cast<uint8_t>(v >> (8 * i));
   return m;
 }
+Tsc tsc_now() { return Tsc{rte_rdtsc()}; }
+
 uint64_t mac_to(const rte_ether_addr& m) {
   uint64_t v = 0;
   for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) v |= uint64_t{m.addr_bytes[i]} << (8 * i);
@@ -62,7 +64,7 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   if (nworkers > 1) tcp_->set_miss_hook(&Worker::on_miss, this);
   for (const tcp::ListenSpec& l : sh_.listen)
     if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
-  tsc_base_ = rte_rdtsc();
+  tsc_base_ = tsc_now();
   us_mult_ = static_cast<uint64_t>(
       ((static_cast<unsigned __int128>(1000000) << kUsShift) + sh_.hz / 2) / sh_.hz);
   for (size_t p = 0; p < sh_.ports.size(); ++p) {
@@ -85,7 +87,7 @@ int Worker::run() {
   const uint16_t nports = static_cast<uint16_t>(sh_.ports.size());
   uint64_t busy = 0, total = 0;
   for (;;) {
-    const uint64_t t0 = rte_rdtsc();
+    const Tsc t0 = tsc_now();
     const uint64_t rx_before = ctr_.get(Ctr::rx_frames);
     for (uint16_t p = 0; p < nports; ++p)
       if (active_[p]) poll_port(p, t0);
@@ -96,7 +98,7 @@ int Worker::run() {
     flush_all();
     if (!drain_inbox(t0)) break;
     if (t0 >= next_age_) housekeeping(t0);
-    const uint64_t dt = rte_rdtsc() - t0;
+    const uint64_t dt = tsc_now() - t0;
     total += dt;
     if (ctr_.get(Ctr::rx_frames) != rx_before) busy += dt;
     // Published for the control plane; single writer, so plain stores.
@@ -104,7 +106,7 @@ int Worker::run() {
     total_.store(total, std::memory_order_relaxed);
   }
   tcp_->abort_all();
-  tcp_output(rte_rdtsc());
+  tcp_output(tsc_now());
   neigh_.flush([this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); });
   flush_all();
   for (uint16_t p = 0; p < sh_.ports.size(); ++p) discard_tx(p, Ctr::tx_full);
@@ -112,7 +114,7 @@ int Worker::run() {
   return 0;
 }
 
-void Worker::poll_port(uint16_t port, uint64_t now) {
+void Worker::poll_port(uint16_t port, Tsc now) {
   rte_mbuf* pkts[kMaxBurst];
   const uint16_t n = rte_eth_rx_burst(port, queue_, pkts, sh_.ports[port].burst);
   if (n == 0) return;
@@ -170,7 +172,7 @@ bool Worker::hand_off(const tcp::Seg& s) {
 
 // Segments siblings handed to us, taken as if received here (a miss goes to
 // our listeners, never back: Engine::input_handed).
-void Worker::drain_handoffs(uint64_t now) {
+void Worker::drain_handoffs(Tsc now) {
   constexpr unsigned kBurst = 32;
   for (unsigned j = 0; j < nworkers_; ++j) {
     rte_ring* r = ho_in_[j];
@@ -221,7 +223,7 @@ HandoffRings::~HandoffRings() {
   }
 }
 
-bool Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg) {
+bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   if (m->nb_segs != 1) {
     drop(m, Ctr::rx_multiseg);
     return false;
@@ -270,7 +272,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg) {
 
 // Turns the engine's output into frames: software checksums, then the
 // neighbour table for the next hop.
-void Worker::tcp_output(uint64_t now) {
+void Worker::tcp_output(Tsc now) {
   for (const tcp::OutSeg& s : tcp_->output()) {
     rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
     if (!m) {
@@ -288,7 +290,7 @@ void Worker::tcp_output(uint64_t now) {
 }
 
 // Resolves dst's next hop and transmits m, or queues it behind an ARP request.
-void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) {
+void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, Tsc now) {
   const net::PortIp& ip = sh_.ports[port].ip;
   const net::Ipv4Addr nh = ip.next_hop(dst);
   if (nh.is_zero()) return drop(m, Ctr::no_route);
@@ -297,7 +299,7 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) 
     return send(port, m);
   }
   using Hold = net::NeighTable<rte_mbuf*>::Hold;
-  switch (neigh_.hold(port, nh, m, now)) {
+  switch (neigh_.hold(port, nh, m, now.v)) {
     case Hold::SendRequest:
       return send_arp_request(port, nh);
     case Hold::Queued:
@@ -311,11 +313,11 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now) 
   }
 }
 
-void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now,
-                   bool create, bool share) {
+void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, Tsc now, bool create,
+                   bool share) {
   using Learn = net::NeighTable<rte_mbuf*>::Learn;
   const Learn r =
-      neigh_.learn(port, ip, mac, now, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
+      neigh_.learn(port, ip, mac, now.v, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
         rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = a;
         send(port, m);
       });
@@ -391,10 +393,10 @@ void Worker::announce(uint16_t port) {
 
 // Every few milliseconds: neighbour aging and retransmitted requests, and the
 // RFC 5227 announcements (ANNOUNCE_INTERVAL 2 s apart).
-void Worker::housekeeping(uint64_t now) {
+void Worker::housekeeping(Tsc now) {
   next_age_ = now + sh_.hz / 100;
   neigh_.age(
-      now, [this](const auto& e) { send_arp_request(e.port, e.ip); },
+      now.v, [this](const auto& e) { send_arp_request(e.port, e.ip); },
       [this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); },
       [this](const auto&) { ctr_.inc(Ctr::neigh_expired); });
   if (now < next_announce_) return;
@@ -407,7 +409,7 @@ void Worker::housekeeping(uint64_t now) {
   flush_all();
 }
 
-bool Worker::drain_inbox(uint64_t now) {
+bool Worker::drain_inbox(Tsc now) {
   // Nearly every turn finds it empty: skip the dequeue and the array.
   if (rte_ring_empty(inbox_)) return true;
   Msg msgs[16];
@@ -443,7 +445,7 @@ bool Worker::drain_inbox(uint64_t now) {
       case MsgType::Unlisten: {
         TcpRequest* r = payload<MsgType::Unlisten>(m);
         r->result = tcp_->unlisten(r->spec.ip, r->spec.port);
-        tcp_output(rte_rdtsc());
+        tcp_output(tsc_now());
         break;
       }
       case MsgType::ConnSnapshot: {
@@ -466,12 +468,12 @@ bool Worker::drain_inbox(uint64_t now) {
         break;
       }
       case MsgType::GenStart:
-        gen_->start(payload<MsgType::GenStart>(m), usec(rte_rdtsc()));
-        tcp_output(rte_rdtsc());
+        gen_->start(payload<MsgType::GenStart>(m), usec(tsc_now()));
+        tcp_output(tsc_now());
         break;
       case MsgType::GenStop:
         gen_->stop();
-        tcp_output(rte_rdtsc());
+        tcp_output(tsc_now());
         break;
       case MsgType::Stop:
         ack_.store(m.word, std::memory_order_release);
@@ -482,12 +484,12 @@ bool Worker::drain_inbox(uint64_t now) {
   return true;
 }
 
-void Worker::snapshot(NeighSnapshot& s, uint64_t now) const {
+void Worker::snapshot(NeighSnapshot& s, Tsc now) const {
   s.n = 0;
   neigh_.for_each([&](const auto& e) {
     if (s.n == s.cap) return;
     s.rows[s.n++] = NeighRow{
-        lcore_, e.port, e.ip, e.mac, e.state, (now - e.confirmed) * 1000 / sh_.hz, e.npending};
+        lcore_, e.port, e.ip, e.mac, e.state, (now.v - e.confirmed) * 1000 / sh_.hz, e.npending};
   });
 }
 

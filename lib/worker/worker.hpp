@@ -4,6 +4,7 @@
 // the heap or calls virtually per packet.
 #pragma once
 
+#include "clock.hpp"
 #include "gen/generator.hpp"
 #include "mailbox.hpp"
 #include "net/addr.hpp"
@@ -146,26 +147,26 @@ class Worker {
     rte_mbuf* pkts[kMaxBurst];
   };
 
-  void poll_port(uint16_t port, uint64_t now);
+  void poll_port(uint16_t port, Tsc now);
   // true: m carries the TCP segment now in seg (freed after the burst)
-  bool handle(uint16_t port, rte_mbuf* m, uint64_t now, tcp::Seg& seg);
-  void tcp_output(uint64_t now);
+  bool handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg);
+  void tcp_output(Tsc now);
   // The engine's miss hook: hands s to the worker owning its 4-tuple.
   static bool on_miss(void* self, const tcp::Seg& s);
   bool hand_off(const tcp::Seg& s);
   uint16_t owner_of(const flow::FlowKey& k) const;
-  void drain_handoffs(uint64_t now);
-  // Microseconds since start-up: a multiply and a shift (the loop calls it
+  void drain_handoffs(Tsc now);
+  // The engine's clock, microseconds since start-up: a multiply and a shift (the loop calls it
   // twice a turn; a 128-bit division cost ~70 instructions each).
   // us_mult_ = 2^kUsShift * 10^6 / hz: relative error < 2^-28, and the
   // product fits 128 bits for centuries of TSC ticks.
   static constexpr unsigned kUsShift = 40;
-  uint64_t usec(uint64_t tsc) const {
+  uint64_t usec(Tsc tsc) const {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(tsc - tsc_base_) * us_mult_) >>
                                  kUsShift);
   }
-  void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, uint64_t now);
-  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now, bool create,
+  void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, Tsc now);
+  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, Tsc now, bool create,
              bool share);
   void send(uint16_t port, rte_mbuf* m);
   void flush(uint16_t port);
@@ -174,9 +175,9 @@ class Worker {
   void drop(rte_mbuf* m, stats::Ctr c);
   void send_arp_request(uint16_t port, net::Ipv4Addr target);
   void announce(uint16_t port);
-  void housekeeping(uint64_t now);
-  bool drain_inbox(uint64_t now);  // false: Stop received
-  void snapshot(NeighSnapshot& s, uint64_t now) const;
+  void housekeeping(Tsc now);
+  bool drain_inbox(Tsc now);  // false: Stop received
+  void snapshot(NeighSnapshot& s, Tsc now) const;
 
   const Shared& sh_;
   const unsigned index_;
@@ -190,8 +191,8 @@ class Worker {
   net::NeighTable<rte_mbuf*> neigh_;
   std::array<bool, kMaxPorts> active_{};
   std::array<uint8_t, kMaxPorts> announce_left_{};
-  uint64_t next_announce_ = 0;
-  uint64_t next_age_ = 0;
+  Tsc next_announce_;
+  Tsc next_age_;
   std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
   std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;   // the burst's parsed segments
   std::unique_ptr<std::array<rte_mbuf*, kMaxBurst>> held_;  // their mbufs (null: handed off)
@@ -199,7 +200,7 @@ class Worker {
   std::unique_ptr<flow::FlowTable> flows_;
   std::unique_ptr<tcp::Engine> tcp_;
   std::unique_ptr<gen::Generator> gen_;
-  uint64_t tsc_base_ = 0;
+  Tsc tsc_base_;
   uint64_t us_mult_ = 0;
   uint16_t ip_id_ = 0;
 
