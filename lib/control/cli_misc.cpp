@@ -23,8 +23,8 @@ void show_lcores(void*, cmdline* cl, void* data) {
   cmdline_printf(cl, "%-6u %-8s %-7u %-6s %-8s %8s %14s\n", main, "control",
                  rte_lcore_to_socket_id(main), "-", "running", "-", "-");
   for (const auto& w : pl.workers()) {
-    const uint64_t total = w->total_cycles();
-    const double busy = total ? 100.0 * static_cast<double>(w->busy_cycles()) / total : 0.0;
+    const auto [busy_cycles, total] = w->loop_cycles();
+    const double busy = total ? 100.0 * static_cast<double>(busy_cycles) / total : 0.0;
     cmdline_printf(cl, "%-6u %-8s %-7u %-6u %-8s %8.2f %14lu\n", w->lcore(), "worker",
                    rte_lcore_to_socket_id(w->lcore()), w->queue(),
                    w->running() ? "running" : "stopped", busy,

@@ -250,7 +250,7 @@ void Exporter::tick() {
   for (size_t k = 0; k < ws.size(); ++k) {
     Busy& b = busy_[k];
     if (b.tsc && now - b.tsc < rte_get_timer_hz()) continue;  // window under 1 s
-    const uint64_t busy = ws[k]->busy_cycles(), total = ws[k]->total_cycles();
+    const auto [busy, total] = ws[k]->loop_cycles();
     if (b.tsc && total > b.total)
       b.ratio = static_cast<double>(busy - b.busy) / static_cast<double>(total - b.total);
     b = {busy, total, now, b.ratio};
@@ -265,12 +265,14 @@ void Exporter::write_lcores(MetricWriter& w) const {
           "last whole second (sampled by the control loop, 1 to 1.1 s windows)");
   for (size_t k = 0; k < ws.size(); ++k)
     w.value({{"lcore", std::to_string(ws[k]->lcore())}}, k < busy_.size() ? busy_[k].ratio : 0.0);
+  std::vector<worker::Worker::LoopCycles> c;
+  for (const auto& wk : ws) c.push_back(wk->loop_cycles());
   w.counter("portmux_lcore_busy_seconds_total", "time in loop iterations that received frames");
-  for (const auto& wk : ws)
-    w.value({{"lcore", std::to_string(wk->lcore())}}, static_cast<double>(wk->busy_cycles()) / hz);
+  for (size_t k = 0; k < ws.size(); ++k)
+    w.value({{"lcore", std::to_string(ws[k]->lcore())}}, static_cast<double>(c[k].busy) / hz);
   w.counter("portmux_lcore_loop_seconds_total", "time in the worker loop");
-  for (const auto& wk : ws)
-    w.value({{"lcore", std::to_string(wk->lcore())}}, static_cast<double>(wk->total_cycles()) / hz);
+  for (size_t k = 0; k < ws.size(); ++k)
+    w.value({{"lcore", std::to_string(ws[k]->lcore())}}, static_cast<double>(c[k].total) / hz);
 }
 
 void Exporter::write_mempool(MetricWriter& w) const {

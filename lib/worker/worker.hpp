@@ -135,8 +135,16 @@ class Worker {
   unsigned index() const { return index_; }
   uint16_t queue() const { return queue_; }
   // TSC ticks spent in loop iterations that found work, and in all of them.
-  uint64_t busy_cycles() const { return busy_.load(std::memory_order_relaxed); }
-  uint64_t total_cycles() const { return total_.load(std::memory_order_relaxed); }
+  // One pair, so that busy <= total holds in what a reader sees: the loop
+  // stores total, then busy (release); loop_cycles() loads busy (acquire),
+  // then total, which is at least as recent.
+  struct LoopCycles {
+    uint64_t busy, total;
+  };
+  LoopCycles loop_cycles() const {
+    const uint64_t busy = busy_.load(std::memory_order_acquire);
+    return {busy, total_.load(std::memory_order_relaxed)};
+  }
   bool running() const { return running_.load(std::memory_order_acquire); }
   // The generator's published state and latency histograms (relaxed reads).
   const gen::Generator& generator() const { return *gen_; }
