@@ -118,7 +118,7 @@ gen::Totals GenControl::totals() const {
   t.err_no_resources = c(Ctr::gen_err_no_resources);
   t.tx_bytes = c(Ctr::gen_tx_bytes);
   t.rx_bytes = c(Ctr::gen_rx_bytes);
-  for (const auto& w : pl_.workers()) t.open += w->generator().stats().open;
+  for (const auto& w : pl_.workers()) t.open += w->generator().stats().open_now();
   return t;
 }
 
@@ -213,7 +213,7 @@ void GenControl::write_metrics(stats::MetricWriter& w) const {
           "generator connections whose requests are not finished, per lcore");
   for (const auto& wk : ws) {
     const std::string lc = std::to_string(wk->lcore());
-    w.value({{"lcore", lc}}, uint64_t{wk->generator().stats().open});
+    w.value({{"lcore", lc}}, uint64_t{wk->generator().stats().open_now()});
   }
   const auto hist = [&](const char* name, const char* help, auto pick) {
     w.histogram(name, help);
@@ -228,10 +228,10 @@ void GenControl::write_metrics(stats::MetricWriter& w) const {
   };
   hist("portmux_gen_connect_duration_seconds",
        "generator connect time, SYN sent to SYN-ACK received (the current or last run)",
-       [](const tcp::ClientStats& s) -> const stats::LatencyHistogram& { return s.connect_us; });
+       [](const gen::ClientStats& s) -> const stats::LatencyHistogram& { return s.connect_us; });
   hist("portmux_gen_request_duration_seconds",
        "generator request time, first byte queued to last response byte (the current or last run)",
-       [](const tcp::ClientStats& s) -> const stats::LatencyHistogram& { return s.request_us; });
+       [](const gen::ClientStats& s) -> const stats::LatencyHistogram& { return s.request_us; });
 }
 
 std::string GenControl::show() {

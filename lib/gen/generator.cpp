@@ -17,16 +17,16 @@ namespace {
 // Worker i's share of a total n: n / W, the first n % W workers one more.
 uint64_t share_of(uint64_t n, unsigned i, unsigned w) { return n / w + (i < n % w ? 1 : 0); }
 
-tcp::ClientMode client_mode(Mode m) {
+ClientMode client_mode(Mode m) {
   switch (m) {
     case Mode::Http:
-      return tcp::ClientMode::Http;
+      return ClientMode::Http;
     case Mode::Echo:
-      return tcp::ClientMode::Echo;
+      return ClientMode::Echo;
     case Mode::Raw:
       break;
   }
-  return tcp::ClientMode::Raw;
+  return ClientMode::Raw;
 }
 }  // namespace
 
@@ -40,7 +40,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   plan_ = plan;
   pool_ = &plan->pools[index_];
   const GenSpec& s = plan->spec;
-  cfg_ = tcp::ClientConfig{};
+  cfg_ = ClientConfig{};
   cfg_.mode = client_mode(s.mode);
   cfg_.reqs = s.reqs;
   cfg_.req_size = s.req_size;
@@ -51,10 +51,10 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.cc = s.cc;
   const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
   std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
-  tcp::prepare_head(cfg_);
+  prepare_head(cfg_);
   st_.connect_us.reset();
   st_.request_us.reset();
-  st_.open = 0;
+  st_.set_open(0);
   share_ = static_cast<uint32_t>(share_of(s.conns, index_, nworkers_));
   rate_ = share_of(s.rate, index_, nworkers_);
   if (s.rate && rate_ == 0) share_ = 0;  // a rate below one per worker: this one idles

@@ -2,15 +2,15 @@
 // (the spec, the port, each worker's source tuples) and hands every worker a
 // pointer to it; each worker's Generator then opens its share of the
 // connections from its own tuple pool, paced by its share of the rate, and
-// the engine's client service (lib/tcp/client.cpp) runs them. The Generator
+// the client service (client.cpp, through the engine's stream API) runs them. The Generator
 // lives on its worker's core: nothing in it is shared but the published
 // state word and the statistics the control plane reads without locks.
 #pragma once
 
+#include "client.hpp"
 #include "port/steer.hpp"
 #include "spec.hpp"
 #include "stats/counters.hpp"
-#include "tcp/client.hpp"
 #include "tcp/engine.hpp"
 
 #include <atomic>
@@ -59,7 +59,7 @@ class Generator {
   RunState state() const { return state_.load(std::memory_order_acquire); }
   // rte_get_timer_cycles() when this core's share ended (valid once Done).
   uint64_t end_tsc() const { return end_tsc_.load(std::memory_order_relaxed); }
-  const tcp::ClientStats& stats() const { return st_; }
+  const ClientStats& stats() const { return st_; }
   // Owner core only: the worker whose pool of the current plan holds k's
   // source tuple (its active open), or port::kNoQueue when k is not a tuple
   // of the plan (another port, address or port range; no plan; steering
@@ -78,8 +78,8 @@ class Generator {
   const unsigned index_, nworkers_;
   const RunPlan* plan_ = nullptr;
   const std::vector<port::SrcTuple>* pool_ = nullptr;
-  tcp::ClientConfig cfg_;
-  tcp::ClientStats st_;
+  ClientConfig cfg_;
+  ClientStats st_;
   uint32_t share_ = 0;     // connections: total (count mode) or concurrent (timed)
   uint64_t rate_ = 0;      // connections per second; 0: unlimited
   uint64_t opened_ = 0;    // connections started (attempted) this run

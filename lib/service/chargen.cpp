@@ -71,6 +71,8 @@ void produce(tcp::Stream& s) {
 void chargen_event(tcp::Stream& s, tcp::StreamEvent e) {
   using E = tcp::StreamEvent;
   switch (e) {
+    case E::Connecting:  // active opens only
+      return;
     case E::Opened: {
       auto& st = s.make_state<ChargenState>();
       st.last_us = s.now_us();

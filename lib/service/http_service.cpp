@@ -133,6 +133,8 @@ void header_timeout(tcp::Stream& s) {
 void http_event(tcp::Stream& s, tcp::StreamEvent e) {
   using E = tcp::StreamEvent;
   switch (e) {
+    case E::Connecting:  // active opens only
+      return;
     case E::Opened:
       s.make_state<HttpState>();
       return;

@@ -1,6 +1,7 @@
-// The closed set of server services: one line each. To add a service, write
-// it against tcp/stream.hpp in this directory, give it a ServiceKind
-// (tcp/conn.hpp) and a case here (docs/services.md).
+// The closed set of services: one line each. To add a service, write it
+// against tcp/stream.hpp in this directory, give it a ServiceKind
+// (tcp/conn.hpp) and a case here (docs/services.md). The generator's client
+// is defined in lib/gen (client_event, declared in tcp/stream.hpp).
 #include "services.hpp"
 
 namespace pmx::tcp {
@@ -16,7 +17,7 @@ void service_event(Stream& s, StreamEvent e) {
     case ServiceKind::Chargen:
       return service::chargen_event(s, e);
     case ServiceKind::Client:
-      return;  // the engine's own (tcp/client.cpp)
+      return client_event(s, e);
   }
 }
 

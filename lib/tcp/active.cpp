@@ -28,8 +28,8 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
     free_conn(old);
   }
   if (free_.empty()) return -ENOSPC;
-  // The memory itself is taken by the first request (client_request): a
-  // connection that only holds its 4-tuple open needs none.
+  // The memory itself is taken at ESTABLISHED (service_open): a connection
+  // that only holds its 4-tuple open needs none.
   if (client_ && client_->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
   Conn* cp = alloc_conn(k);
   if (!cp) return -ENOSPC;
@@ -39,8 +39,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   c.svc = ServiceKind::Client;
   c.cc_kind = client_ ? client_->cc : CcKind::NewReno;
   c.listener = Listener::kNoListener;
-  c.app = ServiceState{};
-  c.app.t_start = now;
+  c.t_open = now;
   // Offered: MSS, the window shift our buffer needs, SACK, timestamps; what
   // the SYN-ACK answers decides what is used (take_syn_options).
   while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
@@ -49,7 +48,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   c.rto = cfg_.rto_init_ms * 1000;
   set_state(c, State::SynSent);
   ctr_.inc(Ctr::tcp_active_opens);
-  if (cstats_) ++cstats_->open;
+  dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)
   send_syn(c, now);
   c.t_rtx = now + c.rto;
   arm(c);
@@ -111,7 +110,7 @@ void Engine::syn_sent_input(Conn& c, const Seg& s, uint64_t now) {
   if (c.ts_ok && s.opt.ts_ecr)
     rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);
   else if (c.backoff == 0)  // Karn: no sample from a retransmitted SYN
-    rtt_sample(c, static_cast<uint32_t>(now - c.app.t_start));
+    rtt_sample(c, static_cast<uint32_t>(now - c.t_open));
   init_cc(c);
   c.t_rtx = 0;
   c.ack_now = true;  // the ACK of the SYN-ACK, or the request carrying it

@@ -6,7 +6,6 @@
 #include "cc.hpp"
 #include "flow/flow_key.hpp"
 #include "seq.hpp"
-#include "service/http_resp.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -36,9 +35,9 @@ constexpr std::string_view state_name(State s) {
   return names[static_cast<uint8_t>(s)];
 }
 
-// Echo, Discard, Http and Chargen serve passive opens (lib/service, through
-// the stream API: stream.hpp); Client is the traffic generator's side of an
-// active open (client.cpp).
+// Echo, Discard, Http and Chargen serve passive opens (lib/service); Client
+// is the traffic generator's side of an active open (lib/gen/client.cpp).
+// All are reached through the stream API (stream.hpp).
 enum class ServiceKind : uint8_t { Echo, Discard, Http, Client, Chargen };
 
 constexpr std::string_view service_name(ServiceKind k) {
@@ -46,8 +45,10 @@ constexpr std::string_view service_name(ServiceKind k) {
   return names[static_cast<uint8_t>(k)];
 }
 
-// Bytes of per-connection state a service may keep (Stream::state<T>()).
-inline constexpr size_t kServiceStateBytes = 64;
+// Bytes of per-connection state a service may keep (Stream::state<T>()):
+// the largest is the generator's client (lib/gen/client.cpp: a response
+// parser, stream offsets and counts) at 72 bytes; 80 leaves some room.
+inline constexpr size_t kServiceStateBytes = 80;
 
 struct ServiceConfig {
   ServiceKind kind = ServiceKind::Echo;
@@ -63,22 +64,6 @@ struct ServiceConfig {
 constexpr uint32_t service_arg(const ServiceConfig& s) {
   return s.kind == ServiceKind::Chargen ? s.chargen_rate : s.http_size;
 }
-
-// The generator's connections' state (client.cpp). Server services keep
-// theirs in Conn::svc_state, through the stream API.
-struct ServiceState {
-  service::HttpRespParser resp;  // http mode: the response being read
-  uint64_t t_start = 0;          // us: SYN sent, then the current request's start
-  uint64_t tx_off = 0;           // echo/raw/http post: stream offset of the next request byte
-  uint64_t rx_off = 0;           // echo: stream offset of the next byte expected back
-  uint32_t reqs_done = 0;        // responses completed (raw: requests queued)
-  uint32_t req_left = 0;         // bytes of the current request still to queue
-  uint32_t resp_left = 0;        // echo: bytes of the current response still due
-  bool in_request = false;       // a request is outstanding
-  bool finished = false;         // counted as completed or failed (exactly once)
-  bool abort_pending = false;    // close with RST at the next output (close rst, bad response)
-  uint8_t abort_why = 0;         // CloseReason for abort_pending
-};
 
 // Why a connection ended early; the generator counts its errors by it.
 enum class CloseReason : uint8_t {
@@ -150,9 +135,11 @@ struct Conn {
   uint64_t t_svc = 0;
   uint64_t t_app = 0;
   uint64_t t_active = 0;        // us: last data received or acknowledged (pool pressure)
+  uint64_t t_open = 0;          // us: active open's first SYN (connect timeout, RTT sample)
   uint16_t svc_timeout_s = 0;   // the listener's header_timeout (it may go away first)
   uint16_t idle_to_s = 0;       // the listener's idle_timeout
   bool svc_abort = false;       // the service asked for RST (Stream::abort)
+  bool svc_abandon = false;     // ... or to be forgotten silently (Stream::abandon)
   bool release_queued = false;  // in Engine::release_q_
   uint8_t keepalive_probes = 0;
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
@@ -161,8 +148,7 @@ struct Conn {
   OooSet ooo;    // out-of-order data held in rcv beyond its in-order part
   Seq ooo_last;  // start of the newest out-of-order segment (first SACK block)
   Seq fin_seq;   // our FIN's sequence number, once sent
-  ServiceState app;
-  alignas(8) std::byte svc_state[kServiceStateBytes];  // the server service's (Stream::state)
+  alignas(8) std::byte svc_state[kServiceStateBytes];  // the service's (Stream::state)
 };
 
 }  // namespace pmx::tcp

@@ -106,7 +106,6 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
   c.listener = li;
-  c.app = ServiceState{};
   // What the SYN offered, as far as the cookie kept it.
   const uint16_t ours = static_cast<uint16_t>(cfg_.mtu - 40);
   c.mss = std::max<uint16_t>(std::min<uint16_t>(cookie::kMss[*mi], ours), 48);

@@ -180,7 +180,6 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
   c.listener = li;
-  c.app = ServiceState{};
   take_syn_options(c, s);
   if (c.ws_ok)
     while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
@@ -246,10 +245,12 @@ Conn* Engine::alloc_conn(const flow::FlowKey& k) {
   return &c;
 }
 
-void Engine::free_conn(Conn& c) {
-  // A client connection that ends without the service having finished it
-  // (the peer closed before the last response) fails here.
-  if (c.svc == ServiceKind::Client && !c.app.finished) client_finish(c, CloseReason::Normal);
+void Engine::free_conn(Conn& c, CloseReason why) {
+  // Every connection's service hears Closed exactly once, here (a client
+  // connection that ends before its service finished it, as when the peer
+  // closed before the last response, fails then).
+  service_close(c, why);
+  c.svc_abort = c.svc_abandon = false;
   set_state(c, State::Closed);
   flows_.erase(c.key);
   wheel_.cancel(c.idx);
@@ -278,12 +279,12 @@ namespace {
 
 // Nothing unsent, unacknowledged or unread, no out-of-order text, and no
 // service about to write (one waiting for send space, as an http body still
-// to generate; a client request still to queue): the buffers can go back to
-// the pool. Whatever writes to them next gets memory first (data_input,
-// client_request, service_run for a writer: ensure_mem).
+// to generate or a client request still to queue): the buffers can go back
+// to the pool. Whatever writes to them next gets memory first (data_input,
+// service_open for a client, service_run for a writer: ensure_mem).
 bool drained(const Conn& c) {
   return c.snd.has_mem() && c.snd.size() == 0 && c.rcv.size() == 0 && c.ooo.empty() &&
-         !c.want_writable && c.app.req_left == 0;
+         !c.want_writable;
 }
 
 }  // namespace
@@ -397,11 +398,10 @@ void Engine::abort_all() {
 
 void Engine::close_idle_clients() {
   for (Conn& c : conns_) {
-    if (c.svc != ServiceKind::Client || c.app.finished || c.app.in_request) continue;
+    if (c.svc != ServiceKind::Client || c.close_requested) continue;
     if (c.state != State::Established && c.state != State::CloseWait) continue;
-    client_finish(c, CloseReason::Normal);
-    app_close(c);
-    mark_pending(c);
+    // The client finishes and shuts down one between requests.
+    if (dispatch(c, StreamEvent::Idle) && c.close_requested) mark_pending(c);
   }
 }
 

@@ -9,7 +9,7 @@
 // payload pointers in the OutSegs stay valid until the next call.
 #pragma once
 
-#include "client.hpp"
+#include "cc.hpp"
 #include "conn.hpp"
 #include "flow/flow_table.hpp"
 #include "listener.hpp"
@@ -98,19 +98,25 @@ class Engine {
   }
 
   // Active open (RFC 9293 3.10.1): a connection from k.local to k.remote
-  // running the client service of set_client(); the SYN is in output().
+  // running the client service (lib/gen/client.cpp) for the run of
+  // set_client(); the SYN is in output().
   // Returns the pool index, or -EADDRINUSE (the 4-tuple is in use and not a
   // reusable TIME_WAIT), -ENOSPC (pool or flow table full), -ENOBUFS.
   int connect(const flow::FlowKey& k, uint64_t now);
-  // The generator's run: what client connections do, where they count.
-  // Both outlive every client connection (abort_clients() before changing).
-  void set_client(ClientConfig* cfg, ClientStats* st) { client_ = cfg, cstats_ = st; }
+  // The generator's run: what client connections do (lib/gen's
+  // ClientConfig, which begins with a ClientLink) and the client service's
+  // context (lib/gen: its ClientStats), both handed to it with each event
+  // (Stream::client()). Both outlive every client connection
+  // (abort_clients() before changing).
+  void set_client(ClientLink* cfg, void* ctx) { client_ = cfg, client_ctx_ = ctx; }
   // Resets every client connection not yet in TIME_WAIT (gen stop, a new
   // run, a stalled one); `why` is what their service counts.
   void abort_clients(CloseReason why);
   // A draining run: client connections between requests (and those that
   // only hold their 4-tuple, reqs 0) finish and close with FIN now; FINs
   // the output queue has no room for go out at the following poll()s.
+  // Each established client connection gets an Idle event: its service
+  // decides (lib/gen/client.cpp).
   void close_idle_clients();
   // Called for a received segment that matched no connection, before the
   // listener lookup; true means the hook took it (handed it to the core
@@ -161,7 +167,8 @@ class Engine {
   void init_cc(Conn& c);
   void send_reset_for(const Seg& s);
   Conn* alloc_conn(const flow::FlowKey& k);
-  void free_conn(Conn& c);
+  // Tells the service (Closed, `why`), then frees c.
+  void free_conn(Conn& c, CloseReason why = CloseReason::Normal);
   // Buffer memory follows use: a connection's rings are attached without
   // memory and get it from the pool when bytes are first stored (received
   // text, or a client's first request). False when the pool cannot give
@@ -221,21 +228,11 @@ class Engine {
   uint32_t flight(const Conn& c) const { return seq_dist(c.snd_una, c.snd_nxt); }
   uint32_t ts_now(uint64_t now) const { return static_cast<uint32_t>(now / 1000); }
 
-  // service.cpp: echo / discard / http on the owning core
+  // service.cpp: every service (stream.hpp), on the owning core
   bool dispatch(Conn& c, StreamEvent e);  // service.cpp; false: aborted
   void service_open(Conn& c);
   void service_run(Conn& c);  // new data, space or peer FIN: let the service act
   void service_close(Conn& c, CloseReason why);
-  void app_close(Conn& c);  // the service has queued its last byte
-
-  // client.cpp: the generator's connections
-  void client_open(Conn& c);
-  bool client_run(Conn& c);  // true: all done, close
-  void client_request(Conn& c);
-  void client_queue(Conn& c);
-  bool client_read(Conn& c);
-  void client_response_done(Conn& c);
-  void client_finish(Conn& c, CloseReason why);
 
   EngineConfig cfg_;
   flow::FlowTable& flows_;
@@ -255,10 +252,10 @@ class Engine {
   uint64_t next_pressure_ = 0;       // us: the buffer pool's next check (pressure_pass)
   uint64_t insert_failures_ = 0;
   uint32_t curr_estab_ = 0;
-  uint64_t clock_ = 0;        // now of the current call (services read it)
-  uint64_t last_cookie_ = 0;  // us: the last cookie sent (0: none yet)
-  ClientConfig* client_ = nullptr;
-  ClientStats* cstats_ = nullptr;
+  uint64_t clock_ = 0;            // now of the current call (services read it)
+  uint64_t last_cookie_ = 0;      // us: the last cookie sent (0: none yet)
+  ClientLink* client_ = nullptr;  // set_client()
+  void* client_ctx_ = nullptr;
   MissHook miss_ = nullptr;
   void* miss_ctx_ = nullptr;
   bool handed_ = false;         // the current burst came from another core's handoff

@@ -221,6 +221,7 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
       return false;
     }
     established(c, now);
+    if (c.state == State::Closed) return false;  // its service aborted at Opened
     c.snd_wnd = uint32_t{s.wnd} << c.snd_wscale;
     c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
     c.snd_wl1 = Seq(s.seq);

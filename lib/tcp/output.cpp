@@ -202,13 +202,10 @@ bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
 
 // Sends what the windows allow: new data, then our FIN, then any ACK owed.
 void Engine::output(Conn& c, uint64_t now) {
-  if (c.app.abort_pending) {
-    // The client service ends this connection with a RST (close rst, or a
-    // response it refused); deferred to here so no caller holds a freed one.
-    const auto why = static_cast<CloseReason>(c.app.abort_why);
-    if (why == CloseReason::Normal && client_ && client_->close_abandon) return abandon(c, now);
-    return abort(c, true, why);
-  }
+  // Freed under the caller (its service aborted it: Stream::abort), or a
+  // Stream::abandon() that waited for an output slot.
+  if (c.state == State::Closed) return;
+  if (c.svc_abandon) return abandon(c, now);
   const bool can_send = c.state == State::Established || c.state == State::CloseWait ||
                         c.state == State::FinWait1 || c.state == State::Closing ||
                         c.state == State::LastAck;
@@ -314,14 +311,14 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
         // RFC 6298 5.5 backoff; the attempt fails after syn_retries
         // retransmissions or connect_timeout_ms, whichever comes first.
         if (++c.backoff > cfg_.syn_retries ||
-            now - c.app.t_start >= uint64_t{cfg_.connect_timeout_ms} * 1000) {
+            now - c.t_open >= uint64_t{cfg_.connect_timeout_ms} * 1000) {
           ctr_.inc(Ctr::tcp_connect_timeouts);
           return abort(c, false, CloseReason::Timeout);
         }
         send_syn(c, now);
         c.t_rtx = std::min(now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
                                                     uint64_t{cfg_.rto_max_ms} * 1000),
-                           c.app.t_start + uint64_t{cfg_.connect_timeout_ms} * 1000);
+                           c.t_open + uint64_t{cfg_.connect_timeout_ms} * 1000);
         break;
       case State::SynReceived:
         if (++c.backoff > cfg_.synack_retries) return abort(c, false, CloseReason::Timeout);
@@ -512,8 +509,7 @@ void Engine::abandon(Conn& c, uint64_t now) {
   if (nout_ == out_.size()) return mark_pending(c);
   send_ack(c, now);
   ctr_.inc(Ctr::gen_abandoned);
-  service_close(c, CloseReason::Normal);
-  free_conn(c);
+  free_conn(c, CloseReason::Normal);
 }
 
 void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
@@ -522,8 +518,7 @@ void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
   else if (c.state == State::SynReceived || c.state == State::SynSent)
     ctr_.inc(Ctr::tcp_attempt_fails);
   if (send_reset && c.state != State::TimeWait) send_rst(c);
-  service_close(c, why);
-  free_conn(c);
+  free_conn(c, why);
 }
 
 }  // namespace pmx::tcp

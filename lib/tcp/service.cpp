@@ -1,7 +1,7 @@
 // The engine's side of the stream API (stream.hpp): when a connection's
-// service is told what happened. Server services live in lib/service and
-// are reached through service_event(); the generator's connections
-// (ServiceKind::Client) are still the engine's own (client.cpp).
+// service is told what happened. Server services live in lib/service, the
+// generator's client (ServiceKind::Client) in lib/gen; all are reached
+// through service_event().
 #include "engine.hpp"
 #include "stream.hpp"
 
@@ -15,18 +15,23 @@ using stats::Ctr;
 // it asked for (never inside the call: the connection must outlive it).
 // Returns false if the connection was aborted.
 bool Engine::dispatch(Conn& c, StreamEvent e) {
-  Stream s(c, ctr_, clock_);
+  Stream s(c, ctr_, clock_, CloseReason::Normal, client_, client_ctx_);
   service_event(s, e);
   if (!c.svc_abort) return true;
   c.svc_abort = false;
+  // abandon() may wait for an output slot; output() finishes it then.
+  if (c.svc_abandon) return abandon(c, clock_), false;
   abort(c, true, CloseReason::Local);
   return false;
 }
 
 void Engine::service_open(Conn& c) {
-  if (c.svc == ServiceKind::Client) return client_open(c);
   c.t_app = 0;
   c.svc_abort = false;
+  // An active open whose run sends takes its buffers now: its first request
+  // goes with the ACK of the SYN-ACK (connect() saw two free; if they went
+  // since, the service finds none: Stream::buffered()).
+  if (c.svc == ServiceKind::Client && client_ && client_->reqs > 0) ensure_mem(c);
   dispatch(c, StreamEvent::Opened);
 }
 
@@ -42,12 +47,8 @@ void Engine::service_run(Conn& c) {
   // first use).
   const bool wants = c.want_writable;
   c.want_writable = false;
-  if (c.svc == ServiceKind::Client) {
-    if (client_run(c)) app_close(c);
-  } else {
-    if (wants && !c.snd.has_mem()) ensure_mem(c);
-    if (!dispatch(c, StreamEvent::Data)) return;
-  }
+  if (wants && !c.snd.has_mem()) ensure_mem(c);
+  if (!dispatch(c, StreamEvent::Data)) return;
   if (c.ooo.empty()) c.rcv.rewind_if_empty();
   service_deadline(c);
   queue_release(c);
@@ -57,24 +58,18 @@ void Engine::service_run(Conn& c) {
 }
 
 void Engine::service_close(Conn& c, CloseReason why) {
-  if (c.svc == ServiceKind::Client) return client_finish(c, why);
-  Stream s(c, ctr_, clock_, why);
+  Stream s(c, ctr_, clock_, why, client_, client_ctx_);
   service_event(s, StreamEvent::Closed);
   c.t_app = 0;
-}
-
-void Engine::app_close(Conn& c) {
-  c.close_requested = true;
-  c.want_writable = false;
-  c.t_svc = c.t_app = 0;
 }
 
 // The service timer (docs/tcp.md, "Memory and idle peers"): the service's
 // own deadline (http's request-head timeout) if it set one, else the
 // listener's idle_timeout from now (nginx's keepalive_timeout). The
-// generator's connections have none: its runs time themselves.
+// generator's connections have neither (no listener, no set_timer()): its
+// runs time themselves.
 void Engine::service_deadline(Conn& c) {
-  if (c.svc == ServiceKind::Client || c.close_requested) {
+  if (c.close_requested) {
     c.t_svc = 0;
     return;
   }

@@ -27,17 +27,31 @@
 namespace pmx::tcp {
 
 enum class StreamEvent : uint8_t {
-  Opened,  // ESTABLISHED: set up the service's state (its slot is raw bytes)
-  Data,    // bytes readable, send space freed, or the peer's FIN: act on all
-  Timer,   // the deadline set with set_timer() has passed (buffers attached)
-  Idle,    // nothing happened for the listener's idle_timeout
-  Closed,  // the connection is gone (reason()); release nothing, send nothing
+  Connecting,  // active open only: the SYN is about to go; set up the state
+               // (Closed may follow without Opened: refused, timed out)
+  Opened,      // ESTABLISHED: a passive open sets up its state here (its slot
+               // is raw bytes); t_open() is when the SYN went (active opens)
+  Data,        // bytes readable, send space freed, or the peer's FIN: act on all
+  Timer,       // the deadline set with set_timer() has passed (buffers attached)
+  Idle,        // nothing happened for the listener's idle_timeout
+  Closed,      // the connection is gone (reason()); release nothing, send nothing
+};
+
+// What the engine reads of the generator's run (Engine::set_client), at
+// each connect(): lib/gen's ClientConfig begins with it. The rest of the
+// run is the client service's own (Stream::client(), client_ctx()).
+struct ClientLink {
+  CcKind cc = CcKind::NewReno;  // congestion control of the run's connections
+  // requests per connection; 0: only held open, so connect() needs no free
+  // buffers (else two, or -ENOBUFS)
+  uint32_t reqs = 1;
 };
 
 class Stream {
  public:
-  Stream(Conn& c, stats::Counters& ctr, uint64_t now_us, CloseReason why = CloseReason::Normal)
-      : c_(c), ctr_(ctr), now_(now_us), why_(why) {}
+  Stream(Conn& c, stats::Counters& ctr, uint64_t now_us, CloseReason why = CloseReason::Normal,
+         ClientLink* client = nullptr, void* client_ctx = nullptr)
+      : c_(c), ctr_(ctr), now_(now_us), why_(why), client_(client), client_ctx_(client_ctx) {}
 
   ServiceKind kind() const { return c_.svc; }
   uint64_t now_us() const { return now_; }
@@ -46,6 +60,13 @@ class Stream {
   uint32_t arg() const { return c_.svc_arg; }
   uint16_t timeout_s() const { return c_.svc_timeout_s; }
   CloseReason reason() const { return why_; }  // Closed only
+  // Active opens: when the first SYN went (us; the engine's, it times the
+  // connect with it). 0 for passive opens.
+  uint64_t t_open() const { return c_.t_open; }
+  // Active opens: the generator's run (Engine::set_client; null once it is
+  // withdrawn) and its service's own context. Null for passive opens.
+  ClientLink* client() const { return client_; }
+  void* client_ctx() const { return client_ctx_; }
 
   // --- receiving
   // Bytes received in order and not yet consumed.
@@ -73,6 +94,8 @@ class Stream {
   // space frees (and buffers are taken for it if it has none yet). It lasts
   // until the next Data event: say it again there if still short.
   void want_writable() { c_.want_writable = true; }
+  // The connection has its buffers (space() may still be 0: all queued).
+  bool buffered() const { return c_.snd.has_mem(); }
   // Unsent bytes still queued (they go as the peer's window allows).
   uint32_t unsent() const { return c_.snd.size(); }
 
@@ -87,6 +110,11 @@ class Stream {
   // RST instead, now (RFC 9293 ABORT); the connection is freed after the
   // call returns.
   void abort() { c_.svc_abort = true; }
+  // Neither FIN nor RST: ACK everything received, then forget the
+  // connection (the generator's `close abandon`: a peer that vanished, as
+  // the other end sees it). After the call, as abort(); counted as
+  // gen_abandoned.
+  void abandon() { c_.svc_abort = c_.svc_abandon = true; }
 
   // --- time
   // One deadline per connection (absolute, microseconds): a Timer event
@@ -118,11 +146,17 @@ class Stream {
   stats::Counters& ctr_;
   uint64_t now_;
   CloseReason why_;
+  ClientLink* client_;
+  void* client_ctx_;
 };
 
 // Defined by lib/service/registry.cpp: a switch over ServiceKind (a closed
-// set chosen at build time; no virtual call, no allocation). Not called for
-// ServiceKind::Client, the generator's side (client.cpp).
+// set chosen at build time; no virtual call, no allocation).
 void service_event(Stream& s, StreamEvent e);
+
+// ServiceKind::Client, the generator's side of an active open: defined by
+// lib/gen/client.cpp, reached through service_event() (so every program
+// that links lib/tcp links lib/gen too).
+void client_event(Stream& s, StreamEvent e);
 
 }  // namespace pmx::tcp

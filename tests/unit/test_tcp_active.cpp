@@ -1,13 +1,19 @@
 // Active open: SYN_SENT (RFC 9293 3.10.7.3), simultaneous open, SYN
 // retransmission and the connect timeout, and the generator's client service
-// (client.cpp) in its three modes. The fixture's connection is ours
+// (lib/gen/client.cpp) in its three modes. The fixture's connection is ours
 // 198.18.0.1:50000 -> the peer 198.18.0.2:80.
+#include "gen/client.hpp"
 #include "tcp_fixture.hpp"
 
 #include <cerrno>
 
 namespace pmx::tcp::test {
 namespace {
+
+using gen::ClientConfig;
+using gen::ClientMode;
+using gen::ClientStats;
+using gen::prepare_head;
 
 constexpr uint16_t kEphemeral = 50000, kServer = 80;
 

@@ -1,0 +1,60 @@
+// The generator's side of an active open (client.cpp), configured per run:
+// the generator (generator.cpp) decides when and from which 4-tuple to
+// connect; each connection's client service, reached through the stream
+// API (tcp/stream.hpp), runs its requests and counts their outcome.
+#pragma once
+
+#include "stats/histogram.hpp"
+#include "tcp/stream.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+namespace pmx::gen {
+
+enum class ClientMode : uint8_t { Http, Echo, Raw };
+
+// Written by the owning core's generator only (between engine calls). The
+// engine reads its ClientLink part (cc, reqs) at each connect().
+struct ClientConfig : tcp::ClientLink {
+  ClientMode mode = ClientMode::Http;
+  uint32_t req_size = 64;   // echo/raw: bytes per request; http post: body bytes
+  bool post = false;        // http: POST req_size bytes instead of GET /bytes/<resp_size>
+  uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>
+  bool close_rst = false;   // end with RST instead of FIN
+  // end by ACKing the last response and forgetting the connection without a
+  // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)
+  bool close_abandon = false;
+  bool draining = false;  // finish the request under way, then close
+  char host[16] = "";     // http: the Host field (dotted destination address)
+  // http: the request head for resp_size and host, formatted once per run
+  // by prepare_head() (the client formats it at the first request if nobody
+  // did); copied into every request instead of formatting each one.
+  char head[96] = "";
+  uint8_t head_len = 0;
+};
+
+// Formats c.head from c.resp_size (GET) or c.req_size (POST) and c.host.
+void prepare_head(ClientConfig& c);
+
+// One core's results. Histograms in microseconds; single writer (the owning
+// core), read by the control plane like the counters.
+struct ClientStats {
+  stats::LatencyHistogram connect_us;  // SYN sent -> SYN-ACK received
+  stats::LatencyHistogram request_us;  // request's first byte queued -> response's last byte
+  // Connections whose work is not yet finished. Written by the owning core
+  // only (relaxed load + store, no locked RMW: nobody else writes, as
+  // stats/counters.hpp); the owner may read it plainly, any other thread
+  // through open_now().
+  alignas(std::atomic_ref<uint32_t>::required_alignment) uint32_t open = 0;
+
+  void set_open(uint32_t v) {  // owner only
+    std::atomic_ref<uint32_t>(open).store(v, std::memory_order_relaxed);
+  }
+  void add_open(int32_t by) { set_open(open + static_cast<uint32_t>(by)); }  // owner only
+  uint32_t open_now() const {                                                // any thread
+    return std::atomic_ref<uint32_t>(const_cast<uint32_t&>(open)).load(std::memory_order_relaxed);
+  }
+};
+
+}  // namespace pmx::gen
