@@ -1,7 +1,7 @@
 // portmux-ctl: runs one CLI command on a running portmux through its
 // --cli-socket and prints the output. Exit status: 0 ok, 1 the command
 // failed, 2 unknown command, 3 bad arguments, 4 ambiguous, 5 no appliance.
-#include "control/ctl_server.hpp"
+#include "cli/ctl_server.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>

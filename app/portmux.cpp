@@ -1,5 +1,5 @@
 // portmux: EAL options, then "--", then the application's options.
-#include "control/options.hpp"
+#include "config/options.hpp"
 #include "control/plane.hpp"
 #include "port/profile.hpp"
 

@@ -1,7 +1,7 @@
-#include "conn_table.hpp"
+#include "control/conn_table.hpp"
 
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 
 #include <rte_byteorder.h>
 

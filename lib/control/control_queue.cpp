@@ -1,4 +1,4 @@
-#include "control_queue.hpp"
+#include "control/control_queue.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

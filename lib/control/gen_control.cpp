@@ -1,6 +1,6 @@
-#include "gen_control.hpp"
+#include "control/gen_control.hpp"
 
-#include "plane.hpp"
+#include "control/plane.hpp"
 #include "stats/log.hpp"
 #include "stats/metric_writer.hpp"
 

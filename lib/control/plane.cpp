@@ -1,15 +1,15 @@
-#include "plane.hpp"
+#include "control/plane.hpp"
 
-#include "cli.hpp"
-#include "control_queue.hpp"
-#include "ctl_server.hpp"
-#include "gen_control.hpp"
-#include "http_server.hpp"
-#include "listen_spec.hpp"
-#include "metrics.hpp"
+#include "cli/cli.hpp"
+#include "cli/ctl_server.hpp"
+#include "config/listen_spec.hpp"
+#include "control/control_queue.hpp"
+#include "control/gen_control.hpp"
+#include "export/http_server.hpp"
+#include "export/metrics.hpp"
+#include "export/telemetry.hpp"
 #include "stats/log.hpp"
 #include "stats/metric_writer.hpp"
-#include "telemetry.hpp"
 
 #include <poll.h>
 #include <sys/random.h>

@@ -3,7 +3,7 @@
 // through their inboxes and their published counters.
 #pragma once
 
-#include "options.hpp"
+#include "config/options.hpp"
 #include "port/kernel_ring.hpp"
 #include "port/port.hpp"
 #include "worker/worker.hpp"

@@ -1,7 +1,7 @@
 // Prometheus text exposition format, version 0.0.4
 // (https://prometheus.io/docs/instrumenting/exposition_formats/): one
 // family at a time, "# HELP" and "# TYPE" once, then its samples. Pure
-// string building, no DPDK: the exporter (lib/control/metrics.cpp) feeds it
+// string building, no DPDK: the exporter (lib/export/metrics.cpp) feeds it
 // and the unit tests check its escaping and histogram layout.
 #pragma once
 

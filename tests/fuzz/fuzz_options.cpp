@@ -1,7 +1,7 @@
 // libFuzzer target: the application's option parser and the address parsers
 // with arbitrary words. Invariants: it returns or throws OptionError (one
 // line), nothing else; parsed addresses print back to what parses again.
-#include "control/options.hpp"
+#include "config/options.hpp"
 
 #include <cstdlib>
 #include <string>

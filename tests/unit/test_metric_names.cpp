@@ -1,6 +1,6 @@
 // Every data-path counter (counters.def) gets a Prometheus name that follows
 // the conventions: portmux_ prefix, _total on counters, drops in one family.
-#include "control/metrics.hpp"
+#include "export/metrics.hpp"
 #include "stats/counters.hpp"
 #include "stats/metric_writer.hpp"
 

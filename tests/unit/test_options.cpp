@@ -1,4 +1,4 @@
-#include "control/options.hpp"
+#include "config/options.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // CLI: ports. show port info|stats|xstats, clear port stats, port start|stop.
-#include "cli.hpp"
-#include "cli_tokens.hpp"
+#include "cli/cli.hpp"
+#include "cli/cli_tokens.hpp"
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 
 #include <rte_ethdev.h>
 

@@ -1,6 +1,6 @@
-#include "ctl_server.hpp"
+#include "cli/ctl_server.hpp"
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
 #include "stats/log.hpp"
 
 #include <poll.h>

@@ -2,7 +2,7 @@
 // [,key=value...]) and the CLI (listen IP PORT SERVICE [key value]...).
 #pragma once
 
-#include "options.hpp"
+#include "config/options.hpp"
 #include "tcp/listener.hpp"
 
 #include <string>

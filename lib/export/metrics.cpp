@@ -1,7 +1,7 @@
-#include "metrics.hpp"
+#include "export/metrics.hpp"
 
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 #include "stats/metric_writer.hpp"
 
 #include "portmux_config.h"

@@ -1,7 +1,7 @@
 // CLI: the rest. show lcores, help, quit.
-#include "cli.hpp"
-#include "cli_tokens.hpp"
-#include "plane.hpp"
+#include "cli/cli.hpp"
+#include "cli/cli_tokens.hpp"
+#include "control/plane.hpp"
 
 #include <rte_lcore.h>
 

@@ -2,7 +2,7 @@
 // parser: it is the HTTP/1.1 implementation Boost ships, already a
 // dependency family of ours (Program_options), handles keep-alive and
 // malformed requests, and needs no extra runtime library.
-#include "http_server.hpp"
+#include "export/http_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,6 +1,6 @@
-#include "options.hpp"
+#include "config/options.hpp"
 
-#include "listen_spec.hpp"
+#include "config/listen_spec.hpp"
 
 #include "portmux_config.h"
 

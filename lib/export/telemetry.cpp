@@ -1,10 +1,10 @@
-#include "telemetry.hpp"
+#include "export/telemetry.hpp"
 
-#include "conn_table.hpp"
-#include "control_queue.hpp"
-#include "gen_control.hpp"
+#include "control/conn_table.hpp"
+#include "control/control_queue.hpp"
+#include "control/gen_control.hpp"
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 #include "stats/log.hpp"
 
 #include <rte_telemetry.h>

@@ -1,11 +1,11 @@
 // CLI: TCP. show connections | listeners | flowtable | tcp stats,
 // listen <ip> <port> <service> [key value]..., unlisten <ip> <port>.
-#include "cli.hpp"
-#include "cli_tokens.hpp"
-#include "conn_table.hpp"
-#include "listen_spec.hpp"
+#include "cli/cli.hpp"
+#include "cli/cli_tokens.hpp"
+#include "config/listen_spec.hpp"
+#include "control/conn_table.hpp"
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 
 #include <cinttypes>
 #include <sstream>

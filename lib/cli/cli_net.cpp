@@ -1,8 +1,8 @@
 // CLI: layer 2/3. show arp, show ip stats.
-#include "cli.hpp"
-#include "cli_tokens.hpp"
+#include "cli/cli.hpp"
+#include "cli/cli_tokens.hpp"
+#include "control/plane.hpp"
 #include "net/addr.hpp"
-#include "plane.hpp"
 
 #include <cinttypes>
 

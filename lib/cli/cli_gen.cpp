@@ -1,9 +1,9 @@
 // CLI: the traffic generator. gen start <dst-ip> <dst-port> [words...],
 // gen stop, show gen stats (grammar in lib/gen/spec.hpp).
-#include "cli.hpp"
-#include "cli_tokens.hpp"
-#include "gen_control.hpp"
-#include "plane.hpp"
+#include "cli/cli.hpp"
+#include "cli/cli_tokens.hpp"
+#include "control/gen_control.hpp"
+#include "control/plane.hpp"
 
 namespace pmx::control {
 namespace {

@@ -1,4 +1,4 @@
-#include "listen_spec.hpp"
+#include "config/listen_spec.hpp"
 
 #include "net/addr.hpp"
 

@@ -1,6 +1,6 @@
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
-#include "plane.hpp"
+#include "control/plane.hpp"
 
 #include <cmdline_socket.h>
 #include <unistd.h>
