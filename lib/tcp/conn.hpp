@@ -135,11 +135,9 @@ struct Conn {
   uint64_t t_svc = 0;
   uint64_t t_app = 0;
   uint64_t t_active = 0;        // us: last data received or acknowledged (pool pressure)
-  uint64_t t_open = 0;          // us: active open's first SYN (connect timeout, RTT sample)
   uint16_t svc_timeout_s = 0;   // the listener's header_timeout (it may go away first)
   uint16_t idle_to_s = 0;       // the listener's idle_timeout
   bool svc_abort = false;       // the service asked for RST (Stream::abort)
-  bool svc_abandon = false;     // ... or to be forgotten silently (Stream::abandon)
   bool release_queued = false;  // in Engine::release_q_
   uint8_t keepalive_probes = 0;
   uint8_t probes_out = 0;  // zero-window probes sent since the peer's last acceptable ACK
@@ -148,6 +146,11 @@ struct Conn {
   OooSet ooo;    // out-of-order data held in rcv beyond its in-order part
   Seq ooo_last;  // start of the newest out-of-order segment (first SACK block)
   Seq fin_seq;   // our FIN's sequence number, once sent
+  // Cold, after the fields the established path reads (they keep their
+  // offsets): the active open's first SYN (us; connect timeout, SYN RTT
+  // sample, Stream::t_open) and a Stream::abandon() waiting for output.
+  uint64_t t_open = 0;
+  bool svc_abandon = false;
   alignas(8) std::byte svc_state[kServiceStateBytes];  // the service's (Stream::state)
 };
 

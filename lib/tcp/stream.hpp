@@ -63,8 +63,9 @@ class Stream {
   // Active opens: when the first SYN went (us; the engine's, it times the
   // connect with it). 0 for passive opens.
   uint64_t t_open() const { return c_.t_open; }
-  // Active opens: the generator's run (Engine::set_client; null once it is
-  // withdrawn) and its service's own context. Null for passive opens.
+  // The generator's run (Engine::set_client; null when none is set) and
+  // the client service's own context: for the client only (a server
+  // service has no use for them).
   ClientLink* client() const { return client_; }
   void* client_ctx() const { return client_ctx_; }
 
