@@ -516,6 +516,41 @@ TEST_F(Active, PoolFullRefusesConnect) {
   take();
 }
 
+// Buffers are taken at ESTABLISHED (Engine::service_open), not at
+// connect(): a connection whose SYN-ACK finds the pool empty fails as
+// no_resources with a RST from its Opened event (Stream::abort), nothing
+// else is sent for it, and the one that got the buffers is not disturbed.
+TEST_F(Active, SynAckWithThePoolEmptyFailsOnlyThatConnection) {
+  EngineConfig c = small_config();
+  c.nbufs = 2;
+  start(c);
+  engine_->set_client(&cfg_, &st_);
+  const Got first = connect();
+  const uint32_t first_iss = iss_;
+  port_ = kEphemeral + 1;
+  const Got second = connect();  // both pass connect()'s check: two are free
+  const uint32_t second_iss = iss_;
+  EXPECT_EQ(st_.open, 2u);
+  port_ = kEphemeral;
+  iss_ = first_iss;
+  syn_ack(first);
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = request_}});
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);
+  port_ = kEphemeral + 1;
+  iss_ = second_iss;
+  syn_ack(second);
+  const Got rst = take_one();
+  EXPECT_EQ(rst.flags & flag::RST, flag::RST);
+  EXPECT_EQ(rst.seq, L(1));
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_err_no_resources), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_connects), 2u);
+  EXPECT_EQ(st_.open, 1u);
+  port_ = kEphemeral;
+  EXPECT_EQ(state(), State::Established);
+}
+
 // The miss hook (the worker's handoff): what it takes the engine leaves
 // alone; what it declines, and what was handed here, goes to the listeners.
 struct MissLog {
