@@ -21,7 +21,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   clock_ = now;
   if (const uint32_t i = flows_.lookup(k); i != flow::kNoFlow) {
     Conn& old = conns_[i];
-    const uint64_t tw_since = old.t_rtx - 2ull * cfg_.msl_ms * 1000;
+    const uint64_t tw_since = old.t_rtx - us_.two_msl;
     if (old.state != State::TimeWait || !old.ts_ok || now < tw_since + kTwReuseAfterUs)
       return -EADDRINUSE;
     ctr_.inc(Ctr::tcp_timewait_reused_active);
@@ -45,7 +45,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   while ((c.rcv.capacity() >> c.rcv_wscale) > 65535) ++c.rcv_wscale;
   c.iss = Seq(make_isn(k, now));
   c.snd_una = c.snd_nxt = c.snd_max = c.iss;
-  c.rto = cfg_.rto_init_ms * 1000;
+  c.rto = static_cast<uint32_t>(us_.rto_init);
   set_state(c, State::SynSent);
   ctr_.inc(Ctr::tcp_active_opens);
   dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)

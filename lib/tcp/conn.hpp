@@ -35,6 +35,23 @@ constexpr std::string_view state_name(State s) {
   return names[static_cast<uint8_t>(s)];
 }
 
+// Named state sets (RFC 9293 3.3.2), so that no list of states is spelled
+// out where a rule needs one.
+// Synchronized: the handshake is done (ESTABLISHED and every later state).
+constexpr bool synchronized(State s) { return s >= State::Established; }
+// We may still send data (no FIN of ours yet): ESTABLISHED, CLOSE_WAIT.
+// Also tcpCurrEstab's set (RFC 4022) and the states a service runs in.
+constexpr bool can_send(State s) { return s == State::Established || s == State::CloseWait; }
+// The peer may still send data (no FIN of its yet): ESTABLISHED, FIN_WAIT_1/2.
+constexpr bool can_receive(State s) {
+  return s == State::Established || s == State::FinWait1 || s == State::FinWait2;
+}
+// Our data or FIN may be in flight, to send or resend: synchronized, and
+// our FIN not yet acknowledged (not FIN_WAIT_2, not TIME_WAIT).
+constexpr bool can_transmit(State s) {
+  return can_send(s) || s == State::FinWait1 || s == State::Closing || s == State::LastAck;
+}
+
 // Echo, Discard, Http and Chargen serve passive opens (lib/service); Client
 // is the traffic generator's side of an active open (lib/gen/client.cpp).
 // All are reached through the stream API (stream.hpp).
@@ -151,6 +168,10 @@ struct Conn {
   // sample, Stream::t_open) and a Stream::abandon() waiting for output.
   uint64_t t_open = 0;
   bool svc_abandon = false;
+  // One past our last data byte: the FIN's sequence number once it is sent,
+  // else SND.UNA + the bytes still held in the send buffer.
+  Seq data_end() const { return fin_sent ? fin_seq : snd_una + snd.size(); }
+
   alignas(8) std::byte svc_state[kServiceStateBytes];  // the service's (Stream::state)
 };
 

@@ -127,7 +127,7 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   c.snd_una = c.snd_wl2 = c.iss;
   c.snd_nxt = c.snd_max = c.iss + 1;
   c.snd_wl1 = c.irs;
-  c.rto = cfg_.rto_init_ms * 1000;
+  c.rto = static_cast<uint32_t>(us_.rto_init);
   init_cc(c);
   ++listeners_[li].syn_recv;  // set_state() takes it back on leaving SYN_RECEIVED
   set_state(c, State::SynReceived);

@@ -23,6 +23,7 @@ uint32_t default_nbufs(const EngineConfig& c) {
 
 Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters& ctr)
     : cfg_(cfg),
+      us_(cfg),
       flows_(flows),
       ctr_(ctr),
       conns_(cfg.max_flows),
@@ -186,7 +187,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.iss = Seq(make_isn(s.key, now));
   c.snd_una = c.snd_nxt = c.snd_max = c.iss;
   c.snd_wl2 = c.iss;
-  c.rto = cfg_.rto_init_ms * 1000;
+  c.rto = static_cast<uint32_t>(us_.rto_init);
   init_cc(c);
   set_state(c, State::SynReceived);
   ++l.syn_recv;
@@ -399,7 +400,7 @@ void Engine::abort_all() {
 void Engine::close_idle_clients() {
   for (Conn& c : conns_) {
     if (c.svc != ServiceKind::Client || c.close_requested) continue;
-    if (c.state != State::Established && c.state != State::CloseWait) continue;
+    if (!can_send(c.state)) continue;
     // The client finishes and shuts down one between requests.
     if (dispatch(c, StreamEvent::Idle) && c.close_requested) mark_pending(c);
   }

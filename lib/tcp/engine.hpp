@@ -18,6 +18,7 @@
 #include "stream.hpp"
 #include "timer_wheel.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -235,6 +236,27 @@ class Engine {
   void service_close(Conn& c, CloseReason why);
 
   EngineConfig cfg_;
+  // The configuration's durations in microseconds, the engine's clock,
+  // converted once here (no ms * 1000 anywhere else).
+  struct Micros {
+    uint64_t two_msl, delack, rto_min, rto_max, rto_init, connect_timeout, keepalive_idle,
+        keepalive_intvl;
+    explicit Micros(const EngineConfig& c)
+        : two_msl(2ull * c.msl_ms * 1000),
+          delack(uint64_t{c.delack_ms} * 1000),
+          rto_min(uint64_t{c.rto_min_ms} * 1000),
+          rto_max(uint64_t{c.rto_max_ms} * 1000),
+          rto_init(uint64_t{c.rto_init_ms} * 1000),
+          connect_timeout(uint64_t{c.connect_timeout_ms} * 1000),
+          keepalive_idle(uint64_t{c.keepalive_idle_ms} * 1000),
+          keepalive_intvl(uint64_t{c.keepalive_intvl_ms} * 1000) {}
+  };
+  Micros us_;
+  // The retransmission timeout after c.backoff expirations (RFC 6298 5.5),
+  // capped at rto_max.
+  uint64_t backed_off_rto(const Conn& c) const {
+    return std::min<uint64_t>(uint64_t{c.rto} << c.backoff, us_.rto_max);
+  }
   flow::FlowTable& flows_;
   stats::Counters& ctr_;
   ListenerTable listeners_;

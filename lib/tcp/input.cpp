@@ -24,7 +24,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
       Seq(s.seq + s.seg_len()) == c.rcv_nxt) {
     ctr_.inc(Ctr::tcp_timewait_fin_reacked);
     send_ack(c, now);
-    c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+    c.t_rtx = now + us_.two_msl;
     return arm(c);
   }
   if (!check_paws(c, s, now)) return;
@@ -56,7 +56,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
       static_cast<int32_t>(s.opt.ts_val - c.ts_recent) >= 0)
     c.ts_recent = s.opt.ts_val;
   if (cfg_.keepalive) {
-    c.t_keepalive = now + uint64_t{cfg_.keepalive_idle_ms} * 1000;
+    c.t_keepalive = now + us_.keepalive_idle;
     c.keepalive_probes = 0;
   }
 
@@ -260,7 +260,7 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
         set_state(c, State::FinWait2);
         // Our service has closed, so nobody would ever end a FIN_WAIT_2
         // whose peer never closes: time it out like Linux (tcp_fin_timeout).
-        c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+        c.t_rtx = now + us_.two_msl;
         c.persist = false;
       }
       break;
@@ -416,15 +416,13 @@ void Engine::rtt_sample(Conn& c, uint32_t r) {
     if (c.srtt == 0) c.srtt = 1;
   }
   const uint64_t rto = uint64_t{c.srtt} + std::max<uint64_t>(1000, 4ull * c.rttvar);
-  c.rto = static_cast<uint32_t>(std::clamp<uint64_t>(rto, uint64_t{cfg_.rto_min_ms} * 1000,
-                                                     uint64_t{cfg_.rto_max_ms} * 1000));
+  c.rto = static_cast<uint32_t>(std::clamp<uint64_t>(rto, us_.rto_min, us_.rto_max));
 }
 
 // RFC 9293 3.10.7.4 seventh check: segment text, in order or out of order.
 void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uint64_t now) {
   if (len == 0) return;
-  if (c.peer_fin || !(c.state == State::Established || c.state == State::FinWait1 ||
-                      c.state == State::FinWait2)) {
+  if (c.peer_fin || !can_receive(c.state)) {
     ctr_.inc(Ctr::tcp_data_after_fin);
     return;
   }
@@ -475,7 +473,7 @@ void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uin
   if (++c.unacked_segs >= 2)
     c.ack_now = true;
   else if (!c.t_delack)
-    c.t_delack = now + uint64_t{cfg_.delack_ms} * 1000;
+    c.t_delack = now + us_.delack;
 }
 
 // RFC 9293 3.10.7.4 eighth check.
@@ -507,7 +505,7 @@ void Engine::established(Conn& c, uint64_t now) {
   set_state(c, State::Established);
   if (c.listener != Listener::kNoListener) ++listeners_[c.listener].accepted;
   c.backoff = 0;
-  if (cfg_.keepalive) c.t_keepalive = now + uint64_t{cfg_.keepalive_idle_ms} * 1000;
+  if (cfg_.keepalive) c.t_keepalive = now + us_.keepalive_idle;
   service_open(c);
 }
 
@@ -517,7 +515,7 @@ void Engine::enter_time_wait(Conn& c, uint64_t now) {
   // is acknowledged here. From CLOSING the segment only acknowledged our FIN:
   // RFC 9293 3.10.7.4 sends nothing then.
   if (c.ack_now) send_ack(c, now);
-  c.t_rtx = now + 2ull * cfg_.msl_ms * 1000;
+  c.t_rtx = now + us_.two_msl;
   c.t_delack = c.t_keepalive = 0;
   c.persist = false;
   c.ack_now = false;

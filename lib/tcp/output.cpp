@@ -178,7 +178,7 @@ bool Engine::retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only) {
   Seq start = seq_max(c.rtx_next, c.snd_una);
   for (uint8_t i = 0; i < c.sacked.size(); ++i)
     if (c.sacked[i].l <= start && start < c.sacked[i].r) start = c.sacked[i].r;
-  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  const Seq data_end = c.data_end();
   const bool fin_hole = c.fin_sent && start == c.fin_seq;
   if (start >= data_end && !fin_hole) return false;
   // Beyond what was ever sent there is no hole: output() sends new data.
@@ -206,16 +206,13 @@ void Engine::output(Conn& c, uint64_t now) {
   // Stream::abandon() that waited for an output slot.
   if (c.state == State::Closed) return;
   if (c.svc_abandon) return abandon(c, now);
-  const bool can_send = c.state == State::Established || c.state == State::CloseWait ||
-                        c.state == State::FinWait1 || c.state == State::Closing ||
-                        c.state == State::LastAck;
-  if (can_send && !c.persist) {
+  if (can_transmit(c.state) && !c.persist) {
     const CcState& cc = c.cc;
     // RFC 3042: the first two duplicate ACKs may each release one new segment.
     const uint32_t limited = !cc.in_recovery && cc.dupacks < 3 ? cc.dupacks * c.mss : 0u;
     const uint32_t wnd = std::min(c.snd_wnd, cc.cwnd + limited);
     for (;;) {
-      const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+      const Seq data_end = c.data_end();
       const uint32_t inflight = flight(c);
       if (c.snd_nxt < data_end) {
         const uint32_t avail = seq_dist(c.snd_nxt, data_end);
@@ -230,8 +227,7 @@ void Engine::output(Conn& c, uint64_t now) {
           return mark_pending(c);
         continue;
       }
-      if (c.close_requested && c.snd_nxt == data_end &&
-          (c.state == State::Established || c.state == State::CloseWait)) {
+      if (c.close_requested && c.snd_nxt == data_end && can_send(c.state)) {
         // fin_sent means the FIN has been queued (ack_input and new_ack take
         // an ACK of SND.MAX as acknowledging it): if the output queue is
         // full, nothing changes and the FIN goes at the next turn.
@@ -251,7 +247,7 @@ void Engine::output(Conn& c, uint64_t now) {
     // timer. So does a window too small for SWS avoidance to use (3.8.6.2.1):
     // with nothing in flight no ACK will come, and a lost window update would
     // stall the connection; the timer then sends what fits (the override).
-    const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+    const Seq data_end = c.data_end();
     if (c.snd_nxt < data_end && flight(c) == 0 && !c.t_rtx) {
       c.persist = true;
       c.backoff = 0;
@@ -310,22 +306,18 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
       case State::SynSent:
         // RFC 6298 5.5 backoff; the attempt fails after syn_retries
         // retransmissions or connect_timeout_ms, whichever comes first.
-        if (++c.backoff > cfg_.syn_retries ||
-            now - c.t_open >= uint64_t{cfg_.connect_timeout_ms} * 1000) {
+        if (++c.backoff > cfg_.syn_retries || now - c.t_open >= us_.connect_timeout) {
           ctr_.inc(Ctr::tcp_connect_timeouts);
           return abort(c, false, CloseReason::Timeout);
         }
         send_syn(c, now);
-        c.t_rtx = std::min(now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
-                                                    uint64_t{cfg_.rto_max_ms} * 1000),
-                           c.t_open + uint64_t{cfg_.connect_timeout_ms} * 1000);
+        c.t_rtx = std::min(now + backed_off_rto(c), c.t_open + us_.connect_timeout);
         break;
       case State::SynReceived:
         if (++c.backoff > cfg_.synack_retries) return abort(c, false, CloseReason::Timeout);
         ctr_.inc(Ctr::tcp_synack_retransmits);
         send_synack(c, now);
-        c.t_rtx = now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff,
-                                           uint64_t{cfg_.rto_max_ms} * 1000);
+        c.t_rtx = now + backed_off_rto(c);
         break;
       default:
         if (c.persist)
@@ -371,8 +363,7 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
   c.rtt_timing = false;
   c.snd_nxt = c.snd_una;
   c.rtx_next = c.snd_una;
-  c.rto = static_cast<uint32_t>(
-      std::min<uint64_t>(uint64_t{c.rto} * 2, uint64_t{cfg_.rto_max_ms} * 1000));
+  c.rto = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{c.rto} * 2, us_.rto_max));
   c.t_rtx = 0;
   output(c, now);
   if (!c.t_rtx) set_rtx(c, now);
@@ -394,7 +385,7 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
   // RFC 9293 3.8.6.2.1 override timeout: the window is open but was too
   // small to be worth a segment; send what fits now (Linux's tcp_write_wakeup
   // does the same). Nothing is in flight, so cwnd allows a segment.
-  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  const Seq data_end = c.data_end();
   if (c.snd_wnd > 0 && c.snd_nxt < data_end) {
     const uint32_t avail = seq_dist(c.snd_nxt, data_end);
     const uint32_t len = std::min({avail, c.snd_wnd, seg_room(c)});
@@ -416,8 +407,7 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
   }
   if (c.backoff < 16) ++c.backoff;
   c.persist = true;
-  c.t_rtx =
-      now + std::min<uint64_t>(uint64_t{c.rto} << c.backoff, uint64_t{cfg_.rto_max_ms} * 1000);
+  c.t_rtx = now + backed_off_rto(c);
 }
 
 // RFC 1122 4.2.3.6.
@@ -433,7 +423,7 @@ void Engine::keepalive_expired(Conn& c, uint64_t now) {
     o->seq = (c.snd_una - 1).v;
     ctr_.inc(Ctr::tcp_out_segs);
   }
-  c.t_keepalive = now + uint64_t{cfg_.keepalive_intvl_ms} * 1000;
+  c.t_keepalive = now + us_.keepalive_intvl;
 }
 
 // The tail loss probe timeout (RFC 8985 7.2) if a probe may be armed now,
@@ -463,7 +453,7 @@ void Engine::set_rtx(Conn& c, uint64_t now) {
 void Engine::tail_loss_probe(Conn& c, uint64_t now) {
   c.tlp_armed = false;
   c.tlp_sent = true;
-  const Seq data_end = c.fin_sent ? c.fin_seq : c.snd_una + c.snd.size();
+  const Seq data_end = c.data_end();
   const Seq last = seq_min(c.snd_max, data_end);
   const uint32_t len = std::min(seq_dist(c.snd_una, last), seg_room(c));
   const bool fin = c.fin_sent && c.snd_max == c.fin_seq + 1;
@@ -487,9 +477,8 @@ void Engine::arm(Conn& c) {
 
 // Every state change goes through here (so does the MIB bookkeeping).
 void Engine::set_state(Conn& c, State s) {
-  const auto estab = [](State x) { return x == State::Established || x == State::CloseWait; };
-  if (estab(c.state) != estab(s)) {
-    curr_estab_ += estab(s) ? 1 : -1;
+  if (can_send(c.state) != can_send(s)) {  // RFC 4022 tcpCurrEstab
+    curr_estab_ += can_send(s) ? 1 : -1;
     ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
   }
   if (c.state == State::SynReceived && s != State::SynReceived &&
@@ -513,7 +502,7 @@ void Engine::abandon(Conn& c, uint64_t now) {
 }
 
 void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
-  if (c.state == State::Established || c.state == State::CloseWait)
+  if (can_send(c.state))
     ctr_.inc(Ctr::tcp_estab_resets);
   else if (c.state == State::SynReceived || c.state == State::SynSent)
     ctr_.inc(Ctr::tcp_attempt_fails);

@@ -37,10 +37,7 @@ void Engine::frag_needed(const flow::FlowKey& k, uint32_t seq, uint16_t mtu, uin
   const uint32_t i = flows_.lookup(k);
   if (i == flow::kNoFlow) return ctr_.inc(Ctr::tcp_pmtu_no_conn);
   Conn& c = conns_[i];
-  const bool sync = c.state == State::Established || c.state == State::CloseWait ||
-                    c.state == State::FinWait1 || c.state == State::Closing ||
-                    c.state == State::LastAck;
-  if (!sync) return ctr_.inc(Ctr::tcp_pmtu_not_lower);
+  if (!can_transmit(c.state)) return ctr_.inc(Ctr::tcp_pmtu_not_lower);
   if (!(Seq(seq) >= c.snd_una && Seq(seq) < c.snd_max))
     return ctr_.inc(Ctr::tcp_pmtu_not_in_flight);
   uint16_t m = mtu >= 68 ? mtu : plateau_below(quoted_len);

@@ -40,7 +40,7 @@ void Engine::service_run(Conn& c) {
     if (c.rcv.attached()) c.rcv.consume(c.rcv.size());  // late input after we closed
     return queue_release(c);
   }
-  if (c.state != State::Established && c.state != State::CloseWait) return;
+  if (!can_send(c.state)) return;
   // want_writable lasts until the next run (a service says it again if it
   // is still short). A service waiting to write gets buffers first (one
   // that speaks first, as chargen, has none at the handshake: memory on
