@@ -14,6 +14,12 @@ else
   meson configure "$BUILD" -Dfuzz_seconds="$SECS"
 fi
 # Only the fuzz targets: the rest of the tree is built and tested by test.sh.
-ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http tests/fuzz/fuzz_tcp \
-  tests/fuzz/fuzz_gen_spec >/dev/null
+# A build failure prints its errors (they went to /dev/null once, and the
+# run only showed up as one missing test log).
+if ! out=$(ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http \
+  tests/fuzz/fuzz_tcp tests/fuzz/fuzz_gen_spec 2>&1); then
+  echo "fuzz.sh: building the fuzz targets failed:" >&2
+  grep -E "error|FAILED" <<<"$out" | head -30 >&2
+  exit 1
+fi
 cd "$BUILD" && meson test --no-rebuild --suite fuzz --print-errorlogs "$@"

@@ -6,12 +6,6 @@
 
 namespace pmx::tcp {
 
-std::optional<CcKind> cc_from_name(std::string_view name) {
-  if (name == "newreno") return CcKind::NewReno;
-  if (name == "cubic") return CcKind::Cubic;
-  return std::nullopt;
-}
-
 namespace cc {
 namespace {
 

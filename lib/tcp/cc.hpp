@@ -20,7 +20,13 @@ namespace pmx::tcp {
 enum class CcKind : uint8_t { NewReno, Cubic };
 
 constexpr std::string_view cc_name(CcKind k) { return k == CcKind::Cubic ? "cubic" : "newreno"; }
-std::optional<CcKind> cc_from_name(std::string_view name);
+// Inline: the option parsers (lib/gen/spec.cpp, lib/config) use it without
+// linking the engine (the fuzz targets for them link only those files).
+inline std::optional<CcKind> cc_from_name(std::string_view name) {
+  if (name == "newreno") return CcKind::NewReno;
+  if (name == "cubic") return CcKind::Cubic;
+  return std::nullopt;
+}
 
 // RFC 9438 state. Windows in bytes; the formulas work in segments and
 // seconds (C = 0.4 is defined so) and are converted at the edges.

@@ -11,6 +11,7 @@
 // sanitizer report; every segment out is well formed (payload within the
 // MSS); after abort_all no connection, buffer or flow is left.
 #include "flow/open_flow_table.hpp"
+#include "gen/client.hpp"
 #include "tcp/engine.hpp"
 #include "tcp/wire.hpp"
 
@@ -45,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.backlog = 4;
     eng.listen(s);
   }
-  tcp::ClientConfig ccfg;
-  tcp::ClientStats cst;
+  gen::ClientConfig ccfg;
+  gen::ClientStats cst;
   ccfg.reqs = 3;
   ccfg.req_size = 100;
   std::memcpy(ccfg.host, "198.18.0.2", 11);
@@ -70,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     tcp::Seg s;
     if (len == 0 && (ctl & 0x40)) {
-      ccfg.mode = static_cast<tcp::ClientMode>((ctl >> 3) % 3);
+      ccfg.mode = static_cast<gen::ClientMode>((ctl >> 3) % 3);
       const flow::FlowKey k{dst.be,
                             src.be,
                             rte_cpu_to_be_16(static_cast<uint16_t>(40000 + (ctl & 7))),
