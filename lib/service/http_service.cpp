@@ -143,8 +143,14 @@ void http_event(tcp::Stream& s, tcp::StreamEvent e) {
       if (run(s, a)) return s.shutdown();
       return head_deadline(s, a);
     }
-    case E::Timer:
+    case E::Timer: {
+      // Still delivering an earlier response (a slow reader is the peer's
+      // window's business): not a stalled head yet, look again later.
+      const auto& a = s.state<HttpState>();
+      if (a.responding || s.unsent() > 0)
+        return s.set_timer(s.now_us() + uint64_t{s.timeout_s()} * 1000000);
       return header_timeout(s);
+    }
     case E::Idle:
       s.count(Ctr::http_idle_timeouts);
       return s.shutdown();

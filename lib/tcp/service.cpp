@@ -84,16 +84,16 @@ void Engine::service_timeout(Conn& c, uint64_t now) {
   c.t_svc = 0;
   if (c.close_requested) return;
   const bool own = c.t_app && c.t_app <= now;
-  if (c.snd.size() > 0 || c.want_writable) {
+  if (!own && (c.snd.size() > 0 || c.want_writable)) {
     // Still delivering (a slow reader is the peer's window's business and
     // the retransmission timer's): not idle, look again a period later.
-    const uint16_t period = own ? c.svc_timeout_s : c.idle_to_s;
-    c.t_svc = now + uint64_t{period ? period : 1u} * 1000000;
-    if (own) c.t_app = c.t_svc;
+    c.t_svc = now + uint64_t{c.idle_to_s ? c.idle_to_s : 1u} * 1000000;
     return;
   }
   if (own) {
-    // The service may write (a 408): buffers first, or RST if none.
+    // The service's own deadline: it decides (http defers its 408 while a
+    // response is still going out; chargen's rate sends more). It may
+    // write: buffers first, or RST if none.
     c.t_app = 0;
     if (!ensure_mem(c)) return abort(c, true, CloseReason::Timeout);
     if (!dispatch(c, StreamEvent::Timer)) return;

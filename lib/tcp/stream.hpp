@@ -132,7 +132,7 @@ class Stream {
   template <class T>
   T& state() {
     static_assert(sizeof(T) <= kServiceStateBytes, "service state too large for Conn::svc_state");
-    static_assert(alignof(T) <= alignof(std::max_align_t));
+    static_assert(alignof(T) <= 8, "Conn::svc_state is aligned to 8");
     static_assert(std::is_trivially_destructible_v<T>);
     return *std::launder(reinterpret_cast<T*>(c_.svc_state));
   }

@@ -109,5 +109,24 @@ TEST_F(Services, ChargenRateCapsTheStream) {
   EXPECT_LE(total, 7400u + 370u + 74u);
 }
 
+// The same rate while the peer ACKs only every 100 ms: bytes in flight must
+// not hold the rate's timer back (it once waited a whole second whenever
+// anything was unacknowledged).
+TEST_F(Services, ChargenRateHoldsWithDataInFlight) {
+  std::vector<Got> g = open(kChargenSlow);
+  uint32_t next = L(1);
+  uint64_t total = text(g, next).size();
+  for (int ms = 1; ms <= 1000; ++ms) {
+    advance(1);
+    const std::string t = text(take(), next);
+    EXPECT_EQ(t, chargen_bytes(total, t.size()));
+    total += t.size();
+    if (ms % 100 == 0) send({.seq = R(1), .ack = next});
+    take();
+  }
+  EXPECT_GE(total, 7000u);
+  EXPECT_LE(total, 7400u + 370u + 74u);
+}
+
 }  // namespace
 }  // namespace pmx::tcp::test
