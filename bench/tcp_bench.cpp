@@ -48,6 +48,7 @@
 #include "flow/open_flow_table.hpp"
 #include "flow/rte_flow_table.hpp"
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
 #include "tcp/wire.hpp"
@@ -425,7 +426,7 @@ class Established {
       : o_(o),
         clk_(clk),
         st_("A/B", o, 2 * o.conns, 2 * o.conns,
-            {.port = kDiscardPort, .service = {.kind = tcp::ServiceKind::Discard}}),
+            {.port = kDiscardPort, .service = {.kind = service::kind::Discard}}),
         peers_(o.conns),
         ack_frames_(o.conns),
         acks_(o.conns),
@@ -604,7 +605,7 @@ class Setup {
       : clk_(clk),
         st_("C", o, 2 * kSynBatch, 2 * kSynBatch,
             {.port = kDiscardPort,
-             .service = {.kind = tcp::ServiceKind::Discard},
+             .service = {.kind = service::kind::Discard},
              .backlog = 2 * kSynBatch}),
         frames_(kSynBatch),
         syns_(kSynBatch) {
@@ -662,7 +663,7 @@ class ShortHttp {
   ShortHttp(const Options& o, Clock& clk)
       : clk_(clk),
         st_("D", o, 8 * kBurst, 8 * kBurst,
-            {.port = kHttpPort, .service = {.kind = tcp::ServiceKind::Http, .http_size = 64}}),
+            {.port = kHttpPort, .service = {.kind = service::kind::Http, .arg = 64}}),
         frames_(kSteps * kHttpTuples),
         segs_(kSteps * kHttpTuples) {
     for (uint32_t t = 0; t < kHttpTuples; ++t) {

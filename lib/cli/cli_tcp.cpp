@@ -6,6 +6,7 @@
 #include "control/conn_table.hpp"
 #include "control/plane.hpp"
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 
 #include <cinttypes>
 #include <sstream>
@@ -49,7 +50,7 @@ void show_listeners(void*, cmdline* cl, void* data) {
                  "SynRecv", "Accepted", "Overflows", "Options");
   for (const auto& r : listener_rows(pl))
     cmdline_printf(cl, "%-21s %-8s %8u %8" PRIu64 " %10" PRIu64 " %10" PRIu64 "  %s\n",
-                   r.address.c_str(), std::string(tcp::service_name(r.spec.service.kind)).c_str(),
+                   r.address.c_str(), std::string(service::name(r.spec.service.kind)).c_str(),
                    r.spec.backlog, r.syn_recv, r.accepted, r.overflows, describe(r.spec).c_str());
 }
 
@@ -145,8 +146,8 @@ struct Listen {
 cmdline_parse_token_string_t listen_kw = PMX_KEYWORD(Listen, listen, "listen");
 cmdline_parse_token_string_t listen_ip = PMX_WORD(Listen, ip);
 cmdline_parse_token_string_t listen_port = PMX_WORD(Listen, port);
-cmdline_parse_token_string_t listen_service =
-    PMX_KEYWORD(Listen, service, "echo#discard#http#chargen");
+// The names of service/services.def.
+cmdline_parse_token_string_t listen_service = PMX_KEYWORD(Listen, service, service::kChoices + 1);
 cmdline_parse_token_string_t listen_rest =
     TOKEN_STRING_INITIALIZER(Listen, rest, TOKEN_STRING_MULTI);
 
@@ -177,8 +178,7 @@ void listen_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_listen = {
     listen_fn,
     nullptr,
-    "listen <ip> <port> echo|discard|http|chargen [size N] [rate N] [backlog N] [cc "
-    "newreno|cubic]: add a listener",
+    nullptr,  // listen_help(): the services' names and keys
     {(cmdline_parse_token_hdr_t*)&listen_kw, (cmdline_parse_token_hdr_t*)&listen_ip,
      (cmdline_parse_token_hdr_t*)&listen_port, (cmdline_parse_token_hdr_t*)&listen_service,
      (cmdline_parse_token_hdr_t*)&listen_rest, nullptr}};
@@ -192,7 +192,7 @@ cmdline_parse_token_string_t listen_bare_kw = PMX_KEYWORD(ListenBare, listen, "l
 cmdline_parse_token_string_t listen_bare_ip = PMX_WORD(ListenBare, ip);
 cmdline_parse_token_string_t listen_bare_port = PMX_WORD(ListenBare, port);
 cmdline_parse_token_string_t listen_bare_service =
-    PMX_KEYWORD(ListenBare, service, "echo#discard#http#chargen");
+    PMX_KEYWORD(ListenBare, service, service::kChoices + 1);
 
 void listen_bare_fn(void* parsed, cmdline* cl, void* data) {
   auto* r = static_cast<ListenBare*>(parsed);
@@ -202,7 +202,7 @@ void listen_bare_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_listen_bare = {
     listen_bare_fn,
     nullptr,
-    "listen <ip> <port> echo|discard|http|chargen: add a listener with default options",
+    nullptr,  // listen_help()
     {(cmdline_parse_token_hdr_t*)&listen_bare_kw, (cmdline_parse_token_hdr_t*)&listen_bare_ip,
      (cmdline_parse_token_hdr_t*)&listen_bare_port,
      (cmdline_parse_token_hdr_t*)&listen_bare_service, nullptr}};
@@ -235,9 +235,26 @@ cmdline_parse_inst_t cmd_unlisten = {
     {(cmdline_parse_token_hdr_t*)&unlisten_kw, (cmdline_parse_token_hdr_t*)&unlisten_ip,
      (cmdline_parse_token_hdr_t*)&unlisten_port, nullptr}};
 
+// The listen commands' help, from service/services.def: "listen <ip>
+// <port> echo|discard|http|chargen [size N] [rate N] [backlog N] [cc
+// newreno|cubic]: add a listener". Built once, kept for the program's life.
+const char* listen_help(bool bare) {
+  static const std::string head = "listen <ip> <port> " + service::names("|");
+  static const std::string with_keys = [] {
+    std::string h = head;
+    for (std::string_view k : service::keys(&service::Info::arg_key))
+      h += " [" + std::string(k) + " N]";
+    return h + " [backlog N] [cc newreno|cubic]: add a listener";
+  }();
+  static const std::string bare_help = head + ": add a listener with default options";
+  return bare ? bare_help.c_str() : with_keys.c_str();
+}
+
 }  // namespace
 
 void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out) {
+  cmd_listen.help_str = listen_help(false);
+  cmd_listen_bare.help_str = listen_help(true);
   out.insert(out.end(), {&cmd_show_conns, &cmd_show_listeners, &cmd_show_flows, &cmd_show_tcp_stats,
                          &cmd_listen, &cmd_listen_bare, &cmd_unlisten});
 }

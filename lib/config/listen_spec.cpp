@@ -1,6 +1,7 @@
 #include "config/listen_spec.hpp"
 
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 
 #include <charconv>
 
@@ -21,36 +22,24 @@ uint64_t number(const std::string& where, const std::string& what, const std::st
 }  // namespace
 
 tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip,
-                                 const std::string& port, const std::string& service,
+                                 const std::string& port, const std::string& name,
                                  const std::vector<std::pair<std::string, std::string>>& kv) {
   tcp::ListenSpec s;
   auto a = net::parse_ipv4(ip);
   if (!a) throw OptionError(where + "bad address '" + ip + "'");
   s.ip = a->be;
   s.port = static_cast<uint16_t>(number(where, "port", port, 1, 65535));
-  if (service == "echo")
-    s.service.kind = tcp::ServiceKind::Echo;
-  else if (service == "discard")
-    s.service.kind = tcp::ServiceKind::Discard;
-  else if (service == "http")
-    s.service.kind = tcp::ServiceKind::Http;
-  else if (service == "chargen")
-    s.service.kind = tcp::ServiceKind::Chargen;
-  else
-    throw OptionError(where + "unknown service '" + service + "' (echo, discard, http, chargen)");
-  // As nginx: client_header_timeout (its default is 60 s; 10 s here) and
-  // keepalive_timeout 75 s. Echo and discard: 5 minutes without a byte.
-  const bool http = s.service.kind == tcp::ServiceKind::Http;
-  s.service.header_timeout_s = http ? 10 : 0;
-  s.service.idle_timeout_s = http ? 75 : 300;
+  // The service's name, keys and defaults are its line of the table
+  // (service/services.def).
+  const service::Info* svc = service::find(std::string_view(name));
+  if (!svc)
+    throw OptionError(where + "unknown service '" + name + "' (" + service::names(", ") + ")");
+  s.service = service::defaults(*svc);
   for (const auto& [k, v] : kv) {
-    if (k == "size" && s.service.kind == tcp::ServiceKind::Http)
-      s.service.http_size = static_cast<uint32_t>(number(where, "size", v, 0, 1u << 30));
-    else if (k == "header_timeout" && http)
-      s.service.header_timeout_s =
-          static_cast<uint16_t>(number(where, "header_timeout", v, 0, 65535));
-    else if (k == "rate" && s.service.kind == tcp::ServiceKind::Chargen)
-      s.service.chargen_rate = static_cast<uint32_t>(number(where, "rate", v, 0, 1u << 31));
+    if (!svc->arg_key.empty() && k == svc->arg_key)
+      s.service.arg = static_cast<uint32_t>(number(where, k, v, 0, svc->arg_max));
+    else if (!svc->timeout_key.empty() && k == svc->timeout_key)
+      s.service.timeout_s = static_cast<uint16_t>(number(where, k, v, 0, 65535));
     else if (k == "idle_timeout")
       s.service.idle_timeout_s = static_cast<uint16_t>(number(where, "idle_timeout", v, 0, 65535));
     else if (k == "backlog")
@@ -60,7 +49,7 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
     else if (k == "cc")
       throw OptionError(where + "unknown congestion control '" + v + "' (newreno|cubic)");
     else
-      throw OptionError(where + "unknown key '" + k + "' for " + service);
+      throw OptionError(where + "unknown key '" + k + "' for " + name);
   }
   return s;
 }
@@ -95,12 +84,13 @@ tcp::ListenSpec parse_listen_option(const std::string& v) {
 
 std::string describe(const tcp::ListenSpec& s) {
   std::string out = net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port) + " " +
-                    std::string(tcp::service_name(s.service.kind));
-  if (s.service.kind == tcp::ServiceKind::Http)
-    out += " size=" + std::to_string(s.service.http_size) +
-           " header_timeout=" + std::to_string(s.service.header_timeout_s);
-  if (s.service.kind == tcp::ServiceKind::Chargen)
-    out += " rate=" + std::to_string(s.service.chargen_rate);
+                    std::string(service::name(s.service.kind));
+  if (const service::Info* i = service::find(s.service.kind)) {
+    if (!i->arg_key.empty())
+      out += " " + std::string(i->arg_key) + "=" + std::to_string(s.service.arg);
+    if (!i->timeout_key.empty())
+      out += " " + std::string(i->timeout_key) + "=" + std::to_string(s.service.timeout_s);
+  }
   out += " idle_timeout=" + std::to_string(s.service.idle_timeout_s);
   out += " backlog=" + std::to_string(s.backlog) + " cc=" + std::string(tcp::cc_name(s.cc));
   return out;

@@ -1,6 +1,7 @@
 #include "config/options.hpp"
 
 #include "config/listen_spec.hpp"
+#include "service/catalog.hpp"
 
 #include "portmux_config.h"
 
@@ -20,8 +21,18 @@ namespace po = boost::program_options;
 
 namespace {
 
+// --listen's help: the services and their keys from service/services.def.
+std::string listen_help() {
+  std::string keys;
+  for (auto column : {&service::Info::arg_key, &service::Info::timeout_key})
+    for (std::string_view k : service::keys(column)) keys += std::string(k) + ", ";
+  return "IP:PORT=SERVICE[,key=value...]: serve " + service::names("|") + " (keys: " + keys +
+         "idle_timeout, backlog, cc)";
+}
+
 po::options_description describe() {
   po::options_description d("portmux options (after EAL options and --)");
+  const std::string listen = listen_help();
   // clang-format off
   d.add_options()
     ("addr", po::value<std::vector<std::string>>()->composing(),
@@ -43,8 +54,7 @@ po::options_description describe() {
     ("neigh-entries", po::value<unsigned>()->default_value(1024), "N: ARP entries per worker")
     ("neigh-reachable", po::value<unsigned>()->default_value(30),
      "SEC: an ARP answer stays fresh this long (RFC 1122 2.3.2.1)")
-    ("listen", po::value<std::vector<std::string>>()->composing(),
-     "IP:PORT=SERVICE[,key=value...]: serve echo|discard|http|chargen (keys: size, rate, header_timeout, idle_timeout, backlog, cc)")
+    ("listen", po::value<std::vector<std::string>>()->composing(), listen.c_str())
     ("max-flows", po::value<unsigned>()->default_value(65536), "N: connections per worker")
     ("msl-ms", po::value<unsigned>()->default_value(30000), "MS: maximum segment lifetime (TIME_WAIT = 2 MSL)")
     ("tcp-buffer-kb", po::value<unsigned>()->default_value(64), "KB: send and receive buffer per connection")

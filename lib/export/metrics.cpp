@@ -2,6 +2,7 @@
 
 #include "control/plane.hpp"
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 #include "stats/metric_writer.hpp"
 
 #include "portmux_config.h"
@@ -234,7 +235,7 @@ void Exporter::write_listeners(MetricWriter& w) const {
             net::to_string(net::Ipv4Addr{l.spec.ip}) + ":" + std::to_string(l.spec.port);
         w.value({{"lcore", std::to_string(ws[k]->lcore())},
                  {"listener", addr},
-                 {"service", tcp::service_name(l.spec.service.kind)}},
+                 {"service", service::name(l.spec.service.kind)}},
                 f.get(l));
       }
   }

@@ -5,6 +5,7 @@
 #include "control/gen_control.hpp"
 #include "control/plane.hpp"
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 #include "stats/log.hpp"
 
 #include <rte_telemetry.h>
@@ -125,7 +126,7 @@ int listeners(const char*, const char*, rte_tel_data* d) {
     c.num = {{"backlog", {}}, {"syn_recv", {}}, {"accepted", {}}, {"overflows", {}}};
     for (const auto& r : listener_rows(pl)) {
       c.text[0].second.push_back(r.address);
-      c.text[1].second.emplace_back(tcp::service_name(r.spec.service.kind));
+      c.text[1].second.emplace_back(service::name(r.spec.service.kind));
       for (auto [i, x] : {std::pair{0, uint64_t{r.spec.backlog}},
                           {1, r.syn_recv},
                           {2, r.accepted},

@@ -1,15 +1,16 @@
 // The server services, each written only against the stream API
-// (tcp/stream.hpp; docs/services.md). registry.cpp dispatches to them.
+// (tcp/stream.hpp; docs/services.md) and listed in services.def.
+// registry.cpp dispatches to them.
 #pragma once
 
 #include "tcp/stream.hpp"
 
 namespace pmx::service {
 
-void echo_event(tcp::Stream& s, tcp::StreamEvent e);     // RFC 862
-void discard_event(tcp::Stream& s, tcp::StreamEvent e);  // RFC 863
-void chargen_event(tcp::Stream& s, tcp::StreamEvent e);  // RFC 864
-void http_event(tcp::Stream& s, tcp::StreamEvent e);     // HTTP/1.1 (http_service.cpp)
+// Each service's event function (services.def's EVENT column).
+#define PMX_SERVICE(KIND, NAME, FILE, EVENT, ...) void EVENT(tcp::Stream& s, tcp::StreamEvent e);
+#include "service/services.def"
+#undef PMX_SERVICE
 
 // The idle timeout's answer for a service with nothing to say: count it,
 // close with FIN.

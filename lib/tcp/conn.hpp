@@ -52,15 +52,13 @@ constexpr bool can_transmit(State s) {
   return can_send(s) || s == State::FinWait1 || s == State::Closing || s == State::LastAck;
 }
 
-// Echo, Discard, Http and Chargen serve passive opens (lib/service); Client
-// is the traffic generator's side of an active open (lib/gen/client.cpp).
-// All are reached through the stream API (stream.hpp).
-enum class ServiceKind : uint8_t { Echo, Discard, Http, Client, Chargen };
-
-constexpr std::string_view service_name(ServiceKind k) {
-  constexpr std::string_view names[] = {"echo", "discard", "http", "client", "chargen"};
-  return names[static_cast<uint8_t>(k)];
-}
+// Which service runs on a connection: an id the transport carries without
+// knowing it. The services that serve passive opens, their ids and names
+// are lib/service's table (service/services.def, ids in its order from 0:
+// ServiceKind{} is its first line). The transport names only the one it
+// treats itself: the traffic generator's side of an active open
+// (lib/gen/client.cpp). All are reached through the stream API (stream.hpp).
+enum class ServiceKind : uint8_t { Client = 0xff };
 
 // Bytes of per-connection state a service may keep (Stream::state<T>()):
 // the largest is the generator's client (lib/gen/client.cpp: a response
@@ -68,19 +66,17 @@ constexpr std::string_view service_name(ServiceKind k) {
 inline constexpr size_t kServiceStateBytes = 80;
 
 struct ServiceConfig {
-  ServiceKind kind = ServiceKind::Echo;
-  uint32_t http_size = 64;    // body bytes for GET /
-  uint32_t chargen_rate = 0;  // chargen: bytes per second, 0 = as the window allows
-  // Seconds, 0 = off (the default here; --listen and the CLI's listen set
-  // 10 s and 75 s for http, 300 s idle for echo and discard).
-  uint16_t header_timeout_s = 0;  // http: a begun request head must end within this
-  uint16_t idle_timeout_s = 0;    // nothing to do for this long: close
+  ServiceKind kind{};
+  // The service's own option, Stream::arg() (its table line's key: size=
+  // for http, the body bytes of GET /; rate= for chargen, bytes per second).
+  uint32_t arg = 0;
+  // Seconds, 0 = off (the default here; --listen and the CLI's listen take
+  // the table's defaults: 10 s and 75 s for http, 300 s idle for the others).
+  // The service's own deadline, Stream::timeout_s() (its table line's key:
+  // header_timeout= for http, a begun request head must end within this).
+  uint16_t timeout_s = 0;
+  uint16_t idle_timeout_s = 0;  // nothing to do for this long: close
 };
-
-// What Stream::arg() gives the connection's service.
-constexpr uint32_t service_arg(const ServiceConfig& s) {
-  return s.kind == ServiceKind::Chargen ? s.chargen_rate : s.http_size;
-}
 
 // Why a connection ended early; the generator counts its errors by it.
 enum class CloseReason : uint8_t {
@@ -97,7 +93,7 @@ struct Conn {
   // --- identity and state
   flow::FlowKey key;
   State state = State::Closed;
-  ServiceKind svc = ServiceKind::Echo;
+  ServiceKind svc{};
   CcKind cc_kind = CcKind::NewReno;
   uint8_t snd_wscale = 0;  // peer's shift (applied to windows it sends)
   uint8_t rcv_wscale = 0;  // our shift
@@ -110,7 +106,7 @@ struct Conn {
   bool want_writable = false;  // service waits for send space
   uint16_t mss = 536;          // effective send MSS (payload bytes)
   uint16_t listener = 0;
-  uint32_t svc_arg = 0;  // the listener's service option (service_arg; it may go away first)
+  uint32_t svc_arg = 0;  // the listener's ServiceConfig::arg (it may go away first)
   uint32_t idx = 0;      // own index in the pool
 
   // --- send sequence space (RFC 9293 3.3.1)

@@ -101,8 +101,8 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   c.snd.attach(nullptr, bufs_.block_size());
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = l.spec.service.kind;
-  c.svc_arg = service_arg(l.spec.service);
-  c.svc_timeout_s = l.spec.service.header_timeout_s;
+  c.svc_arg = l.spec.service.arg;
+  c.svc_timeout_s = l.spec.service.timeout_s;
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
   c.listener = li;

@@ -12,6 +12,7 @@
 // MSS); after abort_all no connection, buffer or flow is left.
 #include "flow/open_flow_table.hpp"
 #include "gen/client.hpp"
+#include "service/catalog.hpp"
 #include "tcp/engine.hpp"
 #include "tcp/wire.hpp"
 
@@ -40,9 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (uint16_t port : {7, 9, 80}) {
     tcp::ListenSpec s;
     s.port = port;
-    s.service.kind = port == 7   ? tcp::ServiceKind::Echo
-                     : port == 9 ? tcp::ServiceKind::Discard
-                                 : tcp::ServiceKind::Http;
+    s.service.kind = port == 7   ? service::kind::Echo
+                     : port == 9 ? service::kind::Discard
+                                 : service::kind::Http;
+    s.service.arg = 64;  // http's size= (body bytes); echo and discard take none
     s.backlog = 4;
     eng.listen(s);
   }

@@ -14,6 +14,7 @@
 
 #include "flow/open_flow_table.hpp"
 #include "net/addr.hpp"
+#include "service/catalog.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
 #include "tcp/isn.hpp"
@@ -147,10 +148,14 @@ class TcpTest : public ::testing::Test {
     flows_ = std::make_unique<flow::OpenFlowTable>(cfg.max_flows);
     ctr_ = stats::Counters{};
     engine_ = std::make_unique<Engine>(cfg, *flows_, ctr_);
-    ASSERT_GE(engine_->listen({.ip = 0, .port = kEcho, .service = {.kind = ServiceKind::Echo}}), 0);
+    ASSERT_GE(engine_->listen({.ip = 0, .port = kEcho, .service = {.kind = service::kind::Echo}}),
+              0);
     ASSERT_GE(
-        engine_->listen({.ip = 0, .port = kDiscard, .service = {.kind = ServiceKind::Discard}}), 0);
-    ASSERT_GE(engine_->listen({.ip = 0, .port = kHttp, .service = {.kind = ServiceKind::Http}}), 0);
+        engine_->listen({.ip = 0, .port = kDiscard, .service = {.kind = service::kind::Discard}}),
+        0);
+    ASSERT_GE(engine_->listen(
+                  {.ip = 0, .port = kHttp, .service = {.kind = service::kind::Http, .arg = 64}}),
+              0);
     queue_.clear();
   }
 

@@ -1,5 +1,11 @@
 #include "config/options.hpp"
 
+#include "cli/cli.hpp"
+#include "config/listen_spec.hpp"
+#include "service/catalog.hpp"
+
+#include <cmdline_parse_string.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -95,12 +101,12 @@ TEST(Options, ListenSpecs) {
   ASSERT_EQ(o.listen.size(), 3u);
   EXPECT_EQ(o.listen[0].ip, 0u);
   EXPECT_EQ(o.listen[0].port, 80);
-  EXPECT_EQ(o.listen[0].service.kind, tcp::ServiceKind::Http);
-  EXPECT_EQ(o.listen[0].service.http_size, 1000u);
+  EXPECT_EQ(o.listen[0].service.kind, service::kind::Http);
+  EXPECT_EQ(o.listen[0].service.arg, 1000u);
   EXPECT_EQ(o.listen[0].backlog, 16u);
   EXPECT_EQ(o.listen[1].ip, net::parse_ipv4("198.18.0.1")->be);
-  EXPECT_EQ(o.listen[1].service.kind, tcp::ServiceKind::Echo);
-  EXPECT_EQ(o.listen[2].service.kind, tcp::ServiceKind::Discard);
+  EXPECT_EQ(o.listen[1].service.kind, service::kind::Echo);
+  EXPECT_EQ(o.listen[2].service.kind, service::kind::Discard);
   EXPECT_EQ(o.listen[0].cc, tcp::CcKind::NewReno);
   EXPECT_EQ(o.listen[2].cc, tcp::CcKind::Cubic);
   EXPECT_EQ(o.max_flows, 1024u);
@@ -124,6 +130,95 @@ TEST(Options, BadListenSpecsNameThemselves) {
   expect_error({"--msl-ms", "0"}, "0");
 }
 
+// Every line of service/services.def is a service --listen and the CLI
+// accept by its name, with its keys and defaults, and describe() prints it
+// back in words --listen reads again.
+TEST(Options, EveryServiceOfTheTableParsesAndPrintsBack) {
+  ASSERT_GT(service::kCount, 0u);
+  for (const service::Info& i : service::kServices) {
+    const std::string name(i.name);
+    SCOPED_TRACE(name);
+    const tcp::ListenSpec s = make_listen_spec("", "198.18.0.1", "80", name, {});
+    EXPECT_EQ(s.service.kind, i.kind);
+    EXPECT_EQ(service::find(i.kind), &i);
+    EXPECT_EQ(service::name(s.service.kind), i.name);
+    EXPECT_EQ(s.service.arg, i.arg_default);
+    EXPECT_EQ(s.service.timeout_s, i.timeout_default);
+    EXPECT_EQ(s.service.idle_timeout_s, i.idle_timeout);
+
+    // "198.18.0.1:80 NAME k=v ..." as "198.18.0.1:80=NAME,k=v,...".
+    std::string opt = describe(s);
+    EXPECT_EQ(opt.rfind("198.18.0.1:80 " + name + " ", 0), 0u) << opt;
+    opt[opt.find(' ')] = '=';
+    for (char& c : opt) c = c == ' ' ? ',' : c;
+    const tcp::ListenSpec back = parse_listen_option(opt);
+    EXPECT_EQ(back.ip, s.ip);
+    EXPECT_EQ(back.port, s.port);
+    EXPECT_EQ(back.service.kind, s.service.kind);
+    EXPECT_EQ(back.service.arg, s.service.arg);
+    EXPECT_EQ(back.service.timeout_s, s.service.timeout_s);
+    EXPECT_EQ(back.service.idle_timeout_s, s.service.idle_timeout_s);
+    EXPECT_EQ(back.backlog, s.backlog);
+    EXPECT_EQ(back.cc, s.cc);
+
+    // Its own keys are read and printed; out of range names the value.
+    if (!i.arg_key.empty()) {
+      const std::string k(i.arg_key);
+      const auto t = make_listen_spec("", "198.18.0.1", "80", name, {{k, "7"}});
+      EXPECT_EQ(t.service.arg, 7u);
+      EXPECT_NE(describe(t).find(" " + k + "=7 "), std::string::npos) << describe(t);
+      expect_error({"--listen",
+                    "0.0.0.0:80=" + name + "," + k + "=" + std::to_string(uint64_t{i.arg_max} + 1)},
+                   "'" + std::to_string(uint64_t{i.arg_max} + 1) + "'");
+    }
+    if (!i.timeout_key.empty()) {
+      const std::string k(i.timeout_key);
+      const auto t = make_listen_spec("", "198.18.0.1", "80", name, {{k, "7"}});
+      EXPECT_EQ(t.service.timeout_s, 7u);
+      EXPECT_NE(describe(t).find(" " + k + "=7 "), std::string::npos) << describe(t);
+    }
+    // Another service's key is an unknown key for this one.
+    for (auto column : {&service::Info::arg_key, &service::Info::timeout_key})
+      for (std::string_view k : service::keys(column))
+        if (k != i.arg_key && k != i.timeout_key) {
+          expect_error({"--listen", "0.0.0.0:80=" + name + "," + std::string(k) + "=1"},
+                       "unknown key '" + std::string(k) + "' for " + name);
+        }
+  }
+}
+
+// The names the CLI offers and the errors list are the table's, in order.
+TEST(Options, ServiceNamesComeFromTheTable) {
+  std::string hashes;
+  for (const service::Info& i : service::kServices) hashes += "#" + std::string(i.name);
+  EXPECT_EQ(service::kChoices, hashes);
+  EXPECT_EQ(service::names("#"), hashes.substr(1));
+  EXPECT_EQ(service::find(std::string_view("client")), nullptr);
+  EXPECT_EQ(service::name(tcp::ServiceKind::Client), "client");
+  expect_error({"--listen", "0.0.0.0:80=ftp"},
+               "unknown service 'ftp' (" + service::names(", ") + ")");
+
+  // The CLI's listen commands: the service token's choices and the help.
+  std::vector<cmdline_parse_inst_t*> cmds;
+  register_tcp_commands(cmds);
+  int listens = 0;
+  for (const cmdline_parse_inst_t* c : cmds) {
+    const std::string help = c->help_str ? c->help_str : "";
+    if (help.rfind("listen <ip> <port> ", 0) != 0) continue;
+    ++listens;
+    const std::string head = "listen <ip> <port> " + service::names("|");
+    EXPECT_TRUE(help.rfind(head + ":", 0) == 0 || help.rfind(head + " [", 0) == 0) << help;
+    if (help.find(" [backlog N]") != std::string::npos) {  // the one with keys
+      for (std::string_view k : service::keys(&service::Info::arg_key)) {
+        EXPECT_NE(help.find(" [" + std::string(k) + " N]"), std::string::npos) << help;
+      }
+    }
+    const auto* tok = reinterpret_cast<const cmdline_parse_token_string_t*>(c->tokens[3]);
+    EXPECT_STREQ(tok->string_data.str, hashes.c_str() + 1);
+  }
+  EXPECT_EQ(listens, 2);
+}
+
 TEST(Options, ListenFromTheConfigFile) {
   const std::string path = ::testing::TempDir() + "/pmx_listen.ini";
   {
@@ -132,7 +227,7 @@ TEST(Options, ListenFromTheConfigFile) {
   }
   auto o = parse({"--config", path});
   ASSERT_EQ(o.listen.size(), 2u);
-  EXPECT_EQ(o.listen[0].service.http_size, 10u);
+  EXPECT_EQ(o.listen[0].service.arg, 10u);
   EXPECT_EQ(o.msl_ms, 100u);
   std::remove(path.c_str());
 }

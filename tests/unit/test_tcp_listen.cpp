@@ -144,13 +144,13 @@ TEST_F(Listen, NoListenerResetIsNeverAnswered) {
 
 TEST_F(Listen, ExactAddressBeatsWildcard) {
   ASSERT_GE(
-      engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {.kind = ServiceKind::Discard}}),
+      engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {.kind = service::kind::Discard}}),
       0);
   EXPECT_EQ(engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {}}), -EEXIST);
   syn(kEcho);
   EXPECT_EQ(ctr(Ctr::tcp_demux_listen_exact), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_demux_listen_wildcard), 0u);
-  EXPECT_EQ(conn()->svc, ServiceKind::Discard);
+  EXPECT_EQ(conn()->svc, service::kind::Discard);
 }
 
 TEST_F(Listen, UnlistenResetsHalfOpenConnectionsOnly) {

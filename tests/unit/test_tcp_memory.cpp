@@ -12,15 +12,16 @@ class Memory : public TcpTest {
  protected:
   void SetUp() override {
     TcpTest::SetUp();
-    ASSERT_GE(
-        engine_->listen(
-            {.ip = 0,
-             .port = kHttpTimed,
-             .service = {.kind = ServiceKind::Http, .header_timeout_s = 2, .idle_timeout_s = 5}}),
-        0);
+    ASSERT_GE(engine_->listen({.ip = 0,
+                               .port = kHttpTimed,
+                               .service = {.kind = service::kind::Http,
+                                           .arg = 64,
+                                           .timeout_s = 2,
+                                           .idle_timeout_s = 5}}),
+              0);
     ASSERT_GE(engine_->listen({.ip = 0,
                                .port = kEchoTimed,
-                               .service = {.kind = ServiceKind::Echo, .idle_timeout_s = 3}}),
+                               .service = {.kind = service::kind::Echo, .idle_timeout_s = 3}}),
               0);
   }
   // A GET / on the current http connection from R(from): returns the

@@ -1,5 +1,6 @@
 // The engine's building blocks on their own: RangeSet, ByteRing, BufPool,
 // TimerWheel, ListenerTable and sequence-number comparison.
+#include "service/catalog.hpp"
 #include "tcp/buffers.hpp"
 #include "tcp/listener.hpp"
 #include "tcp/seq.hpp"
@@ -382,14 +383,14 @@ TEST(TimerWheel, ReArmSameSlotNextLapInsideFire) {
 
 // --- ListenerTable
 
-ListenSpec spec(uint32_t ip, uint16_t port, ServiceKind k = ServiceKind::Echo) {
+ListenSpec spec(uint32_t ip, uint16_t port, ServiceKind k = service::kind::Echo) {
   return ListenSpec{.ip = ip, .port = port, .service = {.kind = k}};
 }
 
 TEST(ListenerTable, ExactBeatsWildcard) {
   ListenerTable t;
-  const int wild = t.add(spec(0, 80, ServiceKind::Discard));
-  const int exact = t.add(spec(0x0100000a, 80, ServiceKind::Http));
+  const int wild = t.add(spec(0, 80, service::kind::Discard));
+  const int exact = t.add(spec(0x0100000a, 80, service::kind::Http));
   ASSERT_GE(wild, 0);
   ASSERT_GE(exact, 0);
   ListenerTable::Match m;

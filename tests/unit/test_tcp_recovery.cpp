@@ -162,7 +162,7 @@ TEST_F(Recovery, CubicListenerReducesByBeta) {
   constexpr uint16_t kCubicEcho = 17;
   ASSERT_GE(engine_->listen({.ip = 0,
                              .port = kCubicEcho,
-                             .service = {.kind = ServiceKind::Echo},
+                             .service = {.kind = service::kind::Echo},
                              .cc = CcKind::Cubic}),
             0);
   established(kCubicEcho, {.mss = 100});

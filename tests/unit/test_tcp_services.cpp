@@ -23,10 +23,11 @@ class Services : public TcpTest {
   void SetUp() override {
     TcpTest::SetUp();
     ASSERT_GE(
-        engine_->listen({.ip = 0, .port = kChargen, .service = {.kind = ServiceKind::Chargen}}), 0);
+        engine_->listen({.ip = 0, .port = kChargen, .service = {.kind = service::kind::Chargen}}),
+        0);
     ASSERT_GE(engine_->listen({.ip = 0,
                                .port = kChargenSlow,
-                               .service = {.kind = ServiceKind::Chargen, .chargen_rate = 7400}}),
+                               .service = {.kind = service::kind::Chargen, .arg = 7400}}),
               0);
   }
   // Handshake; returns what chargen sent with the completing ACK's answer.
