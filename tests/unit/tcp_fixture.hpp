@@ -6,7 +6,10 @@
 //
 // Every segment the engine emits is written to a frame with write_frame() and
 // parsed back with parse_segment() before a test sees it, so tests check what
-// would be on the wire (option sizes and checksums included).
+// would be on the wire (option sizes and checksums included). Its options are
+// read by the fixture's own strict parser (wire_options.hpp), not the
+// engine's, and every segment's must be well formed and fit its flags;
+// expectations check them with Want::opts or expect_opts().
 //
 // Sequence numbers are written relative to the two initial sequence numbers:
 // R(n) = the peer's ISN + n, L(n) = ours + n (learned from our SYN-ACK).
@@ -19,6 +22,7 @@
 #include "tcp/engine.hpp"
 #include "tcp/isn.hpp"
 #include "tcp/wire.hpp"
+#include "wire_options.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_byteorder.h>
@@ -73,7 +77,8 @@ struct Pkt {
   uint32_t rip = 0;    // the peer's address; 0: kPeerIp
 };
 
-// A segment the engine must send. Unset wnd is not checked.
+// A segment the engine must send. Unset wnd is not checked, nor are the
+// options beyond what opts lists (e.g. .opts = {HasSack({{R(11), R(16)}})}).
 struct Want {
   uint32_t seq = 0;
   uint32_t ack = 0;
@@ -82,6 +87,7 @@ struct Want {
   std::string data{};
   uint16_t port = 0;
   uint16_t rport = 0;
+  std::vector<OptCheck> opts{};
 };
 
 // A segment the engine sent, as parsed back from the wire.
@@ -91,7 +97,7 @@ struct Got {
   uint32_t seq = 0, ack = 0;
   uint8_t flags = 0;
   uint16_t wnd = 0;
-  TcpOpts opt{};
+  WireOpts opt{};  // parsed by the fixture (wire_options.hpp)
   std::string data;
 
   bool has(uint8_t f) const { return flags & f; }
@@ -267,7 +273,20 @@ class TcpTest : public ::testing::Test {
       }
       EXPECT_EQ(g.data.size(), w.data.size()) << describe(g);
       EXPECT_TRUE(g.data == w.data) << describe(g) << " payload differs";
+      check_opts(g, w.opts);
     }
+  }
+  // The options of g pass every check (which says nothing of the others).
+  void expect_opts(const Got& g, std::initializer_list<OptCheck> checks,
+                   std::source_location loc = std::source_location::current()) {
+    ::testing::ScopedTrace t(loc.file_name(), static_cast<int>(loc.line()), "expect_opts");
+    check_opts(g, checks);
+  }
+  template <typename Checks>
+  void check_opts(const Got& g, const Checks& checks) {
+    for (const OptCheck& c : checks)
+      EXPECT_TRUE(c.ok(g.opt)) << describe(g) << " options: want " << c.what << ", got "
+                               << test::describe(g.opt);
   }
   void expect_nothing(std::source_location loc = std::source_location::current()) {
     ::testing::ScopedTrace t(loc.file_name(), static_cast<int>(loc.line()), "expect_nothing");
@@ -397,6 +416,8 @@ class TcpTest : public ::testing::Test {
     std::ostringstream o;
     o << g.port << "->" << g.rport << " [" << flag_str(g.flags) << "] seq=" << rel(g.seq, true)
       << " ack=" << rel(g.ack, false) << " wnd=" << g.wnd << " len=" << g.data.size();
+    if (!g.opt.raw.empty())
+      o << " " << test::describe(g.opt, [this](uint32_t v) { return rel(v, false); });
     return o.str();
   }
   std::string describe(const Pkt& p) const {
@@ -404,6 +425,22 @@ class TcpTest : public ::testing::Test {
     o << "[" << flag_str(p.flags) << "] seq=" << rel(p.seq, false) << " ack=" << rel(p.ack, true)
       << " len=" << p.data.size();
     return o.str();
+  }
+
+  // The engine's own parser read back what ours did (its round trip).
+  static void expect_same_options(const TcpOpts& e, const WireOpts& o) {
+    if (!o.error.empty()) return;  // reported already
+    EXPECT_EQ(e.mss, o.mss.value_or(0));
+    EXPECT_EQ(e.wscale, o.wscale.value_or(TcpOpts::kNoWscale));
+    EXPECT_EQ(e.sack_ok, o.sack_ok);
+    EXPECT_EQ(e.ts, o.ts);
+    EXPECT_EQ(e.ts_val, o.ts_val);
+    EXPECT_EQ(e.ts_ecr, o.ts_ecr);
+    ASSERT_EQ(e.nsack, o.sack.size());
+    for (size_t i = 0; i < o.sack.size(); ++i) {
+      EXPECT_EQ(e.sack[i].left, o.sack[i].left);
+      EXPECT_EQ(e.sack[i].right, o.sack[i].right);
+    }
   }
 
   // Moves the engine's output into queue_, through the wire format.
@@ -427,7 +464,11 @@ class TcpTest : public ::testing::Test {
       g.ack = back.ack;
       g.flags = back.flags;
       g.wnd = back.wnd;
-      g.opt = back.opt;
+      const uint32_t off = (buf[kL3 + 12] >> 4) * 4u;
+      g.opt = parse_wire_options(buf.data() + kL3 + 20, off - 20);
+      const std::string broken = options_invariant_broken(g.opt, g.flags);
+      EXPECT_TRUE(broken.empty()) << describe(g) << ": " << broken;
+      expect_same_options(back.opt, g.opt);
       g.data.assign(reinterpret_cast<const char*>(back.data), back.len);
       queue_.push_back(g);
     }

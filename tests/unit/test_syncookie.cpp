@@ -97,10 +97,8 @@ class Cookies : public TcpTest {
 TEST_F(Cookies, AlwaysModeHandshakeThenEcho) {
   with(SynCookies::Always);
   const Got sa = cookie_syn(kEcho, {.mss = 1460});
-  EXPECT_EQ(sa.opt.mss, 1460);
-  EXPECT_FALSE(sa.opt.ts);
-  EXPECT_EQ(sa.opt.wscale, TcpOpts::kNoWscale);  // no room to remember it
-  EXPECT_FALSE(sa.opt.sack_ok);
+  // No window scale or SACK: without timestamps there is no room to remember them.
+  expect_opts(sa, {HasMss(1460), NoTs(), NoWscale(), NoSackOk()});
   send({.seq = R(1), .ack = L(1), .data = "hello"});
   expect({{.seq = L(1), .ack = R(6), .flags = flag::ACK | flag::PSH, .data = "hello"}});
   EXPECT_EQ(state(), State::Established);
@@ -114,16 +112,15 @@ TEST_F(Cookies, TimestampsRestoreWindowScaleAndSack) {
   const Got sa =
       cookie_syn(kEcho, {.mss = 1440, .wscale = 9, .sack_ok = true, .ts = true, .ts_val = 777});
   ASSERT_TRUE(sa.opt.ts);
-  EXPECT_EQ(sa.opt.ts_ecr, 777u);
-  EXPECT_NE(sa.opt.wscale, TcpOpts::kNoWscale);
-  EXPECT_TRUE(sa.opt.sack_ok);
+  ASSERT_TRUE(sa.opt.wscale.has_value());
+  expect_opts(sa, {HasTsEcr(777), HasSackOk()});
   send({.seq = R(1), .ack = L(1), .opt = {.ts = true, .ts_val = 778, .ts_ecr = sa.opt.ts_val}});
   ASSERT_EQ(state(), State::Established);
   const Conn* c = conn();
   EXPECT_EQ(c->mss, 1440);
   EXPECT_TRUE(c->ws_ok);
   EXPECT_EQ(c->snd_wscale, 9);
-  EXPECT_EQ(c->rcv_wscale, sa.opt.wscale);
+  EXPECT_EQ(c->rcv_wscale, *sa.opt.wscale);
   EXPECT_TRUE(c->sack_ok);
   EXPECT_TRUE(c->ts_ok);
   EXPECT_EQ(c->ts_recent, 778u);

@@ -72,11 +72,10 @@ TEST_F(Active, SynOffersEveryOption) {
   const Got s = connect();
   EXPECT_EQ(s.ack, 0u);
   EXPECT_EQ(s.wnd, 16384);  // never scaled on a SYN (RFC 7323 2.2)
-  EXPECT_EQ(s.opt.mss, 1460);
-  EXPECT_EQ(s.opt.wscale, 0);  // a 16 KiB buffer needs no shift, but scaling is offered
-  EXPECT_TRUE(s.opt.sack_ok);
-  EXPECT_TRUE(s.opt.ts);
-  EXPECT_EQ(s.opt.ts_val, now_ / 1000);
+  // Window scale 0: a 16 KiB buffer needs no shift, but scaling is offered.
+  // TSecr 0: there is nothing to echo yet (RFC 7323 3.2).
+  expect_opts(s, {HasMss(1460), HasWscale(0), HasSackOk(),
+                  HasTs(static_cast<uint32_t>(now_ / 1000), 0), NoSack()});
   EXPECT_EQ(s.seq, EngineAccess::make_isn(*engine_, key(), now_));  // RFC 6528
   EXPECT_EQ(state(), State::SynSent);
   EXPECT_EQ(ctr(Ctr::tcp_active_opens), 1u);

@@ -257,7 +257,7 @@ TEST_F(Close, SynWithHigherTimestampReplacesTimeWait) {
   send({.seq = R(0), .flags = flag::SYN, .opt = {.mss = 1460, .ts = true, .ts_val = 501}});
   const Got sa = take_one();
   EXPECT_EQ(flag_str(sa.flags), "S.");
-  EXPECT_EQ(sa.opt.ts_ecr, 501u);
+  expect_opts(sa, {HasTsEcr(501)});
   EXPECT_EQ(ctr(Ctr::tcp_timewait_reused), 1u);
   EXPECT_EQ(state(), State::SynReceived);
 }

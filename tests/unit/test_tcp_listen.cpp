@@ -12,12 +12,9 @@ TEST_F(Listen, SynAckEchoesTheOptionsThePeerOffered) {
       syn(kEcho, {.mss = 1200, .wscale = 7, .sack_ok = true, .ts = true, .ts_val = 4242});
   EXPECT_EQ(sa.seq, EngineAccess::make_isn(*engine_, key(), now_));  // RFC 6528
   EXPECT_EQ(sa.wnd, 16384);  // a SYN's window is never scaled (RFC 7323 2.2)
-  EXPECT_EQ(sa.opt.mss, 1460);
-  EXPECT_EQ(sa.opt.wscale, 0);  // 16 KiB needs no shift; sent because the peer offered one
-  EXPECT_TRUE(sa.opt.sack_ok);
-  EXPECT_TRUE(sa.opt.ts);
-  EXPECT_EQ(sa.opt.ts_ecr, 4242u);
-  EXPECT_EQ(sa.opt.ts_val, now_ / 1000);
+  // Window scale 0: 16 KiB needs no shift; sent because the peer offered one.
+  expect_opts(sa, {HasMss(1460), HasWscale(0), HasSackOk(),
+                   HasTs(static_cast<uint32_t>(now_ / 1000), 4242), NoSack()});
   EXPECT_TRUE(sa.data.empty());
 
   EXPECT_EQ(state(), State::SynReceived);
@@ -37,10 +34,8 @@ TEST_F(Listen, SynAckEchoesTheOptionsThePeerOffered) {
 
 TEST_F(Listen, SynWithoutOptionsGetsOnlyOurMss) {
   const Got sa = syn(kEcho, {});
-  EXPECT_EQ(sa.opt.mss, 1460);  // RFC 9293 3.7.1: always sent on a SYN
-  EXPECT_EQ(sa.opt.wscale, TcpOpts::kNoWscale);
-  EXPECT_FALSE(sa.opt.sack_ok);
-  EXPECT_FALSE(sa.opt.ts);
+  // RFC 9293 3.7.1: MSS always sent on a SYN; nothing else.
+  expect_opts(sa, {HasMss(1460), NoWscale(), NoSackOk(), NoTs(), NoSack()});
   EXPECT_EQ(conn()->mss, 536);  // RFC 9293 3.7.1 default
   EXPECT_FALSE(conn()->ts_ok);
   EXPECT_FALSE(conn()->sack_ok);
@@ -48,23 +43,19 @@ TEST_F(Listen, SynWithoutOptionsGetsOnlyOurMss) {
 
 TEST_F(Listen, EachOptionAlone) {
   Got sa = syn(kEcho, {.sack_ok = true});
-  EXPECT_TRUE(sa.opt.sack_ok);
-  EXPECT_FALSE(sa.opt.ts);
-  EXPECT_EQ(sa.opt.wscale, TcpOpts::kNoWscale);
+  expect_opts(sa, {HasMss(1460), HasSackOk(), NoTs(), NoWscale()});
   rport_ = 40001;
   sa = syn(kEcho, {.ts = true, .ts_val = 1});
-  EXPECT_FALSE(sa.opt.sack_ok);
-  EXPECT_TRUE(sa.opt.ts);
-  EXPECT_EQ(sa.opt.ts_ecr, 1u);
+  expect_opts(sa, {HasMss(1460), NoSackOk(), HasTsEcr(1), NoWscale()});
   rport_ = 40002;
   sa = syn(kEcho, {.wscale = 14});
-  EXPECT_EQ(sa.opt.wscale, 0);
+  expect_opts(sa, {HasMss(1460), NoSackOk(), NoTs(), HasWscale(0)});
   EXPECT_EQ(conn()->snd_wscale, 14);
   // RFC 7323 2.2: an offer of shift 0 is still an offer; answered with ours
   // (0 here too), so both sides know scaling is in use.
   rport_ = 40003;
   sa = syn(kEcho, {.wscale = 0});
-  EXPECT_EQ(sa.opt.wscale, 0);
+  expect_opts(sa, {HasWscale(0)});
   EXPECT_TRUE(conn()->ws_ok);
 }
 
@@ -285,8 +276,8 @@ TEST_F(Listen, RetransmittedSynGetsTheSameSynAck) {
   EXPECT_EQ(again.ack, first.ack);
   EXPECT_EQ(again.flags, first.flags);
   EXPECT_EQ(again.wnd, first.wnd);
-  EXPECT_EQ(again.opt.mss, first.opt.mss);
-  EXPECT_EQ(again.opt.sack_ok, first.opt.sack_ok);
+  EXPECT_EQ(again.opt.raw, first.opt.raw);  // the same options, byte for byte
+  expect_opts(again, {HasMss(1460), HasSackOk()});
   EXPECT_EQ(ctr(Ctr::tcp_synack_retransmits), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_out_segs), 1u);
@@ -303,7 +294,7 @@ TEST_F(Listen, SynAckRetransmittedWithBackoffThenAbandoned) {
     const Got g = take_one();
     EXPECT_EQ(flag_str(g.flags), "S.");
     EXPECT_EQ(g.seq, first.seq);
-    EXPECT_EQ(g.opt.mss, 1460);
+    expect_opts(g, {HasMss(1460)});
   }
   EXPECT_EQ(ctr(Ctr::tcp_synack_retransmits), 5u);
   advance(32000 - 1);

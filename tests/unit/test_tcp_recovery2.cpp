@@ -33,9 +33,12 @@ class Reorder : public TcpTest {
   TcpOpts opts(uint32_t ecr) const {
     return ts_ ? TcpOpts{.ts = true, .ts_val = kPeerTs, .ts_ecr = ecr} : TcpOpts{};
   }
-  // The i-th 100-byte segment of our data (from 0).
+  // The i-th 100-byte segment of our data (from 0); with timestamps, it
+  // echoes the peer's (RFC 7323 4.3: TS.Recent, which kPeerTs always is).
   Want out(uint32_t i, uint8_t flags = flag::ACK) const {
-    return {.seq = L(1 + 100 * i), .ack = peer_, .flags = flags, .data = pattern(100, 100 * i)};
+    Want w{.seq = L(1 + 100 * i), .ack = peer_, .flags = flags, .data = pattern(100, 100 * i)};
+    if (ts_) w.opts = {HasTsEcr(kPeerTs)};
+    return w;
   }
   // An ACK of L(a) from the peer, echoing ecr, with SACK blocks [L(l), L(r)).
   Pkt ack(uint32_t a, std::initializer_list<std::pair<uint32_t, uint32_t>> sack = {},
@@ -297,7 +300,7 @@ TEST_F(Reorder, AnAckAtTheRightEdgeOfOurWindowIsTaken) {
   ASSERT_EQ(edge, peer_ + 16384);  // the whole (empty) receive buffer
   // The peer fills the window; its first segment, [peer_, peer_ + 100), is lost.
   send({.seq = peer_ + 100, .ack = L(1), .data = pattern(16284, 100)});
-  expect({{.seq = L(301), .ack = peer_, .wnd = 16384}});  // SACKs the rest
+  expect({{.seq = L(301), .ack = peer_, .wnd = 16384, .opts = {HasSack({{peer_ + 100, edge}})}}});
   // Its ACK of all our data, from the right edge.
   send({.seq = edge, .ack = L(301)});
   expect_nothing();
@@ -306,7 +309,7 @@ TEST_F(Reorder, AnAckAtTheRightEdgeOfOurWindowIsTaken) {
   EXPECT_EQ(ctr(Ctr::tcp_seq_not_acceptable), 0u);
   // Text there is still beyond the window.
   send_drop({.seq = edge, .ack = L(301), .data = "x"}, Ctr::tcp_seq_not_acceptable);
-  expect({{.seq = L(301), .ack = peer_}});
+  expect({{.seq = L(301), .ack = peer_, .opts = {HasSack({{peer_ + 100, edge}})}}});
   // The hole fills: all of it goes to the echo's send buffer.
   send({.seq = peer_, .ack = L(301), .data = pattern(100)});
   EXPECT_EQ(conn()->rcv_nxt.v, edge);
@@ -331,11 +334,11 @@ TEST_F(Reorder, AcksCarrySndMaxWhileGoBackNResends) {
   EXPECT_EQ(conn()->snd_nxt.v, L(101));
   // The peer's data out of order: our duplicate ACK at once, from SND.MAX.
   send({.seq = peer_ + 100, .ack = L(1), .data = pattern(100, 400)});
-  expect({{.seq = L(301), .ack = peer_}});
+  expect({{.seq = L(301), .ack = peer_, .opts = {HasSack({{peer_ + 100, peer_ + 200}})}}});
   // The hole fills: ACKed at once, the window too, still from SND.MAX (the
   // window allows no new data: one segment is in flight, cwnd is one).
   send({.seq = peer_, .ack = L(1), .data = pattern(100, 300)});
-  expect({{.seq = L(301), .ack = peer_ + 200}});
+  expect({{.seq = L(301), .ack = peer_ + 200, .opts = {NoSack()}}});
   EXPECT_EQ(conn()->snd_nxt.v, L(101));
   // The peer's ACK of everything ends the go-back-N.
   send({.seq = peer_ + 200, .ack = L(301)});
@@ -450,19 +453,25 @@ TEST_F(Reorder, EchoKeepsOutOfOrderBytesWhenTheInOrderOnesAreRead) {
   // Bytes 200..299 out of order, then 100..149 in order: read and echoed
   // at once, the ring is empty with the out-of-order bytes beyond it.
   send({.seq = R(201), .ack = L(101), .data = pattern(100, 200)});
-  expect({{.seq = L(101), .ack = R(101)}});
+  expect({{.seq = L(101), .ack = R(101), .opts = {HasSack({{R(201), R(301)}})}}});
   send({.seq = R(101), .ack = L(101), .data = pattern(50, 100)});
-  expect(
-      {{.seq = L(101), .ack = R(151), .flags = flag::ACK | flag::PSH, .data = pattern(50, 100)}});
+  expect({{.seq = L(101),
+           .ack = R(151),
+           .flags = flag::ACK | flag::PSH,
+           .data = pattern(50, 100),
+           .opts = {HasSack({{R(201), R(301)}})}}});
   EXPECT_EQ(conn()->rcv.size(), 0u);
   EXPECT_FALSE(conn()->ooo.empty());
   send({.seq = R(151), .ack = L(151), .data = pattern(50, 150)});
-  expect(
-      {{.seq = L(151), .ack = R(301), .flags = flag::ACK | flag::PSH, .data = pattern(150, 150)}});
+  expect({{.seq = L(151),
+           .ack = R(301),
+           .flags = flag::ACK | flag::PSH,
+           .data = pattern(150, 150),
+           .opts = {NoSack()}}});
   EXPECT_TRUE(conn()->ooo.empty());
   // And again after the ring rewound for want of out-of-order data.
   send({.seq = R(351), .ack = L(301), .data = pattern(50, 350)});
-  expect({{.seq = L(301), .ack = R(301)}});
+  expect({{.seq = L(301), .ack = R(301), .opts = {HasSack({{R(351), R(401)}})}}});
   send({.seq = R(301), .ack = L(301), .data = pattern(50, 300)});
   expect(
       {{.seq = L(301), .ack = R(401), .flags = flag::ACK | flag::PSH, .data = pattern(100, 300)}});
