@@ -128,7 +128,11 @@ inline uint64_t drop_total(const stats::Counters& c) {
   return n;
 }
 
+class LossyPeer;
+
 class TcpTest : public ::testing::Test {
+  friend class LossyPeer;  // lossy_peer.hpp drives the engine like a test
+
  protected:
   static EngineConfig small_config() {
     EngineConfig c;
@@ -318,6 +322,7 @@ class TcpTest : public ::testing::Test {
   // carries ts_val = opt.ts_val and echoes our SYN-ACK's.
   void established(uint16_t port = kEcho, TcpOpts opt = {.mss = 1460}, uint16_t wnd = 65535) {
     const Got sa = syn(port, opt, wnd);
+    synack_ = sa;
     TcpOpts a{};
     if (opt.ts) a = {.ts = true, .ts_val = opt.ts_val, .ts_ecr = sa.opt.ts_val};
     send({.seq = R(1), .ack = L(1), .wnd = wnd, .opt = a});
@@ -482,6 +487,7 @@ class TcpTest : public ::testing::Test {
   uint32_t irs_ = kPeerIsn, iss_ = 0;
   uint16_t port_ = kEcho, rport_ = kPeerPort;
   uint32_t peer_next_ = 0;  // set by the closing fixtures: the peer's next sequence number
+  Got synack_;              // our SYN-ACK, as established() saw it
   std::deque<Got> queue_;
 };
 

@@ -2,9 +2,9 @@
 // fast retransmit / NewReno (RFC 5681, RFC 6582) with limited transmit
 // (RFC 3042), SACK-driven retransmission (RFC 2018, RFC 6675), and all of
 // it across the 2^32 wrap of sequence numbers.
+#include "lossy_peer.hpp"
 #include "tcp_fixture.hpp"
 
-#include <map>
 #include <random>
 
 namespace pmx::tcp::test {
@@ -22,18 +22,29 @@ class Recovery : public TcpTest {
     if (now_ % 1000) advance_us(1000 - now_ % 1000);
     send({.seq = R(1), .ack = L(1), .data = pattern(n)});
     peer_ = R(1 + n);
+    rx_.emplace(L(1), opt.sack_ok, false);
+  }
+  // The peer's ACK once our 100-byte segments segs (from 0) arrived, in
+  // this order (lossy_peer.hpp: cumulative ACK and SACK blocks as a real
+  // receiver would send them).
+  Pkt arrived(std::initializer_list<uint32_t> segs) {
+    for (uint32_t i : segs) rx_->receive(100 * i, 100, pattern(100, 100 * i), false, {});
+    rx_->seq = peer_;
+    return rx_->ack();
   }
   // The i-th 100-byte segment of our data (from 0).
   Want out(uint32_t i, uint8_t flags = flag::ACK) const {
     return {.seq = L(1 + 100 * i), .ack = peer_, .flags = flags, .data = pattern(100, 100 * i)};
   }
-  // A duplicate ACK from the peer, with SACK blocks [L(l), L(r)).
+  // A duplicate ACK from the peer, with SACK blocks [L(l), L(r)) (made up:
+  // not necessarily what a receiver would send).
   Pkt dupack(uint32_t ack, std::initializer_list<std::pair<uint32_t, uint32_t>> sack = {}) const {
     Pkt p{.seq = peer_, .ack = L(ack)};
     for (auto [l, r] : sack) p.opt.sack[p.opt.nsack++] = {L(l), L(r)};
     return p;
   }
   uint32_t peer_ = 0;
+  std::optional<PeerReceiver> rx_;  // the peer's receiving half
 };
 
 TEST_F(Recovery, InitialWindowIsTenSegments) {
@@ -128,27 +139,28 @@ TEST_F(Recovery, FastRetransmitAfterThreeDupAcksWithLimitedTransmit) {
   ten_segments(2000);
   take();
   // Segment 1 is lost. The ACK of segment 0 opens the window by one MSS.
-  send({.seq = peer_, .ack = L(101)});
+  send(arrived({0}));
   expect({out(10), out(11)});
   // RFC 3042: the first two duplicates each release one new segment.
-  send(dupack(101));
+  send(arrived({2}));
   expect({out(12)});
-  send(dupack(101));
+  send(arrived({3}));
   expect({out(13)});
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 0u);
   // The third: fast retransmit (RFC 5681 3.2), and no new data.
-  send(dupack(101));
+  send(arrived({4}));
   expect({out(1)});
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
   EXPECT_TRUE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.ssthresh, 650u);  // FlightSize (1300) / 2
   EXPECT_EQ(conn()->cc.cwnd, 950u);      // ssthresh + 3 MSS
   // More duplicates inflate the window; no more retransmissions.
-  send(dupack(101));
+  send(arrived({5}));
   expect_nothing();
   EXPECT_EQ(conn()->cc.cwnd, 1050u);
   // Full acknowledgment (RFC 6582 3.2 step 3): deflate, leave recovery.
-  send({.seq = peer_, .ack = L(1401)});
+  send(arrived({1, 6, 7, 8, 9, 10, 11, 12, 13}));
+  ASSERT_EQ(rx_->delivered(), 1400u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.cwnd, 200u);  // min(ssthresh, FlightSize + MSS)
   expect({out(14), out(15)});
@@ -169,17 +181,19 @@ TEST_F(Recovery, CubicListenerReducesByBeta) {
   if (now_ % 1000) advance_us(1000 - now_ % 1000);
   send({.seq = R(1), .ack = L(1), .data = pattern(2000)});
   peer_ = R(2001);
+  rx_.emplace(L(1), false, false);
   take();
   EXPECT_EQ(conn()->cc.kind, CcKind::Cubic);
-  send({.seq = peer_, .ack = L(101)});
+  send(arrived({0}));  // segment 1 lost
   expect({out(10), out(11)});
-  for (int i = 0; i < 3; ++i) send(dupack(101));
+  for (uint32_t i = 2; i < 5; ++i) send(arrived({i}));
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
   EXPECT_TRUE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.ssthresh, 770u);  // 0.7 x cwnd (1100), not FlightSize / 2
   EXPECT_EQ(conn()->cc.cubic.w_max, 1100u);
   EXPECT_EQ(conn()->cc.cwnd, 1070u);  // ssthresh + 3 MSS
-  send({.seq = peer_, .ack = L(1401)});
+  send(arrived({1, 5, 6, 7, 8, 9, 10, 11, 12, 13}));
+  ASSERT_EQ(rx_->delivered(), 1400u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.cubic.epoch_us, 0u);  // begins at the next ACK in avoidance
 }
@@ -188,15 +202,17 @@ TEST_F(Recovery, PartialAckRetransmitsTheNextHole) {
   ten_segments(1000);
   take();
   // Segments 1 and 4 lost.
-  send({.seq = peer_, .ack = L(101)});
-  for (int i = 0; i < 3; ++i) send(dupack(101));
+  send(arrived({0}));
+  for (uint32_t i : {2, 3, 5}) send(arrived({i}));
   expect({out(1)});
   // The retransmission fills the first hole: a partial ACK up to segment 4,
   // which goes at once (RFC 6582 3.2 step 4).
-  send({.seq = peer_, .ack = L(401)});
+  send(arrived({1}));
+  ASSERT_EQ(rx_->delivered(), 400u);
   expect({out(4)});
   EXPECT_TRUE(conn()->cc.in_recovery);
-  send({.seq = peer_, .ack = L(1001)});
+  send(arrived({4, 6, 7, 8, 9}));
+  ASSERT_EQ(rx_->delivered(), 1000u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
@@ -209,9 +225,9 @@ TEST_F(Recovery, NoFastRetransmitForDataSentBeforeAnRto) {
   take();
   advance(1000);
   expect({out(0)});
-  send({.seq = peer_, .ack = L(101)});  // the retransmission arrived
+  send(arrived({0}));  // the retransmission arrived
   take();
-  for (int i = 0; i < 3; ++i) send(dupack(101));
+  for (uint32_t i : {2, 3, 4}) send(arrived({i}));  // the originals, but for segment 1
   for (const Got& g : take()) EXPECT_NE(g.seq, L(101)) << describe(g);
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 0u);
 }
@@ -220,20 +236,21 @@ TEST_F(Recovery, SackRetransmitsAMiddleHole) {
   ten_segments(1000, {.mss = 100, .sack_ok = true});
   take();
   // Received: 0, 1, 3, 4, 6..9. Lost: 2 and 5.
-  send({.seq = peer_, .ack = L(201)});
+  send(arrived({0, 1}));
   expect_nothing();
-  send(dupack(201, {{301, 501}}));
-  send(dupack(201, {{601, 801}, {301, 501}}));
-  expect_nothing();  // limited transmit, but no new data
-  send(dupack(201, {{601, 1001}, {301, 501}}));
-  expect({out(2)});  // the first hole
-  send(dupack(201, {{601, 1001}, {301, 501}}));
-  expect({out(5)});  // the hole between the SACKed blocks
+  send(arrived({3, 4}));  // SACK 301-501
+  send(arrived({6, 7}));  // SACK 601-801, 301-501
+  expect_nothing();       // limited transmit, but no new data
+  send(arrived({8, 9}));  // SACK 601-1001, 301-501
+  expect({out(2)});       // the first hole
+  send(arrived({9}));     // a duplicate: the same ACK
+  expect({out(5)});       // the hole between the SACKed blocks
   EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
-  send(dupack(201, {{601, 1001}, {301, 501}}));
-  expect_nothing();  // every hole was sent once
-  send({.seq = peer_, .ack = L(501), .opt = {.nsack = 1, .sack = {{{L(601), L(1001)}}}}});
-  send({.seq = peer_, .ack = L(1001)});
+  send(arrived({9}));
+  expect_nothing();    // every hole was sent once
+  send(arrived({2}));  // ACK 501, SACK 601-1001
+  send(arrived({5}));  // ACK 1001
+  ASSERT_EQ(rx_->delivered(), 1000u);
   expect_nothing();
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_TRUE(conn()->sacked.empty());
@@ -335,13 +352,14 @@ TEST_F(Recovery, OurSequenceWrapsThroughRecovery) {
   EXPECT_EQ(iss_, 0xffffffffu - 150);
   expect({out(0), out(1), out(2), out(3), out(4), out(5), out(6), out(7), out(8),
           out(9, flag::ACK | flag::PSH)});
-  send({.seq = peer_, .ack = L(101)});
-  send(dupack(101, {{201, 401}}));
-  send(dupack(101, {{201, 601}}));
-  send(dupack(101, {{201, 801}}));
+  send(arrived({0}));
+  send(arrived({2, 3}));  // SACK 201-401
+  send(arrived({4, 5}));  // SACK 201-601
+  send(arrived({6, 7}));  // SACK 201-801
   expect({out(1)});
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
-  send({.seq = peer_, .ack = L(1001)});
+  send(arrived({1, 8, 9}));
+  ASSERT_EQ(rx_->delivered(), 1000u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->snd.size(), 0u);
   expect_nothing();
@@ -428,13 +446,49 @@ TEST_F(Recovery, RandomSegmentsKeepTheInvariants) {
   EXPECT_GT(steps, 3000);  // the connections lived long enough to mean something
 }
 
+// The peer model itself (lossy_peer.hpp) against the example of RFC 2018 5:
+// eight 500-byte segments from 5000, every second one lost; the blocks of
+// each ACK, newest first; then the lost 6500 arrives and joins two blocks.
+TEST(PeerReceiver, SackBlocksAsInRfc2018Section5) {
+  PeerReceiver rx(5000, true, false);
+  using Blocks = std::vector<std::pair<uint32_t, uint32_t>>;
+  auto blocks = [](const Pkt& p) {
+    Blocks b;
+    for (uint8_t i = 0; i < p.opt.nsack; ++i)
+      b.emplace_back(p.opt.sack[i].left, p.opt.sack[i].right);
+    return b;
+  };
+  auto arrive = [&](uint32_t seq) {
+    rx.receive(seq - 5000, 500, {}, false, {});
+    return rx.ack();
+  };
+  Pkt a = arrive(5000);
+  EXPECT_EQ(a.ack, 5500u);
+  EXPECT_EQ(blocks(a), Blocks{});
+  a = arrive(6000);
+  EXPECT_EQ(a.ack, 5500u);
+  EXPECT_EQ(blocks(a), (Blocks{{6000, 6500}}));
+  a = arrive(7000);
+  EXPECT_EQ(blocks(a), (Blocks{{7000, 7500}, {6000, 6500}}));
+  a = arrive(8000);
+  EXPECT_EQ(blocks(a), (Blocks{{8000, 8500}, {7000, 7500}, {6000, 6500}}));
+  a = arrive(6500);
+  EXPECT_EQ(a.ack, 5500u);
+  EXPECT_EQ(blocks(a), (Blocks{{6000, 7500}, {8000, 8500}}));
+  a = arrive(5500);  // the first hole fills: ACK 7500, one block left
+  EXPECT_EQ(a.ack, 7500u);
+  EXPECT_EQ(blocks(a), (Blocks{{8000, 8500}}));
+  EXPECT_EQ(rx.delivered(), 2500u);
+}
+
 // End to end over a lossy, reordering link: a simple but correct peer
-// (cumulative and selective ACKs at once, go-back-N on its own timeout,
-// zero-window probes) sends n bytes to echo and closes; everything must come
-// back intact and both sides must close, whatever the losses.
+// (lossy_peer.hpp: cumulative and selective ACKs at once, go-back-N on its
+// own timeout, zero-window probes) sends n bytes to echo and closes;
+// everything must come back intact and both sides must close, whatever the
+// losses.
 class LossyLink : public Recovery {
  protected:
-  void run(unsigned seed) {
+  void run(unsigned seed, bool delayed_ack = false) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
     start(small_config());
@@ -445,116 +499,12 @@ class LossyLink : public Recovery {
     TcpOpts o{.mss = 1000, .sack_ok = sack, .ts = ts, .ts_val = 1};
     established(kEcho, o);
     const std::string data = pattern(n);
-    uint32_t p_una = 0, p_nxt = 0;  // the peer's send side, relative to R(1); n + 1 = FIN
-    uint64_t p_last = now_;         // the peer's last progress (for its timeout)
-    uint32_t our_wnd = 16384, our_ts = 0;
-    std::string got;  // our data as the peer received it
-    bool fin_got = false;
-    std::map<uint32_t, std::string> ooo;  // relative to L(1)
-    std::multimap<uint64_t, Pkt> to_engine;
-    std::multimap<uint64_t, Got> to_peer;
-    auto delay = [&] { return 1000 + rng() % 20000; };
-    auto lost = [&] { return rng() % 1000 < loss; };
-    auto opts = [&] {
-      TcpOpts t{};
-      if (ts) t = {.ts = true, .ts_val = static_cast<uint32_t>(now_ / 1000), .ts_ecr = our_ts};
-      if (sack) {
-        // Ranges of ooo, merged, as SACK blocks.
-        std::vector<std::pair<uint32_t, uint32_t>> r;
-        for (const auto& [at, d] : ooo) {
-          const uint32_t e = at + static_cast<uint32_t>(d.size());
-          if (!r.empty() && at <= r.back().second)
-            r.back().second = std::max(r.back().second, e);
-          else
-            r.emplace_back(at, e);
-        }
-        for (const auto& [l, e] : r) {
-          if (t.nsack == (ts ? 3 : 4)) break;
-          t.sack[t.nsack++] = {L(1) + l, L(1) + e};
-        }
-      }
-      return t;
-    };
-    auto emit = [&](Pkt p) {
-      p.opt = opts();
-      if (!lost()) to_engine.emplace(now_ + delay(), p);
-    };
-    auto ack_of_ours = [&] { return L(1) + static_cast<uint32_t>(got.size()) + (fin_got ? 1 : 0); };
-    auto from_engine = [&] {
-      for (const Got& g : take())
-        if (!lost()) to_peer.emplace(now_ + delay(), g);
-    };
-    auto peer_send = [&](bool timeout) {
-      if (timeout) {
-        p_nxt = p_una;
-        p_last = now_;
-      }
-      while (p_nxt < n) {
-        uint32_t room = our_wnd > p_nxt - p_una ? our_wnd - (p_nxt - p_una) : 0;
-        if (room == 0 && timeout && p_nxt == p_una) room = 1;  // a zero-window probe
-        const uint32_t len = std::min({1000u, n - p_nxt, room});
-        if (len == 0) break;
-        emit({.seq = R(1 + p_nxt), .ack = ack_of_ours(), .data = data.substr(p_nxt, len)});
-        p_nxt += len;
-      }
-      if (p_nxt == n && p_una == n) {
-        emit({.seq = R(1 + n), .ack = ack_of_ours(), .flags = flag::ACK | flag::FIN});
-        p_nxt = n + 1;
-      }
-    };
-    auto peer_input = [&](const Got& g) {
-      if (g.has(flag::RST)) {
-        ADD_FAILURE() << "reset " << describe(g);
-        return;
-      }
-      const uint32_t a = g.ack - R(1);
-      if (a > p_una && a <= p_nxt) {
-        p_una = a;
-        p_last = now_;
-      }
-      our_wnd = g.wnd;
-      if (g.opt.ts) our_ts = g.opt.ts_val;
-      const uint32_t rel = g.seq - L(1);
-      const uint32_t len = static_cast<uint32_t>(g.data.size());
-      if (len) {
-        if (rel <= got.size() && rel + len > got.size()) {
-          got += g.data.substr(got.size() - rel);
-        } else if (rel > got.size() && rel < (1u << 30)) {
-          ooo[rel] = g.data;
-        }
-        while (!ooo.empty() && ooo.begin()->first <= got.size()) {
-          const auto& [at, d] = *ooo.begin();
-          if (at + d.size() > got.size()) got += d.substr(got.size() - at);
-          ooo.erase(ooo.begin());
-        }
-      }
-      if (g.has(flag::FIN) && rel + len == got.size()) fin_got = true;
-      if (len || g.has(flag::FIN)) emit({.seq = R(1 + p_nxt), .ack = ack_of_ours()});
-      if (p_nxt < n) peer_send(false);
-    };
-
-    peer_send(false);
-    const uint64_t end = now_ + 600ull * 1000000;
-    while (now_ < end && !HasFailure()) {
-      if (state() == State::Closed && fin_got && got.size() == n) break;
-      advance_us(1000);
-      from_engine();
-      while (!to_engine.empty() && to_engine.begin()->first <= now_) {
-        send_any(to_engine.begin()->second);
-        to_engine.erase(to_engine.begin());
-        from_engine();
-      }
-      while (!to_peer.empty() && to_peer.begin()->first <= now_) {
-        const Got g = to_peer.begin()->second;
-        to_peer.erase(to_peer.begin());
-        if (state() != State::Closed) peer_input(g);
-      }
-      if (p_una < std::min(p_nxt, n + 1) && now_ - p_last > 300000) peer_send(true);
-      if (p_una == n && p_nxt == n) peer_send(false);
-    }
-    EXPECT_EQ(got.size(), n) << "loss " << loss << " sack " << sack << " ts " << ts;
-    EXPECT_TRUE(got == data);
-    EXPECT_TRUE(fin_got);
+    LossyPeer peer(
+        *this, {.sack = sack, .ts = ts, .loss_per_mille = loss, .delayed_ack = delayed_ack}, rng);
+    const LossyPeer::Report r = peer.run(data, n);
+    EXPECT_EQ(r.delivered.size(), n) << "loss " << loss << " sack " << sack << " ts " << ts;
+    EXPECT_TRUE(r.delivered == data);
+    EXPECT_TRUE(r.fin);
     EXPECT_EQ(state(), State::Closed) << state_name(state());
     expect_clean();
   }
@@ -564,6 +514,36 @@ class LossyLink : public Recovery {
 // way. (Thousands of seeds, and up to 20% loss, passed when this was written.)
 TEST_F(LossyLink, EchoDeliversEverythingAndCloses) {
   for (unsigned seed = 1; seed <= 12 && !HasFailure(); ++seed) run(seed);
+}
+
+// The same with a peer that delays its ACKs (every second segment, or after
+// 40 ms; at once for data out of order: RFC 5681 4.2).
+TEST_F(LossyLink, EchoDeliversEverythingToAPeerDelayingItsAcks) {
+  for (unsigned seed = 1; seed <= 6 && !HasFailure(); ++seed) run(seed, true);
+}
+
+// A clean link (fixed delay, no loss, no reordering): no RTO and no fast
+// retransmission; the handshake, without delay here, left an RTT sample of
+// ~0, so the first 10-ms probe timeout may send a tail-loss probe before
+// the first ACK's 10-ms round trip (RFC 8985 7.2). What the peer saw sent
+// twice is exactly what the engine counted.
+TEST_F(LossyLink, CleanLinkNoRetransmission) {
+  std::mt19937 rng(1);
+  now_ = (now_ / 1000 + 1) * 1000;
+  established(kEcho, {.mss = 1000, .sack_ok = true, .ts = true, .ts_val = 1});
+  const std::string data = pattern(50000);
+  LossyPeer peer(*this, {.sack = true, .ts = true, .min_delay_us = 5000, .max_delay_us = 5000},
+                 rng);
+  const LossyPeer::Report r = peer.run(data, data.size());
+  EXPECT_TRUE(r.delivered == data);
+  EXPECT_TRUE(r.fin);
+  EXPECT_EQ(ctr(Ctr::tcp_rto_expirations), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 0u);
+  EXPECT_EQ(r.retransmits, ctr(Ctr::tcp_retrans_segs));
+  EXPECT_EQ(r.retransmits, ctr(Ctr::tcp_tail_loss_probes));
+  EXPECT_GT(r.segments, 50u);
+  EXPECT_EQ(state(), State::Closed);
+  expect_clean();
 }
 
 }  // namespace

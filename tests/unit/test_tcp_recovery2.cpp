@@ -4,6 +4,7 @@
 // retransmit_hole() leaving new data to output(), the receive ring
 // rewinding only when no out-of-order data lives beyond its occupied part,
 // and the ACKs each end must still take from the other while both resend.
+#include "lossy_peer.hpp"
 #include "tcp_fixture.hpp"
 
 #include <utility>
@@ -28,6 +29,19 @@ class Reorder : public TcpTest {
     if (now_ % 1000) advance_us(1000 - now_ % 1000);
     send({.seq = R(1), .ack = L(1), .opt = opts(0), .data = pattern(n)});
     peer_ = R(1 + n);
+    // The peer's receiving half; with timestamps, TS.Recent from our SYN-ACK.
+    rx_.emplace(L(1), true, ts, ts ? std::optional<uint32_t>(synack_.opt.ts_val) : std::nullopt);
+    rx_->seq = peer_;
+    rx_->ts_val = kPeerTs;
+  }
+  // The peer's ACK once our 100-byte segments segs (from 0) arrived, in
+  // this order, carrying our TSval tsv (lossy_peer.hpp: the cumulative ACK,
+  // SACK blocks and timestamp echo a real receiver would send).
+  Pkt arrived(std::initializer_list<uint32_t> segs, uint32_t tsv = 0) {
+    for (uint32_t i : segs)
+      rx_->receive(100 * i, 100, pattern(100, 100 * i), false,
+                   ts_ ? std::optional<uint32_t>(tsv) : std::nullopt);
+    return rx_->ack();
   }
   // The peer's options: a timestamp echoing ecr when timestamps are on.
   TcpOpts opts(uint32_t ecr) const {
@@ -40,7 +54,8 @@ class Reorder : public TcpTest {
     if (ts_) w.opts = {HasTsEcr(kPeerTs)};
     return w;
   }
-  // An ACK of L(a) from the peer, echoing ecr, with SACK blocks [L(l), L(r)).
+  // An ACK of L(a) from the peer, echoing ecr, with SACK blocks [L(l), L(r))
+  // (made up: not necessarily what a receiver would send).
   Pkt ack(uint32_t a, std::initializer_list<std::pair<uint32_t, uint32_t>> sack = {},
           uint32_t ecr = 0) const {
     Pkt p{.seq = peer_, .ack = L(a), .opt = opts(ecr)};
@@ -50,6 +65,7 @@ class Reorder : public TcpTest {
 
   uint32_t peer_ = 0;
   bool ts_ = false;
+  std::optional<PeerReceiver> rx_;  // the peer's receiving half
 };
 
 // --- Eifel (RFC 3522 detection, RFC 4015 response)
@@ -65,12 +81,13 @@ TEST_F(Reorder, EifelUndoesASpuriousFastRetransmit) {
   const std::vector<Got> first = take();
   ASSERT_EQ(first.size(), 11u);  // cwnd 1120
   const uint32_t t0 = first[0].opt.ts_val;
+  ASSERT_EQ(t0, synack_.opt.ts_val);  // the dupACKs echo t0 (TS.Recent)
   advance(2);
-  send(ack(1, {{101, 201}}, t0));
-  expect({out(11)});  // RFC 3042 limited transmit
-  send(ack(1, {{101, 301}}, t0));
+  send(arrived({1}, t0));  // ACK 1, SACK 101-201, TSecr t0
+  expect({out(11)});       // RFC 3042 limited transmit
+  send(arrived({2}, t0));
   expect({out(12)});
-  send(ack(1, {{101, 401}}, t0));
+  send(arrived({3}, t0));
   const Got rtx = take_one();
   EXPECT_EQ(rtx.seq, L(1));
   EXPECT_TRUE(rtx.data == pattern(100));
@@ -79,7 +96,7 @@ TEST_F(Reorder, EifelUndoesASpuriousFastRetransmit) {
   EXPECT_EQ(conn()->cc.ssthresh, 650u);  // FlightSize 1300 / 2
   EXPECT_EQ(conn()->cc.cwnd, 986u);      // + 3 MSS
 
-  send(ack(401, {}, t0));  // the original's timestamp
+  send(arrived({0}, t0));  // the original, late: ACK 401 echoes its timestamp
   EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 1u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.ssthresh, UINT32_MAX / 2);  // as before the recovery
@@ -90,11 +107,11 @@ TEST_F(Reorder, EifelUndoesASpuriousFastRetransmit) {
   expect({out(13), out(14), out(15), out(16)});
 
   // Now segment 4 is really lost.
-  send(ack(401, {{501, 601}}, t0));
+  send(arrived({5}, t0));  // ACK 401, SACK 501-601, TSecr t0
   expect({out(17)});
-  send(ack(401, {{501, 701}}, t0));
+  send(arrived({6}, t0));
   expect({out(18)});
-  send(ack(401, {{501, 801}}, t0));
+  send(arrived({7}, t0));
   expect({out(4)});
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 2u);
   EXPECT_TRUE(conn()->cc.in_recovery);
@@ -111,14 +128,15 @@ TEST_F(Reorder, EifelKeepsARecoveryTheRetransmissionRepaired) {
   const std::vector<Got> first = take();
   ASSERT_EQ(first.size(), 11u);
   const uint32_t t0 = first[0].opt.ts_val;
+  ASSERT_EQ(t0, synack_.opt.ts_val);
   advance(2);
-  send(ack(1, {{101, 201}}, t0));
-  send(ack(1, {{101, 301}}, t0));
+  send(arrived({1}, t0));
+  send(arrived({2}, t0));
   expect({out(11), out(12)});
-  send(ack(1, {{101, 401}}, t0));
+  send(arrived({3}, t0));
   const Got rtx = take_one();
   ASSERT_EQ(rtx.seq, L(1));
-  send(ack(401, {}, rtx.opt.ts_val));
+  send(arrived({0}, rtx.opt.ts_val));  // the retransmission: ACK 401 echoes it
   EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 0u);
   EXPECT_TRUE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.ssthresh, 650u);
@@ -136,12 +154,12 @@ TEST_F(Reorder, EifelKeepsARecoveryTheRetransmissionRepaired) {
 TEST_F(Reorder, NoEifelUndoWithoutTimestamps) {
   flow(1000, false);
   take();
-  send(ack(1, {{101, 201}}));
-  send(ack(1, {{101, 301}}));
-  send(ack(1, {{101, 401}}));
+  send(arrived({1}));
+  send(arrived({2}));
+  send(arrived({3}));
   take();
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
-  send(ack(401));
+  send(arrived({0}));  // ACK 401
   EXPECT_EQ(ctr(Ctr::tcp_spurious_recoveries), 0u);
   EXPECT_TRUE(conn()->cc.in_recovery);
 }
@@ -374,29 +392,30 @@ TEST_F(Reorder, ResetAfterTheLastRetransmissionCarriesSndMax) {
 TEST_F(Reorder, LostRetransmissionIsSentAgain) {
   flow(2000, false);
   take();
-  send(ack(1, {{101, 201}}));
+  send(arrived({1}));  // ACK 1, SACK 101-201
   expect({out(10)});
-  send(ack(1, {{101, 301}}));
+  send(arrived({2}));
   expect({out(11)});
-  send(ack(1, {{101, 401}}));
+  send(arrived({3}));
   expect({out(0)});  // fast retransmit; rtx_high = L(1201)
   // Segments 4.. arrive. The inflated window releases new data (12..18)
   // from the seventh duplicate on; no retransmission, below L(1501).
   for (uint32_t k = 4; k <= 13; ++k) {
     SCOPED_TRACE("duplicate ACK " + std::to_string(k));
-    send(ack(1, {{101, 101 + 100 * k}}));
+    send(arrived({k}));  // SACK 101-(101 + 100 k)
     for (const Got& g : take()) EXPECT_GE(g.seq, L(1201)) << describe(g);
   }
   EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 0u);
   EXPECT_EQ(conn()->snd_max.v, L(1901));
-  send(ack(1, {{101, 1501}}));  // L(1201) + 3 MSS
+  send(arrived({14}));  // SACK 101-1501: L(1201) + 3 MSS
   expect({out(0), out(19, flag::ACK | flag::PSH)});
   EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 1u);
   // That one is measured from the new SND.MAX: not resent again so soon.
-  send(ack(1, {{101, 1601}}));
+  send(arrived({15}));
   expect_nothing();
   EXPECT_EQ(ctr(Ctr::tcp_lost_retransmits), 1u);
-  send(ack(2001));
+  send(arrived({0, 16, 17, 18, 19}));
+  ASSERT_EQ(rx_->delivered(), 2000u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_fast_retransmits), 1u);
@@ -412,30 +431,31 @@ TEST_F(Reorder, LostRetransmissionIsSentAgain) {
 TEST_F(Reorder, PartialAckWithNoHoleLeftSendsNoNewDataAsARetransmission) {
   flow(2000, false);
   take();
-  send(ack(1, {{101, 201}}));
+  send(arrived({1}));
   expect({out(10)});
-  send(ack(1, {{101, 301}}));
+  send(arrived({2}));
   expect({out(11)});
-  send(ack(1, {{101, 401}}));
-  expect({out(0)});  // fast retransmit; recover = L(1201)
-  send(ack(1, {{101, 501}}));
+  send(arrived({3}));
+  expect({out(0)});    // fast retransmit; recover = L(1201)
+  send(arrived({4}));  // SACK 101-501
   expect_nothing();
-  send(ack(1, {{601, 701}, {101, 501}}));
-  expect({out(5)});  // the hole between the blocks
-  send(ack(1, {{601, 1201}, {101, 501}}));
+  send(arrived({6}));                // SACK 601-701, 101-501
+  expect({out(5)});                  // the hole between the blocks
+  send(arrived({7, 8, 9, 10, 11}));  // SACK 601-1201, 101-501
   expect_nothing();
   EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
   const uint64_t out_segs = ctr(Ctr::tcp_out_segs);
 
-  send(ack(501, {{601, 1201}}));  // partial: below recover
+  send(arrived({0}));  // ACK 501, SACK 601-1201: partial, below recover
   EXPECT_TRUE(conn()->cc.in_recovery);
   EXPECT_EQ(conn()->cc.cwnd, 1200u - 500u + 100u);  // deflated
   expect({out(12)});                                // new data: 700 bytes in flight, cwnd 800
   EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_out_segs), out_segs + 1);
-  send(ack(1301));
+  send(arrived({5, 12}));
+  ASSERT_EQ(rx_->delivered(), 1300u);
   EXPECT_FALSE(conn()->cc.in_recovery);
   EXPECT_EQ(ctr(Ctr::tcp_sack_retransmits), 2u);
   EXPECT_EQ(ctr(Ctr::tcp_retrans_segs), 2u);
