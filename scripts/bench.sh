@@ -65,12 +65,12 @@ log "release build in $BUILD"
 ninja -C "$BUILD" app/portmux app/portmux-ctl bench/pmx-flow-bench bench/pmx-tcp-bench \
     bench/linux/pmx-epoll-echo bench/linux/pmx-pingpong bench/linux/pmx-idle-conns >&2
 
-OLD_HP=$(cat /proc/sys/vm/nr_hugepages)
+# shellcheck source=scripts/lib/pmx.sh
+source "$ROOT/scripts/lib/pmx.sh"
 RAW=$BUILD/bench-raw.txt  # kept: `scripts/bench/report.py --raw` can redo the report
 : >"$RAW"
-finish() { echo "$OLD_HP" >/proc/sys/vm/nr_hugepages; }
-trap finish EXIT
-"$ROOT/scripts/hugepages.sh" reserve 1536 >&2
+trap pmx_hugepages_restore EXIT
+pmx_hugepages_reserve 1536
 
 export BENCH_BUILD=$BUILD BENCH_SECS=$SECS BENCH_BULK_BYTES=$BULK_LX
 # shellcheck source=scripts/bench/portmux.sh

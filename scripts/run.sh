@@ -29,7 +29,8 @@ done
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
-# The topology helpers the integration tests use.
+# The topology and portmux helpers of the integration tests (which take
+# theirs in common with the bench from scripts/lib/pmx.sh).
 # shellcheck source=tests/integration/lib.sh
 source tests/integration/lib.sh
 require_root
@@ -44,9 +45,9 @@ if ((INTERACTIVE)); then
     PING_PID=$!
     info "peer $PEER_IP pings $DUT_IP once a second; try 'show connections', 'show tcp stats', 'help', 'quit'"
     info "from another terminal: ip netns exec $PEER_NS curl http://$DUT_IP/bytes/100"
-    ip netns exec "$DUT_NS" "$PORTMUX" --no-huge --no-shconf --no-pci --file-prefix "pmx$$" -l 0,1 \
-        "$(pmx_vdev)" -- --addr "0=$DUT_IP/$PREFIX_LEN" "${LISTEN[@]}" -i || true
-    kill "$PING_PID" 2>/dev/null || true
+    pmx_cmd "${LISTEN[@]}" -i
+    ip netns exec "$DUT_NS" "${PMX_CMD[@]}" || true
+    pmx_stop_pid "$PING_PID" 2 ping
     exit 0
 fi
 

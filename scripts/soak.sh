@@ -122,7 +122,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$PMX_PID/status"; }
 T0=$SECONDS
 echo "t_s,phase,connections,buffers_in_use,mbufs_in_use,flow_entries,rss_kib,gen_completed,gen_errors" >"$SAMPLES"
 sample() {
-    _pid_alive "$PMX_PID" || fail_soak "portmux died (phase $1)"
+    pmx_pid_alive "$PMX_PID" || fail_soak "portmux died (phase $1)"
     scrape || fail_soak "GET /metrics failed (phase $1)"
     S_CONNS=$(metric_sum portmux_tcp_connections 'state="LISTEN"') || fail_soak "no portmux_tcp_connections"
     S_BUFS=$(metric_sum portmux_tcp_buffers_in_use) || fail_soak "no portmux_tcp_buffers_in_use"

@@ -19,17 +19,18 @@ PMXB_SERVER=198.18.1.1
 PMXB_SRC="198.18.1.16-198.18.1.31"
 PMXB_NS="" PMXB_TMP="" PMXB_SPID="" PMXB_CPID=""
 
+# Processes, namespaces, starting a portmux on memif: scripts/lib/pmx.sh.
+PORTMUX=$BENCH_BUILD/app/portmux
+PORTMUX_CTL=$BENCH_BUILD/app/portmux-ctl
+# shellcheck source=scripts/lib/pmx.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/pmx.sh"
+PMX_MEMIF_EAL=(--log-level='*:warning')
+
 pmxb_log() { echo "[bench] $*" >&2; }
-pmxb_alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 
 # pmxb_stop_pid PID: SIGTERM, then SIGKILL after 20 s; reaps it.
 pmxb_stop_pid() {
-    local pid=$1 i
-    pmxb_alive "$pid" || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do pmxb_alive "$pid" || break; sleep 0.1; done
-    pmxb_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null || true
+    [[ -z $1 ]] || pmx_stop_pid "$1" 20 portmux
 }
 
 pmxb_down() {
@@ -45,31 +46,23 @@ pmxb_down() {
     pmxb_stop_pid "$PMXB_CPID"
     pmxb_stop_pid "$PMXB_SPID"
     PMXB_CPID="" PMXB_SPID=""
-    [[ -n $PMXB_NS && -e /run/netns/$PMXB_NS ]] && ip netns del "$PMXB_NS"
+    pmx_netns_del "$PMXB_NS"
     [[ -n $PMXB_TMP ]] && rm -rf -- "$PMXB_TMP"
     PMXB_NS="" PMXB_TMP=""
 }
 
-pmxb_ctl() { timeout 30 "$BENCH_BUILD/app/portmux-ctl" -s "$PMXB_TMP/$1.sock" "${@:2}"; }
+pmxb_ctl() { PMX_CTL_TIMEOUT=30 pmx_ctl_sock "$PMXB_TMP/$1.sock" "${@:2}"; }
 
-# pmxb_start NAME LCORES ROLE APP-ARGS...: sets PMXB_STARTED (the PID).
+# pmxb_start NAME LCORES ROLE APP-ARGS...: sets PMX_STARTED (the PID).
 pmxb_start() {
     local name=$1 lcores=$2 role=$3
     shift 3
-    ip netns exec "$PMXB_NS" "$BENCH_BUILD/app/portmux" --in-memory --no-pci \
-        --file-prefix "pmxb$name$$" --lcores "$lcores" --log-level='*:warning' \
-        "--vdev=net_memif0,role=$role,socket=$PMXB_TMP/memif.sock,socket-abstract=no" \
-        -- --cli-socket "$PMXB_TMP/$name.sock" "$@" </dev/null >"$PMXB_TMP/$name.log" 2>&1 &
-    PMXB_STARTED=$!
+    pmx_memif_start "$PMXB_NS" "pmxb$name$$" "$lcores" "$role" "$PMXB_TMP/memif.sock" \
+        "$PMXB_TMP/$name.sock" "$PMXB_TMP/$name.log" "$@"
 }
 
 pmxb_wait_link() {  # NAME PID
-    local i
-    for ((i = 0; i < 300; i++)); do
-        pmxb_ctl "$1" show port info 0 2>/dev/null | grep -q "Link up" && return 0
-        pmxb_alive "$2" || break
-        sleep 0.1
-    done
+    pmx_wait_cli "" "$PMXB_TMP/$1.sock" "$2" 30 "Link up" && return 0
     pmxb_log "$1: no memif link; its log:"
     cat "$PMXB_TMP/$1.log" >&2
     return 1
@@ -78,17 +71,17 @@ pmxb_wait_link() {  # NAME PID
 # pmxb_up "SERVER-ARGS" "CLIENT-ARGS": the pair, memif link up on both.
 pmxb_up() {
     PMXB_NS="pmxb$$" PMXB_TMP=$(mktemp -d /tmp/pmxb.XXXXXX)
-    ip netns add "$PMXB_NS"
+    pmx_netns_add "$PMXB_NS" || return 1
     # shellcheck disable=SC2086  # word splitting of the argument strings is wanted
     pmxb_start s "0@0,1@1" server --addr "0=$PMXB_SERVER/24" \
         --listen 0.0.0.0:80=http --listen 0.0.0.0:7=echo $1
-    PMXB_SPID=$PMXB_STARTED
+    PMXB_SPID=$PMX_STARTED
     sleep 0.3
     local a addrs=()
     for a in $(seq 16 31); do addrs+=(--addr "0=198.18.1.$a/24"); done
     # shellcheck disable=SC2086
     pmxb_start c "0@1,1@0" client "${addrs[@]}" --ephemeral-ports 1024-65535 $2
-    PMXB_CPID=$PMXB_STARTED
+    PMXB_CPID=$PMX_STARTED
     pmxb_wait_link s "$PMXB_SPID" && pmxb_wait_link c "$PMXB_CPID"
 }
 

@@ -64,8 +64,8 @@ CONF
 }
 
 gen_servers_stop() {
-    [[ -n $NGINX_PID ]] && _stop_pid "$NGINX_PID" 5 nginx
-    [[ -n $ECHO_PID ]] && _stop_pid "$ECHO_PID" 5 echo-server
+    [[ -n $NGINX_PID ]] && pmx_stop_pid "$NGINX_PID" 5 nginx
+    [[ -n $ECHO_PID ]] && pmx_stop_pid "$ECHO_PID" 5 echo-server
     NGINX_PID="" ECHO_PID=""
     return 0
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A hostile link between two endpoints for the integration tests (source, do
-# not execute). Sources lib.sh (info, fail, _pid_alive, PMX_TMP, pmx_cleanup)
+# not execute). Sources lib.sh (info, fail, pmx_pid_alive, PMX_TMP, pmx_cleanup)
 # unless the caller already did.
 #
 #   netns NS_A          netns pmxm$$ ("mid")                        netns NS_B
@@ -138,7 +138,7 @@ _impair_start() {
     IMPAIR_PID=$!
     local deadline=$((SECONDS + IMPAIR_READY_TIMEOUT))
     until grep -q '^pmx-impair: ready' "$IMPAIR_LOG" 2>/dev/null; do
-        _pid_alive "$IMPAIR_PID" || fail "pmx-impair exited early: $(cat -- "$IMPAIR_LOG")"
+        pmx_pid_alive "$IMPAIR_PID" || fail "pmx-impair exited early: $(cat -- "$IMPAIR_LOG")"
         ((SECONDS < deadline)) || fail "pmx-impair not ready after ${IMPAIR_READY_TIMEOUT} s"
         sleep 0.05
     done
@@ -191,7 +191,7 @@ impair_down() {
     [[ -n $IMPAIR_PID ]] || return 0
     local pid=$IMPAIR_PID
     IMPAIR_PID=""
-    _stop_pid "$pid" "$IMPAIR_STOP_TIMEOUT" pmx-impair
+    pmx_stop_pid "$pid" "$IMPAIR_STOP_TIMEOUT" pmx-impair
     # shellcheck disable=SC2034  # read by the test scripts
     IMPAIR_EXIT=$STOP_RC
     ((STOP_KILLED == 0 && STOP_RC == 0)) && [[ -s $IMPAIR_STATS ]]

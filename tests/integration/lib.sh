@@ -15,12 +15,16 @@
 #   source lib.sh; require_root; trap pmx_cleanup EXIT; topo_up; pmx_start; ...
 # Every helper either succeeds or calls fail (which exits 1 after printing the
 # appliance log); the EXIT trap stops portmux and deletes the namespaces.
+#
+# What the bench and scripts/run.sh share with the tests (processes by PID,
+# namespaces and veths, hugepages, starting portmux and waiting for its CLI)
+# is in scripts/lib/pmx.sh, sourced here; this file adds the test topology,
+# fail() and the readers of counters and CLI output.
 
 PMX_LIB_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 PMX_REPO_ROOT=$(cd -- "$PMX_LIB_DIR/../.." && pwd)
-
-PORTMUX=${PORTMUX:-$PMX_REPO_ROOT/build/app/portmux}
-PORTMUX_CTL=${PORTMUX_CTL:-$PMX_REPO_ROOT/build/app/portmux-ctl}
+# shellcheck source=scripts/lib/pmx.sh
+source "$PMX_REPO_ROOT/scripts/lib/pmx.sh"
 # scapy is only installed for the system interpreter (python3 on PATH may be a
 # pyenv build without it).
 PMX_PYTHON=${PMX_PYTHON:-/usr/bin/python3}
@@ -43,7 +47,6 @@ PMX_EXIT=""           # exit status of portmux after pmx_stop
 # Bounds (seconds).
 PMX_START_TIMEOUT=${PMX_START_TIMEOUT:-20}
 PMX_STOP_TIMEOUT=${PMX_STOP_TIMEOUT:-10}
-PMX_CTL_TIMEOUT=${PMX_CTL_TIMEOUT:-10}
 
 info() { printf '[%s] %s\n' "${0##*/}" "$*"; }
 
@@ -84,65 +87,28 @@ _tmpdir() {
 
 # ----------------------------------------------------------------- topology --
 
-_sysctl_ns() {   # ns key value
-    ip netns exec "$1" sysctl -q -w "$2=$3"
-}
-
 topo_up() {
     _tmpdir
-    ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
-    ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
-    # Create both ends directly inside their namespaces: nothing ever appears
-    # in the root namespace.
-    ip link add "$DUT_IF" netns "$DUT_NS" type veth peer name "$PEER_IF" netns "$PEER_NS" \
-        || fail "ip link add veth $DUT_IF/$PEER_IF"
-
-    # No IPv6 on either end (no router/neighbour solicitations, no MLD), set
-    # before the links come up so not even a DAD probe leaves.
-    _sysctl_ns "$DUT_NS" "net.ipv6.conf.$DUT_IF.disable_ipv6" 1 || fail "disable IPv6 on $DUT_IF"
-    _sysctl_ns "$PEER_NS" "net.ipv6.conf.$PEER_IF.disable_ipv6" 1 || fail "disable IPv6 on $PEER_IF"
+    pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
+    pmx_veth "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" || fail "veth $DUT_IF/$PEER_IF (IPv6 off)"
     # Let the peer learn our MAC from the gratuitous ARP (RFC 5227 announcement).
-    _sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || fail "arp_accept on $PEER_IF"
-    # Kernel veth TX leaves checksums partial otherwise.
-    ip netns exec "$PEER_NS" ethtool -K "$PEER_IF" tx off >/dev/null || fail "ethtool tx off on $PEER_IF"
+    ip netns exec "$PEER_NS" sysctl -q -w "net.ipv4.conf.$PEER_IF.arp_accept=1" || fail "arp_accept on $PEER_IF"
+    pmx_tx_csum_off "$PEER_NS" "$PEER_IF" || fail "ethtool tx off on $PEER_IF"
 
     ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
     ip -n "$PEER_NS" link set lo up || fail "lo up in $PEER_NS"
     ip -n "$DUT_NS" link set "$DUT_IF" up || fail "link up $DUT_IF"
     ip -n "$PEER_NS" link set "$PEER_IF" up || fail "link up $PEER_IF"
-
-    # Wait (bounded) for carrier on the peer end.
-    local i
-    for ((i = 0; i < 50; i++)); do
-        if [[ $(ip netns exec "$PEER_NS" cat "/sys/class/net/$PEER_IF/carrier" 2>/dev/null) == 1 ]]; then
-            info "topology up: $DUT_NS/$DUT_IF (no IP) <-> $PEER_NS/$PEER_IF $PEER_IP/$PREFIX_LEN"
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "no carrier on $PEER_IF after 5 s"
+    pmx_wait_carrier "$PEER_NS" "$PEER_IF" 5 || fail "no carrier on $PEER_IF after 5 s"
+    info "topology up: $DUT_NS/$DUT_IF (no IP) <-> $PEER_NS/$PEER_IF $PEER_IP/$PREFIX_LEN"
 }
 
-# Idempotent; deleting a namespace destroys the veth end inside it (and with
-# it the pair).
+# Idempotent.
 topo_down() {
-    local ns
-    for ns in "$DUT_NS" "$PEER_NS"; do
-        if [[ -e /run/netns/$ns ]]; then
-            ip netns del "$ns" 2>/dev/null || true
-        fi
-    done
+    pmx_netns_del "$DUT_NS" "$PEER_NS"
 }
 
 # --------------------------------------------------------------- appliance --
-
-# True if the process exists and is not a zombie (kill -0 succeeds on zombies).
-_pid_alive() {
-    local state
-    [[ -r /proc/$1/stat ]] || return 1
-    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z && $state != X ]]
-}
 
 _check_binaries() {
     [[ -x $PORTMUX ]] || fail "portmux binary not found or not executable: $PORTMUX (set PORTMUX)"
@@ -187,6 +153,22 @@ pmx_vdev() {
     esac
 }
 
+# pmx_cmd [extra application args...]: sets PMX_CMD to the command line of
+# portmux on the dut port: its own file prefix (pmx$$), the dut address.
+pmx_cmd() {
+    local -a lcores mem
+    read -ra lcores <<<"$(pmx_lcores)"
+    read -ra mem <<<"$PMX_EAL_MEM"
+    # shellcheck disable=SC2054  # the commas belong to the EAL arguments
+    PMX_CMD=(
+        "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "pmx$$" "${lcores[@]}"
+        "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
+        --
+        --addr "0=$DUT_IP/$PREFIX_LEN"
+        "$@"
+    )
+}
+
 # pmx_start [extra application args...]
 # Starts portmux inside the dut namespace and waits until its CLI answers.
 # shellcheck disable=SC2120  # extra arguments are optional
@@ -199,37 +181,15 @@ pmx_start() {
     rm -f -- "$PMX_SOCK"
     PMX_EXIT=""
 
-    local -a lcores mem
-    read -ra lcores <<<"$(pmx_lcores)"
-    read -ra mem <<<"$PMX_EAL_MEM"
-    # shellcheck disable=SC2054  # the commas belong to the EAL arguments
-    local -a cmd=(
-        "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "pmx$$" "${lcores[@]}"
-        "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
-        --
-        --addr "0=$DUT_IP/$PREFIX_LEN"
-        --cli-socket "$PMX_SOCK"
-        "$@"
-    )
-    info "starting: ip netns exec $DUT_NS ${cmd[*]}"
-    # ip netns exec execs the command, so $! is portmux itself.
-    ip netns exec "$DUT_NS" "${PMX_WRAP[@]}" "${cmd[@]}" </dev/null >"$PMX_LOG" 2>&1 &
-    PMX_PID=$!
+    pmx_cmd --cli-socket "$PMX_SOCK" "$@"
+    info "starting: ip netns exec $DUT_NS ${PMX_CMD[*]}"
+    pmx_spawn "$DUT_NS" "$PMX_LOG" "${PMX_WRAP[@]}" "${PMX_CMD[@]}"
+    PMX_PID=$PMX_STARTED
     info "portmux pid $PMX_PID, log $PMX_LOG"
-
-    local deadline=$((SECONDS + PMX_START_TIMEOUT))
-    while [[ ! -S $PMX_SOCK ]]; do
-        _pid_alive "$PMX_PID" || fail "portmux exited before creating $PMX_SOCK"
-        ((SECONDS < deadline)) || fail "no CLI socket $PMX_SOCK after ${PMX_START_TIMEOUT} s"
-        sleep 0.1
-    done
-    # The socket may be bound slightly before the server accepts; poll a
-    # harmless command until it answers.
-    while ! ctl show port info 0 >/dev/null 2>&1; do
-        _pid_alive "$PMX_PID" || fail "portmux exited after creating $PMX_SOCK"
-        ((SECONDS < deadline)) || fail "CLI on $PMX_SOCK does not answer 'show port info 0' after ${PMX_START_TIMEOUT} s"
-        sleep 0.2
-    done
+    # The socket may be bound slightly before the server accepts: this polls
+    # a harmless command until it answers.
+    pmx_wait_cli "$DUT_NS" "$PMX_SOCK" "$PMX_PID" "$PMX_START_TIMEOUT" ||
+        fail "portmux did not answer on $PMX_SOCK"
     info "portmux is up (CLI answers on $PMX_SOCK)"
 }
 
@@ -240,33 +200,13 @@ pmx_stop() {
     [[ -n $PMX_PID ]] || return 0
     local pid=$PMX_PID
     PMX_PID=""
-    _stop_pid "$pid" "$PMX_STOP_TIMEOUT" portmux
+    pmx_stop_pid "$pid" "$PMX_STOP_TIMEOUT" portmux
     # shellcheck disable=SC2034  # read by the test scripts
     PMX_EXIT=$STOP_RC
     if ((STOP_KILLED)) || { ((STOP_RC != 0)) && ((STOP_RC != 143)); }; then
         return 1
     fi
     return 0
-}
-
-# _stop_pid PID TIMEOUT NAME: SIGTERM to a child of this shell, wait up to
-# TIMEOUT s, then SIGKILL; reap it. Sets STOP_RC (its exit status) and
-# STOP_KILLED (1 if SIGKILL was needed).
-_stop_pid() {
-    local pid=$1 timeout=$2 name=$3
-    STOP_RC=0 STOP_KILLED=0
-    if _pid_alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        local deadline=$((SECONDS + timeout))
-        while _pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.05; done
-        if _pid_alive "$pid"; then
-            info "$name pid $pid still alive $timeout s after SIGTERM: SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-            STOP_KILLED=1
-        fi
-    fi
-    wait "$pid" 2>/dev/null || STOP_RC=$?
-    info "$name pid $pid exited with status $STOP_RC"
 }
 
 # Cleanup for trap EXIT: never fails, keeps the script's exit status.

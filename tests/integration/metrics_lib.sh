@@ -44,7 +44,7 @@ YML
     PROM_PID=$!
     local deadline=$((SECONDS + 30))
     until dut curl -sf --noproxy '*' -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"; do
-        _pid_alive "$PROM_PID" || { cat "$PMX_TMP/prometheus.log" >&2; fail "prometheus exited"; }
+        pmx_pid_alive "$PROM_PID" || { cat "$PMX_TMP/prometheus.log" >&2; fail "prometheus exited"; }
         ((SECONDS < deadline)) || fail "prometheus not ready after 30 s"
         sleep 0.3
     done
@@ -53,7 +53,7 @@ YML
 
 prom_stop() {
     [[ -n $PROM_PID ]] || return 0
-    _stop_pid "$PROM_PID" 15 prometheus
+    pmx_stop_pid "$PROM_PID" 15 prometheus
     PROM_PID=""
 }
 

@@ -26,7 +26,7 @@ BULK=$PMX_LIB_DIR/peers/bulk_file.py
 
 stop_receiver() {
     if [[ -n $RECV_PID ]]; then
-        _pid_alive "$RECV_PID" && kill -TERM "$RECV_PID" 2>/dev/null
+        pmx_pid_alive "$RECV_PID" && kill -TERM "$RECV_PID" 2>/dev/null
         wait "$RECV_PID" 2>/dev/null || true
         RECV_PID=""
     fi
@@ -47,7 +47,7 @@ ip netns exec "$B_NS" timeout $((TRANSFER_TIMEOUT + 30)) "$PMX_PYTHON" "$BULK" r
 RECV_PID=$!
 deadline=$((SECONDS + 10))
 until [[ -e $PMX_TMP/ready ]]; do
-    _pid_alive "$RECV_PID" || { cat "$PMX_TMP/recv.log" >&2; fail "receiver exited early"; }
+    pmx_pid_alive "$RECV_PID" || { cat "$PMX_TMP/recv.log" >&2; fail "receiver exited early"; }
     ((SECONDS < deadline)) || fail "receiver not listening after 10 s"
     sleep 0.05
 done

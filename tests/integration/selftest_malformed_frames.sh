@@ -25,8 +25,8 @@ stop_capture() {
     if [[ -n $CAP_PID ]]; then
         touch "$PMX_TMP/stop"
         local deadline=$((SECONDS + 10))
-        while _pid_alive "$CAP_PID" && ((SECONDS < deadline)); do sleep 0.1; done
-        _pid_alive "$CAP_PID" && kill -KILL "$CAP_PID" 2>/dev/null
+        while pmx_pid_alive "$CAP_PID" && ((SECONDS < deadline)); do sleep 0.1; done
+        pmx_pid_alive "$CAP_PID" && kill -KILL "$CAP_PID" 2>/dev/null
         wait "$CAP_PID" 2>/dev/null || true
         CAP_PID=""
     fi
@@ -51,7 +51,7 @@ ip netns exec "$DUT_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/check_malformed_frames
 CAP_PID=$!
 deadline=$((SECONDS + 15))
 until [[ -e $PMX_TMP/ready ]]; do
-    _pid_alive "$CAP_PID" || { cat "$PMX_TMP/capture.log" >&2; fail "capture exited early"; }
+    pmx_pid_alive "$CAP_PID" || { cat "$PMX_TMP/capture.log" >&2; fail "capture exited early"; }
     ((SECONDS < deadline)) || fail "capture not ready after 15 s"
     sleep 0.1
 done

@@ -72,7 +72,7 @@ CAP_PID=$!
 deadline=$((SECONDS + 20))
 # (stderr: "Packets captured: N" once it runs; its stdout is buffered.)
 until grep -q 'Packets captured' "$PMX_TMP/dumpcap.log" 2>/dev/null; do
-    _pid_alive "$CAP_PID" || { cat "$PMX_TMP/dumpcap.log" >&2; fail "dpdk-dumpcap exited"; }
+    pmx_pid_alive "$CAP_PID" || { cat "$PMX_TMP/dumpcap.log" >&2; fail "dpdk-dumpcap exited"; }
     ((SECONDS < deadline)) || { cat "$PMX_TMP/dumpcap.log" >&2; fail "dpdk-dumpcap not capturing after 20 s"; }
     sleep 0.1
 done

@@ -38,14 +38,14 @@ _check_binaries
 _tmpdir
 
 NS="pmxm$$"
-S_PID="" C_PID="" OLD_HUGEPAGES=""
+S_PID="" C_PID=""
 memif_cleanup() {
     local st=$?
     set +e
-    [[ -n $C_PID ]] && _stop_pid "$C_PID" 10 portmux-client
-    [[ -n $S_PID ]] && _stop_pid "$S_PID" 10 portmux-server
-    [[ -e /run/netns/$NS ]] && ip netns del "$NS"
-    [[ -n $OLD_HUGEPAGES ]] && echo "$OLD_HUGEPAGES" >/proc/sys/vm/nr_hugepages
+    [[ -n $C_PID ]] && pmx_stop_pid "$C_PID" 10 portmux-client
+    [[ -n $S_PID ]] && pmx_stop_pid "$S_PID" 10 portmux-server
+    pmx_netns_del "$NS"
+    pmx_hugepages_restore
     (exit "$st")
     pmx_cleanup
 }
@@ -54,43 +54,34 @@ trap memif_cleanup EXIT
 
 # The two processes run in a namespace of their own: nothing of theirs can
 # reach any other network (memif needs none).
-ip netns add "$NS" || fail "ip netns add $NS"
-OLD_HUGEPAGES=$(cat /proc/sys/vm/nr_hugepages)
-"$PMX_REPO_ROOT/scripts/hugepages.sh" reserve "$HUGEPAGES" || fail "cannot reserve $HUGEPAGES hugepages"
+pmx_netns_add "$NS" || fail "ip netns add $NS"
+pmx_hugepages_reserve "$HUGEPAGES" || fail "cannot reserve $HUGEPAGES hugepages"
 
 MEMIF_SOCK="$PMX_TMP/memif.sock"
 S_SOCK="$PMX_TMP/server.sock" C_SOCK="$PMX_TMP/client.sock"
 S_LOG="$PMX_TMP/server.log" C_LOG="$PMX_TMP/client.log"
 PMX_LOG=$C_LOG  # fail() prints this one
-sctl() { timeout "$PMX_CTL_TIMEOUT" "$PORTMUX_CTL" -s "$S_SOCK" "$@"; }
-ctl() { timeout "$PMX_CTL_TIMEOUT" "$PORTMUX_CTL" -s "$C_SOCK" "$@"; }
+sctl() { pmx_ctl_sock "$S_SOCK" "$@"; }
+ctl() { pmx_ctl_sock "$C_SOCK" "$@"; }
 PMX_SOCK=$C_SOCK  # lib.sh's counter/gen_wait_done/flow_entries use ctl
 
-# start_one NAME LCORES ROLE SOCK LOG APP-ARGS...: sets STARTED_PID (a child
-# of this shell, so that _stop_pid can reap it).
+# start_one NAME LCORES ROLE SOCK LOG APP-ARGS...: sets PMX_STARTED (a child
+# of this shell, so that pmx_stop_pid can reap it).
 start_one() {
     local name=$1 cores=$2 role=$3 sock=$4 log=$5
     shift 5
-    ip netns exec "$NS" "$PORTMUX" --in-memory --no-pci --file-prefix "pmx$name$$" --lcores "$cores" \
-        "--vdev=net_memif0,role=$role,socket=$MEMIF_SOCK,socket-abstract=no" \
-        -- --cli-socket "$sock" --msl-ms "$MSL_MS" --tcp-buffers 16384 --tcp-buffer-kb 16 "$@" \
-        </dev/null >"$log" 2>&1 &
-    STARTED_PID=$!
+    pmx_memif_start "$NS" "pmx$name$$" "$cores" "$role" "$MEMIF_SOCK" "$sock" "$log" \
+        --msl-ms "$MSL_MS" --tcp-buffers 16384 --tcp-buffer-kb 16 "$@"
 }
 wait_cli() {  # SOCK PID LOG
-    local deadline=$((SECONDS + 30))
-    until timeout 5 "$PORTMUX_CTL" -s "$1" show port info 0 2>/dev/null | grep -q "Link up"; do
-        _pid_alive "$2" || { cat "$3" >&2; fail "portmux exited: $3"; }
-        ((SECONDS < deadline)) || { cat "$3" >&2; fail "no link up on $1 after 30 s"; }
-        sleep 0.2
-    done
+    pmx_wait_cli "" "$1" "$2" 30 "Link up" || { cat "$3" >&2; fail "no link up on $1: $3"; }
 }
 start_pair() {  # SERVER-LCORES CLIENT-LCORES
     start_one s "$1" server "$S_SOCK" "$S_LOG" --addr "0=$SERVER_IP/24" --listen 0.0.0.0:80=http
-    S_PID=$STARTED_PID
+    S_PID=$PMX_STARTED
     sleep 0.5
     start_one c "$2" client "$C_SOCK" "$C_LOG" --addr 0=198.18.1.2/24 --addr 0=198.18.1.3/24
-    C_PID=$STARTED_PID
+    C_PID=$PMX_STARTED
     wait_cli "$S_SOCK" "$S_PID" "$S_LOG"
     wait_cli "$C_SOCK" "$C_PID" "$C_LOG"
     info "server pid $S_PID ($1), client pid $C_PID ($2): memif link up"
@@ -103,9 +94,9 @@ stop_pair() {
     sctl port pause 0 >/dev/null || fail "server: port pause refused"
     ctl port pause 0 >/dev/null || fail "client: port pause refused"
     sctl show port info 0 | grep -q "Port state: started, paused" || fail "server port 0 not paused"
-    _stop_pid "$C_PID" 10 portmux-client; C_PID=""
+    pmx_stop_pid "$C_PID" 10 portmux-client; C_PID=""
     ((STOP_RC == 0 || STOP_RC == 143)) || fail "client exited with $STOP_RC"
-    _stop_pid "$S_PID" 10 portmux-server; S_PID=""
+    pmx_stop_pid "$S_PID" 10 portmux-server; S_PID=""
     ((STOP_RC == 0 || STOP_RC == 143)) || fail "server exited with $STOP_RC"
 }
 

@@ -132,7 +132,7 @@ for line in "${CASE_LINES[@]}"; do
 done
 
 # ------------------------------------------------------------- still alive --
-_pid_alive "$PMX_PID" || fail "portmux died during the malformed cases"
+pmx_pid_alive "$PMX_PID" || fail "portmux died during the malformed cases"
 expect_ping 20 0.05
 
 if ((${#FAILURES[@]})); then

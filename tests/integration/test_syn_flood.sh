@@ -72,7 +72,7 @@ during=$(peer "$PMX_PYTHON" "$CL" echo-burst "$DUT_IP" 7 "$CLIENTS" 20 15) || fa
 t1=$SECONDS
 rx1=$(port_stat RX-packets) || fail "no RX-packets"
 info "flooded: $during (clients took $((t1 - t0)) s)"
-_pid_alive "$FLOOD_PID" || info "note: the flood ended before the clients did"
+pmx_pid_alive "$FLOOD_PID" || info "note: the flood ended before the clients did"
 wait "$FLOOD_PID" || fail "pmx-flood failed: $(cat "$FLOOD_OUT")"
 FLOOD_PID=""
 info "pmx-flood: $(cat "$FLOOD_OUT")"

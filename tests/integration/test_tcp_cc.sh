@@ -25,7 +25,7 @@ LINUX_PID=""
 
 require_root
 impair_traps
-stop_linux() { [[ -n $LINUX_PID ]] && _stop_pid "$LINUX_PID" 5 linux-sender; LINUX_PID=""; }
+stop_linux() { [[ -n $LINUX_PID ]] && pmx_stop_pid "$LINUX_PID" 5 linux-sender; LINUX_PID=""; }
 IMPAIR_ON_EXIT+=(stop_linux)
 
 _tmpdir

@@ -59,7 +59,7 @@ deadline=$((SECONDS + 240))
 held=0 failed=0
 for ((h = 0; h < HOLDERS; h++)); do
     while [[ ! -s $PMX_TMP/ready$h ]]; do
-        _pid_alive "${HOLD_PIDS[h]}" || { cat "$PMX_TMP/hold$h.out" >&2; fail "idle client process $h exited early"; }
+        pmx_pid_alive "${HOLD_PIDS[h]}" || { cat "$PMX_TMP/hold$h.out" >&2; fail "idle client process $h exited early"; }
         ((SECONDS < deadline)) || fail "the idle clients were not all answered after 240 s"
         sleep 0.5
     done

@@ -26,7 +26,7 @@ CLIENT=$!
 
 deadline=$((SECONDS + 40))
 until [[ -e $HOLD.ready ]]; do
-    _pid_alive "$CLIENT" || fail "the client failed before all echoes were verified"
+    pmx_pid_alive "$CLIENT" || fail "the client failed before all echoes were verified"
     ((SECONDS < deadline)) || fail "echoes not done after 40 s"
     sleep 0.1
 done

@@ -92,7 +92,7 @@ ip netns exec "$PEER_NS" timeout 90 "$PMX_PYTHON" "$PY" hold "$DUT_IP" "$PORT" -
 HOLD_PID=$!
 deadline=$((SECONDS + 15))
 until grep -q '^READY$' "$HOLD_OUT"; do
-    _pid_alive "$HOLD_PID" || fail "the held connection's client exited early: $(cat "$HOLD_OUT")"
+    pmx_pid_alive "$HOLD_PID" || fail "the held connection's client exited early: $(cat "$HOLD_OUT")"
     ((SECONDS < deadline)) || fail "the held connection's client not ready within 15 s: $(cat "$HOLD_OUT")"
     sleep 0.05
 done

@@ -64,7 +64,7 @@ CLIENT_PID=$!
 # Wait (bounded) for the clients to finish their exchange and report their ports.
 deadline=$((SECONDS + 30))
 while ! grep -q '^PORTS ' "$CLIENT_OUT"; do
-    if ! _pid_alive "$CLIENT_PID"; then
+    if ! pmx_pid_alive "$CLIENT_PID"; then
         cat "$CLIENT_OUT" >&2
         fail "the clients exited before reporting their ports (see above)"
     fi

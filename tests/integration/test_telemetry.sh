@@ -52,7 +52,7 @@ ip netns exec "$PEER_NS" timeout 120 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/http_hold
 HOLDER_PID=$!
 deadline=$((SECONDS + 15))
 until grep -q holding "$PMX_TMP/holder.out"; do
-    _pid_alive "$HOLDER_PID" || { cat "$PMX_TMP/holder.out" >&2; fail "connection holder exited"; }
+    pmx_pid_alive "$HOLDER_PID" || { cat "$PMX_TMP/holder.out" >&2; fail "connection holder exited"; }
     ((SECONDS < deadline)) || fail "connection holder not ready after 15 s"
     sleep 0.1
 done
