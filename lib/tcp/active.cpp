@@ -2,6 +2,7 @@
 // (3.10.7.3) including simultaneous open, and the SYN's retransmission.
 #include "engine.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace pmx::tcp {
@@ -21,6 +22,8 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   clock_ = now;
   if (const uint32_t i = flows_.lookup(k); i != flow::kNoFlow) {
     Conn& old = conns_[i];
+    // In TIME_WAIT, t_rtx is its end (RtxTimer::TimeWait): 2 MSL after it
+    // began or after the peer's FIN last came again.
     const uint64_t tw_since = old.t_rtx - us_.two_msl;
     if (old.state != State::TimeWait || !old.ts_ok || now < tw_since + kTwReuseAfterUs)
       return -EADDRINUSE;
@@ -50,9 +53,21 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   ctr_.inc(Ctr::tcp_active_opens);
   dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)
   send_syn(c, now);
-  c.t_rtx = now + c.rto;
+  arm_rtx(c, RtxTimer::SynRetry, now + c.rto);
   arm(c);
   return static_cast<int>(c.idx);
+}
+
+// SYN_SENT's timer: the SYN again, backing off (RFC 6298 5.5); the attempt
+// fails after syn_retries retransmissions or connect_timeout_ms, whichever
+// comes first (no RST is sent from SYN_SENT).
+void Engine::syn_retry(Conn& c, uint64_t now) {
+  if (++c.backoff > cfg_.syn_retries || now - c.t_open >= us_.connect_timeout) {
+    ctr_.inc(Ctr::tcp_connect_timeouts);
+    return abort(c, false, CloseReason::Timeout);
+  }
+  send_syn(c, now);
+  arm_rtx(c, RtxTimer::SynRetry, std::min(now + backed_off_rto(c), c.t_open + us_.connect_timeout));
 }
 
 void Engine::send_syn(Conn& c, uint64_t now) {
@@ -100,7 +115,7 @@ void Engine::syn_sent_input(Conn& c, const Seg& s, uint64_t now) {
     set_state(c, State::SynReceived);
     c.backoff = 0;
     send_synack(c, now);
-    c.t_rtx = now + c.rto;
+    arm_rtx(c, RtxTimer::SynAckRetry, now + c.rto);
     return arm(c);
   }
   // Our SYN is acknowledged: ESTABLISHED. Data on the SYN-ACK is not taken
@@ -112,7 +127,7 @@ void Engine::syn_sent_input(Conn& c, const Seg& s, uint64_t now) {
   else if (c.backoff == 0)  // Karn: no sample from a retransmitted SYN
     rtt_sample(c, static_cast<uint32_t>(now - c.t_open));
   init_cc(c);
-  c.t_rtx = 0;
+  stop_rtx(c);
   c.ack_now = true;  // the ACK of the SYN-ACK, or the request carrying it
   established(c, now);
   service_run(c);

@@ -78,6 +78,21 @@ struct ServiceConfig {
   uint16_t idle_timeout_s = 0;  // nothing to do for this long: close
 };
 
+// What Conn::t_rtx is armed for. The connection's protocol deadline has one
+// purpose at a time, set together with the deadline (Engine::arm_rtx), and
+// Engine::on_timer acts by this kind alone (docs/tcp.md "Timers").
+// Invariant: t_rtx == 0 exactly when the kind is Off.
+enum class RtxTimer : uint8_t {
+  Off,
+  Retransmit,     // RFC 6298 retransmission timeout: go back to SND.UNA
+  TailLossProbe,  // RFC 8985 7: resend the last segment before the RTO
+  Persist,        // RFC 9293 3.8.6.1: zero-window probe (or the SWS override)
+  SynRetry,       // SYN_SENT: the SYN again (RFC 9293 3.8.1, RFC 6298 5.5)
+  SynAckRetry,    // SYN_RECV: the SYN-ACK again
+  TimeWait,       // TIME_WAIT's 2 MSL (RFC 9293 3.6): then the connection goes
+  FinWait2,       // FIN_WAIT_2's 2 MSL (Linux's tcp_fin_timeout; deviation)
+};
+
 // Why a connection ended early; the generator counts its errors by it.
 enum class CloseReason : uint8_t {
   Normal,
@@ -125,26 +140,25 @@ struct Conn {
   Seq rtt_seq;  // Karn: the segment being timed (no timestamps)
   uint64_t rtt_start = 0;
   bool rtt_timing = false;
-  uint8_t backoff = 0;  // consecutive RTO (or persist) expirations
+  uint8_t backoff = 0;  // consecutive expirations of t_rtx (RTO, persist, SYN or SYN-ACK retry)
   CcState cc;
   RangeSet sacked;  // peer's SACK blocks above SND.UNA (the scoreboard)
   Seq rtx_next;     // recovery: next candidate for retransmission
 
   // --- timers: absolute deadlines in microseconds, 0 = off
-  // One deadline for several purposes, told apart by state and flags: SYN or
-  // SYN-ACK retry (SYN_SENT, SYN_RECV), TIME_WAIT and FIN_WAIT_2 timeouts,
-  // else the persist timer (persist), the tail loss probe (tlp_armed) or
-  // the retransmission timeout (Engine::on_timer).
+  // t_rtx is the protocol deadline, for the purpose rtx_timer names (one at
+  // a time: retransmission, tail loss probe, persist, SYN or SYN-ACK retry,
+  // TIME_WAIT, FIN_WAIT_2); both are set only through Engine::arm_rtx(),
+  // set_rtx() and stop_rtx().
   uint64_t t_rtx = 0;
   uint64_t t_delack = 0;
   uint64_t t_keepalive = 0;
-  bool persist = false;    // t_rtx is the persist timer
-  bool tlp_armed = false;  // t_rtx is the tail loss probe (RFC 8985 7)
-  bool tlp_sent = false;   // a probe went since SND.UNA last advanced
+  RtxTimer rtx_timer = RtxTimer::Off;  // what t_rtx is for
+  bool tlp_sent = false;               // a probe went since SND.UNA last advanced
   uint32_t answer_ms = 0;  // ms clock of the last rate-limited answer (Engine::answer_allowed)
-  // Service timer (0 = off): the earlier of the service's own deadline
-  // (t_app, Stream::set_timer) and the idle deadline (docs/tcp.md "Memory
-  // and idle peers").
+  // Service timer (0 = off): the service's own deadline (t_app,
+  // Stream::set_timer) if it set one, else the idle deadline
+  // (Engine::service_deadline; docs/tcp.md "Service timers").
   uint64_t t_svc = 0;
   uint64_t t_app = 0;
   uint64_t t_active = 0;        // us: last data received or acknowledged (pool pressure)

@@ -193,7 +193,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   ++l.syn_recv;
   ctr_.inc(Ctr::tcp_passive_opens);
   send_synack(c, now);
-  set_rtx(c, now);
+  arm_rtx(c, RtxTimer::SynAckRetry, now + c.rto);
   arm(c);
 }
 

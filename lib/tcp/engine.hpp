@@ -212,11 +212,22 @@ class Engine {
   void send_rst(Conn& c);
   bool retransmit_hole(Conn& c, uint64_t now, bool below_sacked_only);
   void on_timer(uint32_t idx, uint64_t now);
+  void rtx_fired(Conn& c, uint64_t now);  // t_rtx passed: acts by c.rtx_timer; may free c
+  void syn_retry(Conn& c, uint64_t now);  // active.cpp
+  void synack_retry(Conn& c, uint64_t now);
   void rto_expired(Conn& c, uint64_t now);
   void persist_expired(Conn& c, uint64_t now);
   void tail_loss_probe(Conn& c, uint64_t now);
   void keepalive_expired(Conn& c, uint64_t now);
   void arm(Conn& c);
+  // t_rtx and what it is for are set together, here and nowhere else
+  // (RtxTimer, conn.hpp); the wheel is scheduled by arm().
+  static void arm_rtx(Conn& c, RtxTimer kind, uint64_t at) {
+    c.t_rtx = at;
+    c.rtx_timer = kind;
+  }
+  static void stop_rtx(Conn& c) { arm_rtx(c, RtxTimer::Off, 0); }
+  // Arms the retransmission timer, or first the tail loss probe.
   void set_rtx(Conn& c, uint64_t now);
   uint64_t probe_timeout(const Conn& c) const;
   void set_state(Conn& c, State s);

@@ -24,7 +24,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
       Seq(s.seq + s.seg_len()) == c.rcv_nxt) {
     ctr_.inc(Ctr::tcp_timewait_fin_reacked);
     send_ack(c, now);
-    c.t_rtx = now + us_.two_msl;
+    arm_rtx(c, RtxTimer::TimeWait, now + us_.two_msl);
     return arm(c);
   }
   if (!check_paws(c, s, now)) return;
@@ -260,8 +260,7 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
         set_state(c, State::FinWait2);
         // Our service has closed, so nobody would ever end a FIN_WAIT_2
         // whose peer never closes: time it out like Linux (tcp_fin_timeout).
-        c.t_rtx = now + us_.two_msl;
-        c.persist = false;
+        arm_rtx(c, RtxTimer::FinWait2, now + us_.two_msl);
       }
       break;
     case State::Closing:
@@ -349,7 +348,7 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   cc.dupacks = 0;
   // RFC 6298 5.2 / 5.3.
   if (c.snd_una == c.snd_max) {
-    if (!c.persist) c.t_rtx = 0;
+    if (c.rtx_timer != RtxTimer::Persist) stop_rtx(c);
   } else {
     set_rtx(c, now);
   }
@@ -397,9 +396,8 @@ void Engine::update_window(Conn& c, const Seg& s) {
   c.max_snd_wnd = std::max(c.max_snd_wnd, c.snd_wnd);
   c.snd_wl1 = seq;
   c.snd_wl2 = ack;
-  if (c.snd_wnd && c.persist) {
-    c.persist = false;
-    c.t_rtx = 0;
+  if (c.snd_wnd && c.rtx_timer == RtxTimer::Persist) {
+    stop_rtx(c);
     c.backoff = 0;
   }
 }
@@ -515,9 +513,8 @@ void Engine::enter_time_wait(Conn& c, uint64_t now) {
   // is acknowledged here. From CLOSING the segment only acknowledged our FIN:
   // RFC 9293 3.10.7.4 sends nothing then.
   if (c.ack_now) send_ack(c, now);
-  c.t_rtx = now + us_.two_msl;
+  arm_rtx(c, RtxTimer::TimeWait, now + us_.two_msl);
   c.t_delack = c.t_keepalive = 0;
-  c.persist = false;
   c.ack_now = false;
   // Nothing more is sent or delivered: the buffers go back to the pool now.
   release_bufs(c);

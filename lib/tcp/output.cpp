@@ -98,15 +98,14 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
   c.ack_now = false;
   c.unacked_segs = 0;
   c.t_delack = 0;
-  if (end > seq && (!c.t_rtx || c.persist)) {
+  if (end > seq && (!c.t_rtx || c.rtx_timer == RtxTimer::Persist)) {
     set_rtx(c, now);
   } else if (end > seq && fresh) {
     // RFC 8985 7.2: sending new data reschedules the probe (the flight, and
     // so the probe timeout, changed); the RTO itself keeps running.
-    if (const uint64_t pto = probe_timeout(c); pto && (c.tlp_armed || now + pto < c.t_rtx)) {
-      c.tlp_armed = true;
-      c.t_rtx = now + pto;
-    }
+    if (const uint64_t pto = probe_timeout(c);
+        pto && (c.rtx_timer == RtxTimer::TailLossProbe || now + pto < c.t_rtx))
+      arm_rtx(c, RtxTimer::TailLossProbe, now + pto);
   }
   return true;
 }
@@ -206,7 +205,7 @@ void Engine::output(Conn& c, uint64_t now) {
   // Stream::abandon() that waited for an output slot.
   if (c.state == State::Closed) return;
   if (c.svc_abandon) return abandon(c, now);
-  if (can_transmit(c.state) && !c.persist) {
+  if (can_transmit(c.state) && c.rtx_timer != RtxTimer::Persist) {
     const CcState& cc = c.cc;
     // RFC 3042: the first two duplicate ACKs may each release one new segment.
     const uint32_t limited = !cc.in_recovery && cc.dupacks < 3 ? cc.dupacks * c.mss : 0u;
@@ -249,9 +248,8 @@ void Engine::output(Conn& c, uint64_t now) {
     // stall the connection; the timer then sends what fits (the override).
     const Seq data_end = c.data_end();
     if (c.snd_nxt < data_end && flight(c) == 0 && !c.t_rtx) {
-      c.persist = true;
       c.backoff = 0;
-      c.t_rtx = now + c.rto;
+      arm_rtx(c, RtxTimer::Persist, now + c.rto);
     }
   }
   if (c.ack_now) send_ack(c, now);
@@ -296,38 +294,8 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
   Conn& c = conns_[idx];
   if (c.state == State::Closed) return;
   if (c.t_rtx && c.t_rtx <= now) {
-    c.t_rtx = 0;
-    switch (c.state) {
-      case State::TimeWait:
-        ctr_.inc(Ctr::tcp_timewait_expired);
-        return free_conn(c);
-      case State::FinWait2:
-        return free_conn(c);
-      case State::SynSent:
-        // RFC 6298 5.5 backoff; the attempt fails after syn_retries
-        // retransmissions or connect_timeout_ms, whichever comes first.
-        if (++c.backoff > cfg_.syn_retries || now - c.t_open >= us_.connect_timeout) {
-          ctr_.inc(Ctr::tcp_connect_timeouts);
-          return abort(c, false, CloseReason::Timeout);
-        }
-        send_syn(c, now);
-        c.t_rtx = std::min(now + backed_off_rto(c), c.t_open + us_.connect_timeout);
-        break;
-      case State::SynReceived:
-        if (++c.backoff > cfg_.synack_retries) return abort(c, false, CloseReason::Timeout);
-        ctr_.inc(Ctr::tcp_synack_retransmits);
-        send_synack(c, now);
-        c.t_rtx = now + backed_off_rto(c);
-        break;
-      default:
-        if (c.persist)
-          persist_expired(c, now);
-        else if (c.tlp_armed)
-          tail_loss_probe(c, now);
-        else
-          rto_expired(c, now);
-        if (c.state == State::Closed) return;
-    }
+    rtx_fired(c, now);
+    if (c.state == State::Closed) return;
   }
   if (c.t_delack && c.t_delack <= now) {
     c.t_delack = 0;
@@ -343,6 +311,41 @@ void Engine::on_timer(uint32_t idx, uint64_t now) {
     if (c.state == State::Closed) return;
   }
   arm(c);
+}
+
+// t_rtx has passed: what it was armed for decides, not the state (each kind
+// is armed only in the states it serves: docs/tcp.md "Timers").
+void Engine::rtx_fired(Conn& c, uint64_t now) {
+  const RtxTimer kind = c.rtx_timer;
+  stop_rtx(c);
+  switch (kind) {
+    case RtxTimer::Off:  // t_rtx was 0: not called
+      return;
+    case RtxTimer::Retransmit:
+      return rto_expired(c, now);
+    case RtxTimer::TailLossProbe:
+      return tail_loss_probe(c, now);
+    case RtxTimer::Persist:
+      return persist_expired(c, now);
+    case RtxTimer::SynRetry:
+      return syn_retry(c, now);
+    case RtxTimer::SynAckRetry:
+      return synack_retry(c, now);
+    case RtxTimer::TimeWait:  // RFC 9293 3.6: 2 MSL have passed
+      ctr_.inc(Ctr::tcp_timewait_expired);
+      return free_conn(c);
+    case RtxTimer::FinWait2:  // the peer never closed (docs/tcp.md, deviation)
+      return free_conn(c);
+  }
+}
+
+// SYN_RECV: the SYN-ACK again, backing off (RFC 6298 5.5); after
+// synack_retries the attempt is dropped without a RST.
+void Engine::synack_retry(Conn& c, uint64_t now) {
+  if (++c.backoff > cfg_.synack_retries) return abort(c, false, CloseReason::Timeout);
+  ctr_.inc(Ctr::tcp_synack_retransmits);
+  send_synack(c, now);
+  arm_rtx(c, RtxTimer::SynAckRetry, now + backed_off_rto(c));
 }
 
 // RFC 6298 5.4-5.6 and RFC 5681 3.1 (4): back off, shrink to one segment,
@@ -364,8 +367,9 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
   c.snd_nxt = c.snd_una;
   c.rtx_next = c.snd_una;
   c.rto = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{c.rto} * 2, us_.rto_max));
-  c.t_rtx = 0;
+  stop_rtx(c);
   output(c, now);
+  // output() armed the timer for what it sent, or the persist timer.
   if (!c.t_rtx) set_rtx(c, now);
 }
 
@@ -390,13 +394,11 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
     const uint32_t avail = seq_dist(c.snd_nxt, data_end);
     const uint32_t len = std::min({avail, c.snd_wnd, seg_room(c)});
     const bool fin = c.fin_sent && c.snd_nxt + len == c.fin_seq;
-    c.persist = false;  // send_segment() starts the retransmission timer
+    // t_rtx is off (rtx_fired): send_segment() starts the retransmission timer.
     if (send_segment(c, c.snd_nxt, len, (len == avail ? flag::PSH : 0) | (fin ? flag::FIN : 0),
                      now))
       return;
-    c.persist = true;  // no room in the output queue: try again later
-    c.t_rtx = now + c.rto;
-    return;
+    return arm_rtx(c, RtxTimer::Persist, now + c.rto);  // no room in the output queue: later
   }
   ctr_.inc(Ctr::tcp_zero_window_probes);
   OutSeg* o = next_out();
@@ -406,8 +408,7 @@ void Engine::persist_expired(Conn& c, uint64_t now) {
     ctr_.inc(Ctr::tcp_out_segs);
   }
   if (c.backoff < 16) ++c.backoff;
-  c.persist = true;
-  c.t_rtx = now + backed_off_rto(c);
+  arm_rtx(c, RtxTimer::Persist, now + backed_off_rto(c));
 }
 
 // RFC 1122 4.2.3.6.
@@ -439,19 +440,15 @@ uint64_t Engine::probe_timeout(const Conn& c) const {
   return pto < c.rto ? pto : 0;
 }
 
-// Arms the retransmission timer, or first the tail loss probe.
 void Engine::set_rtx(Conn& c, uint64_t now) {
-  c.persist = false;
   const uint64_t pto = probe_timeout(c);
-  c.tlp_armed = pto != 0;
-  c.t_rtx = now + (pto ? pto : c.rto);
+  arm_rtx(c, pto ? RtxTimer::TailLossProbe : RtxTimer::Retransmit, now + (pto ? pto : c.rto));
 }
 
 // RFC 8985 7.3: resend the last segment sent. A lone tail loss is then
 // repaired by this very probe, and a longer one turns into SACKs that start
 // fast recovery, instead of a full RTO of silence.
 void Engine::tail_loss_probe(Conn& c, uint64_t now) {
-  c.tlp_armed = false;
   c.tlp_sent = true;
   const Seq data_end = c.data_end();
   const Seq last = seq_min(c.snd_max, data_end);
@@ -461,7 +458,7 @@ void Engine::tail_loss_probe(Conn& c, uint64_t now) {
     ctr_.inc(Ctr::tcp_tail_loss_probes);
     send_segment(c, last - len, len, fin ? flag::FIN : 0, now);
   }
-  c.t_rtx = now + c.rto;
+  arm_rtx(c, RtxTimer::Retransmit, now + c.rto);
 }
 
 // Schedules the connection's wheel timer for its earliest deadline.

@@ -63,7 +63,7 @@ void Engine::service_close(Conn& c, CloseReason why) {
   c.t_app = 0;
 }
 
-// The service timer (docs/tcp.md, "Memory and idle peers"): the service's
+// The service timer (docs/tcp.md, "Service timers"): the service's
 // own deadline (http's request-head timeout) if it set one, else the
 // listener's idle_timeout from now (nginx's keepalive_timeout). The
 // generator's connections have neither (no listener, no set_timer()): its

@@ -330,7 +330,7 @@ TEST_F(Estab, ZeroWindowPersistProbesBackOffThenDataFlows) {
   // The window opens: the data goes at once.
   send({.seq = R(6), .ack = L(1), .wnd = 1000});
   expect({{.seq = L(1), .ack = R(6), .flags = flag::ACK | flag::PSH, .data = "hello"}});
-  EXPECT_FALSE(conn()->persist);
+  EXPECT_NE(conn()->rtx_timer, RtxTimer::Persist);
   send({.seq = R(6), .ack = L(6), .wnd = 1000});
   expect_nothing();
   EXPECT_EQ(conn()->t_rtx, 0u);
@@ -363,7 +363,7 @@ TEST_F(Estab, WindowUpdateReleasesQueuedData) {
   expect_nothing();
   send({.seq = R(7), .ack = L(1), .wnd = 65535});  // a pure window update
   expect({{.seq = L(1), .ack = R(7), .flags = flag::ACK | flag::PSH, .data = "abcdef"}});
-  EXPECT_FALSE(conn()->persist);
+  EXPECT_NE(conn()->rtx_timer, RtxTimer::Persist);
   EXPECT_EQ(conn()->snd_wnd, 65535u);
 }
 
