@@ -130,6 +130,7 @@ void Engine::syn_sent_input(Conn& c, const Seg& s, uint64_t now) {
   stop_rtx(c);
   c.ack_now = true;  // the ACK of the SYN-ACK, or the request carrying it
   established(c, now);
+  if (c.state == State::Closed) return;  // its service aborted at Opened
   service_run(c);
   output(c, now);
   arm(c);

@@ -168,6 +168,25 @@ class Engine {
   void init_cc(Conn& c);
   void send_reset_for(const Seg& s);
   Conn* alloc_conn(const flow::FlowKey& k);
+  // Who may free a connection (docs/tcp.md "Who may free a connection"):
+  // only the engine, and only through free_conn(), reached from
+  //  - abort(): a RST received or sent, a timeout (RTO, persist, keepalive,
+  //    SYN or SYN-ACK retries), pool pressure, unlisten(), abort_all(),
+  //    abort_clients(), a service's Stream::abort() (carried out by
+  //    dispatch() after the service returns, never inside it);
+  //  - abandon(): a service's Stream::abandon(), from dispatch() or, when
+  //    it waited for an output slot, from output();
+  //  - the ACK of our FIN in LAST_ACK (ack_input), the TIME_WAIT and
+  //    FIN_WAIT_2 expiries (rtx_fired), a TIME_WAIT taken over by a new
+  //    SYN (dispatch) or by connect().
+  // (The release queue gives back buffers, never a connection.) Hence any
+  // call that reaches a service (dispatch, service_open/run/timeout,
+  // established, new_ack through its Data event), output(), abort() or a
+  // timer handler may have freed c when it returns: the caller checks
+  // c.state == State::Closed before it touches c again (output() and arm()
+  // check it themselves). A freed slot stays in conns_, but alloc_conn()
+  // may hand it out again (within the same call: a SYN that took over a
+  // TIME_WAIT), so nothing is written to a freed connection.
   // Tells the service (Closed, `why`), then frees c.
   void free_conn(Conn& c, CloseReason why = CloseReason::Normal);
   // Buffer memory follows use: a connection's rings are attached without

@@ -243,6 +243,8 @@ bool Engine::ack_input(Conn& c, const Seg& s, uint64_t now) {
   const bool newly_sacked = c.sack_ok && s.opt.nsack && update_sacked(c, s);
   if (ack > c.snd_una) {
     new_ack(c, s, ack, now);
+    // Its service, told of the freed send space, may have aborted it.
+    if (c.state == State::Closed) return false;
   } else if (ack == c.snd_una && c.snd_max > c.snd_una &&
              ((s.len == 0 && !s.has(flag::FIN) && (uint32_t{s.wnd} << c.snd_wscale) == c.snd_wnd) ||
               newly_sacked)) {

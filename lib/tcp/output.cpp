@@ -369,6 +369,7 @@ void Engine::rto_expired(Conn& c, uint64_t now) {
   c.rto = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{c.rto} * 2, us_.rto_max));
   stop_rtx(c);
   output(c, now);
+  if (c.state == State::Closed) return;  // a Stream::abandon() that waited for output
   // output() armed the timer for what it sent, or the persist timer.
   if (!c.t_rtx) set_rtx(c, now);
 }

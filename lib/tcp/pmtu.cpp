@@ -53,6 +53,7 @@ void Engine::frag_needed(const flow::FlowKey& k, uint32_t seq, uint16_t mtu, uin
   c.sacked.clear();
   c.cc.cwnd = std::max(c.cc.cwnd, 2u * c.mss);
   output(c, now);
+  if (c.state == State::Closed) return;  // a Stream::abandon() that waited for output
   if (!c.t_rtx) set_rtx(c, now);
   arm(c);
 }

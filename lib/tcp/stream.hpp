@@ -11,7 +11,8 @@
 // - A Stream is valid only during the call it is passed to; never keep it.
 // - No call frees the connection: shutdown() and abort() take effect after
 //   the service returns (abort() then frees it: the service must not expect
-//   another event after Closed).
+//   another event after Closed). The engine's side of this rule: engine.hpp
+//   at free_conn(), docs/tcp.md "Who may free a connection".
 // - Events come on the connection's own core, one at a time, never nested.
 #pragma once
 

@@ -321,6 +321,29 @@ TEST_F(Active, CloseRstEndsWithAReset) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// A service may end its connection from the Data event that an ACK's freed
+// send space brings (Engine::new_ack). The rest of that segment must then
+// find the connection gone, not go on as if it were still there (docs/tcp.md
+// "Who may free a connection"): here raw mode queues its last bytes into the
+// space, is done, and resets; the peer's byte riding on the ACK was counted
+// as data after a FIN, a drop, by a connection that no longer existed.
+TEST_F(Active, AbortOnFreedSendSpaceEndsTheSegment) {
+  cfg_.mode = ClientMode::Raw;
+  cfg_.req_size = 20000;  // more than the 16 KiB send buffer
+  cfg_.close_rst = true;
+  syn_ack(connect());
+  const std::vector<Got> sent = take();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(ctr(Ctr::gen_completed), 0u);  // not all of it is queued yet
+  const uint32_t end = sent.back().seq + static_cast<uint32_t>(sent.back().data.size());
+  send({.seq = R(1), .ack = end, .data = "x"});
+  const Got g = take_one();
+  EXPECT_EQ(flag_str(g.flags), "R.");
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_data_after_fin), 0u);
+}
+
 // close abandon: the last response is ACKed, then the connection is forgotten
 // without a FIN or RST; a later segment of the peer finds no connection.
 TEST_F(Active, CloseAbandonForgetsTheConnectionSilently) {
