@@ -81,14 +81,18 @@ pmx_netns_del() {
     return 0
 }
 
+# pmx_sysctl NS KEY VALUE: a sysctl inside namespace NS.
+pmx_sysctl() {
+    ip netns exec "$1" sysctl -q -w "$2=$3"
+}
+
 # pmx_veth NS_A IF_A NS_B IF_B: a veth pair, each end created directly in
 # its namespace (nothing ever appears in the root namespace), IPv6 off on
 # both before they come up (no router or neighbour solicitation, MLD or
 # DAD probe leaves). The links stay down.
 pmx_veth() {
     ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
-    ip netns exec "$1" sysctl -q -w "net.ipv6.conf.$2.disable_ipv6=1" &&
-        ip netns exec "$3" sysctl -q -w "net.ipv6.conf.$4.disable_ipv6=1"
+    pmx_sysctl "$1" "net.ipv6.conf.$2.disable_ipv6" 1 && pmx_sysctl "$3" "net.ipv6.conf.$4.disable_ipv6" 1
 }
 
 # pmx_tx_csum_off NS IF: the kernel's veth TX leaves checksums partial

@@ -154,13 +154,12 @@ _impair_start() {
 # corrupted-frame counts (test_gen_hostile measured 3-8% lost with 512).
 hostile_up() {
     _tmpdir
-    ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
-    ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
+    pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
     ip -n "$PEER_NS" link set lo up
     impair_up "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" \
         "--seed $1 --loss 0.03 --reorder 0.10 --dup 0.01 --delay-ms 2 --corrupt 0.001"
     ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
-    _sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
+    pmx_sysctl "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
     PMX_AF_FRAMES=4096
 }
 
@@ -206,12 +205,7 @@ print(json.load(open(sys.argv[1]))[sys.argv[2]][sys.argv[3]])' "$IMPAIR_STATS" "
 
 impair_teardown() {
     impair_down >/dev/null 2>&1 || true
-    local ns
-    for ns in "$IMPAIR_NS" "${IMPAIR_OWNED_NS[@]}"; do
-        if [[ -e /run/netns/$ns ]]; then
-            ip netns del "$ns" 2>/dev/null || true
-        fi
-    done
+    pmx_netns_del "$IMPAIR_NS" "${IMPAIR_OWNED_NS[@]}"
     IMPAIR_OWNED_NS=()
 }
 

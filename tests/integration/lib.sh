@@ -92,7 +92,7 @@ topo_up() {
     pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
     pmx_veth "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" || fail "veth $DUT_IF/$PEER_IF (IPv6 off)"
     # Let the peer learn our MAC from the gratuitous ARP (RFC 5227 announcement).
-    ip netns exec "$PEER_NS" sysctl -q -w "net.ipv4.conf.$PEER_IF.arp_accept=1" || fail "arp_accept on $PEER_IF"
+    pmx_sysctl "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || fail "arp_accept on $PEER_IF"
     pmx_tx_csum_off "$PEER_NS" "$PEER_IF" || fail "ethtool tx off on $PEER_IF"
 
     ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"

@@ -39,7 +39,7 @@ pmtu_cleanup() {
     local st=$?
     gen_servers_stop >/dev/null 2>&1 || true
     [[ -z $HOLD_PID ]] || kill "$HOLD_PID" 2>/dev/null || true
-    for ns in "$R1_NS" "$R2_NS"; do ip netns del "$ns" 2>/dev/null || true; done
+    pmx_netns_del "$R1_NS" "$R2_NS"
     return "$st"
 }
 

@@ -29,12 +29,11 @@ stop_linux() { [[ -n $LINUX_PID ]] && pmx_stop_pid "$LINUX_PID" 5 linux-sender; 
 IMPAIR_ON_EXIT+=(stop_linux)
 
 _tmpdir
-ip netns add "$DUT_NS" || fail "ip netns add $DUT_NS"
-ip netns add "$PEER_NS" || fail "ip netns add $PEER_NS"
+pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
 ip -n "$PEER_NS" link set lo up
 impair_up "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF" "--seed $SEED --loss 0.01 --delay-ms 10"
 ip -n "$PEER_NS" addr add "$PEER_IP/$PREFIX_LEN" dev "$PEER_IF" || fail "addr on $PEER_IF"
-_sysctl_ns "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
+pmx_sysctl "$PEER_NS" "net.ipv4.conf.$PEER_IF.arp_accept" 1 || true
 PMX_AF_FRAMES=4096
 
 # fetch PORT LABEL: one download from the peer; prints its RESULT line.
