@@ -131,8 +131,7 @@ pmx_hugepages_reserve() {
 pmx_hugepages_restore() {
     [[ -n $PMX_OLD_HUGEPAGES ]] || return 0
     echo "$PMX_OLD_HUGEPAGES" >/proc/sys/vm/nr_hugepages || true
-    # Kept if this file is sourced again (bench.sh, then scripts/bench/portmux.sh).
-PMX_OLD_HUGEPAGES=${PMX_OLD_HUGEPAGES:-}
+    PMX_OLD_HUGEPAGES=""
 }
 
 # ------------------------------------------------------------------ portmux --
