@@ -59,6 +59,28 @@ TEST_F(Listen, EachOptionAlone) {
   EXPECT_TRUE(conn()->ws_ok);
 }
 
+// Our MSS is the port's MTU less 40 bytes of IPv4 and TCP headers (RFC 6691
+// 2, RFC 9293 3.7.1), whatever the peer offered; the window-scale shift
+// follows our buffer (RFC 7323 2.3: the smallest that fits it in 16 bits).
+TEST_F(Listen, SynAckMssFollowsTheMtuAndWscaleTheBuffer) {
+  EngineConfig c = small_config();
+  c.max_flows = 4;
+  c.mtu = 9000;
+  c.buf_size = 1024 * 1024;
+  start(c);
+  Got sa = syn(kEcho, {.mss = 1460, .wscale = 7, .sack_ok = true});
+  expect_opts(sa, {HasMss(8960), HasWscale(5), HasSackOk(), NoTs()});
+  EXPECT_EQ(conn()->mss, 1460);  // min(peer's, ours)
+  c.mtu = 1280;
+  c.buf_size = 16 * 1024;
+  engine_->abort_all();
+  engine_->clear_output();
+  start(c);
+  sa = syn(kEcho, {.mss = 1460, .wscale = 7});
+  expect_opts(sa, {HasMss(1240), HasWscale(0), NoSackOk(), NoTs()});
+  EXPECT_EQ(conn()->mss, 1240);
+}
+
 TEST_F(Listen, SynDataIsNotAcknowledged) {
   port_ = kEcho;
   send({.seq = R(0), .flags = flag::SYN, .data = "early"});
