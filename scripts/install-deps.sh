@@ -20,6 +20,8 @@ PKGS=(
   python3-matplotlib
   # fuzzing (scripts/fuzz.sh)
   clang libclang-rt-14-dev
+  # instruction counts per segment (scripts/bench/instructions.sh)
+  valgrind
 )
 
 missing=()

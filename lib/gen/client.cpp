@@ -205,8 +205,10 @@ void response_done(Ctx& x) {
   }
 }
 
+void run(Ctx& x);
+
 void opened(Ctx& x) {
-  if (!x.cfg) return;  // the run was withdrawn: the next Data event stops it
+  if (!x.cfg) return run(x);  // the run was withdrawn: stop now (no Data may follow)
   x.s.count(Ctr::gen_connects);
   if (x.st) x.st->connect_us.record(x.s.now_us() - x.s.t_open());
   // reqs 0: the connection is only held open (until the run drains).

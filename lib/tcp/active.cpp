@@ -19,7 +19,7 @@ constexpr uint64_t kTwReuseAfterUs = 1000000;
 }  // namespace
 
 int Engine::connect(const flow::FlowKey& k, uint64_t now) {
-  clock_ = now;
+  env_.now_us = now;
   if (const uint32_t i = flows_.lookup(k); i != flow::kNoFlow) {
     Conn& old = conns_[i];
     // In TIME_WAIT, t_rtx is its end (RtxTimer::TimeWait): 2 MSL after it
@@ -33,14 +33,14 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   if (free_.empty()) return -ENOSPC;
   // The memory itself is taken at ESTABLISHED (service_open): a connection
   // that only holds its 4-tuple open needs none.
-  if (client_ && client_->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
+  if (env_.client && env_.client->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
   Conn* cp = alloc_conn(k);
   if (!cp) return -ENOSPC;
   Conn& c = *cp;
   c.snd.attach(nullptr, bufs_.block_size());
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = ServiceKind::Client;
-  c.cc_kind = client_ ? client_->cc : CcKind::NewReno;
+  c.cc_kind = env_.client ? env_.client->cc : CcKind::NewReno;
   c.listener = Listener::kNoListener;
   c.t_open = now;
   // Offered: MSS, the window shift our buffer needs, SACK, timestamps; what

@@ -29,7 +29,8 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
       conns_(cfg.max_flows),
       bufs_(cfg.buf_size, default_nbufs(cfg)),
       wheel_(cfg.max_flows),
-      out_(kOutCap) {
+      out_(kOutCap),
+      env_{.ctr = ctr} {
   free_.reserve(cfg.max_flows);
   for (uint32_t i = cfg.max_flows; i-- > 0;) {
     conns_[i].idx = i;
@@ -60,7 +61,7 @@ void Engine::input_handed(const Seg* segs, unsigned n, uint64_t now) {
 
 void Engine::input_segs(const Seg* segs, unsigned n, uint64_t now) {
   burst_changed_ = false;
-  clock_ = now;
+  env_.now_us = now;
   while (n > 0) {
     const unsigned m = std::min(n, flow::FlowTable::kMaxBulk);
     const flow::FlowKey* keys[flow::FlowTable::kMaxBulk];
@@ -267,7 +268,7 @@ bool Engine::ensure_mem(Conn& c) {
   if (bufs_.available() < need) return false;
   if (!c.snd.has_mem()) c.snd.give_mem(bufs_.get());
   if (!c.rcv.has_mem()) c.rcv.give_mem(bufs_.get());
-  c.t_active = clock_;  // taking memory is progress (pressure_pass)
+  c.t_active = env_.now_us;  // taking memory is progress (pressure_pass)
   return true;
 }
 
@@ -308,7 +309,7 @@ void Engine::queue_release(Conn& c) {
 // never reset. The walk covers the whole pool, but only while it is short.
 void Engine::pressure_pass() {
   constexpr uint64_t kStallUs = 10'000'000;
-  next_pressure_ = clock_ + 1'000'000;
+  next_pressure_ = env_.now_us + 1'000'000;
   if (bufs_.available() >= bufs_.total() / 16) return;
   victims_.clear();
   for (Conn& c : conns_) {
@@ -325,7 +326,7 @@ void Engine::pressure_pass() {
       }
       c.ooo = kept;  // it holds more than out-of-order text
     }
-    if (c.t_active + kStallUs <= clock_) victims_.push_back(c.idx);
+    if (c.t_active + kStallUs <= env_.now_us) victims_.push_back(c.idx);
   }
   std::sort(victims_.begin(), victims_.end(),
             [&](uint32_t a, uint32_t b) { return conns_[a].t_active < conns_[b].t_active; });

@@ -95,7 +95,7 @@ class Engine {
   void clear_output() {
     nout_ = 0;
     if (!release_q_.empty()) release_drained();
-    if (clock_ >= next_pressure_) pressure_pass();
+    if (env_.now_us >= next_pressure_) pressure_pass();
   }
 
   // Active open (RFC 9293 3.10.1): a connection from k.local to k.remote
@@ -109,7 +109,7 @@ class Engine {
   // context (lib/gen: its ClientStats), both handed to it with each event
   // (Stream::client()). Both outlive every client connection
   // (abort_clients() before changing).
-  void set_client(ClientLink* cfg, void* ctx) { client_ = cfg, client_ctx_ = ctx; }
+  void set_client(ClientLink* cfg, void* ctx) { env_.client = cfg, env_.client_ctx = ctx; }
   // Resets every client connection not yet in TIME_WAIT (gen stop, a new
   // run, a stalled one); `why` is what their service counts.
   void abort_clients(CloseReason why);
@@ -260,9 +260,33 @@ class Engine {
   uint32_t ts_now(uint64_t now) const { return static_cast<uint32_t>(now / 1000); }
 
   // service.cpp: every service (stream.hpp), on the owning core
-  bool dispatch(Conn& c, StreamEvent e);  // service.cpp; false: aborted
+  // Hands one event to the connection's service, then carries out an
+  // abort() it asked for (never inside the call: the connection must
+  // outlive it). Returns false if the connection was aborted. Inline: it
+  // runs for every segment that brings the service something.
+  bool dispatch(Conn& c, StreamEvent e) {
+    Stream s(c, env_);
+    service_event(s, e);
+    return !c.svc_abort || service_aborted(c);
+  }
+  bool service_aborted(Conn& c);  // always false
   void service_open(Conn& c);
   void service_run(Conn& c);  // new data, space or peer FIN: let the service act
+  // The window we may offer grew by enough since we last advertised it
+  // (reading opened it, or the SYN-ACK's unscaled field could not say it
+  // all): an ACK tells the peer once it grew by min(buffer / 2, 2 MSS)
+  // (RFC 9293 3.8.6.2.2 moves the edge by no less than min(buffer / 2, MSS);
+  // the 2 MSS step is Linux's).
+  void window_news(Conn& c) {
+    const Seq edge = c.rcv_nxt + c.rcv.space();
+    if (edge >= c.rcv_adv + std::min<uint32_t>(c.rcv.capacity() / 2, 2u * c.mss)) c.ack_now = true;
+  }
+  // After a segment: readable bytes, the peer's FIN just now, a service
+  // waiting for space, or a closing/bufferless connection to tidy up.
+  static bool service_news(const Conn& c, bool had_fin) {
+    return c.rcv.size() || c.want_writable || c.peer_fin != had_fin || c.close_requested ||
+           !c.rcv.attached();
+  }
   void service_close(Conn& c, CloseReason why);
 
   EngineConfig cfg_;
@@ -304,10 +328,10 @@ class Engine {
   uint64_t next_pressure_ = 0;       // us: the buffer pool's next check (pressure_pass)
   uint64_t insert_failures_ = 0;
   uint32_t curr_estab_ = 0;
-  uint64_t clock_ = 0;            // now of the current call (services read it)
-  uint64_t last_cookie_ = 0;      // us: the last cookie sent (0: none yet)
-  ClientLink* client_ = nullptr;  // set_client()
-  void* client_ctx_ = nullptr;
+  uint64_t last_cookie_ = 0;  // us: the last cookie sent (0: none yet)
+  // The services' view (stream.hpp): env_.now_us is the engine's clock,
+  // the now of the current call; env_.client the generator's run.
+  StreamEnv env_;
   MissHook miss_ = nullptr;
   void* miss_ctx_ = nullptr;
   bool handed_ = false;         // the current burst came from another core's handoff

@@ -90,6 +90,7 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     fin = false;
     c.ack_now = true;
   }
+  const bool had_fin = c.peer_fin;
   data_input(c, seq, data, len, now);
   if (c.state == State::Closed) return;
   if (fin) {
@@ -103,7 +104,15 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     fin_input(c, now);
   }
   if (c.state == State::Closed) return;
-  service_run(c);
+  // The service hears of a segment only if it brought something to act on
+  // (docs/services.md, Data): a pure ACK costs it nothing. Buffers drained
+  // by that ACK still go back to the pool.
+  if (service_news(c, had_fin)) {
+    service_run(c);
+  } else {
+    queue_release(c);
+    window_news(c);
+  }
   output(c, now);
   arm(c);
 }

@@ -264,7 +264,7 @@ void Engine::mark_pending(Conn& c) {
 }
 
 void Engine::poll(uint64_t now) {
-  clock_ = now;
+  env_.now_us = now;
   wheel_.advance(now / 1000, [&](uint32_t idx) { on_timer(idx, now); });
   // Connections that found the output queue full get another turn, as long
   // as there is room.

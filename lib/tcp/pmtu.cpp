@@ -33,7 +33,7 @@ uint16_t plateau_below(uint16_t len) {
 // Linux's tcp_simple_retransmit).
 void Engine::frag_needed(const flow::FlowKey& k, uint32_t seq, uint16_t mtu, uint16_t quoted_len,
                          uint64_t now) {
-  clock_ = now;
+  env_.now_us = now;
   const uint32_t i = flows_.lookup(k);
   if (i == flow::kNoFlow) return ctr_.inc(Ctr::tcp_pmtu_no_conn);
   Conn& c = conns_[i];

@@ -11,16 +11,12 @@ namespace pmx::tcp {
 
 using stats::Ctr;
 
-// Hands one event to the connection's service, then carries out an abort()
-// it asked for (never inside the call: the connection must outlive it).
-// Returns false if the connection was aborted.
-bool Engine::dispatch(Conn& c, StreamEvent e) {
-  Stream s(c, ctr_, clock_, CloseReason::Normal, client_, client_ctx_);
-  service_event(s, e);
-  if (!c.svc_abort) return true;
+// The service asked for RST (Stream::abort) or to vanish (abandon) during
+// the event dispatch() just handed it: carry it out now that it returned.
+bool Engine::service_aborted(Conn& c) {
   c.svc_abort = false;
   // abandon() may wait for an output slot; output() finishes it then.
-  if (c.svc_abandon) return abandon(c, clock_), false;
+  if (c.svc_abandon) return abandon(c, env_.now_us), false;
   abort(c, true, CloseReason::Local);
   return false;
 }
@@ -31,8 +27,10 @@ void Engine::service_open(Conn& c) {
   // An active open whose run sends takes its buffers now: its first request
   // goes with the ACK of the SYN-ACK (connect() saw two free; if they went
   // since, the service finds none: Stream::buffered()).
-  if (c.svc == ServiceKind::Client && client_ && client_->reqs > 0) ensure_mem(c);
-  dispatch(c, StreamEvent::Opened);
+  if (c.svc == ServiceKind::Client && env_.client && env_.client->reqs > 0) ensure_mem(c);
+  // The idle deadline runs from here: a peer that never sends is idle too
+  // (segments without bytes do not run the service, so do not move it).
+  if (dispatch(c, StreamEvent::Opened)) service_deadline(c);
 }
 
 void Engine::service_run(Conn& c) {
@@ -52,13 +50,11 @@ void Engine::service_run(Conn& c) {
   if (c.ooo.empty()) c.rcv.rewind_if_empty();
   service_deadline(c);
   queue_release(c);
-  // Reading opened the window: tell the peer when it grew by enough.
-  const Seq edge = c.rcv_nxt + c.rcv.space();
-  if (edge >= c.rcv_adv + std::min<uint32_t>(c.rcv.capacity() / 2, 2u * c.mss)) c.ack_now = true;
+  window_news(c);
 }
 
 void Engine::service_close(Conn& c, CloseReason why) {
-  Stream s(c, ctr_, clock_, why, client_, client_ctx_);
+  Stream s(c, env_, why);
   service_event(s, StreamEvent::Closed);
   c.t_app = 0;
 }
@@ -77,7 +73,7 @@ void Engine::service_deadline(Conn& c) {
     c.t_svc = c.t_app;
     return;
   }
-  c.t_svc = c.idle_to_s ? clock_ + uint64_t{c.idle_to_s} * 1000000 : 0;
+  c.t_svc = c.idle_to_s ? env_.now_us + uint64_t{c.idle_to_s} * 1000000 : 0;
 }
 
 void Engine::service_timeout(Conn& c, uint64_t now) {

@@ -48,14 +48,22 @@ struct ClientLink {
   uint32_t reqs = 1;
 };
 
+// What every Stream of one engine shares; the engine owns it (it outlives
+// every Stream), so a Stream is two references and a reason to build.
+struct StreamEnv {
+  stats::Counters& ctr;
+  uint64_t now_us = 0;           // the engine's clock in the current call
+  ClientLink* client = nullptr;  // Engine::set_client
+  void* client_ctx = nullptr;
+};
+
 class Stream {
  public:
-  Stream(Conn& c, stats::Counters& ctr, uint64_t now_us, CloseReason why = CloseReason::Normal,
-         ClientLink* client = nullptr, void* client_ctx = nullptr)
-      : c_(c), ctr_(ctr), now_(now_us), why_(why), client_(client), client_ctx_(client_ctx) {}
+  Stream(Conn& c, StreamEnv& env, CloseReason why = CloseReason::Normal)
+      : c_(c), env_(env), why_(why) {}
 
   ServiceKind kind() const { return c_.svc; }
-  uint64_t now_us() const { return now_; }
+  uint64_t now_us() const { return env_.now_us; }
   // The listener's service options, copied at the SYN (the listener may go
   // away first): size= for http, rate= for chargen; header_timeout=.
   uint32_t arg() const { return c_.svc_arg; }
@@ -67,8 +75,8 @@ class Stream {
   // The generator's run (Engine::set_client; null when none is set) and
   // the client service's own context: for the client only (a server
   // service has no use for them).
-  ClientLink* client() const { return client_; }
-  void* client_ctx() const { return client_ctx_; }
+  ClientLink* client() const { return env_.client; }
+  void* client_ctx() const { return env_.client_ctx; }
 
   // --- receiving
   // Bytes received in order and not yet consumed.
@@ -125,7 +133,7 @@ class Stream {
   uint64_t timer() const { return c_.t_app; }
 
   // --- counters (every drop or refusal has its own)
-  void count(stats::Ctr k, uint64_t by = 1) { ctr_.inc(k, by); }
+  void count(stats::Ctr k, uint64_t by = 1) { env_.ctr.inc(k, by); }
 
   // --- the service's own state: kServiceStateBytes in the connection,
   // raw until Opened constructs it. T must be trivially destructible
@@ -145,11 +153,8 @@ class Stream {
 
  private:
   Conn& c_;
-  stats::Counters& ctr_;
-  uint64_t now_;
+  StreamEnv& env_;
   CloseReason why_;
-  ClientLink* client_;
-  void* client_ctx_;
 };
 
 // Defined by lib/service/registry.cpp: a switch over ServiceKind (a closed

@@ -145,6 +145,21 @@ TEST_F(Memory, EchoIdleTimeoutCloses) {
   EXPECT_EQ(ctr(Ctr::tcp_idle_timeouts), 1u);
 }
 
+// A peer that never sends a byte is idle from the handshake on, and its
+// pure ACKs (a window update here) do not move the deadline: only bytes
+// received do (docs/tcp.md, "Service timers").
+TEST_F(Memory, EchoSilentFromTheStartTimesOutDespitePureAcks) {
+  established(kEchoTimed);
+  advance(1500);
+  send({.seq = R(1), .ack = L(1), .wnd = 1000});
+  expect_nothing();
+  advance(1400);
+  expect_nothing();
+  advance(200);
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::FIN | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_idle_timeouts), 1u);
+}
+
 // Listeners without timeouts (the fixture's) keep an idle connection.
 TEST_F(Memory, NoTimeoutWithoutTheListenerOption) {
   established(kHttp);
