@@ -3,11 +3,11 @@
 // body read and thrown away, and its answer queued (a pattern body for GET,
 // the byte count for POST/PUT); the next request is read only when this
 // one's answer is queued, so a slow reader closes our receive window
-// instead of growing a queue. Timeouts (docs/tcp.md, "Memory and idle
-// peers"): a request head that has begun must be complete within the
-// listener's header_timeout (then 408, RFC 9110 15.5.9, and close, as
-// nginx's client_header_timeout); the engine's idle timeout closes a
-// connection that waits for a request longer than idle_timeout.
+// instead of growing a queue. Timeouts (docs/tcp.md, "Service timers"): a
+// request head that has begun must be complete within the listener's
+// header_timeout (then 408, RFC 9110 15.5.9, and close, as nginx's
+// client_header_timeout); the engine's idle timeout closes a connection
+// that waits for a request longer than idle_timeout.
 #include "http.hpp"
 #include "services.hpp"
 
