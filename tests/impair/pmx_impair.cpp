@@ -1,13 +1,23 @@
 // pmx-impair: a hostile link for tests (this kernel has no netem). Bridges
 // every frame between two interfaces over AF_PACKET raw sockets and, per
 // direction and independently, drops, duplicates, corrupts, delays and
-// reorders IPv4 frames with a seeded PRNG. Non-IPv4 frames (ARP) are only
+// reorders IPv4 frames with a seeded PRNG, and optionally passes them through
+// a bottleneck (--rate-mbit, --queue-frames). Non-IPv4 frames (ARP) are only
 // delayed. On SIGTERM/SIGINT or after --duration-s it writes one JSON line of
 // per-direction counters to --stats FILE (or stdout) and exits 0.
 //
+// The bottleneck, per direction: a FIFO served at R Mbit/s. A frame's
+// serialisation starts when it arrives or when the previous frame's ends,
+// whichever is later, and takes len * 8 / R microseconds (len: the frame
+// as captured, Ethernet header included, no preamble or FCS); it leaves
+// --delay-ms after that end (propagation). A frame that arrives while
+// --queue-frames frames are already in the bottleneck (waiting or being
+// serialised) is dropped (drop-tail) and counted as queue_drops. Random
+// loss happens before the bottleneck, reordering's extra hold after it.
+//
 // Accounting invariant, per direction, at exit:
-//   frames_in + duplicated ==
-//       forwarded + tx_errors + dropped + truncated + overflow + discarded
+//   frames_in + duplicated == forwarded + tx_errors + dropped + queue_drops
+//                             + truncated + overflow + discarded
 // (every received frame and every extra copy ends in exactly one bucket).
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -50,12 +60,14 @@ struct Options {
   uint64_t seed = 1;
   double loss = 0, reorder = 0, dup = 0, corrupt = 0;
   double delay_ms = 0, duration_s = 0;  // duration 0: until a signal
+  double rate_mbit = 0;                 // bottleneck rate; 0: none
+  uint32_t queue_frames = 0;            // bottleneck queue; 0: unbounded (kQueueFrames)
 };
 
 struct Counters {
   uint64_t frames_in = 0, forwarded = 0, dropped = 0, duplicated = 0, corrupted = 0, reordered = 0,
            delayed = 0, oversize = 0, truncated = 0, overflow = 0, discarded = 0, tx_errors = 0,
-           kernel_drops = 0;
+           kernel_drops = 0, queue_drops = 0, bytes_forwarded = 0;
 };
 
 // What happens to one frame. Every frame consumes the same six PRNG outputs
@@ -148,11 +160,46 @@ class DelayQueue {
   uint64_t seq_ = 0;
 };
 
+// The bottleneck of one direction (see the top of the file). Only the
+// serialisation end times of the frames still in it are kept: they are
+// increasing, so the frames that have left are a prefix, popped lazily.
+class Bottleneck {
+ public:
+  Bottleneck(double rate_mbit, uint32_t limit)
+      : ns_per_byte_(rate_mbit > 0 ? 8000.0 / rate_mbit : 0), limit_(limit), ends_(limit + 1) {}
+  bool enabled() const { return ns_per_byte_ > 0; }
+
+  // The frame of len bytes arriving at now_ns: false if the queue is full
+  // (drop-tail), else its serialisation end in nanoseconds.
+  bool admit(uint64_t now_ns, size_t len, uint64_t& end_ns) {
+    while (count_ && ends_[head_] <= now_ns) pop();
+    if (count_ >= limit_) return false;
+    const uint64_t start = std::max(now_ns, last_end_ns_);
+    last_end_ns_ = start + static_cast<uint64_t>(static_cast<double>(len) * ns_per_byte_ + 0.5);
+    ends_[(head_ + count_) % ends_.size()] = last_end_ns_;
+    ++count_;
+    end_ns = last_end_ns_;
+    return true;
+  }
+
+ private:
+  void pop() {
+    head_ = (head_ + 1) % ends_.size();
+    --count_;
+  }
+  double ns_per_byte_;
+  uint32_t limit_;
+  std::vector<uint64_t> ends_;  // ring of the serialisation ends still ahead
+  size_t head_ = 0, count_ = 0;
+  uint64_t last_end_ns_ = 0;
+};
+
 // One direction: frames read from rx_fd leave through tx_fd.
 struct Direction {
   int rx_fd, tx_fd;
   Rng rng;
   DelayQueue queue;
+  Bottleneck neck;
   Counters c;
 };
 
@@ -167,8 +214,11 @@ void print_usage() {
   std::printf(
       "usage: pmx-impair --if-a IF --if-b IF [--seed N] [--loss P] [--reorder P] [--dup P]\n"
       "                  [--delay-ms D] [--corrupt P] [--duration-s S] [--stats FILE]\n"
+      "                  [--rate-mbit R [--queue-frames N]]\n"
       "P: probability in [0, 1] per frame and direction; D, S: non-negative numbers\n"
-      "(--duration-s 0: run until SIGTERM/SIGINT).\n");
+      "(--duration-s 0: run until SIGTERM/SIGINT). R: bottleneck rate in Mbit/s per\n"
+      "direction (0: none); N: frames the bottleneck holds, more are dropped\n"
+      "(default and maximum 65536).\n");
 }
 
 double parse_number(const char* opt, const char* v, double lo, double hi) {
@@ -217,16 +267,27 @@ void apply_option(Options& o, const char* name, const char* v) {
     o.delay_ms = parse_number(name, v, 0, 60000);
   else if (n == "duration-s")
     o.duration_s = parse_number(name, v, 0, 1e7);
+  else if (n == "rate-mbit")
+    o.rate_mbit = parse_number(name, v, 0, 100000);
+  else if (n == "queue-frames")
+    o.queue_frames = static_cast<uint32_t>(parse_number(name, v, 1, kQueueFrames));
 }
 
 Options parse_options(int argc, char** argv) {
-  static const option kLong[] = {
-      {"if-a", required_argument, nullptr, 0},       {"if-b", required_argument, nullptr, 0},
-      {"seed", required_argument, nullptr, 0},       {"loss", required_argument, nullptr, 0},
-      {"reorder", required_argument, nullptr, 0},    {"dup", required_argument, nullptr, 0},
-      {"delay-ms", required_argument, nullptr, 0},   {"corrupt", required_argument, nullptr, 0},
-      {"duration-s", required_argument, nullptr, 0}, {"stats", required_argument, nullptr, 0},
-      {"help", no_argument, nullptr, 'h'},           {nullptr, 0, nullptr, 0}};
+  static const option kLong[] = {{"if-a", required_argument, nullptr, 0},
+                                 {"if-b", required_argument, nullptr, 0},
+                                 {"seed", required_argument, nullptr, 0},
+                                 {"loss", required_argument, nullptr, 0},
+                                 {"reorder", required_argument, nullptr, 0},
+                                 {"dup", required_argument, nullptr, 0},
+                                 {"delay-ms", required_argument, nullptr, 0},
+                                 {"corrupt", required_argument, nullptr, 0},
+                                 {"duration-s", required_argument, nullptr, 0},
+                                 {"stats", required_argument, nullptr, 0},
+                                 {"rate-mbit", required_argument, nullptr, 0},
+                                 {"queue-frames", required_argument, nullptr, 0},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
   Options o;
   int idx = 0;
   for (int c; (c = getopt_long(argc, argv, "h", kLong, &idx)) != -1;) {
@@ -241,6 +302,7 @@ Options parse_options(int argc, char** argv) {
   check_ifname("if-a", o.if_a);
   check_ifname("if-b", o.if_b);
   if (o.if_a == o.if_b) usage_error("--if-a and --if-b are both '" + o.if_a + "'");
+  if (o.queue_frames != 0 && o.rate_mbit == 0) usage_error("--queue-frames needs --rate-mbit");
   return o;
 }
 
@@ -300,15 +362,18 @@ void collect_kernel_drops(Direction& d) {
     d.c.kernel_drops += st.tp_drops;
 }
 
-uint64_t now_us() {
+uint64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+uint64_t now_us() { return now_ns() / 1000u; }
 
 void transmit(Direction& d, const uint8_t* frame, size_t len) {
   if (send(d.tx_fd, frame, len, 0) == static_cast<ssize_t>(len)) {
     ++d.c.forwarded;
+    d.c.bytes_forwarded += len;
   } else {
     ++d.c.tx_errors;
   }
@@ -339,10 +404,26 @@ void flip_bit(uint8_t* f, const L4Span& s, uint64_t pick) {
   f[s.off + bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
 }
 
-// Queues `copies` copies of the frame, due at due_us.
-void enqueue(Direction& d, uint64_t due_us, uint64_t now, const uint8_t* f, size_t len,
-             int copies) {
+// What comes after the bottleneck: the time a frame is held once
+// serialised (delay and reordering), and the arrival time in nanoseconds.
+struct NeckPass {
+  uint64_t hold_us, now_ns;
+};
+
+// Queues `copies` copies of the frame, due at due_us; with `neck`, through
+// the bottleneck first if there is one, each copy on its own, and due
+// neck->hold_us after its serialisation ends instead.
+void enqueue(Direction& d, uint64_t due_us, uint64_t now, const uint8_t* f, size_t len, int copies,
+             const NeckPass* neck = nullptr) {
   for (int i = 0; i < copies; ++i) {
+    if (neck && d.neck.enabled()) {
+      uint64_t end_ns = 0;
+      if (!d.neck.admit(neck->now_ns, len, end_ns)) {
+        ++d.c.queue_drops;
+        continue;
+      }
+      due_us = (end_ns + 999) / 1000 + neck->hold_us;
+    }
     if (!d.queue.push(due_us, f, len)) {
       ++d.c.overflow;
     } else if (due_us > now) {
@@ -352,7 +433,8 @@ void enqueue(Direction& d, uint64_t due_us, uint64_t now, const uint8_t* f, size
 }
 
 // One received frame (f is a scratch buffer: corrupting it in place is fine).
-void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now) {
+void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now_ns) {
+  const uint64_t now = now_ns / 1000;
   ++d.c.frames_in;
   const Fate fate = draw_fate(d.rng, o);
   if (len > kSlotBytes) {  // does not fit a slot: pass it through untouched
@@ -361,7 +443,8 @@ void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now
     return;
   }
   const L4Span l4 = ipv4_l4(f, len);
-  uint64_t due = now + static_cast<uint64_t>(o.delay_ms * 1000.0);
+  uint64_t hold = static_cast<uint64_t>(o.delay_ms * 1000.0);
+  uint64_t due = now + hold;
   if (!l4.ipv4) {  // ARP and friends: delay only
     enqueue(d, due, now, f, len, 1);
     return;
@@ -378,10 +461,12 @@ void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now
   }
   if (fate.reorder) {
     due += fate.extra_us;
+    hold += fate.extra_us;
     ++d.c.reordered;
   }
   if (fate.dup) ++d.c.duplicated;
-  enqueue(d, due, now, f, len, fate.dup ? 2 : 1);
+  const NeckPass pass{hold, now_ns};
+  enqueue(d, due, now, f, len, fate.dup ? 2 : 1, &pass);
 }
 
 // Reads up to kBatch frames from d.rx_fd. Frames the kernel reports as
@@ -403,7 +488,7 @@ void drain(Direction& d, const Options& o, uint8_t* scratch) {
       ++d.c.truncated;
       continue;
     }
-    ingest(d, o, scratch, static_cast<size_t>(n), now_us());
+    ingest(d, o, scratch, static_cast<size_t>(n), now_ns());
   }
 }
 
@@ -429,14 +514,16 @@ std::string counters_json(const Counters& c) {
       "{\"frames_in\":%llu,\"forwarded\":%llu,\"dropped\":%llu,\"duplicated\":%llu,"
       "\"corrupted\":%llu,\"reordered\":%llu,\"delayed\":%llu,\"oversize\":%llu,"
       "\"truncated\":%llu,\"overflow\":%llu,\"discarded\":%llu,\"tx_errors\":%llu,"
-      "\"kernel_drops\":%llu}",
+      "\"kernel_drops\":%llu,\"queue_drops\":%llu,\"bytes_forwarded\":%llu}",
       static_cast<unsigned long long>(c.frames_in), static_cast<unsigned long long>(c.forwarded),
       static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.duplicated),
       static_cast<unsigned long long>(c.corrupted), static_cast<unsigned long long>(c.reordered),
       static_cast<unsigned long long>(c.delayed), static_cast<unsigned long long>(c.oversize),
       static_cast<unsigned long long>(c.truncated), static_cast<unsigned long long>(c.overflow),
       static_cast<unsigned long long>(c.discarded), static_cast<unsigned long long>(c.tx_errors),
-      static_cast<unsigned long long>(c.kernel_drops));
+      static_cast<unsigned long long>(c.kernel_drops),
+      static_cast<unsigned long long>(c.queue_drops),
+      static_cast<unsigned long long>(c.bytes_forwarded));
   return buf;
 }
 
@@ -516,6 +603,12 @@ void run(const Options& o, Direction& ab, Direction& ba, const sigset_t& mask) {
   }
 }
 
+uint32_t make_queue_limit(const Options& o) {
+  return o.queue_frames ? o.queue_frames : static_cast<uint32_t>(kQueueFrames);
+}
+
+Bottleneck make_neck(const Options& o) { return Bottleneck(o.rate_mbit, make_queue_limit(o)); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -526,17 +619,17 @@ int main(int argc, char** argv) {
   const int fd_b = open_port(o.if_b);
   // unique_ptr: each holds a preallocated (lazily mapped) 128 MiB slot pool.
   auto ab = std::make_unique<Direction>(
-      Direction{fd_a, fd_b, Rng(o.seed, 0), DelayQueue(kQueueFrames), {}});
+      Direction{fd_a, fd_b, Rng(o.seed, 0), DelayQueue(kQueueFrames), make_neck(o), {}});
   auto ba = std::make_unique<Direction>(
-      Direction{fd_b, fd_a, Rng(o.seed, 1), DelayQueue(kQueueFrames), {}});
+      Direction{fd_b, fd_a, Rng(o.seed, 1), DelayQueue(kQueueFrames), make_neck(o), {}});
   collect_kernel_drops(*ab);  // reset the socket statistics: count from here
   collect_kernel_drops(*ba);
   ab->c.kernel_drops = ba->c.kernel_drops = 0;
   std::fprintf(stderr,
                "pmx-impair: ready %s<->%s seed %llu loss %g reorder %g dup %g delay %g ms "
-               "corrupt %g\n",
+               "corrupt %g rate %g Mbit/s queue %u frames\n",
                o.if_a.c_str(), o.if_b.c_str(), static_cast<unsigned long long>(o.seed), o.loss,
-               o.reorder, o.dup, o.delay_ms, o.corrupt);
+               o.reorder, o.dup, o.delay_ms, o.corrupt, o.rate_mbit, make_queue_limit(o));
   run(o, *ab, *ba, mask);
   close(fd_a);
   close(fd_b);

@@ -38,7 +38,8 @@
 #   impair_stat DIR NAME
 #       Prints counter NAME (frames_in, forwarded, dropped, duplicated,
 #       corrupted, reordered, delayed, oversize, truncated, overflow,
-#       discarded, tx_errors, kernel_drops) of direction DIR (a_to_b, b_to_a)
+#       discarded, tx_errors, kernel_drops, queue_drops, bytes_forwarded) of
+#       direction DIR (a_to_b, b_to_a)
 #       from $IMPAIR_STATS (after impair_down). Returns 1 if missing.
 #   impair_teardown
 #       impair_down, then deletes the mid namespace (which destroys both veth

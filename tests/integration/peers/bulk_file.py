@@ -8,12 +8,16 @@
       closes
   bulk_file.py send ADDR PORT --file FILE
       connects, sends FILE (sendfile), half-closes and waits for the
-      receiver to close (it has read everything by then)
+      receiver to close (it has read everything by then); prints
+      "SENT <bytes> <seconds>", the time from the start of the connect
+      to the receiver's close
 
 Socket timeouts (60 s without progress) end either side with an error.
 """
 import argparse
+import os
 import socket
+import time
 
 
 def receive(a):
@@ -32,6 +36,7 @@ def receive(a):
 
 
 def send(a):
+    t0 = time.monotonic()
     s = socket.create_connection((a.addr, a.port), timeout=30)
     s.settimeout(60)
     with open(a.file, "rb") as f:
@@ -40,6 +45,7 @@ def send(a):
     while s.recv(65536):
         pass
     s.close()
+    print(f"SENT {os.path.getsize(a.file)} {time.monotonic() - t0:.4f}", flush=True)
 
 
 def main():
