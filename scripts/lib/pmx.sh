@@ -101,11 +101,14 @@ pmx_tx_csum_off() {
     ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
 }
 
-# pmx_wait_carrier NS IF SECONDS: waits (bounded) for carrier on IF.
+# pmx_wait_carrier NS IF SECONDS: waits (bounded) for carrier on IF in
+# namespace NS ("" for this one).
 pmx_wait_carrier() {
     local i
+    local -a in_ns=()
+    [[ -z $1 ]] || in_ns=(ip netns exec "$1")
     for ((i = 0; i < $3 * 10; i++)); do
-        [[ $(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null) == 1 ]] && return 0
+        [[ $("${in_ns[@]}" cat "/sys/class/net/$2/carrier" 2>/dev/null) == 1 ]] && return 0
         sleep 0.1
     done
     pmx_note "no carrier on $2 after $3 s"

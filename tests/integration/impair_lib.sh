@@ -116,12 +116,7 @@ _impair_if_prep() {
 
 # _impair_wait_carrier NS IF: bounded wait (5 s) for carrier on IF.
 _impair_wait_carrier() {
-    local i
-    for ((i = 0; i < 50; i++)); do
-        [[ $(_impair_in "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null) == 1 ]] && return 0
-        sleep 0.1
-    done
-    fail "no carrier on $2 ($1) after 5 s"
+    pmx_wait_carrier "${1#-}" "$2" 5 || fail "no carrier on $2 ($1) after 5 s"
 }
 
 # _impair_start ARGS...: start pmx-impair in the mid namespace and wait for
