@@ -131,6 +131,10 @@ void queue(Ctx& x) {
   ClientState& a = x.a;
   ClientConfig& cfg = *x.cfg;
   if (!a.req_left) return;
+  // A connection gives its buffers back between requests, and a response
+  // read in place takes none: they are taken again here. None: the pool
+  // ran dry since connect().
+  if (!x.s.buffered() && !x.s.take_buffers()) return finish(x, CloseReason::NoResources);
   if (cfg.mode == ClientMode::Http && a.req_left > http_body(cfg)) {
     if (x.s.space() < kHeadRoom) return x.s.want_writable();
     if (cfg.head_len == 0) prepare_head(cfg);
@@ -152,9 +156,6 @@ void queue(Ctx& x) {
 
 void request(Ctx& x) {
   ClientState& a = x.a;
-  // Buffers come at ESTABLISHED (the engine's service_open) and stay while
-  // a request is under way; none means the pool ran dry since connect().
-  if (!x.s.buffered()) return finish(x, CloseReason::NoResources);
   a.in_request = true;
   a.t_start = x.s.now_us();
   a.resp.reset();
@@ -162,7 +163,6 @@ void request(Ctx& x) {
   a.req_left = x.cfg->mode == ClientMode::Http ? 1 + http_body(*x.cfg) : x.cfg->req_size;
   a.resp_left = x.cfg->mode == ClientMode::Echo ? x.cfg->req_size : 0;
   x.s.count(Ctr::gen_requests);
-  queue(x);
 }
 
 // Reads what has arrived of the current response. True once it is complete;
@@ -212,7 +212,9 @@ void opened(Ctx& x) {
   x.s.count(Ctr::gen_connects);
   if (x.st) x.st->connect_us.record(x.s.now_us() - x.s.t_open());
   // reqs 0: the connection is only held open (until the run drains).
-  if (!x.cfg->draining && x.cfg->reqs > 0) request(x);
+  if (x.cfg->draining || x.cfg->reqs == 0) return;
+  request(x);
+  queue(x);
 }
 
 // Data: bytes arrived, space freed, or the peer's FIN.

@@ -8,6 +8,7 @@ void echo_event(tcp::Stream& s, tcp::StreamEvent e) {
   using E = tcp::StreamEvent;
   if (e == E::Idle) return idle_close(s);
   if (e != E::Data) return;
+  if (!s.buffered() && s.readable() > 0) s.take_buffers();  // text read in place
   const uint32_t n = std::min(s.readable(), s.space());
   const auto sp = s.peek(n);
   s.append(sp[0].data(), static_cast<uint32_t>(sp[0].size()));

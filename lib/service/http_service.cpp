@@ -92,6 +92,8 @@ bool run(tcp::Stream& s, HttpState& a) {
     }
     if (s.readable() == 0) return s.peer_closed();
     if (s.space() < kHeadRoom) {
+      // A request read in place comes without buffers: take them now.
+      if (!s.buffered() && s.take_buffers()) continue;
       s.want_writable();
       return false;
     }

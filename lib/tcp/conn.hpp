@@ -185,4 +185,19 @@ struct Conn {
   alignas(8) std::byte svc_state[kServiceStateBytes];  // the service's (Stream::state)
 };
 
+// Memory from the pool for whichever of the connection's rings has none
+// (a connection takes it on first use and gives it back once drained:
+// Engine::queue_release). False, and nothing taken, when the pool has too
+// few blocks. Both the engine (Engine::ensure_mem) and a service
+// (Stream::take_buffers) come here.
+inline bool attach_buffers(Conn& c, BufPool& pool, uint64_t now_us) {
+  const uint32_t need = (c.snd.has_mem() ? 0u : 1u) + (c.rcv.has_mem() ? 0u : 1u);
+  if (need == 0) return true;
+  if (pool.available() < need) return false;
+  if (!c.snd.has_mem()) c.snd.give_mem(pool.get());
+  if (!c.rcv.has_mem()) c.rcv.give_mem(pool.get());
+  c.t_active = now_us;  // taking memory is progress (pressure_pass)
+  return true;
+}
+
 }  // namespace pmx::tcp

@@ -30,7 +30,7 @@ Engine::Engine(const EngineConfig& cfg, flow::FlowTable& flows, stats::Counters&
       bufs_(cfg.buf_size, default_nbufs(cfg)),
       wheel_(cfg.max_flows),
       out_(kOutCap),
-      env_{.ctr = ctr} {
+      env_{.ctr = ctr, .bufs = &bufs_} {
   free_.reserve(cfg.max_flows);
   for (uint32_t i = cfg.max_flows; i-- > 0;) {
     conns_[i].idx = i;
@@ -262,15 +262,7 @@ void Engine::free_conn(Conn& c, CloseReason why) {
   burst_changed_ = true;
 }
 
-bool Engine::ensure_mem(Conn& c) {
-  const uint32_t need = (c.snd.has_mem() ? 0u : 1u) + (c.rcv.has_mem() ? 0u : 1u);
-  if (need == 0) return true;
-  if (bufs_.available() < need) return false;
-  if (!c.snd.has_mem()) c.snd.give_mem(bufs_.get());
-  if (!c.rcv.has_mem()) c.rcv.give_mem(bufs_.get());
-  c.t_active = env_.now_us;  // taking memory is progress (pressure_pass)
-  return true;
-}
+bool Engine::ensure_mem(Conn& c) { return attach_buffers(c, bufs_, env_.now_us); }
 
 void Engine::release_bufs(Conn& c) {
   if (uint8_t* m = c.snd.detach()) bufs_.put(m);

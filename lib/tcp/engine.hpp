@@ -213,6 +213,10 @@ class Engine {
   void dup_ack(Conn& c, uint64_t now);
   void update_window(Conn& c, const Seg& s);
   void data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uint64_t now);
+  static bool lendable(const Conn& c, Seq seq, bool fin);
+  void lend_input(Conn& c, const uint8_t* data, uint32_t len, uint64_t now);
+  void settle_lent(Conn& c, bool alive);
+  void ack_policy(Conn& c, uint64_t now);
   void fin_input(Conn& c, uint64_t now);
   void established(Conn& c, uint64_t now);
   void enter_time_wait(Conn& c, uint64_t now);
@@ -332,6 +336,7 @@ class Engine {
   // The services' view (stream.hpp): env_.now_us is the engine's clock,
   // the now of the current call; env_.client the generator's run.
   StreamEnv env_;
+  uint32_t lent_total_ = 0;  // the lent segment's length (settle_lent)
   MissHook miss_ = nullptr;
   void* miss_ctx_ = nullptr;
   bool handed_ = false;         // the current burst came from another core's handoff

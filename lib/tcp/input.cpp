@@ -4,6 +4,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace pmx::tcp {
 
@@ -91,8 +92,14 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
     c.ack_now = true;
   }
   const bool had_fin = c.peer_fin;
-  data_input(c, seq, data, len, now);
-  if (c.state == State::Closed) return;
+  bool lend = false;
+  if (len > 0) {
+    lend = lendable(c, seq, fin);
+    if (lend)
+      lend_input(c, data, len, now);
+    else
+      data_input(c, seq, data, len, now);
+  }
   if (fin) {
     if (seq + len == c.rcv_nxt) {
       fin_input(c, now);
@@ -107,14 +114,38 @@ void Engine::conn_input(Conn& c, const Seg& s, uint64_t now) {
   // The service hears of a segment only if it brought something to act on
   // (docs/services.md, Data): a pure ACK costs it nothing. Buffers drained
   // by that ACK still go back to the pool.
-  if (service_news(c, had_fin)) {
-    service_run(c);
+  if (lend || service_news(c, had_fin)) {
+    service_run(c);  // settles a lent segment (service.cpp)
   } else {
     queue_release(c);
     window_news(c);
   }
+  assert(env_.lent_to == nullptr);
+  if (c.state == State::Closed) return;  // the service aborted it
   output(c, now);
   arm(c);
+}
+
+// Consume in place: in-order text, no FIN (pending or out of order), an
+// empty receive buffer with nothing out of order beyond it, and a service
+// that runs right after (ESTABLISHED, not closing).
+bool Engine::lendable(const Conn& c, Seq seq, bool fin) {
+  return c.state == State::Established && seq == c.rcv_nxt && !fin && !c.ooo_fin &&
+         c.rcv.size() == 0 && c.ooo.empty() && !c.close_requested && c.rcv.attached();
+}
+
+// data_input's in-order case for a lendable segment (above): the text is
+// received (RCV.NXT moves, the ACK is due as for any text) but not copied;
+// the service reads it where it lies, and settle_lent() stores what it
+// leaves. No buffer is taken for it.
+void Engine::lend_input(Conn& c, const uint8_t* data, uint32_t len, uint64_t now) {
+  c.t_active = now;
+  c.rcv_nxt += len;
+  env_.lent_to = &c;
+  env_.lent = data;
+  env_.lent_len = len;
+  lent_total_ = len;
+  ack_policy(c, now);
 }
 
 // RFC 7323 5.3 R1: a segment carrying a timestamp older than TS.Recent is a
@@ -477,8 +508,12 @@ void Engine::data_input(Conn& c, Seq seq, const uint8_t* data, uint32_t len, uin
     }
     c.ack_now = true;  // RFC 5681 4.2: ACK at once when a hole fills
   }
-  // RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment,
-  // otherwise within the delayed-ACK time.
+  ack_policy(c, now);
+}
+
+// RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment,
+// otherwise within the delayed-ACK time.
+void Engine::ack_policy(Conn& c, uint64_t now) {
   if (++c.unacked_segs >= 2)
     c.ack_now = true;
   else if (!c.t_delack)

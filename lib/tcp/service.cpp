@@ -46,11 +46,47 @@ void Engine::service_run(Conn& c) {
   const bool wants = c.want_writable;
   c.want_writable = false;
   if (wants && !c.snd.has_mem()) ensure_mem(c);
-  if (!dispatch(c, StreamEvent::Data)) return;
+  bool alive = dispatch(c, StreamEvent::Data);
+  if (env_.lent_to == &c) {
+    // Text read in place (lend_input) takes no buffers, so the service may
+    // have found none and asked to write: the engine tries to take them and
+    // it hears at once (with buffers, or none: the pool is dry), reading
+    // the same text again.
+    if (alive && c.want_writable && !c.snd.has_mem()) {
+      ensure_mem(c);
+      c.want_writable = false;
+      alive = dispatch(c, StreamEvent::Data);
+    }
+    settle_lent(c, alive);
+  }
+  if (!alive) return;
   if (c.ooo.empty()) c.rcv.rewind_if_empty();
   service_deadline(c);
   queue_release(c);
   window_news(c);
+}
+
+// After the Data event of a lent segment: what the service consumed was
+// received; the rest goes into the receive buffer, which takes its memory
+// only now. Without memory the rest is not received after all: RCV.NXT
+// moves back before any ACK has covered it, and the peer sends it again
+// (counted as tcp_no_buffers, as in data_input). A connection the service
+// aborted keeps nothing.
+void Engine::settle_lent(Conn& c, bool alive) {
+  const uint32_t rest = env_.lent_len;
+  uint32_t kept = lent_total_ - rest;
+  env_.lent_to = nullptr;
+  if (!alive) return;
+  if (rest > 0) {
+    if (ensure_mem(c)) {
+      c.rcv.append(env_.lent, rest);
+      kept += rest;
+    } else {
+      c.rcv_nxt = c.rcv_nxt - rest;
+      ctr_.inc(Ctr::tcp_no_buffers);
+    }
+  }
+  ctr_.inc(Ctr::tcp_rx_bytes, kept);
 }
 
 void Engine::service_close(Conn& c, CloseReason why) {

@@ -52,9 +52,17 @@ struct ClientLink {
 // every Stream), so a Stream is two references and a reason to build.
 struct StreamEnv {
   stats::Counters& ctr;
+  BufPool* bufs = nullptr;       // the engine's buffer pool (Stream::take_buffers)
   uint64_t now_us = 0;           // the engine's clock in the current call
   ClientLink* client = nullptr;  // Engine::set_client
   void* client_ctx = nullptr;
+  // Consume in place: an in-order segment that reaches connection lent_to
+  // while its receive buffer is empty is read where it lies (lent_len bytes
+  // at lent, for one Data event); the engine keeps what the service leaves
+  // (Engine::lend_input, settle_lent). The buffer is empty meanwhile.
+  const Conn* lent_to = nullptr;
+  const uint8_t* lent = nullptr;
+  uint32_t lent_len = 0;
 };
 
 class Stream {
@@ -80,11 +88,18 @@ class Stream {
 
   // --- receiving
   // Bytes received in order and not yet consumed.
-  uint32_t readable() const { return c_.rcv.size(); }
+  uint32_t readable() const { return lent() ? env_.lent_len : c_.rcv.size(); }
   // The first n readable bytes, in at most two pieces (a ring).
-  std::array<std::span<const uint8_t>, 2> peek(uint32_t n) const { return c_.rcv.peek(0, n); }
+  std::array<std::span<const uint8_t>, 2> peek(uint32_t n) const {
+    if (lent()) return {std::span<const uint8_t>(env_.lent, n), std::span<const uint8_t>()};
+    return c_.rcv.peek(0, n);
+  }
   // Drops the first n readable bytes; the window reopens as they go.
-  void consume(uint32_t n) { c_.rcv.consume(n); }
+  void consume(uint32_t n) {
+    if (!lent()) return c_.rcv.consume(n);
+    env_.lent += n;
+    env_.lent_len -= n;
+  }
   // The peer sent its FIN: nothing follows what is readable now.
   bool peer_closed() const { return c_.peer_fin; }
 
@@ -106,6 +121,12 @@ class Stream {
   void want_writable() { c_.want_writable = true; }
   // The connection has its buffers (space() may still be 0: all queued).
   bool buffered() const { return c_.snd.has_mem(); }
+  // Takes the connection's buffers now if it has none; false: the pool is
+  // dry (try again on a later event, or give up). For a service about to
+  // answer text it read in place (a Data event may come without buffers:
+  // readable text need not be stored), instead of want_writable()'s round
+  // trip.
+  bool take_buffers() { return attach_buffers(c_, *env_.bufs, env_.now_us); }
   // Unsent bytes still queued (they go as the peer's window allows).
   uint32_t unsent() const { return c_.snd.size(); }
 
@@ -152,6 +173,8 @@ class Stream {
   }
 
  private:
+  bool lent() const { return env_.lent_to == &c_; }
+
   Conn& c_;
   StreamEnv& env_;
   CloseReason why_;

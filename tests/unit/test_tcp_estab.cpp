@@ -532,6 +532,24 @@ TEST_F(Estab, HttpPipelinedRequests) {
            .data = head(200, 64, false) + pattern(64) + head(200, 3, false) + pattern(3)}});
 }
 
+// A request that arrives while the previous response is still being
+// generated (larger than the 16 KiB send buffer) reaches an empty receive
+// buffer and is read in place; http leaves it unread until the response is
+// queued, so it is kept in the buffer, and answered after.
+TEST_F(Estab, HttpRequestLeftUnreadInPlaceIsKept) {
+  established(kHttp);
+  const std::string r1 = "GET /bytes/40000 HTTP/1.1\r\n\r\n";
+  const std::string r2 = "GET /bytes/3 HTTP/1.1\r\n\r\n";
+  send({.seq = R(1), .ack = L(1), .data = r1});
+  EXPECT_EQ(conn()->rcv.size(), 0u);
+  send({.seq = R(1 + r1.size()), .ack = L(1), .data = r2});
+  EXPECT_EQ(conn()->rcv.size(), r2.size());  // kept, not read
+  EXPECT_EQ(conn()->rcv_nxt, Seq(R(1 + r1.size() + r2.size())));
+  const std::string got = pump(1, R(1 + r1.size() + r2.size()));
+  EXPECT_EQ(got, head(200, 40000, false) + pattern(40000) + head(200, 3, false) + pattern(3));
+  EXPECT_EQ(conn()->rcv.size(), 0u);
+}
+
 TEST_F(Estab, HttpConnectionCloseSendsFinAfterTheBody) {
   established(kHttp);
   const std::string req = "GET /bytes/10 HTTP/1.1\r\nConnection: close\r\n\r\n";

@@ -57,6 +57,34 @@ TEST_F(Memory, DrainedKeepAliveConnectionHoldsNoBuffer) {
   EXPECT_EQ(state(), State::Established);
 }
 
+// Text that reaches an empty receive buffer is read in place: discard
+// consumes it where it lies, so the connection never takes a buffer (no
+// pool get and put per segment), while RCV.NXT, the byte count and the ACK
+// policy are those of stored text.
+TEST_F(Memory, DiscardReadsInPlaceAndTakesNoBuffer) {
+  established(kDiscard);
+  const uint64_t rx0 = ctr(Ctr::tcp_rx_bytes);
+  send({.seq = R(1), .ack = L(1), .data = pattern(100)});
+  expect_nothing();  // the first segment's ACK is delayed
+  send({.seq = R(101), .ack = L(1), .data = pattern(100)});
+  expect({{.seq = L(1), .ack = R(201)}});  // every second segment
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  EXPECT_EQ(ctr(Ctr::tcp_buffers_released), 0u);  // none was ever taken
+  EXPECT_EQ(ctr(Ctr::tcp_rx_bytes) - rx0, 200u);
+  EXPECT_EQ(conn()->rcv_nxt, Seq(R(201)));
+}
+
+// A service that answers what it read in place takes the buffers then
+// (Stream::take_buffers): echo answers in the same call.
+TEST_F(Memory, EchoAnswersTextReadInPlaceAtOnce) {
+  established(kEcho);
+  EXPECT_EQ(engine_->bufs_in_use(), 0u);
+  send({.seq = R(1), .ack = L(1), .flags = flag::ACK | flag::PSH, .data = "ping"});
+  expect({{.seq = L(1), .ack = R(5), .flags = flag::ACK | flag::PSH, .data = "ping"}});
+  EXPECT_EQ(engine_->bufs_in_use(), 2u);  // the echo is not acknowledged yet
+  EXPECT_EQ(conn()->rcv.size(), 0u);
+}
+
 // In one burst: connection A's second response is queued, then acknowledged
 // (A drains), then connection B's first text needs memory. A's buffers must
 // not go to B before the burst's output is copied out, or A's queued segment
