@@ -54,11 +54,15 @@ void Engine::fill_header(const Conn& cc, OutSeg& o, uint64_t now) const {
     o.opt.ts_ecr = c.ts_recent;
   }
   if (c.sack_ok && !c.ooo.empty()) {
-    // RFC 2018 4: the block with the newest segment first, then the others.
+    // RFC 2018 4: the block with the newest segment first, then the most
+    // recently reported others. Those are taken from the highest down: a
+    // sender sends in sequence order, so the higher a block, the more
+    // recently it was reported (a hole filled by a retransmission is in
+    // the first block), and no history needs keeping.
     const uint8_t room = c.ts_ok ? 3 : 4;
     const SeqRange* first = c.ooo.find(c.ooo_last);
     if (first) o.opt.sack[o.opt.nsack++] = SackBlock{first->l.v, first->r.v};
-    for (uint8_t i = 0; i < c.ooo.size() && o.opt.nsack < room; ++i)
+    for (uint8_t i = c.ooo.size(); i-- > 0 && o.opt.nsack < room;)
       if (&c.ooo[i] != first) o.opt.sack[o.opt.nsack++] = SackBlock{c.ooo[i].l.v, c.ooo[i].r.v};
   }
 }

@@ -233,7 +233,12 @@ TEST_F(Estab, SackBlocksAndTimestampsFitTheOptionSpace) {
   ASSERT_EQ(g.size(), 4u);
   expect_opts(g[3], {HasTsEcr(7)});
   ASSERT_EQ(g[3].opt.sack.size(), 3u);
-  EXPECT_EQ(g[3].opt.sack[0].left, R(71));  // the newest first (RFC 2018 4)
+  // RFC 2018 4: the newest first, then the most recently reported (R51 was
+  // the first block of the previous ACK, R31 of the one before); R11 has
+  // no room.
+  EXPECT_EQ(g[3].opt.sack[0].left, R(71));
+  EXPECT_EQ(g[3].opt.sack[1].left, R(51));
+  EXPECT_EQ(g[3].opt.sack[2].left, R(31));
   EXPECT_EQ(g[3].opt.raw.size(), kMaxOptions);
 }
 
