@@ -237,14 +237,14 @@ cmdline_parse_inst_t cmd_unlisten = {
 
 // The listen commands' help, from service/services.def: "listen <ip>
 // <port> echo|discard|http|chargen [size N] [rate N] [backlog N] [cc
-// newreno|cubic]: add a listener". Built once, kept for the program's life.
+// newreno|cubic] [hystart on|off]: add a listener". Built once, kept for the program's life.
 const char* listen_help(bool bare) {
   static const std::string head = "listen <ip> <port> " + service::names("|");
   static const std::string with_keys = [] {
     std::string h = head;
     for (std::string_view k : service::keys(&service::Info::arg_key))
       h += " [" + std::string(k) + " N]";
-    return h + " [backlog N] [cc newreno|cubic]: add a listener";
+    return h + " [backlog N] [cc newreno|cubic] [hystart on|off]: add a listener";
   }();
   static const std::string bare_help = head + ": add a listener with default options";
   return bare ? bare_help.c_str() : with_keys.c_str();

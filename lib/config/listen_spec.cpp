@@ -48,6 +48,10 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
       s.cc = *tcp::cc_from_name(v);
     else if (k == "cc")
       throw OptionError(where + "unknown congestion control '" + v + "' (newreno|cubic)");
+    else if (k == "hystart" && (v == "on" || v == "off"))
+      s.hystart = v == "on";
+    else if (k == "hystart")
+      throw OptionError(where + "hystart '" + v + "': expected on|off");
     else
       throw OptionError(where + "unknown key '" + k + "' for " + name);
   }
@@ -93,6 +97,7 @@ std::string describe(const tcp::ListenSpec& s) {
   }
   out += " idle_timeout=" + std::to_string(s.service.idle_timeout_s);
   out += " backlog=" + std::to_string(s.backlog) + " cc=" + std::string(tcp::cc_name(s.cc));
+  if (!s.hystart) out += " hystart=off";  // the default (on) is left out, as before it existed
   return out;
 }
 

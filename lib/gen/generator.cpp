@@ -49,6 +49,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.close_rst = s.close == CloseMode::Rst;
   cfg_.close_abandon = s.close == CloseMode::Abandon;
   cfg_.cc = s.cc;
+  cfg_.hystart = s.hystart;
   const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
   std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
   prepare_head(cfg_);

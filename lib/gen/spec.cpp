@@ -156,6 +156,16 @@ std::string format_cc(const GenSpec& s, const Keyword&) {
   return s.cc == tcp::CcKind::NewReno ? std::string() : std::string(tcp::cc_name(s.cc));
 }
 
+void parse_hystart(GenSpec& s, const Keyword& k, std::string_view v) {
+  if (v != "on" && v != "off") bad_value(k.name, v, "expected on|off");
+  s.hystart = v == "on";
+}
+
+// The default (on) is left out.
+std::string format_hystart(const GenSpec& s, const Keyword&) {
+  return s.hystart ? std::string() : std::string("off");
+}
+
 // "A" or "A-B" with A <= B, at most kMaxSrcAddrs addresses.
 void parse_src(GenSpec& s, const Keyword& k, std::string_view v) {
   size_t dash = v.find('-');
@@ -191,6 +201,7 @@ constexpr Keyword kKeywords[] = {
     {"src", parse_src, format_src},
     {"close", parse_close, format_close},
     {"cc", parse_cc, format_cc},
+    {"hystart", parse_hystart, format_hystart},
 };
 constexpr size_t kNumKeywords = std::size(kKeywords);
 static_assert(kNumKeywords <= 32, "the seen-mask in parse_spec is 32 bits");

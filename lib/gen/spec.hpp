@@ -3,7 +3,7 @@
 //
 //   <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N]
 //   [rate CPS] [reqs K] [req-size B] [resp-size B] [duration S] [src IP[-IP]]
-//   [close fin|rst|abandon] [cc newreno|cubic]
+//   [close fin|rst|abandon] [cc newreno|cubic] [hystart on|off]
 //
 // Run shapes: without `duration`, `conns` is the total number of connections
 // opened (each once, at up to `rate` per second) and the run ends when all
@@ -48,6 +48,7 @@ struct GenSpec {
   uint32_t src_lo = 0, src_hi = 0;  // host order; 0: the port's first address
   CloseMode close = CloseMode::Fin;
   tcp::CcKind cc = tcp::CcKind::NewReno;  // congestion control of the run's connections
+  bool hystart = true;                    // HyStart++ (RFC 9406) in their initial slow start
 
   friend bool operator==(const GenSpec&, const GenSpec&) = default;
 };

@@ -59,7 +59,7 @@ inline constexpr Info kServices[kCount] = {
 constexpr bool keys_are_distinct() {
   for (const Info& i : kServices)
     for (std::string_view k : {i.arg_key, i.timeout_key})
-      if (k == "idle_timeout" || k == "backlog" || k == "cc") return false;
+      if (k == "idle_timeout" || k == "backlog" || k == "cc" || k == "hystart") return false;
   for (const Info& i : kServices)
     if (!i.arg_key.empty() && i.arg_key == i.timeout_key) return false;
   return true;

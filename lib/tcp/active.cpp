@@ -41,6 +41,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = ServiceKind::Client;
   c.cc_kind = env_.client ? env_.client->cc : CcKind::NewReno;
+  c.cc_hystart = env_.client ? env_.client->hystart : true;
   c.listener = Listener::kNoListener;
   c.t_open = now;
   // Offered: MSS, the window shift our buffer needs, SACK, timestamps; what

@@ -1,4 +1,5 @@
-// Congestion control: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438).
+// Congestion control: NewReno (RFC 5681, RFC 6582) and CUBIC (RFC 9438),
+// HyStart++ (RFC 9406) for the initial slow start of both.
 #include "cc.hpp"
 
 #include <algorithm>
@@ -82,15 +83,58 @@ double cubic_window(const CubicState& q, double t_s, uint32_t mss) {
   return (kCubicC * d * d * d) * mss + q.w_max;
 }
 
-void init(CcState& s, CcKind kind, uint32_t mss, Seq iss) {
+void init(CcState& s, CcKind kind, uint32_t mss, Seq iss, bool hystart) {
   s = CcState{};
   s.kind = kind;
+  s.hs_phase = hystart ? HyStartPhase::SlowStart : HyStartPhase::Off;
+  s.hs.window_end = iss;
   s.cwnd = std::min<uint32_t>(10u * mss, std::max<uint32_t>(2u * mss, 14600));
   s.ssthresh = UINT32_MAX / 2;
   // Left at 0, RFC 6582's step 2 test (SND.UNA - 1 >= recover) fails for
   // every ISS in the upper half of the sequence space, and such
   // connections never fast-retransmit.
   s.recover = iss;
+}
+
+void hystart_ack(CcState& s, uint32_t inc, uint32_t rtt_us, Seq snd_una, Seq snd_nxt) {
+  HyStartRound& h = s.hs;
+  // 4.2: the growth of this ACK follows the phase it arrived in.
+  s.cwnd += s.hs_phase == HyStartPhase::Css ? inc / kHsCssGrowthDivisor : inc;
+  if (rtt_us != kNoRtt) {
+    h.cur_min = std::min(h.cur_min, rtt_us);
+    if (s.hs_samples < kHsNRttSample) ++s.hs_samples;
+  }
+  // Decisions need N_RTT_SAMPLE samples in this round (and, to leave slow
+  // start, a previous round with a minimum to compare against).
+  if (s.hs_samples >= kHsNRttSample) {
+    if (s.hs_phase == HyStartPhase::SlowStart) {
+      if (h.last_min != kNoRtt) {
+        // RttThresh = clamp(lastRoundMinRTT / MIN_RTT_DIVISOR, MIN, MAX).
+        const uint32_t thresh =
+            std::clamp(h.last_min / kHsMinRttDivisor, kHsMinRttThresh, kHsMaxRttThresh);
+        if (h.cur_min >= h.last_min + thresh) {
+          s.hs_phase = HyStartPhase::Css;
+          s.hs_css_rounds = 0;
+          h.css_baseline = h.cur_min;
+        }
+      }
+    } else if (h.cur_min < h.css_baseline) {
+      // The RTT increase was spurious: back to slow start.
+      s.hs_phase = HyStartPhase::SlowStart;
+      h.css_baseline = kNoRtt;
+    }
+  }
+  if (snd_una < h.window_end) return;
+  // The round is over: CSS_ROUNDS of them in CSS end slow start.
+  if (s.hs_phase == HyStartPhase::Css && ++s.hs_css_rounds >= kHsCssRounds) {
+    s.ssthresh = s.cwnd;
+    s.hs_phase = HyStartPhase::Off;
+    return;
+  }
+  h.last_min = h.cur_min;
+  h.cur_min = kNoRtt;
+  s.hs_samples = 0;
+  h.window_end = snd_nxt;
 }
 
 void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
@@ -100,8 +144,11 @@ void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32
     reno_avoidance(s, acked, mss);
 }
 
+// RFC 9406 4.2: a loss in slow start or CSS ends HyStart++; the
+// algorithm sets ssthresh as for any congestion event.
 void on_congestion(CcState& s, uint32_t flight, uint32_t mss) {
   s.rto_slow_start = false;
+  s.hs_phase = HyStartPhase::Off;
   s.prior_cwnd = s.cwnd;
   s.prior_ssthresh = s.ssthresh;
   if (s.kind == CcKind::Cubic) {
@@ -114,6 +161,7 @@ void on_congestion(CcState& s, uint32_t flight, uint32_t mss) {
 }
 
 void on_rto(CcState& s, uint32_t flight, uint32_t mss) {
+  s.hs_phase = HyStartPhase::Off;  // HyStart++ is for the initial slow start only
   if (s.kind == CcKind::Cubic) {
     s.ssthresh = cubic_ssthresh(s, mss);
     cubic_reduce(s);

@@ -7,6 +7,8 @@
 // change cwnd and ssthresh, except the recovery-exit and inflation rules
 // of RFC 6582 3.2 steps 3-4, which are the same for both. Dispatch is a
 // switch on CcKind, a closed set: no virtual call and no allocation.
+// HyStart++ (RFC 9406) ends the initial slow start of either algorithm
+// when the round-trip time grows, before the queue overflows.
 #pragma once
 
 #include "seq.hpp"
@@ -41,8 +43,25 @@ struct CubicState {
   bool after_rto = false;    // 4.8: the next stage starts with K = 0, W_max = cwnd
 };
 
+// RFC 9406 4.2: where the initial slow start is. Off: HyStart++ disabled,
+// or its slow start over (a congestion event, a timeout, or CSS_ROUNDS
+// rounds of Conservative Slow Start ended it).
+enum class HyStartPhase : uint8_t { Off, SlowStart, Css };
+
+// RFC 9406 4.2 variables; RTTs in microseconds, kNoRtt for "infinity".
+inline constexpr uint32_t kNoRtt = UINT32_MAX;
+struct HyStartRound {
+  Seq window_end;                  // windowEnd: the round ends when it is acknowledged
+  uint32_t last_min = kNoRtt;      // lastRoundMinRTT
+  uint32_t cur_min = kNoRtt;       // currentRoundMinRTT
+  uint32_t css_baseline = kNoRtt;  // cssBaselineMinRtt
+};
+
 struct CcState {
   CcKind kind = CcKind::NewReno;
+  HyStartPhase hs_phase = HyStartPhase::Off;  // in the padding after kind
+  uint8_t hs_samples = 0;                     // rttSampleCount, saturating at N_RTT_SAMPLE
+  uint8_t hs_css_rounds = 0;                  // rounds completed in CSS
   uint32_t cwnd = 0, ssthresh = 0;
   Seq recover;  // RFC 6582 "recover"
   uint16_t dupacks = 0;
@@ -56,6 +75,7 @@ struct CcState {
   // Lost-retransmission detection: the head was retransmitted at rtx_seq
   // when the highest byte sent was rtx_high.
   Seq rtx_seq, rtx_high;
+  HyStartRound hs;
   CubicState cubic;
 };
 
@@ -66,9 +86,25 @@ inline constexpr double kCubicC = 0.4;
 inline constexpr double kCubicBeta = 0.7;
 inline constexpr double kCubicAlpha = 3.0 * (1.0 - kCubicBeta) / (1.0 + kCubicBeta);
 
+// RFC 9406 4.3 constants (RTTs in microseconds).
+inline constexpr uint32_t kHsMinRttThresh = 4000;
+inline constexpr uint32_t kHsMaxRttThresh = 16000;
+inline constexpr uint32_t kHsMinRttDivisor = 8;
+inline constexpr uint8_t kHsNRttSample = 8;
+inline constexpr uint32_t kHsCssGrowthDivisor = 4;
+inline constexpr uint8_t kHsCssRounds = 5;
+
 // A new connection: RFC 6928 initial window, ssthresh "arbitrarily high"
-// (RFC 5681 3.1), recover = ISS (RFC 6582 3.2 step 1).
-void init(CcState& s, CcKind kind, uint32_t mss, Seq iss);
+// (RFC 5681 3.1), recover = ISS (RFC 6582 3.2 step 1); HyStart++ for its
+// initial slow start unless hystart is false, the first round ending at
+// the first ACK.
+void init(CcState& s, CcKind kind, uint32_t mss, Seq iss, bool hystart = true);
+
+// RFC 9406 4.2, one ACK of the initial slow start or CSS: grows cwnd by
+// inc (CSS: inc / CSS_GROWTH_DIVISOR), takes the ACK's RTT sample (kNoRtt:
+// none), decides on entering or leaving CSS, and ends the round when
+// snd_una reaches windowEnd (the next one ends at snd_nxt).
+void hystart_ack(CcState& s, uint32_t inc, uint32_t rtt_us, Seq snd_una, Seq snd_nxt);
 
 // Congestion avoidance, per algorithm (cwnd >= ssthresh).
 void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us);
@@ -80,10 +116,18 @@ void avoidance(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32
 // delayed ACKs (one per two segments) do not halve its growth; L = 1 SMSS
 // in the slow start that follows a timeout (RFC 3465 2.3). RFC 5681 3.1
 // asks for L = 1 (a SHOULD): docs/tcp.md lists this as a deviation.
-inline void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us) {
+// In the initial slow start HyStart++ takes the ACK's RTT sample (rtt_us,
+// kNoRtt if it has none) and the round's edges (SND.UNA after the ACK,
+// SND.NXT); the defaults (no sample) never let it decide anything.
+inline void on_ack(CcState& s, uint32_t acked, uint32_t mss, uint64_t now_us, uint32_t srtt_us,
+                   uint32_t rtt_us = kNoRtt, Seq snd_una = Seq(), Seq snd_nxt = Seq()) {
   if (s.cwnd < s.ssthresh) {
     const uint32_t limit = s.rto_slow_start ? mss : 2 * mss;
-    s.cwnd += acked < limit ? acked : limit;
+    const uint32_t inc = acked < limit ? acked : limit;
+    if (s.hs_phase == HyStartPhase::Off)
+      s.cwnd += inc;
+    else
+      hystart_ack(s, inc, rtt_us, snd_una, snd_nxt);
   } else {
     s.rto_slow_start = false;
     avoidance(s, acked, mss, now_us, srtt_us);

@@ -110,6 +110,7 @@ struct Conn {
   State state = State::Closed;
   ServiceKind svc{};
   CcKind cc_kind = CcKind::NewReno;
+  bool cc_hystart = true;  // HyStart++ (RFC 9406) for the initial slow start
   uint8_t snd_wscale = 0;  // peer's shift (applied to windows it sends)
   uint8_t rcv_wscale = 0;  // our shift
   bool ts_ok = false, sack_ok = false, ws_ok = false;

@@ -105,6 +105,7 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   c.svc_timeout_s = l.spec.service.timeout_s;
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
+  c.cc_hystart = l.spec.hystart;
   c.listener = li;
   // What the SYN offered, as far as the cookie kept it.
   const uint16_t ours = static_cast<uint16_t>(cfg_.mtu - 40);

@@ -181,6 +181,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   c.svc_timeout_s = l.spec.service.timeout_s;
   c.idle_to_s = l.spec.service.idle_timeout_s;
   c.cc_kind = l.spec.cc;
+  c.cc_hystart = l.spec.hystart;
   c.listener = li;
   take_syn_options(c, s);
   if (c.ws_ok)
@@ -227,7 +228,7 @@ void Engine::take_syn_options(Conn& c, const Seg& s) {
 }
 
 // RFC 6928 initial window; RFC 5681 3.1 ssthresh "arbitrarily high".
-void Engine::init_cc(Conn& c) { cc::init(c.cc, c.cc_kind, c.mss, c.iss); }
+void Engine::init_cc(Conn& c) { cc::init(c.cc, c.cc_kind, c.mss, c.iss, c.cc_hystart); }
 
 Conn* Engine::alloc_conn(const flow::FlowKey& k) {
   const uint32_t i = free_.back();

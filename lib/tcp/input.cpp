@@ -345,10 +345,14 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
   // this burst may point at bytes this ACK just released.
   if (nout_ == 0) c.snd.rewind_if_empty();
   // RFC 7323 4.1 RTTM with timestamps; else RFC 6298 with Karn's rule.
+  // HyStart++ takes the same sample (kNoRtt: this ACK has none).
+  uint32_t rtt = kNoRtt;
   if (c.ts_ok && s.opt.ts && s.opt.ts_ecr) {
-    rtt_sample(c, (ts_now(now) - s.opt.ts_ecr) * 1000);
+    rtt = (ts_now(now) - s.opt.ts_ecr) * 1000;
+    rtt_sample(c, rtt);
   } else if (c.rtt_timing && ack > c.rtt_seq) {
-    rtt_sample(c, static_cast<uint32_t>(now - c.rtt_start));
+    rtt = static_cast<uint32_t>(now - c.rtt_start);
+    rtt_sample(c, rtt);
     c.rtt_timing = false;
   }
   c.backoff = 0;
@@ -385,7 +389,15 @@ void Engine::new_ack(Conn& c, const Seg& s, Seq ack, uint64_t now) {
       cc.cwnd = (cc.cwnd > acked ? cc.cwnd - acked : 0) + (acked >= c.mss ? c.mss : 0);
     }
   } else {
-    cc::on_ack(cc, acked, c.mss, now, c.srtt);
+    // RFC 9406 4.2: a round ends when the data sent up to its start (the
+    // highest sequence sent, SND.NXT there) is acknowledged.
+    const HyStartPhase phase = cc.hs_phase;
+    cc::on_ack(cc, acked, c.mss, now, c.srtt, rtt, c.snd_una, c.snd_max);
+    if (phase != cc.hs_phase) {
+      // An ACK turns HyStart++ off only when it ends slow start (CSS_ROUNDS).
+      if (cc.hs_phase == HyStartPhase::Css) ctr_.inc(Ctr::tcp_hystart_css);
+      if (cc.hs_phase == HyStartPhase::Off) ctr_.inc(Ctr::tcp_hystart_exits);
+    }
   }
   cc.dupacks = 0;
   // RFC 6298 5.2 / 5.3.

@@ -20,6 +20,7 @@ struct ListenSpec {
   uint16_t port = 0;  // host order
   ServiceConfig service;
   CcKind cc = CcKind::NewReno;
+  bool hystart = true;      // HyStart++ in the initial slow start (RFC 9406)
   uint32_t backlog = 1024;  // connections in SYN_RECV at once
 };
 

@@ -43,6 +43,7 @@ enum class StreamEvent : uint8_t {
 // run is the client service's own (Stream::client(), client_ctx()).
 struct ClientLink {
   CcKind cc = CcKind::NewReno;  // congestion control of the run's connections
+  bool hystart = true;          // HyStart++ (RFC 9406) in their initial slow start
   // requests per connection; 0: only held open, so connect() needs no free
   // buffers (else two, or -ENOBUFS)
   uint32_t reqs = 1;

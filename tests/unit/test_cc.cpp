@@ -215,5 +215,207 @@ TEST(Cc, CubicRecoversFasterThanNewRenoOnALongPath) {
   EXPECT_GT(segs(cubic.cwnd), 990);      // K = 9.1 s: back at W_max
 }
 
+// ------------------------------------------------------------ HyStart++ --
+// RFC 9406 4.2, driven by a model sender: one ACK per segment, each ACK
+// refilling the window (so data is always in flight), rounds delimited as
+// the RFC does (a round ends when SND.UNA reaches windowEnd, the SND.NXT of
+// the previous round's end), and an RTT sample on every ACK unless a test
+// says otherwise.
+constexpr uint32_t kMs = 1000;  // RTTs are in microseconds
+
+struct HsLink {
+  CcState s;
+  Seq una{1}, nxt{1}, wend{1};
+  int round = 0;  // rounds ended; round 0 is the first ACK alone
+
+  explicit HsLink(CcKind k = CcKind::NewReno, bool hystart = true) {
+    cc::init(s, k, kMss, Seq(1), hystart);
+    nxt = una + s.cwnd;
+  }
+  // One ACK of one segment carrying `rtt` (kNoRtt: no sample); the sender
+  // then fills the window. True if the ACK ended a round.
+  bool ack(uint32_t rtt) {
+    una += kMss;
+    cc::on_ack(s, kMss, kMss, 1'000'000, 20 * kMs, rtt, una, nxt);
+    const bool end = !(una < wend);
+    if (end) {
+      wend = nxt;
+      ++round;
+    }
+    if (nxt < una + s.cwnd) nxt = una + s.cwnd;
+    return end;
+  }
+  void finish_round(uint32_t rtt) {
+    while (!ack(rtt)) {
+    }
+  }
+  void rounds(int n, uint32_t rtt) {
+    for (int i = 0; i < n; ++i) finish_round(rtt);
+  }
+  bool in_css() const { return s.hs_phase == HyStartPhase::Css; }
+};
+
+// Three rounds at `base`, then `n` ACKs at `rtt` in the fourth: true if
+// they took the connection into CSS.
+bool enters_css(uint32_t base, uint32_t rtt, int n = cc::kHsNRttSample) {
+  HsLink l;
+  l.rounds(3, base);
+  for (int i = 0; i < n; ++i) l.ack(rtt);
+  EXPECT_EQ(l.round, 3) << "the fourth round must not have ended";
+  return l.in_css();
+}
+
+// A round whose minimum RTT rose by RttThresh (here the 4 ms floor: 20 ms
+// / MIN_RTT_DIVISOR is only 2.5 ms) enters CSS; ssthresh stays untouched.
+TEST(HyStart, RttIncreaseEntersCss) {
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  EXPECT_EQ(l.s.hs_phase, HyStartPhase::SlowStart);
+  for (int i = 0; i < cc::kHsNRttSample - 1; ++i) l.ack(24 * kMs);
+  EXPECT_FALSE(l.in_css());
+  // The deciding ACK still grows cwnd as slow start: its growth follows
+  // the phase it arrived in (4.2 grows cwnd before it checks).
+  const uint32_t before = l.s.cwnd;
+  l.ack(24 * kMs);
+  EXPECT_TRUE(l.in_css());
+  EXPECT_EQ(l.s.cwnd - before, kMss);
+  EXPECT_EQ(l.s.hs.css_baseline, 24 * kMs);
+  EXPECT_GT(l.s.ssthresh, 1u << 30);
+}
+
+// Slow start on a flat (or only slightly noisy) RTT never ends by HyStart++:
+// cwnd doubles every round.
+TEST(HyStart, FlatRttNeverEntersCss) {
+  HsLink l;
+  l.finish_round(20 * kMs);
+  for (int r = 0; r < 9; ++r) {
+    const uint32_t before = l.s.cwnd;
+    bool odd = false;
+    while (!l.ack((odd = !odd) ? 20 * kMs : 23 * kMs)) {
+    }
+    EXPECT_EQ(l.s.hs_phase, HyStartPhase::SlowStart) << "round " << l.round;
+    EXPECT_GE(l.s.cwnd, 2 * before - 2 * kMss) << "round " << l.round;
+  }
+  EXPECT_GT(l.s.cwnd, 2000 * kMss);
+}
+
+// N_RTT_SAMPLE: seven samples, however high, decide nothing; the eighth does.
+TEST(HyStart, FewerThanEightSamplesNeverDecide) {
+  EXPECT_FALSE(enters_css(20 * kMs, 40 * kMs, cc::kHsNRttSample - 1));
+  EXPECT_TRUE(enters_css(20 * kMs, 40 * kMs, cc::kHsNRttSample));
+  // ACKs without a sample do not count: a round of them decides nothing.
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  for (int i = 0; i < 7; ++i) l.ack(40 * kMs);
+  for (int i = 0; i < 20; ++i) l.ack(kNoRtt);
+  EXPECT_FALSE(l.in_css());
+}
+
+// RttThresh = clamp(lastRoundMinRTT / 8, 4 ms, 16 ms).
+TEST(HyStart, ThresholdIsClamped) {
+  // 20 ms / 8 = 2.5 ms, raised to MIN_RTT_THRESH = 4 ms.
+  EXPECT_FALSE(enters_css(20 * kMs, 24 * kMs - 1));
+  EXPECT_TRUE(enters_css(20 * kMs, 24 * kMs));
+  // 80 ms / 8 = 10 ms, inside the clamp.
+  EXPECT_FALSE(enters_css(80 * kMs, 90 * kMs - 1));
+  EXPECT_TRUE(enters_css(80 * kMs, 90 * kMs));
+  // 200 ms / 8 = 25 ms, lowered to MAX_RTT_THRESH = 16 ms.
+  EXPECT_FALSE(enters_css(200 * kMs, 216 * kMs - 1));
+  EXPECT_TRUE(enters_css(200 * kMs, 216 * kMs));
+}
+
+// The comparison is against the previous round's minimum, not its average
+// or last sample: one low sample in a round of high ones keeps it flat.
+TEST(HyStart, UsesTheRoundMinimum) {
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  l.ack(20 * kMs);
+  for (int i = 0; i < 20; ++i) l.ack(30 * kMs);
+  EXPECT_FALSE(l.in_css());
+}
+
+// In CSS cwnd grows by a quarter of what slow start would add (ABC: at most
+// L = 2 SMSS per ACK, so half a segment).
+TEST(HyStart, CssGrowthIsAQuarter) {
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  for (int i = 0; i < cc::kHsNRttSample; ++i) l.ack(30 * kMs);
+  ASSERT_TRUE(l.in_css());
+  const uint32_t before = l.s.cwnd;
+  l.ack(30 * kMs);
+  EXPECT_EQ(l.s.cwnd - before, kMss / cc::kHsCssGrowthDivisor);
+  const uint32_t before2 = l.s.cwnd;
+  cc::on_ack(l.s, 4 * kMss, kMss, 1'000'000, 20 * kMs, 30 * kMs, l.una, l.nxt);
+  EXPECT_EQ(l.s.cwnd - before2, 2 * kMss / cc::kHsCssGrowthDivisor);
+}
+
+// A CSS round whose minimum falls below the baseline (the rise was a blip)
+// returns to slow start and its full growth.
+TEST(HyStart, CssReturnsToSlowStartWhenTheRttFalls) {
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  for (int i = 0; i < cc::kHsNRttSample; ++i) l.ack(30 * kMs);
+  ASSERT_TRUE(l.in_css());
+  l.finish_round(30 * kMs);
+  for (int i = 0; i < cc::kHsNRttSample - 1; ++i) l.ack(29 * kMs);
+  EXPECT_TRUE(l.in_css());  // seven samples: not yet
+  l.ack(29 * kMs);
+  EXPECT_EQ(l.s.hs_phase, HyStartPhase::SlowStart);
+  const uint32_t before = l.s.cwnd;
+  l.ack(29 * kMs);
+  EXPECT_EQ(l.s.cwnd - before, kMss);
+  // A CSS round at the baseline (not below it) stays in CSS.
+  HsLink m;
+  m.rounds(3, 20 * kMs);
+  for (int i = 0; i < cc::kHsNRttSample; ++i) m.ack(30 * kMs);
+  m.rounds(2, 30 * kMs);
+  EXPECT_TRUE(m.in_css());
+}
+
+// CSS_ROUNDS rounds in CSS (the one it began in counts) end slow start:
+// ssthresh = cwnd, congestion avoidance from there.
+TEST(HyStart, CssRoundsThenCongestionAvoidance) {
+  for (CcKind k : {CcKind::NewReno, CcKind::Cubic}) {
+    HsLink l(k);
+    l.rounds(3, 20 * kMs);
+    for (int i = 0; i < cc::kHsNRttSample; ++i) l.ack(30 * kMs);
+    ASSERT_TRUE(l.in_css());
+    l.rounds(cc::kHsCssRounds - 1, 30 * kMs);  // the first, begun above, and three more
+    EXPECT_TRUE(l.in_css()) << cc_name(k);
+    EXPECT_GT(l.s.ssthresh, 1u << 30);
+    l.finish_round(30 * kMs);
+    EXPECT_EQ(l.s.hs_phase, HyStartPhase::Off) << cc_name(k);
+    EXPECT_EQ(l.s.ssthresh, l.s.cwnd) << cc_name(k);
+    // Congestion avoidance: a round adds about a segment, not a quarter
+    // of the window.
+    const uint32_t w = l.s.cwnd;
+    l.finish_round(30 * kMs);
+    EXPECT_LE(l.s.cwnd, w + 2 * kMss) << cc_name(k);
+  }
+}
+
+// Loss in slow start or CSS ends HyStart++ (the algorithm's ssthresh as
+// usual); the slow start after a timeout is plain slow start; hystart =
+// false never enters CSS.
+TEST(HyStart, LossEndsItAndItCanBeTurnedOff) {
+  HsLink l;
+  l.rounds(3, 20 * kMs);
+  for (int i = 0; i < cc::kHsNRttSample; ++i) l.ack(30 * kMs);
+  ASSERT_TRUE(l.in_css());
+  const uint32_t flight = seq_dist(l.una, l.nxt);
+  cc::on_congestion(l.s, flight, kMss);
+  EXPECT_EQ(l.s.hs_phase, HyStartPhase::Off);
+  EXPECT_EQ(l.s.ssthresh, flight / 2);
+  HsLink r;
+  r.rounds(3, 20 * kMs);
+  cc::on_rto(r.s, seq_dist(r.una, r.nxt), kMss);
+  EXPECT_EQ(r.s.hs_phase, HyStartPhase::Off);
+  HsLink off(CcKind::Cubic, false);
+  off.rounds(3, 20 * kMs);
+  for (int i = 0; i < 50; ++i) off.ack(60 * kMs);
+  EXPECT_EQ(off.s.hs_phase, HyStartPhase::Off);
+  EXPECT_GT(off.s.ssthresh, 1u << 30);
+}
+
 }  // namespace
 }  // namespace pmx::tcp

@@ -244,6 +244,8 @@ TEST(GenSpec, RoundTrip) {
       "10.0.0.1 80 reqs 3 close abandon",
       "10.0.0.1 80 mode echo cc cubic",
       "10.0.0.1 80 cc newreno",
+      "10.0.0.1 80 cc cubic hystart off",
+      "10.0.0.1 80 hystart on",
       "10.0.0.1 443 src 10.1.0.0-10.1.255.255 resp-size 1073741824",
       "223.255.255.254 8080 close fin duration 0 rate 0 mode http",
   };

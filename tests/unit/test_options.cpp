@@ -95,9 +95,10 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
 }
 
 TEST(Options, ListenSpecs) {
-  auto o = parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen",
-                  "198.18.0.1:7=echo", "--listen", "0.0.0.0:9=discard,cc=cubic", "--max-flows",
-                  "1024", "--msl-ms", "500", "--tcp-buffer-kb", "16", "--tcp-keepalive"});
+  auto o =
+      parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen", "198.18.0.1:7=echo",
+             "--listen", "0.0.0.0:9=discard,cc=cubic,hystart=off", "--max-flows", "1024",
+             "--msl-ms", "500", "--tcp-buffer-kb", "16", "--tcp-keepalive"});
   ASSERT_EQ(o.listen.size(), 3u);
   EXPECT_EQ(o.listen[0].ip, 0u);
   EXPECT_EQ(o.listen[0].port, 80);
@@ -109,6 +110,8 @@ TEST(Options, ListenSpecs) {
   EXPECT_EQ(o.listen[2].service.kind, service::kind::Discard);
   EXPECT_EQ(o.listen[0].cc, tcp::CcKind::NewReno);
   EXPECT_EQ(o.listen[2].cc, tcp::CcKind::Cubic);
+  EXPECT_TRUE(o.listen[0].hystart);
+  EXPECT_FALSE(o.listen[2].hystart);
   EXPECT_EQ(o.max_flows, 1024u);
   EXPECT_EQ(o.msl_ms, 500u);
   EXPECT_EQ(o.tcp_buffer_kb, 16u);
@@ -125,6 +128,7 @@ TEST(Options, BadListenSpecsNameThemselves) {
   expect_error({"--listen", "0.0.0.0:80=http,size=x"}, "'x'");
   expect_error({"--listen", "0.0.0.0:80=echo,size=10"}, "'size'");
   expect_error({"--listen", "0.0.0.0:80=http,cc=bbr"}, "'bbr' (newreno|cubic)");
+  expect_error({"--listen", "0.0.0.0:80=http,hystart=1"}, "'1': expected on|off");
   expect_error({"--listen", "0.0.0.0:80=http,backlog=0"}, "'0'");
   expect_error({"--max-flows", "4"}, "4");
   expect_error({"--msl-ms", "0"}, "0");
