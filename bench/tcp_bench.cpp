@@ -426,7 +426,7 @@ class Established {
       : o_(o),
         clk_(clk),
         st_("A/B", o, 2 * o.conns, 2 * o.conns,
-            {.port = kDiscardPort, .service = {.kind = service::kind::Discard}}),
+            {.ip = {}, .port = kDiscardPort, .service = {.kind = service::kind::Discard}}),
         peers_(o.conns),
         ack_frames_(o.conns),
         acks_(o.conns),
@@ -604,7 +604,8 @@ class Setup {
   Setup(const Options& o, Clock& clk)
       : clk_(clk),
         st_("C", o, 2 * kSynBatch, 2 * kSynBatch,
-            {.port = kDiscardPort,
+            {.ip = {},
+             .port = kDiscardPort,
              .service = {.kind = service::kind::Discard},
              .backlog = 2 * kSynBatch}),
         frames_(kSynBatch),
@@ -663,7 +664,7 @@ class ShortHttp {
   ShortHttp(const Options& o, Clock& clk)
       : clk_(clk),
         st_("D", o, 8 * kBurst, 8 * kBurst,
-            {.port = kHttpPort, .service = {.kind = service::kind::Http, .arg = 64}}),
+            {.ip = {}, .port = kHttpPort, .service = {.kind = service::kind::Http, .arg = 64}}),
         frames_(kSteps * kHttpTuples),
         segs_(kSteps * kHttpTuples) {
     for (uint32_t t = 0; t < kHttpTuples; ++t) {

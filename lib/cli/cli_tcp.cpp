@@ -222,7 +222,7 @@ void unlisten_fn(void* parsed, cmdline* cl, void* data) {
     const tcp::ListenSpec s = make_listen_spec("unlisten: ", r->ip, r->port, "echo", {});
     if (auto err = c.plane.tcp_unlisten(s.ip, s.port); !err.empty())
       return fail(c, cl, "unlisten %s %s: %s", r->ip, r->port, err.c_str());
-    cmdline_printf(cl, "stopped listening on %s:%u\n", r->ip, s.port);
+    cmdline_printf(cl, "stopped listening on %s\n", net::endpoint_string(s.ip, s.port).c_str());
   } catch (const OptionError& e) {
     fail(c, cl, "%s", e.what());
   }

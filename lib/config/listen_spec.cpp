@@ -25,9 +25,15 @@ tcp::ListenSpec make_listen_spec(const std::string& where, const std::string& ip
                                  const std::string& port, const std::string& name,
                                  const std::vector<std::pair<std::string, std::string>>& kv) {
   tcp::ListenSpec s;
-  auto a = net::parse_ipv4(ip);
-  if (!a) throw OptionError(where + "bad address '" + ip + "'");
-  s.ip = a->be;
+  // IPv6 in brackets or bare ("[::]", "::"); 0.0.0.0 and [::] are each
+  // their family's wildcard (docs/configuration.md).
+  const bool bracketed = ip.size() >= 2 && ip.front() == '[' && ip.back() == ']';
+  const std::string bare = bracketed ? ip.substr(1, ip.size() - 2) : ip;
+  auto a = net::parse_ip(bare);
+  if (!a || (bracketed && !a->v6)) throw OptionError(where + "bad address '" + ip + "'");
+  if (a->v6 && (a->v6addr().is_multicast() || a->v6addr().is_loopback()))
+    throw OptionError(where + "bad address '" + ip + "' (not a unicast address)");
+  s.ip = *a;
   s.port = static_cast<uint16_t>(number(where, "port", port, 1, 65535));
   // The service's name, keys and defaults are its line of the table
   // (service/services.def).
@@ -64,6 +70,8 @@ tcp::ListenSpec parse_listen_option(const std::string& v) {
   const auto colon = v.rfind(':', eq);
   if (eq == std::string::npos || colon == std::string::npos)
     throw OptionError(where + "expected IP:PORT=SERVICE[,key=value...]");
+  if (v.substr(0, colon).find(':') != std::string::npos && v.front() != '[')
+    throw OptionError(where + "an IPv6 address goes in brackets: [ADDR]:PORT=SERVICE");
   std::string rest = v.substr(eq + 1);
   std::vector<std::pair<std::string, std::string>> kv;
   std::string service;
@@ -87,8 +95,8 @@ tcp::ListenSpec parse_listen_option(const std::string& v) {
 }
 
 std::string describe(const tcp::ListenSpec& s) {
-  std::string out = net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port) + " " +
-                    std::string(service::name(s.service.kind));
+  std::string out =
+      net::endpoint_string(s.ip, s.port) + " " + std::string(service::name(s.service.kind));
   if (const service::Info* i = service::find(s.service.kind)) {
     if (!i->arg_key.empty())
       out += " " + std::string(i->arg_key) + "=" + std::to_string(s.service.arg);

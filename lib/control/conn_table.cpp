@@ -8,9 +8,8 @@
 namespace pmx::control {
 
 namespace {
-std::string endpoint(uint32_t ip_be, uint16_t port_be) {
-  return net::to_string(net::Ipv4Addr{ip_be}) + ":" + std::to_string(rte_be_to_cpu_16(port_be));
-}
+// netstat's names: tcp for IPv4, tcp6 for IPv6.
+std::string proto(bool v6) { return v6 ? "tcp6" : "tcp"; }
 }  // namespace
 
 std::vector<ConnLine> connection_lines(Plane& pl) {
@@ -18,14 +17,14 @@ std::vector<ConnLine> connection_lines(Plane& pl) {
   std::vector<ConnLine> out;
   out.reserve(pl.listen_specs().size() + rows.size());
   for (const auto& l : pl.listen_specs())
-    out.push_back({"tcp", "0", "0",
-                   net::to_string(net::Ipv4Addr{l.ip}) + ":" + std::to_string(l.port), "0.0.0.0:*",
-                   "LISTEN", "-"});
+    out.push_back({proto(l.ip.v6), "0", "0", net::endpoint_string(l.ip, l.port),
+                   l.ip.v6 ? "[::]:*" : "0.0.0.0:*", "LISTEN", "-"});
   for (const auto& r : rows)
-    out.push_back({"tcp", std::to_string(r.recv_q), std::to_string(r.send_q),
-                   endpoint(r.key.local_ip, r.key.local_port),
-                   endpoint(r.key.remote_ip, r.key.remote_port),
-                   std::string(tcp::state_name(r.state)), std::to_string(r.lcore)});
+    out.push_back(
+        {proto(r.key.is_v6()), std::to_string(r.recv_q), std::to_string(r.send_q),
+         net::endpoint_string(tcp::local_addr(r.key), rte_be_to_cpu_16(r.key.local_port)),
+         net::endpoint_string(tcp::remote_addr(r.key), rte_be_to_cpu_16(r.key.remote_port)),
+         std::string(tcp::state_name(r.state)), std::to_string(r.lcore)});
   return out;
 }
 
@@ -33,7 +32,7 @@ std::vector<ListenerRow> listener_rows(Plane& pl) {
   const auto per_worker = pl.listener_info();
   std::vector<ListenerRow> out;
   for (const auto& s : pl.listen_specs()) {
-    ListenerRow r{s, net::to_string(net::Ipv4Addr{s.ip}) + ":" + std::to_string(s.port)};
+    ListenerRow r{s, net::endpoint_string(s.ip, s.port)};
     for (const auto& w : per_worker)
       for (const auto& l : w)
         if (l.spec.ip == s.ip && l.spec.port == s.port) {

@@ -423,7 +423,7 @@ std::string Plane::tcp_listen(const tcp::ListenSpec& s) {
   return "";
 }
 
-std::string Plane::tcp_unlisten(uint32_t ip, uint16_t port) {
+std::string Plane::tcp_unlisten(const net::IpAddr& ip, uint16_t port) {
   auto it = std::find_if(listen_specs_.begin(), listen_specs_.end(),
                          [&](const tcp::ListenSpec& l) { return l.ip == ip && l.port == port; });
   if (it == listen_specs_.end()) return "no listener on that address and port";

@@ -63,7 +63,7 @@ class Plane {
 
   // TCP: listeners are added on every worker; "" or an error text.
   std::string tcp_listen(const tcp::ListenSpec& s);
-  std::string tcp_unlisten(uint32_t ip, uint16_t port);
+  std::string tcp_unlisten(const net::IpAddr& ip, uint16_t port);
   const std::vector<tcp::ListenSpec>& listen_specs() const { return listen_specs_; }
   // Every worker's connections, by message (never by reading their tables).
   std::vector<tcp::ConnRow> connections();

@@ -231,8 +231,7 @@ void Exporter::write_listeners(MetricWriter& w) const {
     w.family(f.name, f.counter ? MetricWriter::Type::counter : MetricWriter::Type::gauge, f.help);
     for (size_t k = 0; k < listeners_.size() && k < ws.size(); ++k)
       for (const auto& l : listeners_[k]) {
-        const std::string addr =
-            net::to_string(net::Ipv4Addr{l.spec.ip}) + ":" + std::to_string(l.spec.port);
+        const std::string addr = net::endpoint_string(l.spec.ip, l.spec.port);
         w.value({{"lcore", std::to_string(ws[k]->lcore())},
                  {"listener", addr},
                  {"service", service::name(l.spec.service.kind)}},

@@ -39,7 +39,7 @@ void OpenFlowTable::lookup_bulk(const FlowKey* const* keys, unsigned n, uint32_t
   assert(n <= kMaxBulk);
   size_t idx[kMaxBulk];
   // Hash everything and prefetch the home slots first so the cache misses
-  // of one burst overlap. A 20-byte slot may straddle two lines.
+  // of one burst overlap. A slot may straddle two lines.
   for (unsigned i = 0; i < n; ++i) {
     idx[i] = home(*keys[i]);
     const char* p = reinterpret_cast<const char*>(&slots_[idx[i]]);

@@ -11,25 +11,31 @@
 
 #include "flow_table.hpp"
 
+#include <bit>
 #include <cstring>
 #include <memory>
 
 namespace pmx::flow {
 
-// 64-bit hash of the 16 key bytes: XXH3's construction for 9-16 byte
-// inputs (a 64x64->128 multiply of the two halves folded to 64 bits, then
-// an xor-shift-multiply avalanche). Every output bit depends on every key
-// bit, so the low bits used as the slot index are well mixed even for keys
-// that differ in one port number. Not keyed: this table is for tests, not
-// for facing remote peers. Preferred to rte_hash_crc: CRC32 is linear, so
-// how evenly keys spread over slots depends on which bits of them vary, and
-// rte_hash_crc.h brings a per-file CPU-dispatch constructor into every user;
-// this is plain C++ with a 64-bit result.
+// 64-bit hash of the key (IPv6 addresses folded into its first 16 bytes): XXH3's construction for
+// 9-16 byte inputs (a 64x64->128 multiply of the two halves folded to 64 bits, then an
+// xor-shift-multiply avalanche). Every output bit depends on every key bit, so the low bits used as
+// the slot index are well mixed even for keys that differ in one port number. Not keyed: this table
+// is for tests, not for facing remote peers. Preferred to rte_hash_crc: CRC32 is linear, so how
+// evenly keys spread over slots depends on which bits of them vary, and rte_hash_crc.h brings a
+// per-file CPU-dispatch constructor into every user; this is plain C++ with a 64-bit result.
 inline uint64_t flow_hash(const FlowKey& k) {
   uint64_t lo;
   uint64_t hi;
   std::memcpy(&lo, &k, sizeof lo);
   std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&k) + sizeof lo, sizeof hi);
+  if (k.is_v6()) {  // fold the IPv6 addresses into the two halves first
+    uint64_t w[4];
+    std::memcpy(w, k.local6.data(), 16);
+    std::memcpy(w + 2, k.remote6.data(), 16);
+    lo ^= w[0] ^ std::rotl(w[2], 23);
+    hi ^= w[1] ^ std::rotl(w[3], 41);
+  }
   lo ^= 0xbe4ba423396cfeb8ULL;  // the first 16 bytes of XXH3's default secret: keys with
   hi ^= 0x1cad21f72c81017cULL;  // a zero half do not zero the product
   const unsigned __int128 m = static_cast<unsigned __int128>(lo) * hi;

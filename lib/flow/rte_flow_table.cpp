@@ -29,7 +29,7 @@ std::string next_name() {
   return name;
 }
 
-rte_hash* create(size_t max_flows, int socket_id) {
+rte_hash* create(size_t max_flows, int socket_id, uint32_t key_len) {
   if (max_flows > RTE_HASH_ENTRIES_MAX)
     throw std::runtime_error("flow table of " + std::to_string(max_flows) +
                              " entries: more than rte_hash allows");
@@ -38,7 +38,7 @@ rte_hash* create(size_t max_flows, int socket_id) {
   p.name = name.c_str();
   // rte_hash rejects fewer entries than one bucket holds.
   p.entries = static_cast<uint32_t>(max_flows < 8 ? 8 : max_flows);
-  p.key_len = sizeof(FlowKey);
+  p.key_len = key_len;
   p.hash_func = rte_hash_crc;
   p.hash_func_init_val = 0;
   p.socket_id = socket_id;
@@ -57,37 +57,74 @@ rte_hash* create(size_t max_flows, int socket_id) {
 }  // namespace
 
 RteFlowTable::RteFlowTable(size_t max_flows, int socket_id)
-    : h_(create(max_flows, socket_id)), capacity_(static_cast<size_t>(rte_hash_max_key_id(h_))) {}
+    : h4_(create(max_flows, socket_id, FlowKey::kV4Bytes)),
+      h6_(nullptr),
+      capacity_(static_cast<size_t>(rte_hash_max_key_id(h4_))) {
+  try {
+    h6_ = create(max_flows, socket_id, sizeof(FlowKey));
+  } catch (...) {
+    rte_hash_free(h4_);
+    throw;
+  }
+}
 
-RteFlowTable::~RteFlowTable() { rte_hash_free(h_); }
+RteFlowTable::~RteFlowTable() {
+  rte_hash_free(h4_);
+  rte_hash_free(h6_);
+}
+
+// One bulk lookup in h of keys[idx[0..n)], results into vals[idx[i]].
+void RteFlowTable::lookup_family(rte_hash* h, const FlowKey* const* keys, const unsigned* idx,
+                                 unsigned n, uint32_t* vals) const {
+  if (n == 0) return;  // rte_hash rejects an empty burst
+  const void* k[kMaxBulk];
+  void* data[kMaxBulk];
+  for (unsigned i = 0; i < n; ++i) k[i] = keys[idx[i]];
+  uint64_t hits = 0;
+  rte_hash_lookup_bulk_data(h, k, n, &hits, data);
+  // data[i] is only written for hits.
+  for (unsigned i = 0; i < n; ++i) vals[idx[i]] = (hits >> i) & 1 ? from_data(data[i]) : kNoFlow;
+}
 
 void RteFlowTable::lookup_bulk(const FlowKey* const* keys, unsigned n, uint32_t* vals) const {
   assert(n <= kMaxBulk);
-  if (n == 0) return;  // rte_hash rejects an empty burst
-  void* data[kMaxBulk];
-  uint64_t hits = 0;
-  // rte_hash's prototype lacks the inner const; it only reads the keys.
-  auto raw_keys = reinterpret_cast<const void**>(const_cast<const FlowKey**>(keys));
-  rte_hash_lookup_bulk_data(h_, raw_keys, n, &hits, data);
-  // data[i] is only written for hits.
-  for (unsigned i = 0; i < n; ++i) vals[i] = (hits >> i) & 1 ? from_data(data[i]) : kNoFlow;
+  if (n == 0) return;
+  unsigned n6 = 0;
+  for (unsigned i = 0; i < n; ++i) n6 += keys[i]->is_v6();
+  if (n6 == 0) {
+    // The common case, one family: the keys go to rte_hash as they are.
+    void* data[kMaxBulk];
+    uint64_t hits = 0;
+    // rte_hash's prototype lacks the inner const; it only reads the keys.
+    auto raw_keys = reinterpret_cast<const void**>(const_cast<const FlowKey**>(keys));
+    rte_hash_lookup_bulk_data(h4_, raw_keys, n, &hits, data);
+    for (unsigned i = 0; i < n; ++i) vals[i] = (hits >> i) & 1 ? from_data(data[i]) : kNoFlow;
+    return;
+  }
+  unsigned i4[kMaxBulk], i6[kMaxBulk], a = 0, b = 0;
+  for (unsigned i = 0; i < n; ++i) (keys[i]->is_v6() ? i6[b++] : i4[a++]) = i;
+  lookup_family(h4_, keys, i4, a, vals);
+  lookup_family(h6_, keys, i6, b, vals);
 }
 
 uint32_t RteFlowTable::lookup(const FlowKey& key) const {
   void* data;
-  return rte_hash_lookup_data(h_, &key, &data) >= 0 ? from_data(data) : kNoFlow;
+  return rte_hash_lookup_data(table(key), &key, &data) >= 0 ? from_data(data) : kNoFlow;
 }
 
 int RteFlowTable::insert(const FlowKey& key, uint32_t val) {
   if (val == kNoFlow) return -EINVAL;
   // rte_hash_add_key_data overwrites an existing key's data; the interface
   // refuses instead. Creation is the rare path, so the extra lookup is fine.
-  if (rte_hash_lookup(h_, &key) >= 0) return -EEXIST;
-  return rte_hash_add_key_data(h_, &key, to_data(val));  // 0 or -ENOSPC
+  rte_hash* h = table(key);
+  if (rte_hash_lookup(h, &key) >= 0) return -EEXIST;
+  return rte_hash_add_key_data(h, &key, to_data(val));  // 0 or -ENOSPC
 }
 
-bool RteFlowTable::erase(const FlowKey& key) { return rte_hash_del_key(h_, &key) >= 0; }
+bool RteFlowTable::erase(const FlowKey& key) { return rte_hash_del_key(table(key), &key) >= 0; }
 
-size_t RteFlowTable::size() const { return static_cast<size_t>(rte_hash_count(h_)); }
+size_t RteFlowTable::size() const {
+  return static_cast<size_t>(rte_hash_count(h4_)) + static_cast<size_t>(rte_hash_count(h6_));
+}
 
 }  // namespace pmx::flow

@@ -1,6 +1,7 @@
-// IPv4 addresses and per-port interface configuration.
+// IPv4 and IPv6 addresses and per-port interface configuration.
 // Byte order is in the type: Ipv4Addr holds network order (as on the wire);
-// host-order values are only produced by host().
+// host-order values are only produced by host(). Ipv6Addr is its 16 bytes as
+// on the wire; IpAddr holds either family.
 #pragma once
 
 #include <rte_byteorder.h>
@@ -9,6 +10,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +38,96 @@ struct Ipv4Addr {
   }
 };
 
+// An IPv6 address, the 16 bytes as on the wire (RFC 4291 2).
+struct Ipv6Addr {
+  std::array<uint8_t, 16> b{};
+
+  bool is_zero() const {
+    for (uint8_t x : b)
+      if (x) return false;
+    return true;
+  }
+  bool is_multicast() const { return b[0] == 0xff; }                            // RFC 4291 2.7
+  bool is_link_local() const { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; }  // fe80::/10
+  bool is_loopback() const {
+    for (int i = 0; i < 15; ++i)
+      if (b[i]) return false;
+    return b[15] == 1;
+  }
+  // RFC 4291 2.7.1: the solicited-node group of this address, ff02::1:ffXX:XXXX.
+  Ipv6Addr solicited_node() const {
+    Ipv6Addr m;
+    m.b[0] = 0xff;
+    m.b[1] = 0x02;
+    m.b[11] = 0x01;
+    m.b[12] = 0xff;
+    m.b[13] = b[13];
+    m.b[14] = b[14];
+    m.b[15] = b[15];
+    return m;
+  }
+  static Ipv6Addr all_nodes() {  // ff02::1
+    Ipv6Addr m;
+    m.b[0] = 0xff;
+    m.b[1] = 0x02;
+    m.b[15] = 0x01;
+    return m;
+  }
+  friend bool operator==(const Ipv6Addr&, const Ipv6Addr&) = default;
+};
+
+// The Ethernet multicast address a frame to IPv6 group g goes to (RFC 2464
+// 7): 33:33 and the group's last 32 bits.
+rte_ether_addr multicast_mac(const Ipv6Addr& g);
+
+// The stable link-local address of a port (RFC 4862 5.3, RFC 4291 2.5.1):
+// fe80::/64 with the modified EUI-64 interface identifier of its MAC.
+Ipv6Addr link_local_from_mac(const rte_ether_addr& mac);
+
+// An address of either family: v6 false keeps an IPv4 address in b[12..15]
+// with the rest zero. That is only this type's layout, not RFC 4291's
+// v4-mapped form: two IpAddr of different families are never equal, and a
+// listener of one family never takes the other's segments.
+struct IpAddr {
+  std::array<uint8_t, 16> b{};
+  bool v6 = false;
+
+  static IpAddr of(Ipv4Addr a) {
+    IpAddr r;
+    std::memcpy(&r.b[12], &a.be, 4);
+    return r;
+  }
+  static IpAddr of(const Ipv6Addr& a) {
+    IpAddr r;
+    r.b = a.b;
+    r.v6 = true;
+    return r;
+  }
+  Ipv4Addr v4() const {
+    Ipv4Addr a;
+    std::memcpy(&a.be, &b[12], 4);
+    return a;
+  }
+  Ipv6Addr v6addr() const { return Ipv6Addr{b}; }
+  bool is_zero() const { return v6 ? v6addr().is_zero() : v4().is_zero(); }
+  friend bool operator==(const IpAddr&, const IpAddr&) = default;
+};
+
 // Parses dotted-quad "a.b.c.d" (each 0..255, no leading '+', no spaces).
 std::optional<Ipv4Addr> parse_ipv4(std::string_view s);
 std::string to_string(Ipv4Addr a);
 std::string to_string(const rte_ether_addr& m);
+// RFC 4291 2.2 text forms (hex groups, one "::", a dotted-quad tail); no
+// zone, no brackets.
+std::optional<Ipv6Addr> parse_ipv6(std::string_view s);
+// RFC 5952 4: lower case, no leading zeros, the longest run of two or more
+// zero groups (the first of equal ones) as "::".
+std::string to_string(const Ipv6Addr& a);
+// Either family: IPv4 dotted quad or IPv6 (no brackets).
+std::optional<IpAddr> parse_ip(std::string_view s);
+std::string to_string(const IpAddr& a);
+// "a.b.c.d:port" or "[v6]:port" (RFC 5952 6); port in host order.
+std::string endpoint_string(const IpAddr& a, uint16_t port);
 
 struct Ifaddr {
   Ipv4Addr addr;
@@ -56,6 +144,25 @@ struct Ifaddr {
 // Parses "a.b.c.d/len" with 0 <= len <= 32.
 std::optional<Ifaddr> parse_ifaddr(std::string_view s);
 
+struct Ifaddr6 {
+  Ipv6Addr addr;
+  uint8_t prefix = 128;
+
+  bool on_link(const Ipv6Addr& a) const {
+    unsigned bits = prefix;
+    for (size_t i = 0; i < 16 && bits; ++i) {
+      const unsigned n = bits >= 8 ? 8 : bits;
+      const uint8_t mask = static_cast<uint8_t>(0xff00u >> n);
+      if ((a.b[i] ^ addr.b[i]) & mask) return false;
+      bits -= n;
+    }
+    return true;
+  }
+};
+
+// Parses "v6addr/len" with 0 <= len <= 128.
+std::optional<Ifaddr6> parse_ifaddr6(std::string_view s);
+
 // What the data path knows of one port's layer 3: our MAC, our addresses,
 // an optional default gateway. Read-only on workers once they run.
 struct PortIp {
@@ -66,6 +173,48 @@ struct PortIp {
   std::array<Ifaddr, kMaxAddrs> addrs{};
   uint8_t naddrs = 0;
   Ipv4Addr gateway{};  // zero: none
+  // IPv6 (RFC 4861/4862): the global addresses that passed duplicate
+  // address detection at start, the link-local address made from the MAC
+  // (always there, fe80::/64 on-link), and the default router.
+  std::array<Ifaddr6, kMaxAddrs> addrs6{};
+  uint8_t naddrs6 = 0;
+  Ipv6Addr link_local{};
+  Ipv6Addr gateway6{};  // zero: none
+
+  bool is_local6(const Ipv6Addr& a) const {
+    if (a == link_local) return true;
+    for (uint8_t i = 0; i < naddrs6; ++i)
+      if (addrs6[i].addr == a) return true;
+    return false;
+  }
+  // Multicast groups we receive: all-nodes and the solicited-node group of
+  // each of our addresses (RFC 4861 7.2.1).
+  bool is_our_group(const Ipv6Addr& g) const {
+    if (g == Ipv6Addr::all_nodes()) return true;
+    if (g == link_local.solicited_node()) return true;
+    for (uint8_t i = 0; i < naddrs6; ++i)
+      if (addrs6[i].addr.solicited_node() == g) return true;
+    return false;
+  }
+  Ipv6Addr next_hop6(const Ipv6Addr& dst) const {
+    if (dst.is_link_local()) return dst;
+    for (uint8_t i = 0; i < naddrs6; ++i)
+      if (addrs6[i].on_link(dst)) return dst;
+    return gateway6;
+  }
+  // RFC 6724 in short: the link-local address for link-local peers, else
+  // our address on the peer's subnet, else the first global one.
+  Ipv6Addr source_for6(const Ipv6Addr& peer) const {
+    if (peer.is_link_local() || naddrs6 == 0) return link_local;
+    for (uint8_t i = 0; i < naddrs6; ++i)
+      if (addrs6[i].on_link(peer)) return addrs6[i].addr;
+    return addrs6[0].addr;
+  }
+  bool is_local(const IpAddr& a) const { return a.v6 ? is_local6(a.v6addr()) : is_local(a.v4()); }
+  // Zero (v6 false or true) when there is no route.
+  IpAddr next_hop(const IpAddr& dst) const {
+    return dst.v6 ? IpAddr::of(next_hop6(dst.v6addr())) : IpAddr::of(next_hop(dst.v4()));
+  }
 
   bool is_local(Ipv4Addr a) const {
     for (uint8_t i = 0; i < naddrs; ++i)

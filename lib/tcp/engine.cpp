@@ -92,7 +92,8 @@ void Engine::dispatch(const Seg& s, uint32_t idx, uint64_t now) {
       free_conn(c);
       // Counted once as tcp_demux_conn; the new incarnation goes to the listener.
       ListenerTable::Match m;
-      const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
+      const uint16_t li =
+          listeners_.lookup(local_addr(s.key), rte_be_to_cpu_16(s.key.local_port), m);
       if (li == Listener::kNoListener) return closed_input(s);
       return listen_input(li, s, now);
     }
@@ -108,7 +109,7 @@ void Engine::no_connection(const Seg& s, uint64_t now) {
   // again, so a segment that nobody owns ends below on its owner.
   if (miss_ && !handed_ && miss_(miss_ctx_, s)) return;
   ListenerTable::Match m;
-  const uint16_t li = listeners_.lookup(s.key.local_ip, rte_be_to_cpu_16(s.key.local_port), m);
+  const uint16_t li = listeners_.lookup(local_addr(s.key), rte_be_to_cpu_16(s.key.local_port), m);
   switch (m) {
     case ListenerTable::Match::Exact:
       ctr_.inc(Ctr::tcp_demux_listen_exact);
@@ -363,7 +364,7 @@ int Engine::listen(const ListenSpec& s) { return listeners_.add(s); }
 
 // Connections still in SYN_RECV for the listener are reset (Linux does the
 // same when a listening socket closes); established ones live on.
-int Engine::unlisten(uint32_t ip, uint16_t port) {
+int Engine::unlisten(const net::IpAddr& ip, uint16_t port) {
   const int li = listeners_.remove(ip, port);
   if (li < 0) return li;
   for (Conn& c : conns_)

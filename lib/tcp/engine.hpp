@@ -131,7 +131,7 @@ class Engine {
 
   // Control (called on the owning core, between bursts).
   int listen(const ListenSpec& s);  // index or -EEXIST/-ENOSPC
-  int unlisten(uint32_t ip, uint16_t port);
+  int unlisten(const net::IpAddr& ip, uint16_t port);
   const ListenerTable& listeners() const { return listeners_; }
   size_t snapshot(ConnRow* rows, size_t cap) const;
   // Aborts every connection (RST) and frees it: shutdown and tests.

@@ -20,7 +20,7 @@ int ListenerTable::add(const ListenSpec& s) {
   return -ENOSPC;
 }
 
-int ListenerTable::remove(uint32_t ip, uint16_t port) {
+int ListenerTable::remove(const net::IpAddr& ip, uint16_t port) {
   uint16_t* link = &by_port_[port];
   while (*link != Listener::kNoListener) {
     const uint16_t i = *link;
@@ -35,14 +35,14 @@ int ListenerTable::remove(uint32_t ip, uint16_t port) {
   return -ENOENT;
 }
 
-uint16_t ListenerTable::lookup(uint32_t ip, uint16_t port, Match& m) const {
+uint16_t ListenerTable::lookup(const net::IpAddr& ip, uint16_t port, Match& m) const {
   uint16_t wild = Listener::kNoListener;
   for (uint16_t i = by_port_[port]; i != Listener::kNoListener; i = l_[i].next) {
     if (l_[i].spec.ip == ip) {
       m = Match::Exact;
       return i;
     }
-    if (l_[i].spec.ip == 0) wild = i;
+    if (l_[i].spec.ip.v6 == ip.v6 && l_[i].spec.ip.is_zero()) wild = i;
   }
   m = wild == Listener::kNoListener ? Match::None : Match::Wildcard;
   return wild;

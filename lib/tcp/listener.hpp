@@ -1,10 +1,12 @@
-// Listeners: {local IP or 0.0.0.0, local port} -> service. Lookup contract
-// (like Linux __inet_lookup_listener): an exact local address beats the
-// wildcard for the same port. Only a SYN may create a connection from a
-// listener. Each worker keeps its own copy, changed only by control messages.
+// Listeners: {local IP or 0.0.0.0 or [::], local port} -> service. Lookup
+// contract (like Linux __inet_lookup_listener): an exact local address beats
+// the wildcard of its family for the same port; 0.0.0.0 takes IPv4 only and
+// [::] IPv6 only (like Linux with IPV6_V6ONLY: no v4-mapped addresses). Only a SYN may create a
+// connection from a listener. Each worker keeps its own copy, changed only by control messages.
 #pragma once
 
 #include "conn.hpp"
+#include "net/addr.hpp"
 
 #include <array>
 #include <cstdint>
@@ -16,7 +18,7 @@ namespace pmx::tcp {
 enum class SynCookies : uint8_t { Off, Auto, Always };
 
 struct ListenSpec {
-  uint32_t ip = 0;    // network order; 0 = any of our addresses
+  net::IpAddr ip;     // zero (of its family) = any of our addresses of that family
   uint16_t port = 0;  // host order
   ServiceConfig service;
   CcKind cc = CcKind::NewReno;
@@ -45,9 +47,9 @@ class ListenerTable {
   // Returns the index, or -EEXIST / -ENOSPC.
   int add(const ListenSpec& s);
   // Returns the index removed, or -ENOENT.
-  int remove(uint32_t ip, uint16_t port);
+  int remove(const net::IpAddr& ip, uint16_t port);
   // port is host order. Sets m to how it matched.
-  uint16_t lookup(uint32_t ip, uint16_t port, Match& m) const;
+  uint16_t lookup(const net::IpAddr& ip, uint16_t port, Match& m) const;
 
   Listener& operator[](uint16_t i) { return l_[i]; }
   const Listener& operator[](uint16_t i) const { return l_[i]; }

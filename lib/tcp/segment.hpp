@@ -5,6 +5,7 @@
 #pragma once
 
 #include "flow/flow_key.hpp"
+#include "net/addr.hpp"
 
 #include <array>
 #include <cstdint>
@@ -19,6 +20,32 @@ inline constexpr uint8_t PSH = 0x08;
 inline constexpr uint8_t ACK = 0x10;
 inline constexpr uint8_t URG = 0x20;
 }  // namespace flag
+
+// The addresses of a key as IpAddr, and a key from them (ports in network order).
+inline net::IpAddr local_addr(const flow::FlowKey& k) {
+  return k.is_v6() ? net::IpAddr::of(net::Ipv6Addr{k.local6})
+                   : net::IpAddr::of(net::Ipv4Addr{k.local_ip});
+}
+inline net::IpAddr remote_addr(const flow::FlowKey& k) {
+  return k.is_v6() ? net::IpAddr::of(net::Ipv6Addr{k.remote6})
+                   : net::IpAddr::of(net::Ipv4Addr{k.remote_ip});
+}
+inline flow::FlowKey make_key(const net::IpAddr& local, const net::IpAddr& remote,
+                              uint16_t local_port_be, uint16_t remote_port_be, uint16_t port_id) {
+  flow::FlowKey k;
+  k.local_port = local_port_be;
+  k.remote_port = remote_port_be;
+  k.port_id = port_id;
+  if (local.v6) {
+    k.v6 = 1;
+    k.local6 = local.b;
+    k.remote6 = remote.b;
+  } else {
+    k.local_ip = local.v4().be;
+    k.remote_ip = remote.v4().be;
+  }
+  return k;
+}
 
 struct SackBlock {
   uint32_t left = 0, right = 0;  // [left, right) in host order

@@ -60,6 +60,7 @@ inline uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 }
 inline const uint32_t kLocalIp = ip4(198, 18, 0, 1);
 inline const uint32_t kPeerIp = ip4(198, 18, 0, 2);
+inline net::IpAddr v4(uint32_t be) { return net::IpAddr::of(net::Ipv4Addr{be}); }
 inline constexpr uint16_t kPeerPort = 40000;
 inline constexpr uint16_t kEcho = 7, kDiscard = 9, kHttp = 80, kNoListener = 1234;
 inline constexpr uint32_t kPeerIsn = 1000000;

@@ -100,12 +100,12 @@ TEST(Options, ListenSpecs) {
              "--listen", "0.0.0.0:9=discard,cc=cubic,hystart=off", "--max-flows", "1024",
              "--msl-ms", "500", "--tcp-buffer-kb", "16", "--tcp-keepalive"});
   ASSERT_EQ(o.listen.size(), 3u);
-  EXPECT_EQ(o.listen[0].ip, 0u);
+  EXPECT_EQ(o.listen[0].ip, net::IpAddr{});
   EXPECT_EQ(o.listen[0].port, 80);
   EXPECT_EQ(o.listen[0].service.kind, service::kind::Http);
   EXPECT_EQ(o.listen[0].service.arg, 1000u);
   EXPECT_EQ(o.listen[0].backlog, 16u);
-  EXPECT_EQ(o.listen[1].ip, net::parse_ipv4("198.18.0.1")->be);
+  EXPECT_EQ(o.listen[1].ip, net::IpAddr::of(*net::parse_ipv4("198.18.0.1")));
   EXPECT_EQ(o.listen[1].service.kind, service::kind::Echo);
   EXPECT_EQ(o.listen[2].service.kind, service::kind::Discard);
   EXPECT_EQ(o.listen[0].cc, tcp::CcKind::NewReno);

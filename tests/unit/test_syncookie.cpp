@@ -154,7 +154,7 @@ TEST_F(Cookies, ExpiredCookieIsInvalid) {
 // Auto: a full backlog turns the listener to cookies instead of refusing.
 TEST_F(Cookies, AutoModeAnswersWhenTheBacklogIsFull) {
   with(SynCookies::Auto);
-  ASSERT_GE(engine_->listen({.ip = 0, .port = 99, .service = {}, .backlog = 1}), 0);
+  ASSERT_GE(engine_->listen({.ip = {}, .port = 99, .service = {}, .backlog = 1}), 0);
   syn(99);  // the backlog's one slot
   EXPECT_EQ(ctr(Ctr::tcp_syncookies_sent), 0u);
   rport_ = 40001;

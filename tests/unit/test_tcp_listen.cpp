@@ -156,10 +156,10 @@ TEST_F(Listen, NoListenerResetIsNeverAnswered) {
 }
 
 TEST_F(Listen, ExactAddressBeatsWildcard) {
-  ASSERT_GE(
-      engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {.kind = service::kind::Discard}}),
-      0);
-  EXPECT_EQ(engine_->listen({.ip = kLocalIp, .port = kEcho, .service = {}}), -EEXIST);
+  ASSERT_GE(engine_->listen(
+                {.ip = v4(kLocalIp), .port = kEcho, .service = {.kind = service::kind::Discard}}),
+            0);
+  EXPECT_EQ(engine_->listen({.ip = v4(kLocalIp), .port = kEcho, .service = {}}), -EEXIST);
   syn(kEcho);
   EXPECT_EQ(ctr(Ctr::tcp_demux_listen_exact), 1u);
   EXPECT_EQ(ctr(Ctr::tcp_demux_listen_wildcard), 0u);
@@ -170,13 +170,13 @@ TEST_F(Listen, UnlistenResetsHalfOpenConnectionsOnly) {
   established(kEcho);
   rport_ = 40001;
   syn(kEcho);
-  ASSERT_GE(engine_->unlisten(0, kEcho), 0);
+  ASSERT_GE(engine_->unlisten({}, kEcho), 0);
   drain();
   expect({{.seq = L(1), .ack = R(1), .flags = flag::RST | flag::ACK}});
   EXPECT_EQ(state(kEcho, 40001), State::Closed);
   EXPECT_EQ(state(kEcho, kPeerPort), State::Established);
   EXPECT_EQ(ctr(Ctr::tcp_attempt_fails), 1u);
-  EXPECT_EQ(engine_->unlisten(0, kEcho), -ENOENT);
+  EXPECT_EQ(engine_->unlisten({}, kEcho), -ENOENT);
   // A new SYN finds no listener now.
   rport_ = 40002;
   send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
@@ -188,13 +188,13 @@ TEST_F(Listen, BacklogFull) {
   EngineConfig c = small_config();
   c.syncookies = SynCookies::Off;
   start(c);
-  ASSERT_GE(engine_->listen({.ip = 0, .port = 99, .service = {}, .backlog = 1}), 0);
+  ASSERT_GE(engine_->listen({.ip = {}, .port = 99, .service = {}, .backlog = 1}), 0);
   syn(99);
   rport_ = 40001;
   send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_syn_backlog_full);
   expect_nothing();
   ListenerTable::Match m;
-  const uint16_t li = engine_->listeners().lookup(kLocalIp, 99, m);
+  const uint16_t li = engine_->listeners().lookup(v4(kLocalIp), 99, m);
   EXPECT_EQ(engine_->listeners()[li].overflows, 1u);
   EXPECT_EQ(engine_->listeners()[li].syn_recv, 1u);
   // Completing the first handshake makes room.
@@ -260,7 +260,7 @@ TEST_F(Listen, AckCompletesTheHandshake) {
   EXPECT_EQ(conn()->snd_una, Seq(L(1)));
   EXPECT_EQ(EngineAccess::wheel(*engine_).armed_count(), 0u);  // nothing outstanding
   ListenerTable::Match m;
-  EXPECT_EQ(engine_->listeners()[engine_->listeners().lookup(kLocalIp, kEcho, m)].accepted, 1u);
+  EXPECT_EQ(engine_->listeners()[engine_->listeners().lookup(v4(kLocalIp), kEcho, m)].accepted, 1u);
 }
 
 TEST_F(Listen, HandshakeAckWithDataIsDelivered) {

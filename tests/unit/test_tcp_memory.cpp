@@ -12,14 +12,14 @@ class Memory : public TcpTest {
  protected:
   void SetUp() override {
     TcpTest::SetUp();
-    ASSERT_GE(engine_->listen({.ip = 0,
+    ASSERT_GE(engine_->listen({.ip = {},
                                .port = kHttpTimed,
                                .service = {.kind = service::kind::Http,
                                            .arg = 64,
                                            .timeout_s = 2,
                                            .idle_timeout_s = 5}}),
               0);
-    ASSERT_GE(engine_->listen({.ip = 0,
+    ASSERT_GE(engine_->listen({.ip = {},
                                .port = kEchoTimed,
                                .service = {.kind = service::kind::Echo, .idle_timeout_s = 3}}),
               0);

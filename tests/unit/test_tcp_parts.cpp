@@ -383,8 +383,14 @@ TEST(TimerWheel, ReArmSameSlotNextLapInsideFire) {
 
 // --- ListenerTable
 
-ListenSpec spec(uint32_t ip, uint16_t port, ServiceKind k = service::kind::Echo) {
+net::IpAddr A(uint32_t be) { return net::IpAddr::of(net::Ipv4Addr{be}); }
+net::IpAddr A6(const char* s) { return net::IpAddr::of(*net::parse_ipv6(s)); }
+
+ListenSpec spec(net::IpAddr ip, uint16_t port, ServiceKind k = service::kind::Echo) {
   return ListenSpec{.ip = ip, .port = port, .service = {.kind = k}};
+}
+ListenSpec spec(uint32_t ip, uint16_t port, ServiceKind k = service::kind::Echo) {
+  return spec(A(ip), port, k);
 }
 
 TEST(ListenerTable, ExactBeatsWildcard) {
@@ -394,11 +400,11 @@ TEST(ListenerTable, ExactBeatsWildcard) {
   ASSERT_GE(wild, 0);
   ASSERT_GE(exact, 0);
   ListenerTable::Match m;
-  EXPECT_EQ(t.lookup(0x0100000a, 80, m), exact);
+  EXPECT_EQ(t.lookup(A(0x0100000a), 80, m), exact);
   EXPECT_EQ(m, ListenerTable::Match::Exact);
-  EXPECT_EQ(t.lookup(0x0200000a, 80, m), wild);
+  EXPECT_EQ(t.lookup(A(0x0200000a), 80, m), wild);
   EXPECT_EQ(m, ListenerTable::Match::Wildcard);
-  EXPECT_EQ(t.lookup(0x0100000a, 81, m), Listener::kNoListener);
+  EXPECT_EQ(t.lookup(A(0x0100000a), 81, m), Listener::kNoListener);
   EXPECT_EQ(m, ListenerTable::Match::None);
   EXPECT_EQ(t.size(), 2u);
 
@@ -406,8 +412,8 @@ TEST(ListenerTable, ExactBeatsWildcard) {
   ListenerTable u;
   const int e2 = u.add(spec(0x0100000a, 80));
   const int w2 = u.add(spec(0, 80));
-  EXPECT_EQ(u.lookup(0x0100000a, 80, m), e2);
-  EXPECT_EQ(u.lookup(0x0300000a, 80, m), w2);
+  EXPECT_EQ(u.lookup(A(0x0100000a), 80, m), e2);
+  EXPECT_EQ(u.lookup(A(0x0300000a), 80, m), w2);
 }
 
 TEST(ListenerTable, DuplicateIsRefused) {
@@ -424,19 +430,44 @@ TEST(ListenerTable, RemoveUnlinksOnlyThatListener) {
   const int a = t.add(spec(0, 80));
   const int b = t.add(spec(0x0100000a, 80));
   const int c = t.add(spec(0x0200000a, 80));
-  EXPECT_EQ(t.remove(0x0100000a, 80), b);
-  EXPECT_EQ(t.remove(0x0100000a, 80), -ENOENT);
+  EXPECT_EQ(t.remove(A(0x0100000a), 80), b);
+  EXPECT_EQ(t.remove(A(0x0100000a), 80), -ENOENT);
   ListenerTable::Match m;
-  EXPECT_EQ(t.lookup(0x0100000a, 80, m), a);  // falls back to the wildcard
+  EXPECT_EQ(t.lookup(A(0x0100000a), 80, m), a);  // falls back to the wildcard
   EXPECT_EQ(m, ListenerTable::Match::Wildcard);
-  EXPECT_EQ(t.lookup(0x0200000a, 80, m), c);
-  EXPECT_EQ(t.remove(0, 80), a);
-  EXPECT_EQ(t.lookup(0x0100000a, 80, m), Listener::kNoListener);
-  EXPECT_EQ(t.lookup(0x0200000a, 80, m), c);
+  EXPECT_EQ(t.lookup(A(0x0200000a), 80, m), c);
+  EXPECT_EQ(t.remove(A(0), 80), a);
+  EXPECT_EQ(t.lookup(A(0x0100000a), 80, m), Listener::kNoListener);
+  EXPECT_EQ(t.lookup(A(0x0200000a), 80, m), c);
   EXPECT_EQ(t.size(), 1u);
   // The freed slots are used again.
   EXPECT_GE(t.add(spec(0, 80)), 0);
   EXPECT_EQ(t.size(), 2u);
+}
+
+// 0.0.0.0 takes IPv4 only and [::] IPv6 only; an exact IPv6 address beats
+// [::] as an exact IPv4 one beats 0.0.0.0.
+TEST(ListenerTable, WildcardsAreOnePerFamily) {
+  ListenerTable t;
+  const int w4 = t.add(spec(0, 80, service::kind::Discard));
+  ListenerTable::Match m;
+  EXPECT_EQ(t.lookup(A6("2001:2::1"), 80, m), Listener::kNoListener);  // a v4 listener, a v6 SYN
+  EXPECT_EQ(m, ListenerTable::Match::None);
+  const int w6 = t.add(spec(A6("::"), 80, service::kind::Http));
+  const int e6 = t.add(spec(A6("2001:2::1"), 80, service::kind::Echo));
+  ASSERT_GE(w6, 0);
+  ASSERT_GE(e6, 0);
+  EXPECT_EQ(t.add(spec(A6("::"), 80)), -EEXIST);
+  EXPECT_EQ(t.lookup(A6("2001:2::1"), 80, m), e6);
+  EXPECT_EQ(m, ListenerTable::Match::Exact);
+  EXPECT_EQ(t.lookup(A6("2001:2::2"), 80, m), w6);
+  EXPECT_EQ(m, ListenerTable::Match::Wildcard);
+  EXPECT_EQ(t.lookup(A(0x0100000a), 80, m), w4);
+  EXPECT_EQ(m, ListenerTable::Match::Wildcard);
+  // Removing [::] leaves IPv6 SYNs to other addresses without a listener.
+  EXPECT_EQ(t.remove(A6("::"), 80), w6);
+  EXPECT_EQ(t.lookup(A6("2001:2::2"), 80, m), Listener::kNoListener);
+  EXPECT_EQ(t.lookup(A(0x0200000a), 80, m), w4);
 }
 
 TEST(ListenerTable, FullTableSaysNoSpace) {

@@ -172,7 +172,7 @@ TEST_F(Recovery, FastRetransmitAfterThreeDupAcksWithLimitedTransmit) {
 // W_max = cwnd), and leaving recovery starts a new cubic epoch.
 TEST_F(Recovery, CubicListenerReducesByBeta) {
   constexpr uint16_t kCubicEcho = 17;
-  ASSERT_GE(engine_->listen({.ip = 0,
+  ASSERT_GE(engine_->listen({.ip = {},
                              .port = kCubicEcho,
                              .service = {.kind = service::kind::Echo},
                              .cc = CcKind::Cubic}),

@@ -23,9 +23,9 @@ class Services : public TcpTest {
   void SetUp() override {
     TcpTest::SetUp();
     ASSERT_GE(
-        engine_->listen({.ip = 0, .port = kChargen, .service = {.kind = service::kind::Chargen}}),
+        engine_->listen({.ip = {}, .port = kChargen, .service = {.kind = service::kind::Chargen}}),
         0);
-    ASSERT_GE(engine_->listen({.ip = 0,
+    ASSERT_GE(engine_->listen({.ip = {},
                                .port = kChargenSlow,
                                .service = {.kind = service::kind::Chargen, .arg = 7400}}),
               0);
