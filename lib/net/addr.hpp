@@ -88,21 +88,16 @@ Ipv6Addr link_local_from_mac(const rte_ether_addr& mac);
 // with the rest zero. That is only this type's layout, not RFC 4291's
 // v4-mapped form: two IpAddr of different families are never equal, and a
 // listener of one family never takes the other's segments.
+// Converts implicitly from either family's own type (the family goes along).
 struct IpAddr {
   std::array<uint8_t, 16> b{};
   bool v6 = false;
 
-  static IpAddr of(Ipv4Addr a) {
-    IpAddr r;
-    std::memcpy(&r.b[12], &a.be, 4);
-    return r;
-  }
-  static IpAddr of(const Ipv6Addr& a) {
-    IpAddr r;
-    r.b = a.b;
-    r.v6 = true;
-    return r;
-  }
+  IpAddr() = default;
+  IpAddr(Ipv4Addr a) { std::memcpy(&b[12], &a.be, 4); }  // NOLINT: implicit by design
+  IpAddr(const Ipv6Addr& a) : b(a.b), v6(true) {}        // NOLINT: implicit by design
+  static IpAddr of(Ipv4Addr a) { return IpAddr(a); }
+  static IpAddr of(const Ipv6Addr& a) { return IpAddr(a); }
   Ipv4Addr v4() const {
     Ipv4Addr a;
     std::memcpy(&a.be, &b[12], 4);

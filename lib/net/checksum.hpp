@@ -54,4 +54,14 @@ inline uint64_t csum_pseudo(uint32_t src_be, uint32_t dst_be, uint8_t proto, uin
   return uint64_t{src_be} + dst_be + rte_cpu_to_be_16(uint16_t{proto}) + rte_cpu_to_be_16(l4_len);
 }
 
+// The IPv6 upper-layer pseudo-header (RFC 8200 8.1): source and destination
+// addresses (16 bytes each, wire order), the upper-layer length as 32 bits,
+// three zero bytes and the next header, as a running sum.
+inline uint64_t csum_pseudo6(const uint8_t* src16, const uint8_t* dst16, uint8_t proto,
+                             uint32_t l4_len) {
+  uint64_t s = csum_partial(src16, 16);
+  s = csum_partial(dst16, 16, s);
+  return s + rte_cpu_to_be_32(l4_len) + rte_cpu_to_be_32(uint32_t{proto});
+}
+
 }  // namespace pmx::net

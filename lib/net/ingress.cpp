@@ -28,7 +28,7 @@ Outcome arp_input(uint8_t* p, uint16_t len, const PortIp& port, stats::Counters&
   Outcome o;
   o.learn = !a.spa.is_zero();  // RFC 5227 probes carry SPA 0: nothing to learn
   o.learn_create = for_us;
-  o.learn_ip = a.spa;
+  o.learn_ip = IpAddr::of(a.spa);
   o.learn_mac = a.sha;
   if (a.op == RTE_ARP_OP_REPLY) {
     ctr.inc(Ctr::arp_rx_replies);
@@ -57,8 +57,8 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   if (v.proto == IPPROTO_TCP) {
     Outcome o;
     o.kind = Kind::Tcp;
-    o.src = v.src;
-    o.dst = v.dst;
+    o.src = IpAddr::of(v.src);
+    o.dst = IpAddr::of(v.dst);
     o.l4_off = static_cast<uint16_t>(kEth + v.hlen);
     o.l4_len = static_cast<uint16_t>(v.total - v.hlen);
     return o;
@@ -82,7 +82,7 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   Outcome o;
   o.kind = Kind::Route;
   o.len = static_cast<uint16_t>(kEth + r.ip_len);
-  o.dst = v.src;
+  o.dst = IpAddr::of(v.src);
   return o;
 }
 

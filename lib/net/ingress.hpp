@@ -18,23 +18,24 @@ struct Outcome {
     Drop,        // free the frame; its drop counter was bumped
     Consumed,    // free the frame; it did its job (e.g. an ARP reply)
     Send,        // transmit the frame as it now is, len bytes
-    Route,       // an IPv4 packet for dst: fill in the Ethernet destination
+    Route,       // an IP packet for dst: fill in the Ethernet destination
                  // from the neighbour table (next hop of dst), then transmit
     Tcp,         // a TCP segment for us at l4_off, l4_len bytes, src -> dst:
                  // for the TCP engine (which counts what becomes of it)
-    FragNeeded,  // ICMP fragmentation needed for a TCP segment of ours (frag):
-                 // for the TCP engine (RFC 1191); free the frame
+    FragNeeded,  // ICMP fragmentation needed (RFC 1191) or ICMPv6 packet too
+                 // big (RFC 8201) for a TCP segment of ours (frag): for the
+                 // TCP engine; free the frame
   };
   Kind kind = Kind::Drop;
   uint16_t len = 0;
-  Ipv4Addr dst;
-  Ipv4Addr src;         // Tcp
+  IpAddr dst;
+  IpAddr src;           // Tcp
   uint16_t l4_off = 0;  // Tcp
   uint16_t l4_len = 0;  // Tcp
-  // RFC 826 merge step: the sender of an ARP packet is at learn_mac.
+  // RFC 826 merge step (RFC 4861 7.2.5 for ND): the sender is at learn_mac.
   bool learn = false;
   bool learn_create = false;  // we were the target: create the entry if absent
-  Ipv4Addr learn_ip;
+  IpAddr learn_ip;
   rte_ether_addr learn_mac{};
   FragNeeded frag;  // FragNeeded
 };

@@ -40,8 +40,8 @@ std::optional<Ctr> parse_frag_needed(const uint8_t* icmp, uint16_t n, const Port
   if ((q.version_ihl >> 4) != 4 || qhlen < sizeof(rte_ipv4_hdr)) return Ctr::icmp_frag_bad_quote;
   if (n < kIcmp + qhlen + kTcpQuote) return Ctr::icmp_frag_too_short;
   if (q.next_proto_id != IPPROTO_TCP) return Ctr::icmp_frag_not_tcp;
-  out.ours = Ipv4Addr{q.src_addr};
-  out.peer = Ipv4Addr{q.dst_addr};
+  out.ours = IpAddr::of(Ipv4Addr{q.src_addr});
+  out.peer = IpAddr::of(Ipv4Addr{q.dst_addr});
   if (!port.is_local(out.ours)) return Ctr::icmp_frag_not_ours;
   const uint8_t* t = icmp + kIcmp + qhlen;
   std::memcpy(&out.our_port, t, 2);

@@ -45,9 +45,10 @@ struct EchoResult {
 EchoResult icmp_echo_reply(uint8_t* p, const Ipv4View& v);
 
 // ICMP destination unreachable, fragmentation needed (type 3 code 4, RFC
-// 1191 4): what it quotes of one of our TCP segments.
+// 1191 4), or ICMPv6 packet too big (RFC 8201 4): what it quotes of one of
+// our TCP segments.
 struct FragNeeded {
-  Ipv4Addr ours, peer;      // the quoted packet's source (ours) and destination
+  IpAddr ours, peer;        // the quoted packet's source (ours) and destination
   uint16_t our_port = 0;    // network order
   uint16_t peer_port = 0;   // network order
   uint32_t seq = 0;         // host order: the quoted segment's sequence number

@@ -41,6 +41,40 @@ using net::csum_partial;
 uint64_t pseudo_sum(uint32_t src_be, uint32_t dst_be, uint32_t tcp_len) {
   return net::csum_pseudo(src_be, dst_be, IPPROTO_TCP, static_cast<uint16_t>(tcp_len));
 }
+// RFC 9293 3.1 over IPv4, RFC 8200 8.1 over IPv6.
+uint64_t pseudo_sum(const net::IpAddr& src, const net::IpAddr& dst, uint32_t tcp_len) {
+  if (src.v6) return net::csum_pseudo6(src.b.data(), dst.b.data(), IPPROTO_TCP, tcp_len);
+  return pseudo_sum(src.v4().be, dst.v4().be, tcp_len);
+}
+
+// The IP header of an outgoing segment at ip; returns its length.
+uint32_t write_ip(uint8_t* ip, const OutSeg& s, uint32_t tcp_len, uint16_t ip_id) {
+  if (s.key.is_v6()) {
+    // RFC 8200 3: version 6, traffic class and flow label 0, no extension
+    // headers, hop limit 64 (RFC 4861 6.3.2's default CurHopLimit).
+    rte_ipv6_hdr h{};
+    h.vtc_flow = RTE_BE32(6u << 28);
+    h.payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(tcp_len));
+    h.proto = IPPROTO_TCP;
+    h.hop_limits = 64;
+    std::memcpy(h.src_addr, s.key.local6.data(), 16);
+    std::memcpy(h.dst_addr, s.key.remote6.data(), 16);
+    std::memcpy(ip, &h, sizeof h);
+    return sizeof h;
+  }
+  rte_ipv4_hdr h{};
+  h.version_ihl = RTE_IPV4_VHL_DEF;
+  h.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(20 + tcp_len));
+  h.packet_id = rte_cpu_to_be_16(ip_id);
+  h.fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+  h.time_to_live = 64;
+  h.next_proto_id = IPPROTO_TCP;
+  h.src_addr = s.key.local_ip;
+  h.dst_addr = s.key.remote_ip;
+  h.hdr_checksum = static_cast<uint16_t>(~csum_fold(csum_partial(&h, sizeof h)));
+  std::memcpy(ip, &h, sizeof h);
+  return sizeof h;
+}
 
 void parse_sack(const uint8_t* p, uint8_t olen, TcpOpts& o) {
   // RFC 2018 3: 8 bytes per block, at most 4 fit in 40 option bytes.
@@ -96,17 +130,17 @@ void parse_options(const uint8_t* p, uint32_t len, TcpOpts& o) {
   }
 }
 
-std::optional<Ctr> parse_segment(const uint8_t* p, uint32_t len, net::Ipv4Addr src,
-                                 net::Ipv4Addr dst, uint16_t port_id, bool hw_good, Seg& s) {
+std::optional<Ctr> parse_segment(const uint8_t* p, uint32_t len, const net::IpAddr& src,
+                                 const net::IpAddr& dst, uint16_t port_id, bool hw_good, Seg& s) {
   if (len < sizeof(rte_tcp_hdr)) return Ctr::tcp_too_short;
   const uint32_t off = (p[12] >> 4) * 4u;
   if (off < sizeof(rte_tcp_hdr) || off > len) return Ctr::tcp_bad_offset;
-  if (!hw_good && csum_fold(csum_partial(p, len, pseudo_sum(src.be, dst.be, len))) != 0xffff)
+  if (!hw_good && csum_fold(csum_partial(p, len, pseudo_sum(src, dst, len))) != 0xffff)
     return Ctr::tcp_bad_checksum;
   rte_tcp_hdr h;
   std::memcpy(&h, p, sizeof h);
   if (h.src_port == 0 || h.dst_port == 0) return Ctr::tcp_bad_port;
-  s.key = flow::FlowKey{dst.be, src.be, h.dst_port, h.src_port, port_id, 0};
+  s.key = make_key(dst, src, h.dst_port, h.src_port, port_id);
   s.seq = rte_be_to_cpu_32(h.sent_seq);
   s.ack = rte_be_to_cpu_32(h.recv_ack);
   s.flags = h.tcp_flags & 0x3f;  // CWR/ECE ignored: no ECN (RFC 3168) yet
@@ -183,22 +217,11 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   auto* eth = reinterpret_cast<rte_ether_hdr*>(buf);
   std::memset(&eth->dst_addr, 0, sizeof eth->dst_addr);
   eth->src_addr = src_mac;
-  eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  eth->ether_type = s.key.is_v6() ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 
   uint8_t* ip = buf + sizeof(rte_ether_hdr);
-  rte_ipv4_hdr h{};
-  h.version_ihl = RTE_IPV4_VHL_DEF;
-  h.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(20 + tcp_len));
-  h.packet_id = rte_cpu_to_be_16(ip_id);
-  h.fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-  h.time_to_live = 64;
-  h.next_proto_id = IPPROTO_TCP;
-  h.src_addr = s.key.local_ip;
-  h.dst_addr = s.key.remote_ip;
-  h.hdr_checksum = static_cast<uint16_t>(~csum_fold(csum_partial(&h, sizeof h)));
-  std::memcpy(ip, &h, sizeof h);
-
-  uint8_t* t = ip + 20;
+  const uint32_t ip_len = write_ip(ip, s, tcp_len, ip_id);
+  uint8_t* t = ip + ip_len;
   std::memcpy(t, &s.key.local_port, 2);
   std::memcpy(t + 2, &s.key.remote_port, 2);
   store32(t + 4, s.seq);
@@ -211,10 +234,12 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   uint8_t* q = write_options(t + 20, s.opt);
   if (s.n1) std::memcpy(q, s.p1, s.n1);
   if (s.n2) std::memcpy(q + s.n1, s.p2, s.n2);
-  const uint16_t ck = static_cast<uint16_t>(
-      ~csum_fold(csum_partial(t, tcp_len, pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len))));
+  const uint64_t ph = s.key.is_v6() ? net::csum_pseudo6(s.key.local6.data(), s.key.remote6.data(),
+                                                        IPPROTO_TCP, tcp_len)
+                                    : pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len);
+  const uint16_t ck = static_cast<uint16_t>(~csum_fold(csum_partial(t, tcp_len, ph)));
   std::memcpy(t + 16, &ck, 2);
-  return sizeof(rte_ether_hdr) + 20 + tcp_len;
+  return sizeof(rte_ether_hdr) + ip_len + tcp_len;
 }
 
 }  // namespace pmx::tcp

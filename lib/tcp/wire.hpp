@@ -14,14 +14,16 @@
 
 namespace pmx::tcp {
 
-// Parses the TCP segment at p (len bytes: the IPv4 payload) sent from src to
-// dst, received on ethdev port_id. Verifies the checksum over the RFC 9293
-// 3.1 pseudo-header unless hw_good. Returns the drop counter or fills s.
+// Parses the TCP segment at p (len bytes: the IP payload) sent from src to
+// dst (both of one family), received on ethdev port_id. Verifies the
+// checksum over the RFC 9293 3.1 (IPv4) or RFC 8200 8.1 (IPv6)
+// pseudo-header unless hw_good. Returns the drop counter or fills s.
 // Malformed options end option parsing (the options seen so far are kept)
 // rather than dropping the segment: RFC 9293 3.1 asks a receiver to be
 // prepared for any option and never to crash on a bad one.
-std::optional<stats::Ctr> parse_segment(const uint8_t* p, uint32_t len, net::Ipv4Addr src,
-                                        net::Ipv4Addr dst, uint16_t port_id, bool hw_good, Seg& s);
+std::optional<stats::Ctr> parse_segment(const uint8_t* p, uint32_t len, const net::IpAddr& src,
+                                        const net::IpAddr& dst, uint16_t port_id, bool hw_good,
+                                        Seg& s);
 
 // Parses the option bytes [p, p+len) into o.
 void parse_options(const uint8_t* p, uint32_t len, TcpOpts& o);
@@ -30,12 +32,14 @@ void parse_options(const uint8_t* p, uint32_t len, TcpOpts& o);
 uint32_t options_size(const TcpOpts& o);
 
 inline constexpr uint32_t kHeaders = sizeof(rte_ether_hdr) + 20 /* IPv4 */ + 20 /* TCP */;
+inline constexpr uint32_t kHeaders6 = sizeof(rte_ether_hdr) + 40 /* IPv6 */ + 20 /* TCP */;
 inline constexpr uint32_t kMaxOptions = 40;
 
 // Writes Ethernet (destination left zero: the neighbour table fills it),
-// IPv4 (DF, TTL 64) and TCP headers, options and payload of s into buf,
-// which holds at least kHeaders + kMaxOptions + s.len() bytes, and computes
-// both checksums in software. Returns the frame length.
+// IPv4 (DF, TTL 64) or, for an IPv6 key, IPv6 (hop limit 64, no extension
+// headers) and TCP headers, options and payload of s into buf, which holds
+// at least kHeaders6 + kMaxOptions + s.len() bytes, and computes the
+// checksums in software. Returns the frame length.
 uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& s, uint16_t ip_id);
 
 }  // namespace pmx::tcp

@@ -234,7 +234,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
       pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_);
-  if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
+  if (o.learn) learn(port, o.learn_ip.v4(), o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
     case Kind::Consumed:
@@ -247,13 +247,13 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     case Kind::Route:
       m->data_len = m->pkt_len = o.len;
       ctr_.inc(Ctr::icmp_tx_echo_replies);
-      route(port, m, o.dst, now);
+      route(port, m, o.dst.v4(), now);
       return false;
     case Kind::FragNeeded: {
       // With several workers the connection may be another's: counted
       // there as tcp_pmtu_no_conn (docs/tcp.md).
-      const flow::FlowKey k{o.frag.ours.be,   o.frag.peer.be, o.frag.our_port,
-                            o.frag.peer_port, port,           0};
+      const flow::FlowKey k =
+          tcp::make_key(o.frag.ours, o.frag.peer, o.frag.our_port, o.frag.peer_port, port);
       tcp_->frag_needed(k, o.frag.seq, o.frag.mtu, o.frag.quoted_len, usec(now));
       rte_pktmbuf_free(m);
       return false;

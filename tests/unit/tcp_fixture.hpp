@@ -159,13 +159,13 @@ class TcpTest : public ::testing::Test {
     flows_ = std::make_unique<flow::OpenFlowTable>(cfg.max_flows);
     ctr_ = stats::Counters{};
     engine_ = std::make_unique<Engine>(cfg, *flows_, ctr_);
-    ASSERT_GE(engine_->listen({.ip = 0, .port = kEcho, .service = {.kind = service::kind::Echo}}),
+    ASSERT_GE(engine_->listen({.ip = {}, .port = kEcho, .service = {.kind = service::kind::Echo}}),
               0);
     ASSERT_GE(
-        engine_->listen({.ip = 0, .port = kDiscard, .service = {.kind = service::kind::Discard}}),
+        engine_->listen({.ip = {}, .port = kDiscard, .service = {.kind = service::kind::Discard}}),
         0);
     ASSERT_GE(engine_->listen(
-                  {.ip = 0, .port = kHttp, .service = {.kind = service::kind::Http, .arg = 64}}),
+                  {.ip = {}, .port = kHttp, .service = {.kind = service::kind::Http, .arg = 64}}),
               0);
     queue_.clear();
   }
@@ -453,7 +453,7 @@ class TcpTest : public ::testing::Test {
   void drain() {
     for (const OutSeg& o : engine_->output()) {
       EXPECT_LE(options_size(o.opt), kMaxOptions) << "options do not fit";
-      std::vector<uint8_t> buf(kHeaders + kMaxOptions + o.len());
+      std::vector<uint8_t> buf(kHeaders6 + kMaxOptions + o.len());
       const rte_ether_addr mac{{2, 0, 0, 0, 0, 1}};
       const uint32_t n = write_frame(buf.data(), mac, o, 0);
       constexpr uint32_t kL3 = sizeof(rte_ether_hdr) + 20;

@@ -36,7 +36,7 @@ TEST_F(Ingress, ArpRequestForUsIsAnsweredInPlace) {
   ASSERT_EQ(o.kind, Kind::Send);
   expect_moved({Ctr::arp_rx_requests, Ctr::arp_tx_replies});
   EXPECT_TRUE(o.learn && o.learn_create);
-  EXPECT_EQ(o.learn_ip, test::ip("198.18.0.2"));
+  EXPECT_EQ(o.learn_ip, IpAddr::of(test::ip("198.18.0.2")));
   ASSERT_EQ(o.len, 42);
   rte_ether_hdr eth;
   std::memcpy(&eth, f.data(), 14);
@@ -92,7 +92,7 @@ TEST_F(Ingress, EchoRequestBecomesRoutedReply) {
   Outcome o = run(f);
   ASSERT_EQ(o.kind, Kind::Route);
   expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_rx_echo_requests});
-  EXPECT_EQ(o.dst, test::ip("198.18.0.2"));
+  EXPECT_EQ(o.dst, IpAddr::of(test::ip("198.18.0.2")));
   EXPECT_EQ(o.len, 14 + 20 + 64);
   rte_ether_hdr eth;
   std::memcpy(&eth, f.data(), 14);
@@ -168,8 +168,8 @@ TEST_F(Ingress, FragNeededGoesToTheEngine) {
   Outcome o = run(f);
   ASSERT_EQ(o.kind, Kind::FragNeeded);
   expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_rx_frag_needed});
-  EXPECT_EQ(o.frag.ours, test::ip("198.18.0.1"));
-  EXPECT_EQ(o.frag.peer, test::ip("198.18.0.9"));
+  EXPECT_EQ(o.frag.ours, IpAddr::of(test::ip("198.18.0.1")));
+  EXPECT_EQ(o.frag.peer, IpAddr::of(test::ip("198.18.0.9")));
   EXPECT_EQ(rte_be_to_cpu_16(o.frag.our_port), 80);
   EXPECT_EQ(rte_be_to_cpu_16(o.frag.peer_port), 40000);
   EXPECT_EQ(o.frag.seq, 1000u);

@@ -37,7 +37,7 @@ OutSeg out_seg(std::string_view payload) {
 }
 
 std::vector<uint8_t> frame(const OutSeg& o) {
-  std::vector<uint8_t> buf(kHeaders + kMaxOptions + o.len());
+  std::vector<uint8_t> buf(kHeaders6 + kMaxOptions + o.len());
   buf.resize(write_frame(buf.data(), kMac, o, 7));
   return buf;
 }
