@@ -16,7 +16,10 @@
 //                                                      power of two)
 // computed over the *received* packet, i.e. the reply: source = server,
 // destination = us. NICs hash IPv4/TCP this way when the port's rss_hf
-// includes RTE_ETH_RSS_NONFRAG_IPV4_TCP (ipv4-tcp in drivers_cfg/).
+// includes RTE_ETH_RSS_NONFRAG_IPV4_TCP (ipv4-tcp in drivers_cfg/), and
+// IPv6/TCP the same way over the 16-byte addresses (36 input bytes, so 40
+// key bytes: Microsoft's "IPv6 with TCP" hash type) when it includes
+// RTE_ETH_RSS_NONFRAG_IPV6_TCP (ipv6-tcp).
 //
 // Not modelled (query_rss() answers Unpredictable or the port is simply not
 // checked): rte_flow RSS actions or a non-Toeplitz hash function set by
@@ -29,6 +32,8 @@
 // worker, for segments that missed its flow table (handoff): they neither
 // allocate nor lock.
 #pragma once
+
+#include "net/addr.hpp"
 
 #include <cstdint>
 #include <string>
@@ -56,14 +61,21 @@ struct RssInfo {
   Mode mode = Mode::Unpredictable;
   std::vector<uint8_t> key;    // Toeplitz: the port's key, wire byte order
   std::vector<uint16_t> reta;  // Toeplitz: queue per RETA entry; size 2^k
-  uint16_t nb_queues = 0;      // RX queues configured on the port
-  std::string why;             // one-line description (or reason), for logs
+  // Toeplitz: rss_hf also hashes IPv6/TCP on addresses and ports (ipv6-tcp),
+  // so IPv6 replies are steered by reply_queue6(). False: where an IPv6
+  // segment lands is not modelled (pools refuse, passive_owner6() falls back
+  // to sym_tuple_hash6()).
+  bool v6_tcp = false;
+  uint16_t nb_queues = 0;  // RX queues configured on the port
+  std::string why;         // one-line description (or reason), for logs
 };
 
 // The queue reply_queue() returns when it cannot tell (Unpredictable).
 inline constexpr uint16_t kNoQueue = 0xffff;
 
-// A source for an outgoing connection, host byte order.
+// A source for an outgoing connection, host byte order. ip is the IPv4
+// address; in an IPv6 pool (PoolSpec::v6) it is the index of the address in
+// PoolSpec::src_ips6, so that a tuple stays 8 bytes in either family.
 struct SrcTuple {
   uint32_t ip;
   uint16_t port;
@@ -81,6 +93,16 @@ uint32_t reply_hash(const std::vector<uint8_t>& key, uint32_t server_ip, uint16_
 // The same for the IPv4-only (2-tuple) hash type; used by the self-test.
 uint32_t reply_hash_l3(const std::vector<uint8_t>& key, uint32_t server_ip, uint32_t local_ip);
 
+// The IPv6/TCP hash: rte_softrss() over an rte_ipv6_tuple {src = server,
+// dst = local} (RTE_THASH_V6_L4_LEN words: SourceAddress, DestinationAddress,
+// SourcePort, DestinationPort as on the wire). Uses 40 key bytes (a shorter
+// key is zero-padded). Ports host order.
+uint32_t reply_hash6(const std::vector<uint8_t>& key, const net::Ipv6Addr& server_ip,
+                     uint16_t server_port, const net::Ipv6Addr& local_ip, uint16_t local_port);
+// The IPv6-only (2-tuple, RTE_THASH_V6_L3_LEN) hash type; used by the self-test.
+uint32_t reply_hash6_l3(const std::vector<uint8_t>& key, const net::Ipv6Addr& server_ip,
+                        const net::Ipv6Addr& local_ip);
+
 // The RX queue a reply from server to local reaches:
 //   Single: 0; Toeplitz: reta[reply_hash(...) & (reta.size() - 1)];
 //   QueuePair: local_port % nb_queues (the slice owner; any queue would do);
@@ -88,6 +110,10 @@ uint32_t reply_hash_l3(const std::vector<uint8_t>& key, uint32_t server_ip, uint
 //   RETA: kNoQueue.
 uint16_t reply_queue(const RssInfo& info, uint32_t server_ip, uint16_t server_port,
                      uint32_t local_ip, uint16_t local_port);
+// The same for an IPv6 reply: Toeplitz needs info.v6_tcp and a key of at
+// least 40 bytes (else kNoQueue); Single and QueuePair as for IPv4.
+uint16_t reply_queue6(const RssInfo& info, const net::Ipv6Addr& server_ip, uint16_t server_port,
+                      const net::Ipv6Addr& local_ip, uint16_t local_port);
 
 // Which worker owns a passively opened connection (we received the SYN):
 // every worker computes it from the 4-tuple alone, so a segment of the
@@ -108,18 +134,30 @@ uint16_t reply_queue(const RssInfo& info, uint32_t server_ip, uint16_t server_po
 // Always < workers (workers >= 1). Host byte order.
 uint16_t passive_owner(const RssInfo& info, uint32_t local_ip, uint16_t local_port,
                        uint32_t remote_ip, uint16_t remote_port, uint16_t workers);
+// The same rule for an IPv6 4-tuple, with reply_queue6() for Toeplitz and
+// sym_tuple_hash6() where that cannot tell (Unpredictable, or a port whose
+// RSS does not hash IPv6/TCP: info.v6_tcp false).
+uint16_t passive_owner6(const RssInfo& info, const net::Ipv6Addr& local_ip, uint16_t local_port,
+                        const net::Ipv6Addr& remote_ip, uint16_t remote_port, uint16_t workers);
 
 // A hash of the 4-tuple that is the same in both directions (swapping local
 // and remote): XOR of the addresses and of the ports, then a multiplicative
 // mix so that the high bits depend on every input bit.
 uint32_t sym_tuple_hash(uint32_t ip_a, uint16_t port_a, uint32_t ip_b, uint16_t port_b);
+// The same over IPv6 addresses: the XOR of the addresses folded to 64 bits,
+// the ports' XOR added, then a 64-bit finalizer (every output bit depends on
+// every input bit).
+uint32_t sym_tuple_hash6(const net::Ipv6Addr& ip_a, uint16_t port_a, const net::Ipv6Addr& ip_b,
+                         uint16_t port_b);
 
 // Checks rte_softrss() (as wrapped by reply_hash/reply_hash_l3) against the
 // five IPv4 rows of Microsoft's RSS verification suite (also DPDK's
 // test_thash.c v4_tbl, from the 82599 datasheet 7.1.2.8.3), both the 4-tuple
 // and the 2-tuple hash, and that the symmetric 0x6d5a key hashes both
-// directions alike. False means the software hash cannot be trusted and the
-// generator must not start. Needs no EAL.
+// directions alike; then reply_hash6/reply_hash6_l3 against the suite's three
+// IPv6 rows (also test_thash.c v6_tbl) and the symmetric key over them. False
+// means the software hash cannot be trusted and the generator must not start.
+// Needs no EAL.
 bool softrss_selftest();
 
 // Reads how port_id spreads received packets over its first nb_queues RX
@@ -129,17 +167,22 @@ bool softrss_selftest();
 // reports the workers left without tuples).
 //   nb_queues <= 1                               -> Single
 //   RSS on (mq_mode RSS, rss_hf has ipv4-tcp and no *_ONLY field selection,
-//   key and a power-of-two RETA read back)       -> Toeplitz
+//   key and a power-of-two RETA read back)       -> Toeplitz (v6_tcp: rss_hf
+//                                                   has ipv6-tcp too)
 //   else driver net_memif or net_ring            -> QueuePair
 //   else                                         -> Unpredictable
 RssInfo query_rss(uint16_t port_id, uint16_t nb_queues);
 
-// What to build pools for.
+// What to build pools for: IPv4 (server_ip, src_ips) or, with v6 set, IPv6
+// (server6, src_ips6; the tuples' ip is then an index into src_ips6).
 struct PoolSpec {
   uint32_t server_ip = 0;  // host order
   uint16_t server_port = 0;
   std::vector<uint32_t> src_ips;  // our source addresses, host order, no duplicates
-  uint16_t port_lo = 0;           // ephemeral source ports [port_lo, port_hi], port_lo >= 1
+  bool v6 = false;
+  net::Ipv6Addr server6{};
+  std::vector<net::Ipv6Addr> src_ips6;  // v6: our source addresses, no duplicates
+  uint16_t port_lo = 0;                 // ephemeral source ports [port_lo, port_hi], port_lo >= 1
   uint16_t port_hi = 0;
   uint16_t workers = 0;  // W; worker i <-> queue i
 };
@@ -147,7 +190,8 @@ struct PoolSpec {
 struct TuplePools {
   // per_worker[i]: the tuples worker i may use. Invariants when ok():
   //  - reply_queue(info, server, t) == i for every t in per_worker[i]
-  //    (Single: i == 0; QueuePair: t.port % nb_queues == i);
+  //    (Single: i == 0; QueuePair: t.port % nb_queues == i); for IPv6,
+  //    reply_queue6(info, server6, src_ips6[t.ip], t.port) == i;
   //  - the lists are pairwise disjoint, and together hold every (ip, port) of
   //    the spec whose reply queue is < workers, each exactly once;
   //  - no list is empty;

@@ -148,9 +148,14 @@ bool Worker::on_miss(void* self, const tcp::Seg& s) {
 uint16_t Worker::owner_of(const flow::FlowKey& k) const {
   const uint16_t g = gen_->owner(k);
   if (g < nworkers_) return g;
-  return port::passive_owner(sh_.ports[k.port_id].steer, rte_be_to_cpu_32(k.local_ip),
-                             rte_be_to_cpu_16(k.local_port), rte_be_to_cpu_32(k.remote_ip),
-                             rte_be_to_cpu_16(k.remote_port), static_cast<uint16_t>(nworkers_));
+  const port::RssInfo& steer = sh_.ports[k.port_id].steer;
+  const auto workers = static_cast<uint16_t>(nworkers_);
+  if (k.is_v6())  // the same rule over the IPv6 tuple (Toeplitz over 36 bytes, or its hash)
+    return port::passive_owner6(steer, net::Ipv6Addr{k.local6}, rte_be_to_cpu_16(k.local_port),
+                                net::Ipv6Addr{k.remote6}, rte_be_to_cpu_16(k.remote_port), workers);
+  return port::passive_owner(steer, rte_be_to_cpu_32(k.local_ip), rte_be_to_cpu_16(k.local_port),
+                             rte_be_to_cpu_32(k.remote_ip), rte_be_to_cpu_16(k.remote_port),
+                             workers);
 }
 
 // A segment of this burst found no connection here. If another worker owns
