@@ -24,8 +24,8 @@ namespace {
 // Counter name prefixes that already name a subsystem; others get
 // "worker_" (rx_frames -> portmux_worker_rx_frames_total); gen_ is the
 // traffic generator's.
-constexpr std::string_view kSubsystems[] = {"tcp_",   "arp_", "ipv4_", "icmp_",
-                                            "neigh_", "gen_", "http_"};
+constexpr std::string_view kSubsystems[] = {"tcp_",   "arp_", "ipv4_",  "icmp_", "ipv6_",
+                                            "icmp6_", "nd_",  "neigh_", "gen_",  "http_"};
 
 // A counter that is really a gauge (its help text says so): exported as one.
 bool is_gauge(size_t i) { return i == static_cast<size_t>(stats::Ctr::tcp_curr_estab); }

@@ -2,6 +2,8 @@
 
 #include "arp.hpp"
 #include "ipv4.hpp"
+#include "ipv6.hpp"
+#include "nd.hpp"
 
 #include <cstring>
 
@@ -86,10 +88,119 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   return o;
 }
 
+// RFC 4861 7.2.3-7.2.5 for the message parse_nd validated: a solicitation
+// for one of our addresses becomes a solicited advertisement in place, an
+// advertisement is learned. v is the IPv6 view of the frame at p.
+Outcome nd_input(uint8_t* p, uint16_t room, const Ipv6View& v, const PortIp& port,
+                 stats::Counters& ctr) {
+  constexpr uint16_t kEth = sizeof(rte_ether_hdr);
+  const uint8_t* icmp = p + kEth + v.l4_off;
+  NdMessage m;
+  if (auto bad = parse_nd(icmp, v.l4_len, v.src, v.dst, v.hop_limit, m)) return drop(ctr, *bad);
+  Outcome o;
+  if (m.type == kNdAdvert) {
+    // RFC 4862 5.4.4: another node advertises one of our addresses.
+    if (port.is_local6(m.target)) return drop(ctr, Ctr::nd_dad_conflict);
+    ctr.inc(Ctr::nd_rx_adverts);
+    // 7.2.5: an advertisement updates an entry that exists (the one an
+    // outstanding solicitation made); it creates none.
+    o.learn = m.has_lla;
+    o.learn_ip = m.target;
+    o.learn_mac = m.lla;
+    o.kind = Kind::Consumed;
+    return o;
+  }
+  const bool dad = v.src.is_zero();
+  if (!dad && port.is_local6(v.src)) return drop(ctr, Ctr::nd_dad_conflict);  // our address, not us
+  if (!port.is_local6(m.target)) return drop(ctr, Ctr::nd_not_for_us);        // 7.2.3
+  // 7.2.4: a multicast solicitation must get the target link-layer option;
+  // to a unicast one it may be left out when it does not fit.
+  const bool tlla = kEth + sizeof(rte_ipv6_hdr) + kNaLen <= room;
+  if (!tlla && v.dst.is_multicast()) return drop(ctr, Ctr::nd_no_room);
+  ctr.inc(Ctr::nd_rx_solicits);
+  if (dad) ctr.inc(Ctr::nd_dad_defended);
+  // 7.2.3: the sender's link-layer address creates or updates its entry
+  // (STALE); a probe from :: has none.
+  o.learn = !dad && m.has_lla;
+  o.learn_create = true;
+  o.learn_ip = v.src;
+  o.learn_mac = m.lla;
+  // 7.2.4: to the solicitation's source, solicited and override; a probe
+  // from :: is answered to all-nodes without the solicited flag (RFC 4862
+  // 5.4.3). The Ethernet destination is the source link-layer option, else
+  // the frame's own source (a unicast solicitation may omit the option).
+  rte_ether_addr eth_dst;
+  std::memcpy(&eth_dst, p + offsetof(rte_ether_hdr, src_addr), sizeof eth_dst);
+  if (m.has_lla) eth_dst = m.lla;
+  const Ipv6Addr to = dad ? Ipv6Addr::all_nodes() : v.src;
+  if (dad) eth_dst = multicast_mac(to);
+  const uint8_t flags = dad ? kNaOverride : kNaSolicited | kNaOverride;
+  o.len = write_na(p, eth_dst, port.mac, m.target, to, m.target, flags, tlla);
+  o.kind = Kind::Send;
+  ctr.inc(Ctr::nd_tx_adverts);
+  return o;
+}
+
+Outcome ipv6_input(uint8_t* p, uint16_t len, uint16_t room, const PortIp& port,
+                   stats::Counters& ctr) {
+  constexpr uint16_t kEth = sizeof(rte_ether_hdr);
+  uint8_t* ip = p + kEth;
+  Ipv6View v;
+  if (auto bad = parse_ipv6(ip, len - kEth, port, v)) return drop(ctr, *bad);
+  ctr.inc(Ctr::ipv6_rx_delivered);
+  Outcome o;
+  if (v.proto == IPPROTO_TCP) {
+    o.kind = Kind::Tcp;
+    o.src = v.src;
+    o.dst = v.dst;
+    o.l4_off = static_cast<uint16_t>(kEth + v.l4_off);
+    o.l4_len = v.l4_len;
+    return o;
+  }
+  // ICMPv6 (RFC 4443 2.4): checksum first, then by type.
+  const uint8_t* icmp = ip + v.l4_off;
+  if (v.l4_len < 8) return drop(ctr, Ctr::icmp6_too_short);
+  if (icmp6_checksum(v.src, v.dst, icmp, v.l4_len) != 0) return drop(ctr, Ctr::icmp6_bad_checksum);
+  switch (icmp[0]) {
+    case kIcmp6EchoRequest:
+      if (icmp[1] != 0) return drop(ctr, Ctr::icmp6_unhandled_type);
+      ctr.inc(Ctr::icmp6_rx_echo_requests);
+      std::memcpy(p + offsetof(rte_ether_hdr, src_addr), &port.mac, sizeof port.mac);
+      o.len = static_cast<uint16_t>(kEth + icmp6_echo_reply(ip, v, port));
+      o.kind = Kind::Route;
+      o.dst = v.src;
+      return o;
+    case kIcmp6PacketTooBig:
+      if (auto bad = parse_packet_too_big(icmp, v.l4_len, port, o.frag)) return drop(ctr, *bad);
+      ctr.inc(Ctr::icmp6_rx_packet_too_big);
+      o.kind = Kind::FragNeeded;
+      return o;
+    case kNdSolicit:
+    case kNdAdvert:
+      return nd_input(p, room, v, port, ctr);
+    case 1:  // destination unreachable (RFC 4443 3.1)
+    case 3:  // time exceeded
+    case 4:  // parameter problem
+    case kIcmp6EchoReply:
+    case 130:  // multicast listener query, report, done (RFC 2710, RFC 3810)
+    case 131:
+    case 132:
+    case 143:
+    case 133:  // router solicitation, advertisement, redirect (RFC 4861 4):
+    case 134:  // a host with static addresses and gateway acts on none
+    case 137:
+      ctr.inc(Ctr::icmp6_rx_ignored);
+      o.kind = Kind::Consumed;
+      return o;
+    default:  // 2.4 (b): unknown informational messages are discarded
+      return drop(ctr, Ctr::icmp6_unhandled_type);
+  }
+}
+
 }  // namespace
 
 Outcome ingress(uint8_t* p, uint16_t len, bool ip_cksum_good, const PortIp& port,
-                stats::Counters& ctr) {
+                stats::Counters& ctr, uint16_t room) {
   if (len < sizeof(rte_ether_hdr)) return drop(ctr, Ctr::eth_too_short);
   rte_ether_hdr eth;
   std::memcpy(&eth, p, sizeof eth);
@@ -101,6 +212,8 @@ Outcome ingress(uint8_t* p, uint16_t len, bool ip_cksum_good, const PortIp& port
       return ipv4_input(p, len, ip_cksum_good, port, ctr);
     case RTE_BE16(RTE_ETHER_TYPE_ARP):
       return arp_input(p, len, port, ctr);
+    case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+      return ipv6_input(p, len, room > len ? room : len, port, ctr);
     default:
       return drop(ctr, Ctr::eth_unknown_type);
   }

@@ -5,6 +5,7 @@
 
 #include "addr.hpp"
 #include "ipv4.hpp"
+#include "ipv6.hpp"
 #include "stats/counters.hpp"
 
 #include <rte_ether.h>
@@ -41,8 +42,10 @@ struct Outcome {
 };
 
 // Processes the frame at p (len bytes). ip_cksum_good: the NIC verified the
-// IPv4 header checksum. May rewrite the frame.
+// IPv4 header checksum. May rewrite the frame, within room bytes from p when
+// room > len (an answer may be longer than the frame it answers: a
+// neighbour advertisement to a 78-byte solicitation is 86), else within len.
 Outcome ingress(uint8_t* p, uint16_t len, bool ip_cksum_good, const PortIp& port,
-                stats::Counters& ctr);
+                stats::Counters& ctr, uint16_t room = 0);
 
 }  // namespace pmx::net

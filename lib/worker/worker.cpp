@@ -238,7 +238,10 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   const bool cksum_good =
       pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
-  net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_);
+  // The tailroom lets an answer outgrow its frame (a neighbour advertisement
+  // to a 78-byte solicitation is 86 bytes).
+  const auto room = static_cast<uint16_t>(rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m));
+  net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_, room);
   if (o.learn) learn(port, o.learn_ip.v4(), o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()

@@ -105,15 +105,15 @@ TEST_F(Ingress, EachMalformedFrameCountsOnce) {
     Ctr want;
   };
   rte_ether_addr other = test::mac(9), mcast{{0x01, 0x00, 0x5e, 0, 0, 1}};
-  auto ipv6 = test::echo_frame({});
-  ipv6[12] = 0x86, ipv6[13] = 0xdd;
+  auto lldp = test::echo_frame({});
+  lldp[12] = 0x88, lldp[13] = 0xcc;
   auto short_ip = test::echo_frame({});
   short_ip.resize(14 + 10);
   std::vector<C> cases{
       {std::vector<uint8_t>(13, 0), Ctr::eth_too_short},
       {test::echo_frame({.eth_dst = other}), Ctr::eth_not_for_us},
       {test::echo_frame({.dst = test::ip("224.0.0.1"), .eth_dst = mcast}), Ctr::ipv4_not_for_us},
-      {ipv6, Ctr::eth_unknown_type},
+      {lldp, Ctr::eth_unknown_type},
       {short_ip, Ctr::ipv4_too_short},
       {test::echo_frame({.version_ihl = 0x44}), Ctr::ipv4_bad_ihl},
       {test::echo_frame({.total_delta = 4}), Ctr::ipv4_bad_total_length},

@@ -36,6 +36,10 @@ TEST(MetricNames, TcpMibCountersKeepTheirNames) {
             "portmux_tcp_retrans_segs_total");
   EXPECT_EQ(counter_metric_name(static_cast<size_t>(stats::Ctr::rx_frames)),
             "portmux_worker_rx_frames_total");
+  EXPECT_EQ(counter_metric_name(static_cast<size_t>(stats::Ctr::ipv6_rx_delivered)),
+            "portmux_ipv6_rx_delivered_total");
+  EXPECT_EQ(counter_metric_name(static_cast<size_t>(stats::Ctr::nd_rx_solicits)),
+            "portmux_nd_rx_solicits_total");
   EXPECT_EQ(counter_metric_name(static_cast<size_t>(stats::Ctr::tcp_curr_estab)),
             "portmux_tcp_curr_estab");
 }
