@@ -81,7 +81,7 @@ void Engine::send_syn(Conn& c, uint64_t now) {
     o->flags = flag::SYN;
     // RFC 7323 2.2: the window in a SYN segment is never scaled.
     o->wnd = static_cast<uint16_t>(std::min<uint32_t>(c.rcv.space(), 65535));
-    o->opt.mss = static_cast<uint16_t>(cfg_.mtu - 40);
+    o->opt.mss = our_mss(c.key);
     o->opt.wscale = c.rcv_wscale;
     o->opt.sack_ok = true;
     o->opt.ts = true;

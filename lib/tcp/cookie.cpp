@@ -45,7 +45,7 @@ bool Engine::cookie_wanted(const Listener& l) const {
 void Engine::send_cookie(const Seg& s, uint64_t now) {
   OutSeg* o = next_out();
   if (!o) return;  // counted (tcp_out_queue_full); the peer retransmits its SYN
-  const uint16_t ours = static_cast<uint16_t>(cfg_.mtu - 40);
+  const uint16_t ours = our_mss(s.key);
   const uint8_t mi = cookie::mss_index(s.opt.mss, ours);
   *o = OutSeg{};
   o->key = s.key;
@@ -108,7 +108,7 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   c.cc_hystart = l.spec.hystart;
   c.listener = li;
   // What the SYN offered, as far as the cookie kept it.
-  const uint16_t ours = static_cast<uint16_t>(cfg_.mtu - 40);
+  const uint16_t ours = our_mss(c.key);
   c.mss = std::max<uint16_t>(std::min<uint16_t>(cookie::kMss[*mi], ours), 48);
   c.ts_ok = s.opt.ts;
   cookie::TsOptions t{};

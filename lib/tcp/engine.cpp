@@ -205,8 +205,8 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
 // (the caller decides our window shift; here it is cleared if the peer
 // offered none).
 void Engine::take_syn_options(Conn& c, const Seg& s) {
-  const uint16_t our_mss = static_cast<uint16_t>(cfg_.mtu - 40);
-  c.mss = std::min<uint16_t>(s.opt.mss ? s.opt.mss : 536, our_mss);  // RFC 9293 3.7.1
+  const uint16_t mine = our_mss(s.key);
+  c.mss = std::min<uint16_t>(s.opt.mss ? s.opt.mss : default_mss(s.key), mine);  // RFC 9293 3.7.1
   // A tiny MSS would turn every byte into a segment: like Linux
   // (tcp_min_snd_mss) we send at least 48-byte segments whatever the peer says.
   c.mss = std::max<uint16_t>(c.mss, 48);
@@ -348,7 +348,9 @@ void Engine::release_drained() {
 
 uint32_t Engine::make_isn(const flow::FlowKey& k, uint64_t now) const {
   // RFC 6528 3: M is a timer ticking every 4 microseconds.
-  const uint64_t f = siphash24(cfg_.isn_key, reinterpret_cast<const uint8_t*>(&k), sizeof k);
+  // The family's key bytes: IPv4 hashes its 16, IPv6 all 48 (flow_key.hpp).
+  const uint64_t f =
+      siphash24(cfg_.isn_key, reinterpret_cast<const uint8_t*>(&k), k.hashed_bytes());
   return static_cast<uint32_t>(f) + static_cast<uint32_t>(now / 4);
 }
 

@@ -201,6 +201,14 @@ class Engine {
   void service_deadline(Conn& c);
   void service_timeout(Conn& c, uint64_t now);
   uint32_t make_isn(const flow::FlowKey& k, uint64_t now) const;
+  // The MSS we announce: the MTU less the IP and TCP headers (40 bytes over
+  // IPv4, 60 over IPv6: RFC 9293 3.7.1, RFC 8200 8.3).
+  uint16_t our_mss(const flow::FlowKey& k) const {
+    return static_cast<uint16_t>(cfg_.mtu - (k.is_v6() ? 60 : 40));
+  }
+  // The send MSS when a SYN carries no MSS option (RFC 9293 3.7.1: 536 for
+  // IPv4, 1220 for IPv6).
+  static uint16_t default_mss(const flow::FlowKey& k) { return k.is_v6() ? 1220 : 536; }
   bool timewait_reuse(Conn& c, const Seg& s) const;
 
   // input.cpp: RFC 9293 3.10.7.4 for the synchronized states and SYN_RECV

@@ -145,7 +145,7 @@ void Engine::send_synack(Conn& c, uint64_t now) {
   // RFC 7323 2.2: the window in a SYN segment is never scaled.
   o->wnd = static_cast<uint16_t>(std::min<uint32_t>(c.rcv.space(), 65535));
   c.rcv_adv = c.rcv_nxt + o->wnd;
-  o->opt.mss = static_cast<uint16_t>(cfg_.mtu - 40);
+  o->opt.mss = our_mss(c.key);
   if (c.ws_ok) o->opt.wscale = c.rcv_wscale;  // RFC 7323 2.2: answer an offer, even of 0
   o->opt.sack_ok = c.sack_ok;
   if (c.ts_ok) {

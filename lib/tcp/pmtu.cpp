@@ -1,4 +1,5 @@
-// Path MTU discovery for IPv4 (RFC 1191), with the validation of RFC 5927.
+// Path MTU discovery for IPv4 (RFC 1191) and IPv6 (RFC 8201), with the
+// validation of RFC 5927.
 #include "engine.hpp"
 
 #include <algorithm>
@@ -13,7 +14,8 @@ namespace {
 // RFC 1191 7: the plateaus an RFC 1191-unaware router's datagram is tried
 // at, largest first; the next one below the quoted packet's length is used.
 constexpr std::array<uint16_t, 8> kPlateaus = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 576};
-constexpr uint16_t kMinMtu = 552;  // a floor, as Linux's min_pmtu: MSS 512
+constexpr uint16_t kMinMtu = 552;    // a floor, as Linux's min_pmtu: MSS 512
+constexpr uint16_t kMinMtu6 = 1280;  // RFC 8200 5: every IPv6 link carries 1280
 
 uint16_t plateau_below(uint16_t len) {
   for (uint16_t p : kPlateaus)
@@ -40,9 +42,16 @@ void Engine::frag_needed(const flow::FlowKey& k, uint32_t seq, uint16_t mtu, uin
   if (!can_transmit(c.state)) return ctr_.inc(Ctr::tcp_pmtu_not_lower);
   if (!(Seq(seq) >= c.snd_una && Seq(seq) < c.snd_max))
     return ctr_.inc(Ctr::tcp_pmtu_not_in_flight);
-  uint16_t m = mtu >= 68 ? mtu : plateau_below(quoted_len);
-  m = std::max(m, kMinMtu);
-  const uint16_t mss = static_cast<uint16_t>(m - 40);
+  uint16_t m;
+  if (k.is_v6()) {
+    // RFC 8201 4: an MTU below 1280 is not believed (the estimate never
+    // goes below it); packet too big always carries an MTU.
+    m = std::max(mtu, kMinMtu6);
+  } else {
+    m = mtu >= 68 ? mtu : plateau_below(quoted_len);
+    m = std::max(m, kMinMtu);
+  }
+  const uint16_t mss = static_cast<uint16_t>(m - (k.is_v6() ? 60 : 40));
   if (mss >= c.mss) return ctr_.inc(Ctr::tcp_pmtu_not_lower);
   c.mss = mss;
   ctr_.inc(Ctr::tcp_pmtu_lowered);

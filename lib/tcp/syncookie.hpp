@@ -52,11 +52,14 @@ inline uint8_t mss_index(uint16_t peer_mss, uint16_t ours) {
 
 inline uint32_t hash(const std::array<uint8_t, 16>& key, const flow::FlowKey& k, uint32_t peer_isn,
                      uint64_t period) {
+  // The family's key bytes (flow_key.hpp: IPv4 16, IPv6 48), then the
+  // peer's ISN and the period.
   uint8_t buf[sizeof(flow::FlowKey) + 4 + 8];
-  std::memcpy(buf, &k, sizeof k);
-  std::memcpy(buf + sizeof k, &peer_isn, 4);
-  std::memcpy(buf + sizeof k + 4, &period, 8);
-  return static_cast<uint32_t>(siphash24(key, buf, sizeof buf) >> 32);
+  const size_t n = k.hashed_bytes();
+  std::memcpy(buf, &k, n);
+  std::memcpy(buf + n, &peer_isn, 4);
+  std::memcpy(buf + n + 4, &period, 8);
+  return static_cast<uint32_t>(siphash24(key, buf, n + 12) >> 32);
 }
 
 // The cookie for a SYN with sequence number peer_isn on 4-tuple k at now_us.

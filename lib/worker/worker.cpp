@@ -255,7 +255,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     case Kind::Route:
       m->data_len = m->pkt_len = o.len;
       ctr_.inc(Ctr::icmp_tx_echo_replies);
-      route(port, m, o.dst.v4(), now);
+      route(port, m, o.dst, now);
       return false;
     case Kind::FragNeeded: {
       // With several workers the connection may be another's: counted
@@ -293,13 +293,15 @@ void Worker::tcp_output(Tsc now) {
         tcp::write_frame(rte_pktmbuf_mtod(m, uint8_t*), sh_.ports[port].ip.mac, s, ip_id_++);
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = len;
-    route(port, m, net::Ipv4Addr{s.key.remote_ip}, now);
+    route(port, m, tcp::remote_addr(s.key), now);
   }
   tcp_->clear_output();
 }
 
 // Resolves dst's next hop and transmits m, or queues it behind an ARP request.
-void Worker::route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, Tsc now) {
+void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst6, Tsc now) {
+  if (dst6.v6) return drop(m, Ctr::no_route);  // until neighbour discovery resolves IPv6
+  const net::Ipv4Addr dst = dst6.v4();
   const net::PortIp& ip = sh_.ports[port].ip;
   const net::Ipv4Addr nh = ip.next_hop(dst);
   if (nh.is_zero()) return drop(m, Ctr::no_route);

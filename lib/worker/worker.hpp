@@ -173,7 +173,7 @@ class Worker {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(tsc - tsc_base_) * us_mult_) >>
                                  kUsShift);
   }
-  void route(uint16_t port, rte_mbuf* m, net::Ipv4Addr dst, Tsc now);
+  void route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now);
   void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, Tsc now, bool create,
              bool share);
   void send(uint16_t port, rte_mbuf* m);

@@ -170,6 +170,18 @@ class TcpTest : public ::testing::Test {
     queue_.clear();
   }
 
+  // From now on the peer speaks IPv6 (key()), to [::] listeners on the
+  // fixture's ports added here.
+  void use_v6() {
+    v6_ = true;
+    for (auto [port, kind, arg] : {std::tuple{kEcho, service::kind::Echo, 0u},
+                                   std::tuple{kDiscard, service::kind::Discard, 0u},
+                                   std::tuple{kHttp, service::kind::Http, 64u}})
+      ASSERT_GE(engine_->listen(
+                    {.ip = net::Ipv6Addr{}, .port = port, .service = {.kind = kind, .arg = arg}}),
+                0);
+  }
+
   // No connection, buffer, flow or timer left.
   void expect_clean(std::source_location loc = std::source_location::current()) {
     ::testing::ScopedTrace t(loc.file_name(), static_cast<int>(loc.line()), "expect_clean");
@@ -194,6 +206,14 @@ class TcpTest : public ::testing::Test {
   uint32_t L(uint32_t n) const { return iss_ + n; }
 
   flow::FlowKey key(uint16_t port = 0, uint16_t rport = 0, uint32_t rip = 0) const {
+    if (v6_) {
+      // IPv6 (use_v6()): 2001:2::1 and 2001:2::2, or the peer's rip in its
+      // last four bytes.
+      net::Ipv6Addr l = *net::parse_ipv6("2001:2::1"), r = *net::parse_ipv6("2001:2::2");
+      if (rip) std::memcpy(&r.b[12], &rip, 4);
+      return make_key(l, r, rte_cpu_to_be_16(port ? port : port_),
+                      rte_cpu_to_be_16(rport ? rport : rport_), 0);
+    }
     return flow::FlowKey{kLocalIp,
                          rip ? rip : kPeerIp,
                          rte_cpu_to_be_16(port ? port : port_),
@@ -456,10 +476,10 @@ class TcpTest : public ::testing::Test {
       std::vector<uint8_t> buf(kHeaders6 + kMaxOptions + o.len());
       const rte_ether_addr mac{{2, 0, 0, 0, 0, 1}};
       const uint32_t n = write_frame(buf.data(), mac, o, 0);
-      constexpr uint32_t kL3 = sizeof(rte_ether_hdr) + 20;
+      const uint32_t kL3 = sizeof(rte_ether_hdr) + (o.key.is_v6() ? 40 : 20);
       Seg back;
-      const auto err = parse_segment(buf.data() + kL3, n - kL3, net::Ipv4Addr{o.key.local_ip},
-                                     net::Ipv4Addr{o.key.remote_ip}, 0, false, back);
+      const auto err = parse_segment(buf.data() + kL3, n - kL3, local_addr(o.key),
+                                     remote_addr(o.key), 0, false, back);
       EXPECT_FALSE(err.has_value()) << "our own segment does not parse";
       if (err) continue;
       Got g;
@@ -487,6 +507,7 @@ class TcpTest : public ::testing::Test {
   uint64_t now_ = 1000000000;  // 1000 s
   uint32_t irs_ = kPeerIsn, iss_ = 0;
   uint16_t port_ = kEcho, rport_ = kPeerPort;
+  bool v6_ = false;         // use_v6()
   uint32_t peer_next_ = 0;  // set by the closing fixtures: the peer's next sequence number
   Got synack_;              // our SYN-ACK, as established() saw it
   std::deque<Got> queue_;

@@ -107,6 +107,30 @@ TEST_F(Cookies, AlwaysModeHandshakeThenEcho) {
   EXPECT_EQ(conn()->mss, 1460);
 }
 
+// Over IPv6 the cookie covers the whole IPv6 4-tuple and the MSS table's
+// entry that fits our IPv6 MSS (1440).
+TEST_F(Cookies, Ipv6HandshakeThenEcho) {
+  with(SynCookies::Always);
+  use_v6();
+  const Got sa = cookie_syn(kEcho, {.mss = 1440});
+  expect_opts(sa, {HasMss(1440), NoTs()});
+  send({.seq = R(1), .ack = L(1), .data = "six"});
+  expect({{.seq = L(1), .ack = R(4), .flags = flag::ACK | flag::PSH, .data = "six"}});
+  EXPECT_TRUE(conn()->key.is_v6());
+  EXPECT_EQ(conn()->mss, 1440);
+  EXPECT_EQ(ctr(Ctr::tcp_syncookies_valid), 1u);
+}
+
+TEST(Cookie, Ipv6AddressesAreCovered) {
+  flow::FlowKey a = tcp::make_key(*net::parse_ipv6("2001:2::1"), *net::parse_ipv6("2001:2::2"),
+                                  rte_cpu_to_be_16(80), rte_cpu_to_be_16(40000), 0);
+  flow::FlowKey b = a;
+  b.remote6[8] ^= 1;  // beyond the first 16 bytes of the key
+  const uint32_t c = cookie::make(kKey, a, 12345, kNow, 2);
+  EXPECT_TRUE(cookie::check(kKey, a, 12346, c + 1, kNow).has_value());
+  EXPECT_FALSE(cookie::check(kKey, b, 12346, c + 1, kNow).has_value());
+}
+
 TEST_F(Cookies, TimestampsRestoreWindowScaleAndSack) {
   with(SynCookies::Always);
   const Got sa =
