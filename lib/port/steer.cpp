@@ -343,7 +343,7 @@ RssInfo query_rss(uint16_t port_id, uint16_t nb_queues) {
     r.key.assign(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(len));
     r.why = who + " (" + driver + "): Toeplitz RSS, " + std::to_string(r.key.size()) +
             "-byte key, " + std::to_string(r.reta.size()) + "-entry RETA over " +
-            std::to_string(nb_queues) + " queues" + (r.v6_tcp ? "" : " (IPv4/TCP only)");
+            std::to_string(nb_queues) + " queues";
     return r;
   }
   r.reta.clear();
