@@ -27,7 +27,7 @@ GenControl::GenControl(Plane& pl)
   // must agree with the NIC's, so it is checked on known vectors first.
   selftest_ok_ = port::softrss_selftest();
   if (selftest_ok_)
-    PMX_LOG(INFO, "rte_softrss self-test passed (RSS verification vectors)");
+    PMX_LOG(INFO, "rte_softrss self-test passed (RSS verification vectors, IPv4 and IPv6)");
   else
     PMX_LOG(ERR, "rte_softrss self-test failed: the generator is disabled");
 }
@@ -39,8 +39,53 @@ void GenControl::set_batch(std::string report_file) {
   report_file_ = std::move(report_file);
 }
 
+// The IPv6 part of plan(): the port by route (on-link prefix, link-local,
+// or gateway6, as PortIp::next_hop6), the source addresses (each ours:
+// PortIp::is_local6) and the pool spec.
+std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::PoolSpec& ps) const {
+  const std::string dst_s = net::to_string(s.dst6);
+  uint16_t port = UINT16_MAX;
+  for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
+    if (!pl_.shared().ports[i].ip.next_hop6(s.dst6).is_zero()) port = i;
+  if (port == UINT16_MAX)
+    return "no route to " + dst_s + " (no port has it on-link or an IPv6 gateway)";
+  const net::PortIp& ip = pl_.shared().ports[port].ip;
+  p.spec = s;
+  p.port_id = port;
+  net::Ipv6Addr lo = s.src6_lo, hi = s.src6_hi;
+  if (lo.is_zero()) {
+    // A global destination needs a global source (RFC 4291 2.5.6: a
+    // link-local one is not forwarded).
+    if (!s.dst6.is_link_local() && ip.naddrs6 == 0)
+      return "port " + std::to_string(port) + " has no IPv6 address for " + dst_s +
+             " (add one with --addr " + std::to_string(port) + "=ADDR/LEN)";
+    lo = hi = ip.source_for6(s.dst6);
+  }
+  // lo..hi differ only in the low 64 bits, at most 65536 addresses (GenSpec).
+  for (net::Ipv6Addr a = lo;;) {
+    if (!ip.is_local6(a))
+      return "source address " + net::to_string(a) + " is not an address of port " +
+             std::to_string(port) + " (add it with --addr)";
+    p.src6.push_back(a);
+    if (a == hi) break;
+    // a + 1, the carry through the low 64 bits only.
+    for (int i = 15; i >= 8; --i)
+      if (++a.b[static_cast<size_t>(i)] != 0) break;
+  }
+  ps.v6 = true;
+  ps.server6 = s.dst6;
+  ps.server_port = s.dst_port;
+  ps.src_ips6 = p.src6;
+  return "";
+}
+
 // Port, source addresses and the per-worker tuple pools for s.
 std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
+  port::PoolSpec ps;
+  if (s.v6) {
+    if (std::string err = plan6(s, p, ps); !err.empty()) return err;
+    return pools(p, ps);
+  }
   const net::Ipv4Addr dst = net::Ipv4Addr::from_host(s.dst_ip);
   const std::string dst_s = net::to_string(dst);
   uint16_t port = UINT16_MAX;
@@ -52,7 +97,6 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
   p.port_id = port;
   p.src_lo = s.src_lo ? s.src_lo : ip.source_for(dst).host();
   p.src_hi = s.src_lo ? s.src_hi : p.src_lo;
-  port::PoolSpec ps;
   ps.server_ip = s.dst_ip;
   ps.server_port = s.dst_port;
   for (uint64_t a = p.src_lo; a <= p.src_hi; ++a) {
@@ -62,6 +106,12 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
              std::to_string(port) + " (add it with --addr)";
     ps.src_ips.push_back(static_cast<uint32_t>(a));
   }
+  return pools(p, ps);
+}
+
+// The ephemeral range, the port's steering and the pools, either family.
+std::string GenControl::pools(gen::RunPlan& p, port::PoolSpec& ps) const {
+  const uint16_t port = p.port_id;
   p.port_lo = ps.port_lo = pl_.options().ephemeral_lo;
   p.port_hi = ps.port_hi = pl_.options().ephemeral_hi;
   ps.workers = static_cast<uint16_t>(pl_.workers().size());

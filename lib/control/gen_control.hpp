@@ -46,6 +46,8 @@ class GenControl {
   gen::Totals totals() const;
   gen::Report report();
   std::string plan(const gen::GenSpec& s, gen::RunPlan& p) const;
+  std::string plan6(const gen::GenSpec& s, gen::RunPlan& p, port::PoolSpec& ps) const;
+  std::string pools(gen::RunPlan& p, port::PoolSpec& ps) const;
   void finish_run();
 
   Plane& pl_;

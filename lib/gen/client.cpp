@@ -272,8 +272,8 @@ void prepare_head(ClientConfig& c) {
                              c.req_size)
              : std::snprintf(c.head, sizeof c.head, "GET /bytes/%u HTTP/1.1\r\nHost: %s\r\n\r\n",
                              c.resp_size, c.host);
-  // The longest: GET /bytes/4294967295 and a 15-character address, 58
-  // bytes; POST with a 15-character address and 16 MiB, 68.
+  // The longest: GET /bytes/4294967295 and a 41-character bracketed IPv6
+  // address, 84 bytes; POST with that address and 16 MiB, 94.
   c.head_len = static_cast<uint8_t>(n > 0 && n < static_cast<int>(sizeof c.head) ? n : 0);
 }
 

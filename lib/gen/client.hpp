@@ -26,11 +26,13 @@ struct ClientConfig : tcp::ClientLink {
   // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)
   bool close_abandon = false;
   bool draining = false;  // finish the request under way, then close
-  char host[16] = "";     // http: the Host field (dotted destination address)
+  // http: the Host field: the dotted destination address, or an IPv6 one in
+  // brackets (RFC 9110 7.2, RFC 3986 3.2.2), at most 41 characters
+  char host[48] = "";
   // http: the request head for resp_size and host, formatted once per run
   // by prepare_head() (the client formats it at the first request if nobody
   // did); copied into every request instead of formatting each one.
-  char head[96] = "";
+  char head[128] = "";
   uint8_t head_len = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "generator.hpp"
 
 #include "net/addr.hpp"
+#include "tcp/segment.hpp"
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -50,8 +51,8 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.close_abandon = s.close == CloseMode::Abandon;
   cfg_.cc = s.cc;
   cfg_.hystart = s.hystart;
-  const std::string host = net::to_string(net::Ipv4Addr::from_host(s.dst_ip));
-  std::snprintf(cfg_.host, sizeof cfg_.host, "%s", host.c_str());
+  const std::string host = net::to_string(s.dst());
+  std::snprintf(cfg_.host, sizeof cfg_.host, s.v6 ? "[%s]" : "%s", host.c_str());
   prepare_head(cfg_);
   st_.connect_us.reset();
   st_.request_us.reset();
@@ -67,8 +68,8 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   progress_seen_ = 0;
   cursor_ = 0;
   busy_since_ = 0;
-  warm_left_ = static_cast<uint32_t>(
-      std::min<uint64_t>(kWarmConns, uint64_t{plan_->src_hi} - plan_->src_lo + 1));
+  const uint64_t nsrc = s.v6 ? plan_->src6.size() : uint64_t{plan_->src_hi} - plan_->src_lo + 1;
+  warm_left_ = static_cast<uint32_t>(std::min<uint64_t>(kWarmConns, nsrc));
   last_idx_ = UINT32_MAX;
   warm_wait_ = false;
   engine_.set_client(&cfg_, &st_);
@@ -193,12 +194,16 @@ Generator::Open Generator::open_one(uint64_t now) {
   for (unsigned t = 0; t < std::min<size_t>(kTupleTries, n); ++t) {
     const port::SrcTuple& st = (*pool_)[cursor_];
     cursor_ = cursor_ + 1 == n ? 0 : cursor_ + 1;
-    const flow::FlowKey k{rte_cpu_to_be_32(st.ip),
-                          rte_cpu_to_be_32(s.dst_ip),
-                          rte_cpu_to_be_16(st.port),
-                          rte_cpu_to_be_16(s.dst_port),
-                          plan_->port_id,
-                          0};
+    // IPv6: the tuple's ip is the index of its address in the plan.
+    const flow::FlowKey k = s.v6 ? tcp::make_key(net::IpAddr::of(plan_->src6[st.ip]),
+                                                 net::IpAddr::of(s.dst6), rte_cpu_to_be_16(st.port),
+                                                 rte_cpu_to_be_16(s.dst_port), plan_->port_id)
+                                 : flow::FlowKey{rte_cpu_to_be_32(st.ip),
+                                                 rte_cpu_to_be_32(s.dst_ip),
+                                                 rte_cpu_to_be_16(st.port),
+                                                 rte_cpu_to_be_16(s.dst_port),
+                                                 plan_->port_id,
+                                                 0};
     const int r = engine_.connect(k, now);
     if (r >= 0) {
       last_idx_ = static_cast<uint32_t>(r);
@@ -213,9 +218,29 @@ Generator::Open Generator::open_one(uint64_t now) {
   return Open::Busy;
 }
 
+namespace {
+uint64_t half(const std::array<uint8_t, 16>& a, size_t first) {
+  uint64_t v = 0;
+  for (size_t i = first; i < first + 8; ++i) v = (v << 8) | a[i];
+  return v;
+}
+}  // namespace
+
 uint16_t Generator::owner(const flow::FlowKey& k) const {
   const RunPlan* p = plan_;
-  if (!p || k.port_id != p->port_id) return port::kNoQueue;
+  if (!p || k.port_id != p->port_id || k.is_v6() != p->spec.v6) return port::kNoQueue;
+  if (k.is_v6()) {
+    // src6 is one range in order: the same high 64 bits, low 64 ascending.
+    if (p->src6.empty()) return port::kNoQueue;
+    const uint16_t port = rte_be_to_cpu_16(k.local_port);
+    const auto& first = p->src6.front().b;
+    const uint64_t lo = half(k.local6, 8);
+    if (half(k.local6, 0) != half(first, 0) || lo < half(first, 8) ||
+        lo > half(p->src6.back().b, 8) || port < p->port_lo || port > p->port_hi)
+      return port::kNoQueue;
+    return port::reply_queue6(p->rss, net::Ipv6Addr{k.remote6}, rte_be_to_cpu_16(k.remote_port),
+                              net::Ipv6Addr{k.local6}, port);
+  }
   const uint32_t ip = rte_be_to_cpu_32(k.local_ip);
   const uint16_t port = rte_be_to_cpu_16(k.local_port);
   if (ip < p->src_lo || ip > p->src_hi || port < p->port_lo || port > p->port_hi)

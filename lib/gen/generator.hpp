@@ -28,6 +28,9 @@ struct RunPlan {
   uint16_t port_lo = 49152, port_hi = 65535;       // the ephemeral range
   std::vector<std::vector<port::SrcTuple>> pools;  // per worker index
   uint32_t src_lo = 0, src_hi = 0;                 // host order, the pools' addresses
+  // IPv6 runs (spec.v6): the pools' addresses, a range FIRST..LAST in order
+  // (equal high 64 bits, GenSpec); a v6 SrcTuple's ip indexes it.
+  std::vector<net::Ipv6Addr> src6;
 };
 
 enum class RunState : uint8_t { Idle, Running, Draining, Done };

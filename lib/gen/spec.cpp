@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -60,6 +61,40 @@ std::optional<uint32_t> parse_unicast(std::string_view s) {
 }
 
 std::string ip_string(uint32_t host) { return net::to_string(net::Ipv4Addr::from_host(host)); }
+
+// "[addr]" -> "addr" (RFC 3986 3.2.2's IP-literal, as users write it in
+// URLs); anything else as is.
+std::string_view unbracket(std::string_view s) {
+  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+// An IPv6 word: it has a ':' or brackets (an IPv4 word has neither).
+bool looks_v6(std::string_view s) {
+  return s.find(':') != std::string_view::npos || (!s.empty() && s.front() == '[');
+}
+
+// A unicast IPv6 address that can be a TCP end: not unspecified, loopback
+// (never on the wire, RFC 4291 2.5.3), multicast (RFC 4291 2.7) or
+// IPv4-mapped (::ffff:0:0/96, RFC 4291 2.5.5.2: IPv4 goes as IPv4 here).
+bool v6_unicast(const net::Ipv6Addr& a) {
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return !a.is_zero() && !a.is_loopback() && !a.is_multicast() &&
+         std::memcmp(a.b.data(), kMapped, sizeof kMapped) != 0;
+}
+
+std::optional<net::Ipv6Addr> parse_unicast6(std::string_view s) {
+  auto a = net::parse_ipv6(unbracket(s));
+  if (!a || !v6_unicast(*a)) return std::nullopt;
+  return a;
+}
+
+// The high and low 64 bits of an address, as numbers.
+uint64_t half(const net::Ipv6Addr& a, size_t first) {
+  uint64_t v = 0;
+  for (size_t i = first; i < first + 8; ++i) v = (v << 8) | a.b[i];
+  return v;
+}
 
 // Names of an enum's values, in the order the grammar lists them.
 template <class E, size_t N>
@@ -166,9 +201,38 @@ std::string format_hystart(const GenSpec& s, const Keyword&) {
   return s.hystart ? std::string() : std::string("off");
 }
 
-// "A" or "A-B" with A <= B, at most kMaxSrcAddrs addresses.
+// IPv6 "A" or "A-B": A <= B, equal high 64 bits, at most kMaxSrcAddrs.
+void parse_src6(GenSpec& s, const Keyword& k, std::string_view v) {
+  size_t dash = v.find('-');
+  auto lo = parse_unicast6(v.substr(0, dash));
+  auto hi = dash == std::string_view::npos ? lo : parse_unicast6(v.substr(dash + 1));
+  if (!lo || !hi) bad_value(k.name, v, "expected a unicast IPv6 address IP or a range IP-IP");
+  if (half(*lo, 0) != half(*hi, 0))
+    bad_value(k.name, v, "an IPv6 range may differ only in the low 64 bits");
+  const uint64_t a = half(*lo, 8), b = half(*hi, 8);
+  if (b < a) bad_value(k.name, v, "range is descending");
+  if (b - a >= kMaxSrcAddrs)
+    bad_value(k.name, v,
+              "range has " +
+                  (b - a == UINT64_MAX ? std::string("2^64") : std::to_string(b - a + 1)) +
+                  " addresses, at most " + std::to_string(kMaxSrcAddrs));
+  s.src6_lo = *lo;
+  s.src6_hi = *hi;
+}
+
+// "A" or "A-B" with A <= B, at most kMaxSrcAddrs addresses, of the
+// destination's family.
 void parse_src(GenSpec& s, const Keyword& k, std::string_view v) {
   size_t dash = v.find('-');
+  const bool lo6 = looks_v6(v.substr(0, dash));
+  const bool hi6 = dash == std::string_view::npos ? lo6 : looks_v6(v.substr(dash + 1));
+  if (lo6 != hi6) bad_value(k.name, v, "a range of one family, IPv4 or IPv6");
+  if (lo6 != s.v6)
+    bad_value(k.name, v,
+              std::string(lo6 ? "an IPv6 source" : "an IPv4 source") + " for the " +
+                  (s.v6 ? "IPv6" : "IPv4") + " destination " + net::to_string(s.dst()) +
+                  ": one family per run");
+  if (lo6) return parse_src6(s, k, v);
   auto lo = parse_unicast(v.substr(0, dash));
   auto hi = dash == std::string_view::npos ? lo : parse_unicast(v.substr(dash + 1));
   if (!lo || !hi) bad_value(k.name, v, "expected a unicast address IP or a range IP-IP");
@@ -183,6 +247,11 @@ void parse_src(GenSpec& s, const Keyword& k, std::string_view v) {
 }
 
 std::string format_src(const GenSpec& s, const Keyword&) {
+  if (s.v6) {
+    if (s.src6_lo.is_zero()) return {};  // the port's address
+    if (s.src6_lo == s.src6_hi) return net::to_string(s.src6_lo);
+    return net::to_string(s.src6_lo) + "-" + net::to_string(s.src6_hi);
+  }
   if (s.src_lo == 0) return {};  // the port's first address
   if (s.src_lo == s.src_hi) return ip_string(s.src_lo);
   return ip_string(s.src_lo) + "-" + ip_string(s.src_hi);
@@ -212,11 +281,20 @@ size_t find_keyword(std::string_view word) {
   fail("unknown word " + quote(word));
 }
 
-uint32_t parse_dst_ip(std::string_view w) {
+// IPv4 into s.dst_ip, or IPv6 (brackets optional) into s.dst6 with s.v6.
+void parse_dst_ip(GenSpec& s, std::string_view w) {
+  if (looks_v6(w)) {
+    if (!net::parse_ipv6(unbracket(w))) fail("bad destination address " + quote(w));
+    auto a = parse_unicast6(w);
+    if (!a) fail("bad destination address " + quote(w) + " (not a unicast address)");
+    s.v6 = true;
+    s.dst6 = *a;
+    return;
+  }
   if (!net::parse_ipv4(w)) fail("bad destination address " + quote(w));
   auto a = parse_unicast(w);
   if (!a) fail("bad destination address " + quote(w) + " (not a unicast address)");
-  return *a;
+  s.dst_ip = *a;
 }
 
 uint16_t parse_dst_port(std::string_view w) {
@@ -234,7 +312,7 @@ bool is_blank(char c) {
 GenSpec parse_spec(const std::vector<std::string>& words) {
   if (words.empty()) fail("missing destination address");
   GenSpec s;
-  s.dst_ip = parse_dst_ip(words[0]);
+  parse_dst_ip(s, words[0]);
   if (words.size() < 2) fail("missing destination port after " + quote(words[0]));
   s.dst_port = parse_dst_port(words[1]);
   uint32_t seen = 0;
@@ -268,7 +346,7 @@ GenSpec parse_spec(const std::string& line) {
 }
 
 std::string to_string(const GenSpec& s) {
-  std::string out = ip_string(s.dst_ip) + " " + std::to_string(s.dst_port);
+  std::string out = net::to_string(s.dst()) + " " + std::to_string(s.dst_port);
   for (const Keyword& k : kKeywords) {
     std::string v = k.format(s, k);
     if (!v.empty()) out += " " + std::string(k.name) + " " + v;

@@ -18,8 +18,16 @@
 // resp-size 0..1 GiB, duration 0..86400 s; src one address or an ascending range A-B of at most
 // 65536. Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are
 // plain decimal: no sign, no junk after the digits.
+//
+// IPv6: <dst-ip> and src may be IPv6 addresses (RFC 4291 2.2 text, with or without brackets:
+// 2001:2::1 or [2001:2::1]); a run is of one family, so src must be of the destination's. IPv6
+// addresses must be unicast too (not ::, ::1, ff00::/8 or v4-mapped ::ffff:0:0/96), and the two
+// ends of an IPv6 range may differ only in their low 64 bits (the interface identifier, RFC 4291
+// 2.5.1), at most 65536 addresses as for IPv4. to_string() prints them in RFC 5952 form without
+// brackets.
 #pragma once
 
+#include "net/addr.hpp"
 #include "tcp/cc.hpp"
 
 #include <cstdint>
@@ -49,6 +57,16 @@ struct GenSpec {
   CloseMode close = CloseMode::Fin;
   tcp::CcKind cc = tcp::CcKind::NewReno;  // congestion control of the run's connections
   bool hystart = true;                    // HyStart++ (RFC 9406) in their initial slow start
+  // IPv6 runs: v6 set, dst_ip and src_lo/src_hi 0, the addresses here
+  // (src6_lo zero: the port's address for dst6).
+  bool v6 = false;
+  net::Ipv6Addr dst6{};
+  net::Ipv6Addr src6_lo{}, src6_hi{};
+
+  // The destination, either family.
+  net::IpAddr dst() const {
+    return v6 ? net::IpAddr::of(dst6) : net::IpAddr::of(net::Ipv4Addr::from_host(dst_ip));
+  }
 
   friend bool operator==(const GenSpec&, const GenSpec&) = default;
 };

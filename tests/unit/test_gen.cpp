@@ -9,10 +9,12 @@
 #include "gen/report.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
+#include "tcp/segment.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_byteorder.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -43,9 +45,10 @@ struct Peer {
   bool respond = true;  // false: requests are acknowledged, never answered
 
   struct Conn {
-    uint32_t next = 0;  // the peer's next sequence number
-    uint32_t ours = 0;  // the engine's next sequence number (what the peer acks)
-    unsigned owed = 0;  // requests received, not answered
+    uint32_t next = 0;    // the peer's next sequence number
+    uint32_t ours = 0;    // the engine's next sequence number (what the peer acks)
+    unsigned owed = 0;    // requests received, not answered
+    flow::FlowKey key{};  // the connection's key (from its SYN)
   };
   std::map<uint16_t, Conn> conns;        // by our (the engine's) local port, host order
   unsigned syns = 0;                     // SYNs seen (retransmissions included)
@@ -140,9 +143,17 @@ class GenTest : public ::testing::Test {
 
   void react(const tcp::OutSeg& o, const std::string& data) {
     const uint16_t port = rte_be_to_cpu_16(o.key.local_port);
-    EXPECT_GE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_lo);
-    EXPECT_LE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_hi);
-    EXPECT_EQ(rte_be_to_cpu_32(o.key.remote_ip), kDst);
+    EXPECT_EQ(o.key.is_v6(), plan_.spec.v6);
+    if (o.key.is_v6()) {
+      const net::Ipv6Addr l{o.key.local6};
+      EXPECT_NE(std::find(plan_.src6.begin(), plan_.src6.end(), l), plan_.src6.end());
+      EXPECT_EQ(net::Ipv6Addr{o.key.remote6}, plan_.spec.dst6);
+      EXPECT_EQ(o.key.local_ip | o.key.remote_ip, 0u);
+    } else {
+      EXPECT_GE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_lo);
+      EXPECT_LE(rte_be_to_cpu_32(o.key.local_ip), plan_.src_hi);
+      EXPECT_EQ(rte_be_to_cpu_32(o.key.remote_ip), kDst);
+    }
     EXPECT_EQ(rte_be_to_cpu_16(o.key.remote_port), kDstPort);
     if (o.flags & RST) {
       peer_.conns.erase(port);
@@ -154,7 +165,7 @@ class GenTest : public ::testing::Test {
       if (peer_.on_syn == Peer::OnSyn::Ignore) return;
       if (peer_.on_syn == Peer::OnSyn::Refuse) return send(o.key, 0, o.seq + 1, RST | ACK);
       Peer::Conn& c = peer_.conns[port];
-      c = {.next = 7000000u + port * 100000u, .ours = o.seq + 1, .owed = 0};
+      c = {.next = 7000000u + port * 100000u, .ours = o.seq + 1, .owed = 0, .key = o.key};
       send(o.key, c.next++, c.ours, SYN | ACK, {}, true);
       return;
     }
@@ -182,7 +193,7 @@ class GenTest : public ::testing::Test {
     for (; c.owed > 0; --c.owed) {
       const std::string r = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kRespSize) +
                             "\r\n\r\n" + std::string(kRespSize, 'x');
-      send(key(port), c.next, c.ours, ACK, r);
+      send(c.key, c.next, c.ours, ACK, r);
       c.next += static_cast<uint32_t>(r.size());
     }
   }
@@ -195,7 +206,11 @@ class GenTest : public ::testing::Test {
     answer();
   }
 
-  static flow::FlowKey key(uint16_t port) {
+  // The run's key from our port: kSrc, or an IPv6 run's first address.
+  flow::FlowKey key(uint16_t port) const {
+    if (plan_.spec.v6)
+      return tcp::make_key(net::IpAddr::of(plan_.src6.at(0)), net::IpAddr::of(plan_.spec.dst6),
+                           rte_cpu_to_be_16(port), rte_cpu_to_be_16(kDstPort), 0);
     return {rte_cpu_to_be_32(kSrc),
             rte_cpu_to_be_32(kDst),
             rte_cpu_to_be_16(port),
@@ -757,6 +772,45 @@ TEST_F(GenTest, OwnerTellsWhichWorkersPoolHoldsTheTuple) {
   engine_->set_client(nullptr, nullptr);
 }
 
+// (g) IPv6: an IPv6 plan opens IPv6 keys (tcp::make_key) from its address
+// list, the run completes against the peer, and owner() answers for IPv6
+// keys of the plan only.
+TEST_F(GenTest, Ipv6RunOpensIpv6KeysFromThePlansAddresses) {
+  plan_.spec = parse_spec("2001:2::2 80 conns 6 src 2001:2::1-2001:2::3 resp-size 64");
+  for (const char* a : {"2001:2::1", "2001:2::2", "2001:2::3"})
+    plan_.src6.push_back(net::parse_ipv6(a).value());
+  plan_.pools.assign(1, {});
+  // The peer tells connections apart by our port: one port per tuple here.
+  for (uint16_t p = 0; p < 4; ++p)
+    for (uint32_t i = 0; i < 3; ++i)
+      plan_.pools[0].push_back({i, static_cast<uint16_t>(kFirstPort + 3 * p + i)});
+  start();
+  for (int i = 0; i < 50 && gen_->state() != RunState::Done; ++i) {
+    now_ += 10 * kMs;
+    turn();
+  }
+  EXPECT_EQ(gen_->state(), RunState::Done);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 6u);
+  EXPECT_EQ(errors(), 0u);
+  EXPECT_EQ(peer_.syns, 6u);
+
+  const auto k6 = [&](const char* local, uint16_t port) {
+    return tcp::make_key(net::IpAddr::of(net::parse_ipv6(local).value()),
+                         net::IpAddr::of(plan_.spec.dst6), rte_cpu_to_be_16(port),
+                         rte_cpu_to_be_16(kDstPort), 0);
+  };
+  EXPECT_EQ(gen_->owner(k6("2001:2::1", 50001)), 0);  // Single: worker 0's
+  EXPECT_EQ(gen_->owner(k6("2001:2::3", 65535)), 0);
+  EXPECT_EQ(gen_->owner(k6("2001:2::4", 50001)), port::kNoQueue);  // outside the range
+  EXPECT_EQ(gen_->owner(k6("2001:3::1", 50001)), port::kNoQueue);  // another /64
+  EXPECT_EQ(gen_->owner(k6("2001:2::1", 8080)), port::kNoQueue);   // not an ephemeral port
+  EXPECT_EQ(gen_->owner(key(50001)), 0);
+  // An IPv4 key is never an IPv6 plan's.
+  EXPECT_EQ(gen_->owner(flow::FlowKey{rte_cpu_to_be_32(kSrc), rte_cpu_to_be_32(kDst),
+                                      rte_cpu_to_be_16(50001), rte_cpu_to_be_16(kDstPort), 0, 0}),
+            port::kNoQueue);
+}
+
 // ---- the report's JSON
 
 // Braces and brackets balance outside strings, and no number is nan/inf.
@@ -788,6 +842,18 @@ void expect_json_shape(const std::string& j) {
 
 bool has(const std::string& j, const std::string& part) {
   return j.find(part) != std::string::npos;
+}
+
+// IPv6 addresses in the report's spec are in RFC 5952 form, however typed.
+TEST(GenReport, Ipv6SpecInRfc5952Form) {
+  Report r;
+  r.spec = to_string(parse_spec("[2001:0002:0:0::0002] 80 src 2001:2:0:0:0:0:0:a-2001:2::00f"));
+  r.state = "done";
+  const std::string j = to_json(r);
+  expect_json_shape(j);
+  EXPECT_TRUE(has(j, "\"spec\": \"2001:2::2 80 mode http ")) << j;
+  EXPECT_TRUE(has(j, " src 2001:2::a-2001:2::f ")) << j;
+  EXPECT_TRUE(has(to_text(r), "gen done: 2001:2::2 80 ")) << to_text(r);
 }
 
 TEST(GenReport, EmptyRunJson) {
