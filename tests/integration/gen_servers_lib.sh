@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Linux servers for the generator tests, in the peer namespace (source after
 # lib.sh; needs PEER_NS, PEER_IP, PMX_TMP, PMX_PYTHON, PMX_LIB_DIR, NGINX_PORT,
-# ECHO_PORT):
+# ECHO_PORT; GEN_SERVERS_IP, default PEER_IP, may be an IPv6 address):
 #
 #   gen_servers_start SIZE...
 #       nginx-light (one worker, `daemon off`, its config, pid, logs and
@@ -21,7 +21,9 @@ _gen_body() {  # N FILE
 }
 
 gen_servers_start() {
-    local size i
+    local size i ip=${GEN_SERVERS_IP:-$PEER_IP} listen
+    listen="$ip:$NGINX_PORT"
+    [[ $ip != *:* ]] || listen="[$ip]:$NGINX_PORT"
     command -v nginx >/dev/null || fail "nginx not installed (scripts/install-deps.sh installs nginx-light)"
     mkdir -p "$PMX_TMP/www/bytes" "$PMX_TMP/nginx"
     chmod o+rx "$PMX_TMP" "$PMX_TMP/www" "$PMX_TMP/www/bytes"  # nginx's workers run as nobody
@@ -36,7 +38,7 @@ http {
     access_log $PMX_TMP/nginx/access.log combined;
     keepalive_requests 100000;
     server {
-        listen $PEER_IP:$NGINX_PORT backlog=4096;
+        listen $listen backlog=4096;
         root $PMX_TMP/www;
         default_type application/octet-stream;
     }
@@ -47,7 +49,7 @@ CONF
         -c "$PMX_TMP/nginx/nginx.conf" </dev/null >"$PMX_TMP/nginx/out.log" 2>&1 &
     NGINX_PID=$!
 
-    ip netns exec "$PEER_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/echo_server.py" "$PEER_IP" "$ECHO_PORT" \
+    ip netns exec "$PEER_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/echo_server.py" "$ip" "$ECHO_PORT" \
         --stats "$PMX_TMP/echo.stats" </dev/null >"$PMX_TMP/echo.log" 2>&1 &
     ECHO_PID=$!
 

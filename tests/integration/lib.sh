@@ -161,7 +161,7 @@ pmx_cmd() {
     read -ra mem <<<"$PMX_EAL_MEM"
     # shellcheck disable=SC2054  # the commas belong to the EAL arguments
     PMX_CMD=(
-        "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "pmx$$" "${lcores[@]}"
+        "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "${PMX_FILE_PREFIX:-pmx$$}" "${lcores[@]}"
         "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
         --
         --addr "0=$DUT_IP/$PREFIX_LEN"

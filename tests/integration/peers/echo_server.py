@@ -37,7 +37,7 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("--stats", required=True, help='rewritten with "<connections> <bytes>"')
     a = p.parse_args()
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6 if ":" in a.host else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((a.host, a.port))
     s.listen(1024)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Concurrent echo clients in one process, for test_tcp_seeds.sh.
 
-  seeds_clients.py HOST PORT --clients N --rounds R --go FILE
+  seeds_clients.py HOST PORT  (HOST IPv4 or IPv6) --clients N --rounds R --go FILE
 
 Opens N connections; each round every client sends one message (sizes from
 7 bytes to several segments, a byte pattern per client and round), then
@@ -41,7 +41,8 @@ def recv_exact(s, want, what):
 def connect_all(host, port, n):
     socks = []
     for i in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_STREAM)
         s.settimeout(5)
         try:
             s.connect((host, port))
