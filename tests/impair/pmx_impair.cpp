@@ -1,10 +1,12 @@
 // pmx-impair: a hostile link for tests (this kernel has no netem). Bridges
 // every frame between two interfaces over AF_PACKET raw sockets and, per
 // direction and independently, drops, duplicates, corrupts, delays and
-// reorders IPv4 frames with a seeded PRNG, and optionally passes them through
-// a bottleneck (--rate-mbit, --queue-frames). Non-IPv4 frames (ARP) are only
-// delayed. On SIGTERM/SIGINT or after --duration-s it writes one JSON line of
-// per-direction counters to --stats FILE (or stdout) and exits 0.
+// reorders IPv4 and IPv6 frames with a seeded PRNG, and optionally passes them
+// through a bottleneck (--rate-mbit, --queue-frames). Other frames (ARP) and
+// IPv6 neighbour discovery (ICMPv6 types 133-137 right after the IPv6 header)
+// are only delayed, as ARP is. On SIGTERM/SIGINT or after --duration-s it
+// writes one JSON line of per-direction counters to --stats FILE (or stdout)
+// and exits 0.
 //
 // The bottleneck, per direction: a FIFO served at R Mbit/s. A frame's
 // serialisation starts when it arrives or when the previous frame's ends,
@@ -382,14 +384,27 @@ void transmit(Direction& d, const uint8_t* frame, size_t len) {
 // ------------------------------------------------------------ impairments --
 
 // Bytes after the IPv4 header, up to the IPv4 total length (Ethernet padding
-// excluded): [off, off + len). len == 0 and ipv4 == false for non-IPv4 frames
-// (or IPv4 headers too short to trust).
+// excluded), or after the fixed IPv6 header, up to its payload length:
+// [off, off + len). ipv4 == false (the frame is only delayed) for other
+// frames, IP headers too short to trust, and IPv6 neighbour discovery (the
+// link's ARP). The field keeps its name: "an IP frame the link may harm".
 struct L4Span {
   bool ipv4;
   size_t off, len;
 };
 
+L4Span ipv6_l4(const uint8_t* f, size_t len) {
+  constexpr size_t kIp6Hdr = 40;
+  if (len < kEthHdr + kIp6Hdr || (f[kEthHdr] >> 4) != 6) return {false, 0, 0};
+  const uint8_t* ip = f + kEthHdr;
+  const size_t plen = std::min<size_t>((size_t{ip[4]} << 8) | ip[5], len - kEthHdr - kIp6Hdr);
+  // RFC 4861 4.1-4.5: router/neighbour solicitation/advertisement, redirect.
+  if (ip[6] == 58 && plen > 0 && ip[kIp6Hdr] >= 133 && ip[kIp6Hdr] <= 137) return {false, 0, 0};
+  return {true, kEthHdr + kIp6Hdr, plen};
+}
+
 L4Span ipv4_l4(const uint8_t* f, size_t len) {
+  if (len >= kEthHdr && f[12] == 0x86 && f[13] == 0xdd) return ipv6_l4(f, len);
   if (len < kEthHdr + 20 || f[12] != 0x08 || f[13] != 0x00) return {false, 0, 0};
   const uint8_t* ip = f + kEthHdr;
   const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
@@ -445,7 +460,7 @@ void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now
   const L4Span l4 = ipv4_l4(f, len);
   uint64_t hold = static_cast<uint64_t>(o.delay_ms * 1000.0);
   uint64_t due = now + hold;
-  if (!l4.ipv4) {  // ARP and friends: delay only
+  if (!l4.ipv4) {  // ARP, neighbour discovery and friends: delay only
     enqueue(d, due, now, f, len, 1);
     return;
   }

@@ -9,7 +9,8 @@
 #   +--------+          +-------------------------------------+     +--------+
 #
 # pmx-impair (tests/impair) bridges the two mid interfaces and drops,
-# duplicates, corrupts, delays and reorders IPv4 frames per direction
+# duplicates, corrupts, delays and reorders IPv4 and IPv6 frames (not ARP or
+# neighbour discovery, which are only delayed) per direction
 # ("a_to_b" is IF_A -> IF_B). All four interfaces have IPv6 off and every
 # offload off (ethtool -K tx rx tso gso gro lro off), so frames cross as real
 # MTU-sized frames with complete checksums and the receiving kernel verifies
