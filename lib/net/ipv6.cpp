@@ -52,8 +52,13 @@ std::optional<Ctr> parse_ipv6(const uint8_t* p, uint16_t len, const PortIp& port
   std::memcpy(src.b.data(), h.src_addr, 16);
   std::memcpy(dst.b.data(), h.dst_addr, 16);
   if (src.is_multicast()) return Ctr::ipv6_multicast_source;  // RFC 4291 2.7
+  // :: is never a destination (RFC 4291 2.5.2), and a port without IPv6 (no
+  // link-local address yet, when PortIp::is_local6 would take ::) has no
+  // groups and no addresses.
   const bool group = dst.is_multicast();
-  if (group ? !port.is_our_group(dst) : !port.is_local6(dst)) return Ctr::ipv6_not_for_us;
+  if (dst.is_zero() || port.link_local.is_zero() ||
+      (group ? !port.is_our_group(dst) : !port.is_local6(dst)))
+    return Ctr::ipv6_not_for_us;
 
   // The extension-header chain (RFC 8200 4), at most kMaxExtHeaders long;
   // each header's length is checked against the payload before it is read.
@@ -150,7 +155,7 @@ std::optional<Ctr> parse_packet_too_big(const uint8_t* icmp, uint16_t n, const P
   Ipv6Addr ours, peer;
   std::memcpy(ours.b.data(), q.src_addr, 16);
   std::memcpy(peer.b.data(), q.dst_addr, 16);
-  if (!port.is_local6(ours)) return Ctr::icmp6_ptb_not_ours;
+  if (ours.is_zero() || !port.is_local6(ours)) return Ctr::icmp6_ptb_not_ours;
   out.ours = ours;
   out.peer = peer;
   const uint8_t* t = icmp + kIcmp + kHdr;

@@ -24,7 +24,8 @@ std::optional<Ctr> parse_nd(const uint8_t* icmp, uint16_t n, const Ipv6Addr& src
   out.type = icmp[0];
   out.flags = icmp[4];
   std::memcpy(out.target.b.data(), icmp + 8, 16);
-  if (out.target.is_multicast()) return Ctr::nd_multicast_target;
+  // 7.1.1: not multicast; nor :: (RFC 4291 2.5.2: no node's address).
+  if (out.target.is_multicast() || out.target.is_zero()) return Ctr::nd_bad_target;
   // Options (4.6): type, length in units of 8 bytes, never 0.
   const uint8_t want = out.type == kNdSolicit ? kNdOptSourceLla : kNdOptTargetLla;
   for (uint16_t i = kNdMinLen; i < n;) {

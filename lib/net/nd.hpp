@@ -42,7 +42,7 @@ bool is_solicited_node(const Ipv6Addr& a);
 // Validates the neighbour solicitation or advertisement at icmp (n bytes,
 // ICMPv6 type 135 or 136, checksum already verified) carried from src to dst
 // with hop_limit, per RFC 4861 7.1.1/7.1.2: hop limit 255, code 0, at least
-// 24 bytes, target not multicast, every option of length > 0 and inside the
+// 24 bytes, target not multicast (nor ::), every option of length > 0 and inside the
 // message, a link-layer address option 8 bytes long with a unicast MAC; a
 // solicitation from :: goes to a solicited-node group and carries no source
 // link-layer option; an advertisement to a multicast destination has S clear.

@@ -322,6 +322,7 @@ TEST_F(Ingress6, EachMalformedPacketCountsOnce) {
       {v6_frame({.proto = IPPROTO_UDP, .l4 = echo}), Ctr::ipv6_unknown_next_header},
       {v6_frame({.ext = {{51, {0, 0, 0, 0, 0, 0}}}, .l4 = echo}), Ctr::ipv6_unknown_next_header},
       {v6_frame({.src = Ipv6Addr{}, .l4 = echo}), Ctr::ipv6_unspecified_source},
+      {v6_frame({.dst = Ipv6Addr{}, .l4 = echo}), Ctr::ipv6_not_for_us},
   };
   for (auto& c : cases) {
     SCOPED_TRACE(std::string(stats::kCounterInfo[size_t(c.want)].name));
@@ -361,7 +362,8 @@ TEST_F(Ingress6, EachMalformedIcmp6CountsOnce) {
       {ns([](auto& v) { v.l4[1] = 1; }), Ctr::nd_bad_code},
       {ns([](auto& v) { v.l4.resize(20); }), Ctr::nd_too_short},
       {ns([](auto& v) { v.l4 = test::nd_msg(kNdSolicit, ip6("ff02::1"), 0, {}); }),
-       Ctr::nd_multicast_target},
+       Ctr::nd_bad_target},
+      {ns([](auto& v) { v.l4 = test::nd_msg(kNdSolicit, Ipv6Addr{}, 0, {}); }), Ctr::nd_bad_target},
       {ns([&](auto& v) {
          v.l4 = test::nd_msg(kNdSolicit, us, kNdOptSourceLla, kPeer, 0, {3, 0, 0, 0, 0, 0, 0, 0});
        }),
@@ -420,6 +422,21 @@ TEST_F(Ingress6, EachMalformedIcmp6CountsOnce) {
     EXPECT_EQ(run(c.f).kind, Kind::Drop);
     expect_moved({Ctr::ipv6_rx_delivered, c.want});
   }
+}
+
+// A port with no IPv6 yet (no link-local address, for which is_local6 would
+// take ::) receives nothing over IPv6, not even on all-nodes.
+TEST_F(Ingress6, PortWithoutIpv6TakesNone) {
+  port_ = test::port_ip();
+  auto f = test::v6_frame({.dst = Ipv6Addr::all_nodes(), .l4 = test::echo6()});
+  EXPECT_EQ(run(f).kind, Kind::Drop);
+  expect_moved({Ctr::ipv6_not_for_us});
+  auto v = test::ns6();
+  v.dst = Ipv6Addr{};
+  v.l4 = test::nd_msg(kNdSolicit, Ipv6Addr{}, kNdOptSourceLla, kPeer);
+  f = test::v6_frame(v);
+  EXPECT_EQ(run(f).kind, Kind::Drop);
+  expect_moved({Ctr::ipv6_not_for_us});
 }
 
 // What parse_ipv6 tells the caller.
