@@ -1,10 +1,12 @@
-// CLI: layer 2/3. show arp, show ip stats.
+// CLI: layer 2/3. show arp, show neigh, show ip stats.
 #include "cli/cli.hpp"
 #include "cli/cli_tokens.hpp"
 #include "control/plane.hpp"
 #include "net/addr.hpp"
 
+#include <algorithm>
 #include <cinttypes>
+#include <vector>
 
 namespace pmx::control {
 namespace {
@@ -16,25 +18,52 @@ struct ShowArp {
 cmdline_parse_token_string_t show_arp_show = PMX_KEYWORD(ShowArp, show, "show");
 cmdline_parse_token_string_t show_arp_arp = PMX_KEYWORD(ShowArp, arp, "arp");
 
-void show_arp(void*, cmdline* cl, void* data) {
-  Cli& c = cli_of(data);
-  const auto rows = c.plane.neighbours();
-  cmdline_printf(cl, "%-6s %-4s %-15s %-17s %-10s %10s %7s\n", "Lcore", "Port", "Address",
+// One row per entry of every worker's neighbour table; v4_only: the IPv4
+// rows (show arp). The address column fits the longest address shown.
+void print_neigh(cmdline* cl, const std::vector<worker::NeighRow>& rows, bool v4_only) {
+  int width = 15;  // "255.255.255.255"
+  for (const auto& r : rows)
+    if (!v4_only || !r.ip.v6)
+      width = std::max(width, static_cast<int>(net::to_string(r.ip).size()));
+  cmdline_printf(cl, "%-6s %-4s %-*s %-17s %-10s %10s %7s\n", "Lcore", "Port", width, "Address",
                  "HWaddress", "State", "Age(ms)", "Pending");
   for (const auto& r : rows) {
+    if (v4_only && r.ip.v6) continue;
     const bool resolved = r.state != net::NeighState::Incomplete;
-    cmdline_printf(cl, "%-6u %-4u %-15s %-17s %-10s %10s %7u\n", r.lcore, r.port,
+    cmdline_printf(cl, "%-6u %-4u %-*s %-17s %-10s %10s %7u\n", r.lcore, r.port, width,
                    net::to_string(r.ip).c_str(), resolved ? net::to_string(r.mac).c_str() : "-",
                    net::to_string(r.state), resolved ? std::to_string(r.age_ms).c_str() : "-",
                    r.pending);
   }
 }
 
+void show_arp(void*, cmdline* cl, void* data) {
+  print_neigh(cl, cli_of(data).plane.neighbours(), true);
+}
+
 cmdline_parse_inst_t cmd_show_arp = {show_arp,
                                      nullptr,
-                                     "show arp: every worker's neighbour table",
+                                     "show arp: every worker's IPv4 neighbours (ARP)",
                                      {(cmdline_parse_token_hdr_t*)&show_arp_show,
                                       (cmdline_parse_token_hdr_t*)&show_arp_arp, nullptr}};
+
+// --- show neigh
+struct ShowNeigh {
+  cmdline_fixed_string_t show, neigh;
+};
+cmdline_parse_token_string_t show_neigh_show = PMX_KEYWORD(ShowNeigh, show, "show");
+cmdline_parse_token_string_t show_neigh_neigh = PMX_KEYWORD(ShowNeigh, neigh, "neigh");
+
+void show_neigh(void*, cmdline* cl, void* data) {
+  print_neigh(cl, cli_of(data).plane.neighbours(), false);
+}
+
+cmdline_parse_inst_t cmd_show_neigh = {
+    show_neigh,
+    nullptr,
+    "show neigh: every worker's neighbour table, IPv4 (ARP) and IPv6 (ND)",
+    {(cmdline_parse_token_hdr_t*)&show_neigh_show, (cmdline_parse_token_hdr_t*)&show_neigh_neigh,
+     nullptr}};
 
 // --- show ip stats
 struct ShowIpStats {
@@ -88,7 +117,7 @@ void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix) 
 }
 
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out) {
-  out.insert(out.end(), {&cmd_show_arp, &cmd_show_ip_stats});
+  out.insert(out.end(), {&cmd_show_arp, &cmd_show_neigh, &cmd_show_ip_stats});
 }
 
 }  // namespace pmx::control

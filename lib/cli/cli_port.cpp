@@ -39,6 +39,15 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
                    ip.addrs[i].prefix);
   cmdline_printf(cl, "Gateway: %s\n",
                  ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
+  cmdline_printf(cl, "IPv6 link-local: %s/64\n", net::to_string(ip.link_local).c_str());
+  for (uint8_t i = 0; i < ip.naddrs6; ++i)
+    cmdline_printf(cl, "IPv6 address: %s/%u\n", net::to_string(ip.addrs6[i].addr).c_str(),
+                   ip.addrs6[i].prefix);
+  for (const auto& a : pl.duplicates6(id))
+    cmdline_printf(cl, "IPv6 duplicate: %s/%u (in use on the link: not used)\n",
+                   net::to_string(a.addr).c_str(), a.prefix);
+  cmdline_printf(cl, "IPv6 gateway: %s\n",
+                 ip.gateway6.is_zero() ? "none" : net::to_string(ip.gateway6).c_str());
 }
 
 void print_stats(cmdline* cl, Plane& pl, uint16_t id) {

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -36,9 +37,13 @@ po::options_description describe() {
   // clang-format off
   d.add_options()
     ("addr", po::value<std::vector<std::string>>()->composing(),
-     "PORT=IP/PREFIX: an address of ours on PORT (repeatable, several per port)")
+     "PORT=IP/PREFIX: an IPv4 or IPv6 address of ours on PORT (repeatable, several per port, "
+     "both families)")
     ("gateway", po::value<std::vector<std::string>>()->composing(),
-     "PORT=IP: next hop for destinations off PORT's subnets")
+     "PORT=IP: next hop for destinations off PORT's subnets (one IPv4 and one IPv6 per port)")
+    ("dad-ms", po::value<unsigned>()->default_value(1000),
+     "MS: duplicate address detection of each IPv6 address at start waits this long for an "
+     "answer (RFC 4862 5.4; 0: off)")
     ("interactive,i", po::bool_switch(), "run the CLI on stdin")
     ("cmdline-file", po::value<std::string>(), "FILE: run these CLI commands after start-up")
     ("cli-socket", po::value<std::string>(), "PATH: serve the CLI on this unix socket (portmux-ctl)")
@@ -68,7 +73,7 @@ po::options_description describe() {
     ("gen-report", po::value<std::string>(), "FILE: write the --gen run's final report there (JSON)")
     ("ephemeral-ports", po::value<std::string>()->default_value("49152-65535"),
      "LO-HI: source ports of the generator's connections")
-    ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24)")
+    ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24, addr = 0=2001:2::1/64)")
     ("help,h", po::bool_switch(), "show this help");
   // clang-format on
   return d;
@@ -101,6 +106,18 @@ void parse_port_range(const std::string& v, Options& o) {
   o.ephemeral_hi = static_cast<uint16_t>(hi);
 }
 
+// Why an IPv6 address cannot be one of ours or a next hop (RFC 4291
+// 2.5.2, 2.5.3, 2.5.5.2, 2.7), or nullptr.
+const char* bad_unicast6(const net::Ipv6Addr& a) {
+  if (a.is_zero()) return "is the unspecified address";
+  if (a.is_multicast()) return "is multicast";
+  if (a.is_loopback()) return "is the loopback address";
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(a.b.data(), kMapped, 12) == 0)
+    return "is IPv4-mapped (use the IPv4 address itself)";
+  return nullptr;
+}
+
 template <class T>
 std::vector<T> list(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<T>>() : std::vector<T>{};
@@ -110,6 +127,18 @@ Options build(const po::variables_map& vm) {
   Options o;
   for (const auto& v : list<std::string>(vm, "addr")) {
     auto [port, rest] = split_port("addr", v);
+    if (rest.find(':') != std::string::npos) {
+      auto a = net::parse_ifaddr6(rest);
+      if (!a)
+        throw OptionError("--addr '" + v + "': bad IPv6 address '" + rest + "' (want IP/PREFIX)");
+      if (auto why = bad_unicast6(a->addr))
+        throw OptionError("--addr '" + v + "': " + net::to_string(a->addr) + " " + why);
+      if (a->addr.is_link_local())
+        throw OptionError("--addr '" + v + "': " + net::to_string(a->addr) +
+                          " is link-local: each port's comes from its MAC");
+      o.addrs6.push_back({port, *a});
+      continue;
+    }
     auto a = net::parse_ifaddr(rest);
     if (!a) throw OptionError("--addr '" + v + "': bad address '" + rest + "' (want IP/PREFIX)");
     if (a->addr.is_martian_source())
@@ -118,11 +147,25 @@ Options build(const po::variables_map& vm) {
   }
   for (const auto& v : list<std::string>(vm, "gateway")) {
     auto [port, rest] = split_port("gateway", v);
+    if (rest.find(':') != std::string::npos) {
+      auto a = net::parse_ipv6(rest);
+      if (!a) throw OptionError("--gateway '" + v + "': bad IPv6 address '" + rest + "'");
+      if (auto why = bad_unicast6(*a))
+        throw OptionError("--gateway '" + v + "': " + net::to_string(*a) + " " + why);
+      if (!o.gateways6.emplace(port, *a).second)
+        throw OptionError("--gateway '" + v + "': port " + std::to_string(port) +
+                          " has an IPv6 one already");
+      continue;
+    }
     auto a = net::parse_ipv4(rest);
     if (!a) throw OptionError("--gateway '" + v + "': bad address '" + rest + "'");
     if (!o.gateways.emplace(port, *a).second)
-      throw OptionError("--gateway '" + v + "': port " + std::to_string(port) + " has one already");
+      throw OptionError("--gateway '" + v + "': port " + std::to_string(port) +
+                        " has an IPv4 one already");
   }
+  o.dad_ms = vm["dad-ms"].as<unsigned>();
+  if (o.dad_ms > 60000)
+    throw OptionError("--dad-ms " + std::to_string(o.dad_ms) + ": must be 0..60000");
   for (const auto& v : list<std::string>(vm, "port-profile")) {
     auto [port, rest] = split_port("port-profile", v);
     if (rest.empty()) throw OptionError("--port-profile '" + v + "': empty profile name");

@@ -28,9 +28,18 @@ struct AddrOption {
   net::Ifaddr addr;
 };
 
+struct AddrOption6 {
+  uint16_t port;
+  net::Ifaddr6 addr;  // tentative until duplicate address detection passes
+};
+
 struct Options {
   std::vector<AddrOption> addrs;
   std::map<uint16_t, net::Ipv4Addr> gateways;
+  std::vector<AddrOption6> addrs6;              // --addr PORT=v6/len
+  std::map<uint16_t, net::Ipv6Addr> gateways6;  // --gateway PORT=v6
+  unsigned dad_ms =
+      1000;  // RFC 4861 10 RetransTimer; 0: no DAD (RFC 4862 5.4 DupAddrDetectTransmits 0)
   std::map<uint16_t, std::string> port_profiles;  // port -> profile name or file
   std::string profile_dir;
   bool interactive = false;

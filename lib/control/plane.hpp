@@ -47,6 +47,9 @@ class Plane {
   const worker::Shared& shared() const { return shared_; }
   const std::vector<std::unique_ptr<worker::Worker>>& workers() const { return workers_; }
   rte_mempool* pool() const { return pool_; }
+  // IPv6 addresses of port id that failed duplicate address detection at
+  // start (RFC 4862 5.4.5): configured, not used.
+  const std::vector<net::Ifaddr6>& duplicates6(uint16_t id) const { return dad_dups_[id]; }
 
   // Stops/starts a port with the workers' agreement. "" or an error text.
   std::string port_stop(uint16_t id);
@@ -98,6 +101,10 @@ class Plane {
   // Posts a request to every worker and waits (sleeping) for all to ack.
   std::string broadcast(worker::Msg m);
   void build_shared();
+  // RFC 4862 5.4 for every configured IPv6 address, before the workers run
+  // (this thread owns every queue then); commits the unique ones to
+  // shared_.ports[].ip.addrs6.
+  void run_dad();
   void create_pool();
   void print_periodic_stats();
   void init_pdump();
@@ -120,6 +127,8 @@ class Plane {
   std::unique_ptr<Exporter> exporter_;
   std::unique_ptr<HttpServer> metrics_;
   bool pdump_ = false;
+  std::vector<std::vector<net::Ifaddr6>> tentative_;  // per port: --addr v6, before DAD
+  std::vector<std::vector<net::Ifaddr6>> dad_dups_;   // per port: found in use
   std::vector<worker::NeighRow> neigh_buf_;
   worker::NeighSnapshot neigh_req_{};
   std::vector<tcp::ListenSpec> listen_specs_;

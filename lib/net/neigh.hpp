@@ -1,4 +1,10 @@
-// Per-worker ARP neighbour table (RFC 826, RFC 1122 2.3.2.1-2).
+// Per-worker neighbour table for both families: ARP for IPv4 (RFC 826, RFC
+// 1122 2.3.2.1-2) and Neighbor Discovery for IPv6 (RFC 4861 7.3). One design:
+// entries are keyed by (port, IpAddr), so an IPv4 and an IPv6 entry never
+// collide (IpAddr's family is part of the key), and both go through the same
+// states (INCOMPLETE, REACHABLE, STALE, PROBE), aging, pending queue and held
+// budget. Only the request differs (an ARP request or a Neighbor
+// Solicitation): the caller's request callback looks at entry.ip.v6.
 //
 // Fixed capacity, allocated once; open addressing with linear probing and
 // backward-shift deletion, so lookups touch a few adjacent slots and nothing
@@ -16,14 +22,16 @@
 
 #include <rte_ether.h>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace pmx::net {
 
 struct NeighTimes {
   uint64_t reachable;  // ticks an answer stays fresh
-  uint64_t retrans;    // ticks between ARP requests for one address
+  uint64_t retrans;    // ticks between requests (ARP or NS) for one address
   uint8_t max_probes;  // requests before giving up
 };
 
@@ -35,7 +43,7 @@ template <class Pkt, unsigned kPending = 4>
 class NeighTable {
  public:
   struct Entry {
-    Ipv4Addr ip;
+    IpAddr ip;  // either family
     uint16_t port = 0;
     NeighState state = NeighState::Free;
     uint8_t probes = 0;  // requests sent since the last confirmation
@@ -48,7 +56,7 @@ class NeighTable {
   };
 
   enum class Hold : uint8_t {
-    SendRequest,  // queued; first frame for this hop: send an ARP request now
+    SendRequest,  // queued; first frame for this hop: send a request (ARP or NS) now
     Queued,       // queued behind a request already sent
     QueueFull,    // not queued: the hop's queue is full
     TableFull,    // not queued: no slot for a new hop
@@ -61,7 +69,10 @@ class NeighTable {
   // needs (issue 11). The per-hop queue (kPending) alone would allow
   // capacity * kPending.
   NeighTable(size_t capacity, NeighTimes t, size_t held_budget = kDefaultHeldBudget)
-      : slots_(round_up(capacity)), t_(t), budget_(held_budget) {}
+      : slots_(round_up(capacity)),
+        shift_(64 - static_cast<unsigned>(std::countr_zero(slots_.size()))),
+        t_(t),
+        budget_(held_budget) {}
   static constexpr size_t kDefaultHeldBudget = 256;
   size_t held() const { return held_; }
 
@@ -70,7 +81,7 @@ class NeighTable {
 
   // The MAC for (port, ip) if resolved. A stale entry is still used (RFC
   // 1122 allows it) and is marked so that the next aging pass probes it.
-  const rte_ether_addr* lookup(uint16_t port, Ipv4Addr ip) {
+  const rte_ether_addr* lookup(uint16_t port, const IpAddr& ip) {
     Entry* e = find(port, ip);
     if (!e || e->state == NeighState::Incomplete) return nullptr;
     e->used = true;
@@ -78,7 +89,7 @@ class NeighTable {
   }
 
   // Queue pkt until (port, ip) resolves. The caller already missed lookup().
-  Hold hold(uint16_t port, Ipv4Addr ip, Pkt pkt, uint64_t now) {
+  Hold hold(uint16_t port, const IpAddr& ip, Pkt pkt, uint64_t now) {
     if (held_ >= budget_) return Hold::BudgetFull;
     Entry* e = find(port, ip);
     if (!e) {
@@ -99,12 +110,13 @@ class NeighTable {
 
   enum class Learn : uint8_t { Ignored, Refreshed, Changed };
 
-  // An ARP packet told us ip is at mac. RFC 826 "merge": an existing entry is
+  // An ARP packet or a Neighbor Solicitation/Advertisement told us ip is at
+  // mac. RFC 826 "merge" (RFC 4861 7.2.5 for an NA): an existing entry is
   // always updated; a new one is made only when `create` (we were the target,
   // or a sibling worker learned it). Frames waiting for it go to release(pkt,
   // mac). Changed: the entry is new, was unresolved, or moved to another MAC.
   template <class Release>
-  Learn learn(uint16_t port, Ipv4Addr ip, const rte_ether_addr& mac, uint64_t now, bool create,
+  Learn learn(uint16_t port, const IpAddr& ip, const rte_ether_addr& mac, uint64_t now, bool create,
               Release&& release) {
     Entry* e = find(port, ip);
     if (!e && (!create || !(e = insert(port, ip)))) return Learn::Ignored;
@@ -122,7 +134,9 @@ class NeighTable {
   }
 
   // Aging and retransmission; call every few milliseconds.
-  //   request(entry): send an ARP request for entry.ip on entry.port
+  //   request(entry): send an ARP request or an NS for entry.ip on entry.port
+  //     (entry.state Probe: the entry's MAC is known, RFC 4861 7.3.3 wants
+  //     the NS sent to it unicast)
   //   drop(pkt): a queued frame whose hop never answered
   //   expired(entry): an entry is about to be removed
   template <class Request, class Drop, class Expired>
@@ -163,18 +177,25 @@ class NeighTable {
     while (c < n * 2) c <<= 1;  // load factor <= 1/2 keeps probe runs short
     return c;
   }
-  size_t home(uint16_t port, Ipv4Addr ip) const {
-    uint32_t h = (ip.be ^ (uint32_t{port} << 16)) * 0x9e3779b1u;
-    return (h ^ (h >> 15)) & (slots_.size() - 1);
+  // Fibonacci hashing (Knuth 6.4) of both halves of the address, the family
+  // and the port: the top bits of the product depend on every input bit. An
+  // IPv4 address has only its last four bytes set (IpAddr's layout), which
+  // the rotation brings to the low half.
+  size_t home(uint16_t port, const IpAddr& ip) const {
+    uint64_t hi, lo;
+    std::memcpy(&hi, ip.b.data(), 8);
+    std::memcpy(&lo, ip.b.data() + 8, 8);
+    const uint64_t x = hi ^ (lo >> 32 | lo << 32) ^ (uint64_t{port} << 48) ^ ip.v6;
+    return static_cast<size_t>((x * 0x9e3779b97f4a7c15ull) >> shift_);
   }
-  Entry* find(uint16_t port, Ipv4Addr ip) {
+  Entry* find(uint16_t port, const IpAddr& ip) {
     for (size_t i = home(port, ip);; i = (i + 1) & (slots_.size() - 1)) {
       Entry& e = slots_[i];
       if (e.state == NeighState::Free) return nullptr;
       if (e.ip == ip && e.port == port) return &e;
     }
   }
-  Entry* insert(uint16_t port, Ipv4Addr ip) {
+  Entry* insert(uint16_t port, const IpAddr& ip) {
     if (used_ * 2 >= slots_.size()) return nullptr;
     size_t i = home(port, ip);
     while (slots_[i].state != NeighState::Free) i = (i + 1) & (slots_.size() - 1);
@@ -237,6 +258,7 @@ class NeighTable {
   }
 
   std::vector<Entry> slots_;
+  unsigned shift_;  // 64 - log2(slots): home() keeps the product's top bits
   size_t used_ = 0;
   NeighTimes t_;
   size_t budget_;

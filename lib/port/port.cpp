@@ -155,6 +155,29 @@ std::string start_port(PortState& p) {
   return "";
 }
 
+void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups) {
+  if (p.profile.multicast == Multicast::None) return;
+  if (p.profile.multicast == Multicast::Filter) {
+    std::vector<rte_ether_addr> list = groups;
+    const int rc =
+        rte_eth_dev_set_mc_addr_list(p.id, list.data(), static_cast<uint32_t>(list.size()));
+    if (rc == 0) {
+      PMX_LOG(INFO, "port %u: multicast filter set to %zu IPv6 group(s)", p.id, list.size());
+      return;
+    }
+    PMX_LOG(NOTICE, "port %u: cannot set the multicast filter (%s): all multicast instead", p.id,
+            std::strerror(-rc));
+  }
+  const int rc = rte_eth_allmulticast_enable(p.id);
+  if (rc == 0)
+    PMX_LOG(INFO, "port %u: receiving all multicast (IPv6 neighbour discovery)", p.id);
+  else
+    PMX_LOG(NOTICE,
+            "port %u: cannot enable all-multicast (%s); IPv6 neighbour discovery needs the "
+            "port to deliver 33:33:xx frames (profile key multicast, drivers_cfg/README.md)",
+            p.id, std::strerror(-rc));
+}
+
 void stop_port(PortState& p) {
   if (!p.started) return;
   int rc = rte_eth_dev_stop(p.id);

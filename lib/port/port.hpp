@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pmx::port {
 
@@ -38,5 +39,11 @@ PortState configure_port(uint16_t id, const Profile& prof, uint16_t nb_queues, r
 // (a link still down is logged, not fatal). Returns an error text or "".
 std::string start_port(PortState& p);
 void stop_port(PortState& p);
+
+// Makes a configured port receive frames to the Ethernet multicast groups
+// (IPv6 neighbour discovery's), as its profile's `multicast` says. A PMD
+// without the control asked for is logged and left as it is (the virtual
+// ones deliver every frame). Control plane, before the workers run.
+void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups);
 
 }  // namespace pmx::port

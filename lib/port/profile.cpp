@@ -179,7 +179,7 @@ Profile load_profile(const std::string& path) {
   po::options_description d;
   uint64_t rx_desc, tx_desc, max_queues, mtu, link_wait, burst;
   std::string vdev_defaults;
-  std::string rx_off, tx_off, rss_hf, rss_key;
+  std::string rx_off, tx_off, rss_hf, rss_key, multicast;
   Profile p;
   d.add_options()("driver", po::value<std::vector<std::string>>(&p.drivers))(
       "rx_desc", po::value(&rx_desc)->default_value(p.rx_desc))(
@@ -192,7 +192,8 @@ Profile load_profile(const std::string& path) {
       "rss_key", po::value(&rss_key)->default_value("default"))(
       "link_wait_ms", po::value(&link_wait)->default_value(p.link_wait_ms))(
       "burst", po::value(&burst)->default_value(p.burst))(
-      "vdev_defaults", po::value(&vdev_defaults)->default_value(""));
+      "vdev_defaults", po::value(&vdev_defaults)->default_value(""))(
+      "multicast", po::value(&multicast)->default_value("allmulti"));
   po::variables_map vm;
   try {
     po::store(po::parse_config_file(in, d, false), vm);
@@ -223,6 +224,15 @@ Profile load_profile(const std::string& path) {
     p.rss_key = RssKey::Symmetric;
   else
     throw ConfigError(path + ": unknown rss_key value '" + rss_key + "'");
+  if (multicast == "allmulti")
+    p.multicast = Multicast::Allmulti;
+  else if (multicast == "filter")
+    p.multicast = Multicast::Filter;
+  else if (multicast == "none")
+    p.multicast = Multicast::None;
+  else
+    throw ConfigError(path + ": unknown multicast value '" + multicast +
+                      "' (allmulti, filter or none)");
   return p;
 }
 

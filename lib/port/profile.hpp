@@ -16,6 +16,13 @@ struct ConfigError : std::runtime_error {
 
 enum class RssKey : uint8_t { Default, Symmetric };
 
+// How a port receives the IPv6 multicast frames neighbour discovery needs
+// (33:33:00:00:00:01 and our solicited-node groups, 33:33:ff:xx:xx:xx; RFC
+// 4861 7.2.1, RFC 2464 7): all multicast (rte_eth_allmulticast_enable), the
+// MAC filter set to those groups (rte_eth_dev_set_mc_addr_list; allmulti if
+// the PMD has none), or nothing (the PMD delivers every frame anyway).
+enum class Multicast : uint8_t { Allmulti, Filter, None };
+
 struct Profile {
   std::string name;  // file stem, e.g. "af_packet"
   std::string path;
@@ -30,6 +37,7 @@ struct Profile {
   RssKey rss_key = RssKey::Default;
   uint32_t link_wait_ms = 3000;
   uint16_t burst = 32;
+  Multicast multicast = Multicast::Allmulti;
   // key=value devargs added to a --vdev of this driver that does not set
   // that key itself (e.g. af_packet's framecnt=4096), as "k1=v1,k2=v2".
   std::string vdev_defaults;

@@ -1,4 +1,4 @@
-// Messages into a worker. Each worker has one inbox: an rte_ring of 16-byte
+// Messages into a worker. Each worker has one inbox: an rte_ring of 32-byte
 // elements, multi-producer (the control plane and sibling workers post to it),
 // single-consumer (its worker). Nothing on it is per packet: control requests
 // and neighbour updates only. The worker acknowledges a request by storing its
@@ -10,7 +10,10 @@
 // wrong payload type for T does not compile (tests/unit/test_mailbox.cpp).
 #pragma once
 
+#include "net/addr.hpp"
+
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace pmx::gen {
@@ -42,21 +45,24 @@ enum class MsgType : uint8_t {
   GenStop,           // stop the generator: reset its connections
 };
 
-// NeighUpdate's payload: an IPv4 address (network order) and a MAC in the
-// low 48 bits (byte i at bits 8i..8i+7).
+// NeighUpdate's payload: an address of either family and a MAC in the low
+// 48 bits (byte i at bits 8i..8i+7).
 struct NeighAddr {
-  uint32_t ip_be;
+  net::IpAddr ip;
   uint64_t mac48;
 };
 
+// 32 bytes: an IPv6 address and a MAC do not fit in 16 (issue 13). Two
+// messages per cache line; nothing on the inbox is per packet.
 struct alignas(16) Msg {
   MsgType type;
-  uint8_t reserved = 0;
+  uint8_t v6 = 0;  // NeighUpdate: addr is IPv6
   uint16_t port = 0;
-  uint32_t word = 0;  // request: sequence number (the poster stamps it); NeighUpdate: IPv4
-  uint64_t arg = 0;   // the payload pointer, or NeighUpdate's MAC
+  uint32_t word = 0;      // request: sequence number (the poster stamps it)
+  uint64_t arg = 0;       // the payload pointer, or NeighUpdate's MAC
+  uint8_t addr[16] = {};  // NeighUpdate: the address (IpAddr's byte layout)
 };
-static_assert(sizeof(Msg) == 16);
+static_assert(sizeof(Msg) == 32);
 static_assert(std::is_trivially_copyable_v<Msg>, "copied by rte_ring");
 
 // What a message of type T carries: void (nothing beyond Msg::port), a
@@ -85,24 +91,31 @@ template <> struct PayloadOf<MsgType::GenStop> { using type = void; };
 // A message of type T without payload, about `port` where T names one.
 template <MsgType T>
 requires std::is_void_v<Payload<T>>
-constexpr Msg make_msg(uint16_t port = 0) { return Msg{T, 0, port, 0, 0}; }
+constexpr Msg make_msg(uint16_t port = 0) { return Msg{T, 0, port, 0, 0, {}}; }
 
 // A message of type T carrying p.
 template <MsgType T>
 requires(!std::is_void_v<Payload<T>>) Msg make_msg(Payload<T> p, uint16_t port = 0) {
-  if constexpr (std::is_pointer_v<Payload<T>>)
-    return Msg{T, 0, port, 0, reinterpret_cast<uint64_t>(p)};
-  else
-    return Msg{T, 0, port, p.ip_be, p.mac48};
+  if constexpr (std::is_pointer_v<Payload<T>>) {
+    return Msg{T, 0, port, 0, reinterpret_cast<uint64_t>(p), {}};
+  } else {
+    Msg m{T, p.ip.v6, port, 0, p.mac48, {}};
+    std::memcpy(m.addr, p.ip.b.data(), sizeof m.addr);
+    return m;
+  }
 }
 
 // The payload of m, which must be of type T (the caller switched on m.type).
 template <MsgType T>
 requires(!std::is_void_v<Payload<T>>) Payload<T> payload(const Msg& m) {
-  if constexpr (std::is_pointer_v<Payload<T>>)
+  if constexpr (std::is_pointer_v<Payload<T>>) {
     return reinterpret_cast<Payload<T>>(m.arg);
-  else
-    return NeighAddr{m.word, m.arg};
+  } else {
+    NeighAddr a{{}, m.arg};
+    std::memcpy(a.ip.b.data(), m.addr, sizeof m.addr);
+    a.ip.v6 = m.v6 != 0;
+    return a;
+  }
 }
 
 }  // namespace pmx::worker

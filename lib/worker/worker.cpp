@@ -3,6 +3,7 @@
 #include "flow/rte_flow_table.hpp"
 #include "net/arp.hpp"
 #include "net/ingress.hpp"
+#include "net/nd_build.hpp"
 #include "stats/log.hpp"
 #include "tcp/wire.hpp"
 
@@ -242,7 +243,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   // to a 78-byte solicitation is 86 bytes).
   const auto room = static_cast<uint16_t>(rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m));
   net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_, room);
-  if (o.learn) learn(port, o.learn_ip.v4(), o.learn_mac, now, o.learn_create, true);
+  if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
     case Kind::Consumed:
@@ -298,12 +299,11 @@ void Worker::tcp_output(Tsc now) {
   tcp_->clear_output();
 }
 
-// Resolves dst's next hop and transmits m, or queues it behind an ARP request.
-void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst6, Tsc now) {
-  if (dst6.v6) return drop(m, Ctr::no_route);  // until neighbour discovery resolves IPv6
-  const net::Ipv4Addr dst = dst6.v4();
+// Resolves dst's next hop and transmits m, or queues it behind an ARP
+// request or a Neighbor Solicitation (one table for both families).
+void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now) {
   const net::PortIp& ip = sh_.ports[port].ip;
-  const net::Ipv4Addr nh = ip.next_hop(dst);
+  const net::IpAddr nh = ip.next_hop(dst);
   if (nh.is_zero()) return drop(m, Ctr::no_route);
   if (const rte_ether_addr* mac = neigh_.lookup(port, nh)) {
     rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = *mac;
@@ -312,7 +312,7 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst6, Tsc now) {
   using Hold = net::NeighTable<rte_mbuf*>::Hold;
   switch (neigh_.hold(port, nh, m, now.v)) {
     case Hold::SendRequest:
-      return send_arp_request(port, nh);
+      return send_solicit(port, nh, nullptr);
     case Hold::Queued:
       return;
     case Hold::QueueFull:
@@ -324,8 +324,8 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst6, Tsc now) {
   }
 }
 
-void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, Tsc now, bool create,
-                   bool share) {
+void Worker::learn(uint16_t port, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now,
+                   bool create, bool share) {
   using Learn = net::NeighTable<rte_mbuf*>::Learn;
   const Learn r =
       neigh_.learn(port, ip, mac, now.v, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
@@ -336,7 +336,7 @@ void Worker::learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, T
   ctr_.inc(Ctr::neigh_learned);
   // Replies to our requests may arrive on any queue: siblings learn it too.
   if (!share || r != Learn::Changed) return;
-  const Msg msg = make_msg<MsgType::NeighUpdate>(NeighAddr{ip.be, mac_to(mac)}, port);
+  const Msg msg = make_msg<MsgType::NeighUpdate>(NeighAddr{ip, mac_to(mac)}, port);
   for (Worker* w : siblings_)
     // Best effort: a sibling that misses it resolves the address itself.
     if (w != this && !w->post(msg)) ctr_.inc(Ctr::neigh_share_lost);
@@ -390,6 +390,29 @@ void Worker::send_arp_request(uint16_t port, net::Ipv4Addr target) {
   send(port, m);
 }
 
+void Worker::send_ns(uint16_t port, const net::Ipv6Addr& target, const rte_ether_addr* to) {
+  rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+  if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);  // the next retransmission tries again
+  const net::PortIp& ip = sh_.ports[port].ip;
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const net::Ipv6Addr src = ip.source_for6(target);
+  m->data_len = m->pkt_len = to ? net::write_ns(p, *to, ip.mac, src, target, target)
+                                : net::write_ns_multicast(p, ip.mac, src, target);
+  ctr_.inc(to ? Ctr::nd_tx_probes : Ctr::nd_tx_solicits);
+  send(port, m);
+}
+
+// An ARP request or an NS for target; to: the cached MAC of a PROBE-state
+// IPv6 entry (RFC 4861 7.3.3 probes unicast; ARP keeps broadcasting, RFC
+// 1122 2.3.2.1 leaves it open).
+void Worker::send_solicit(uint16_t port, const net::IpAddr& target, const rte_ether_addr* to) {
+  if (target.v6) return send_ns(port, target.v6addr(), to);
+  send_arp_request(port, target.v4());
+}
+
+// Gratuitous ARPs for the IPv4 addresses (RFC 5227 3) and unsolicited NAs
+// for the link-local and every IPv6 address that passed DAD (RFC 4861
+// 7.2.6).
 void Worker::announce(uint16_t port) {
   const net::PortIp& ip = sh_.ports[port].ip;
   for (uint8_t i = 0; i < ip.naddrs; ++i) {
@@ -400,6 +423,14 @@ void Worker::announce(uint16_t port) {
     ctr_.inc(Ctr::arp_tx_gratuitous);
     send(port, m);
   }
+  for (int i = -1; i < ip.naddrs6; ++i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+    if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);
+    const net::Ipv6Addr& a = i < 0 ? ip.link_local : ip.addrs6[i].addr;
+    m->data_len = m->pkt_len = net::write_unsolicited_na(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, a);
+    ctr_.inc(Ctr::nd_tx_unsolicited_na);
+    send(port, m);
+  }
 }
 
 // Every few milliseconds: neighbour aging and retransmitted requests, and the
@@ -407,7 +438,10 @@ void Worker::announce(uint16_t port) {
 void Worker::housekeeping(Tsc now) {
   next_age_ = now + sh_.hz / 100;
   neigh_.age(
-      now.v, [this](const auto& e) { send_arp_request(e.port, e.ip); },
+      now.v,
+      [this](const auto& e) {
+        send_solicit(e.port, e.ip, e.state == net::NeighState::Probe ? &e.mac : nullptr);
+      },
       [this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); },
       [this](const auto&) { ctr_.inc(Ctr::neigh_expired); });
   if (now < next_announce_) return;
@@ -430,7 +464,7 @@ bool Worker::drain_inbox(Tsc now) {
     switch (m.type) {
       case MsgType::NeighUpdate: {
         const NeighAddr a = payload<MsgType::NeighUpdate>(m);
-        learn(m.port, net::Ipv4Addr{a.ip_be}, mac_from(a.mac48), now, true, false);
+        learn(m.port, a.ip, mac_from(a.mac48), now, true, false);
         continue;  // not a request: no ack
       }
       case MsgType::PortPause:

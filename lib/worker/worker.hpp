@@ -96,7 +96,7 @@ struct FlowInfo {
 struct NeighRow {
   unsigned lcore;
   uint16_t port;
-  net::Ipv4Addr ip;
+  net::IpAddr ip;  // either family
   rte_ether_addr mac;
   net::NeighState state;
   uint64_t age_ms;  // since last confirmation
@@ -173,8 +173,10 @@ class Worker {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(tsc - tsc_base_) * us_mult_) >>
                                  kUsShift);
   }
+  // Sends m (a whole IPv4 or IPv6 frame) towards dst: the Ethernet
+  // destination is dst's next hop's MAC, resolved by ARP or ND first.
   void route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now);
-  void learn(uint16_t port, net::Ipv4Addr ip, const rte_ether_addr& mac, Tsc now, bool create,
+  void learn(uint16_t port, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now, bool create,
              bool share);
   void send(uint16_t port, rte_mbuf* m);
   void flush(uint16_t port);
@@ -182,6 +184,10 @@ class Worker {
   void discard_tx(uint16_t port, stats::Ctr why);
   void drop(rte_mbuf* m, stats::Ctr c);
   void send_arp_request(uint16_t port, net::Ipv4Addr target);
+  // RFC 4861 7.2.2: to target's solicited-node group, or (unicast, a
+  // PROBE-state entry, 7.3.3) to `to`.
+  void send_ns(uint16_t port, const net::Ipv6Addr& target, const rte_ether_addr* to);
+  void send_solicit(uint16_t port, const net::IpAddr& target, const rte_ether_addr* to);
   void announce(uint16_t port);
   void housekeeping(Tsc now);
   bool drain_inbox(Tsc now);  // false: Stop received

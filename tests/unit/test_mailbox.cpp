@@ -26,8 +26,10 @@ static_assert(!Postable<MsgType::FlowInfo, const FlowInfo*>);
 static_assert(!Postable<MsgType::NeighUpdate, uint64_t>);
 static_assert(std::is_same_v<Payload<MsgType::GenStart>, const gen::RunPlan*>);
 static_assert(std::is_void_v<Payload<MsgType::Stop>>);
+static_assert(!Postable<MsgType::NeighUpdate, net::Ipv4Addr>);
+static_assert(sizeof(Msg) == 32 && sizeof(Msg) % 4 == 0, "rte_ring elements: multiples of 4");
 
-// What the ring does with a message: copies its 16 bytes.
+// What the ring does with a message: copies its bytes.
 Msg through_ring(const Msg& m) {
   unsigned char bytes[sizeof(Msg)];
   std::memcpy(bytes, &m, sizeof m);
@@ -76,13 +78,28 @@ TEST(Mailbox, MessagesWithoutPayloadKeepTheirPort) {
 }
 
 TEST(Mailbox, NeighUpdateCarriesAddressAndMac) {
-  const NeighAddr a{0x010012c6u, 0x0000'5e00'5301'02aaull};
+  const NeighAddr a{net::IpAddr::of(net::Ipv4Addr{0x010012c6u}), 0x0000'5e00'5301'02aaull};
   const Msg m = through_ring(make_msg<MsgType::NeighUpdate>(a, 3));
   EXPECT_EQ(m.type, MsgType::NeighUpdate);
   EXPECT_EQ(m.port, 3);
   const NeighAddr b = payload<MsgType::NeighUpdate>(m);
-  EXPECT_EQ(b.ip_be, a.ip_be);
+  EXPECT_EQ(b.ip, a.ip);
+  EXPECT_FALSE(b.ip.v6);
   EXPECT_EQ(b.mac48, a.mac48);
+}
+
+// An IPv6 neighbour goes whole (16 bytes and the family) to a sibling.
+TEST(Mailbox, NeighUpdateCarriesAnIpv6Address) {
+  const NeighAddr a{net::IpAddr::of(*net::parse_ipv6("2001:2::2")), 0x0000'5e00'5301'02aaull};
+  const Msg m = through_ring(make_msg<MsgType::NeighUpdate>(a, 31));
+  EXPECT_EQ(m.port, 31);
+  const NeighAddr b = payload<MsgType::NeighUpdate>(m);
+  EXPECT_EQ(b.ip, a.ip);
+  EXPECT_TRUE(b.ip.v6);
+  EXPECT_EQ(net::to_string(b.ip), "2001:2::2");
+  EXPECT_EQ(b.mac48, a.mac48);
+  // The same bytes as an IPv4 neighbour would be another neighbour.
+  EXPECT_NE(b.ip, net::IpAddr::of(net::Ipv4Addr{0x02000000u}));
 }
 
 TEST(Mailbox, TheSequenceNumberIsThePostersAndSurvives) {

@@ -1,5 +1,6 @@
 // Neighbour table: resolution queue, RFC 826 merge, aging on a manual clock,
-// and deletion that keeps every entry reachable.
+// and deletion that keeps every entry reachable; the same for IPv6 entries
+// (RFC 4861 7.3.2 states), which never collide with IPv4 ones.
 #include "frames.hpp"
 #include "net/neigh.hpp"
 
@@ -15,13 +16,18 @@ constexpr NeighTimes kTimes{1000, 100, 3};
 
 struct Recorder {
   std::vector<int> released, dropped;
-  std::vector<Ipv4Addr> requests, expired;
+  std::vector<IpAddr> requests, expired;
+  std::vector<NeighState> request_states;  // the entry's state when its request went out
   auto release() {
     return [this](int p, const rte_ether_addr&) { released.push_back(p); };
   }
   void age(Table& t, uint64_t now) {
     t.age(
-        now, [this](const Table::Entry& e) { requests.push_back(e.ip); },
+        now,
+        [this](const Table::Entry& e) {
+          requests.push_back(e.ip);
+          request_states.push_back(e.state);
+        },
         [this](int p) { dropped.push_back(p); },
         [this](const Table::Entry& e) { expired.push_back(e.ip); });
   }
@@ -142,6 +148,92 @@ TEST(Neigh, HeldFramesHaveOneBudgetForAllHops) {
   for (uint64_t now = 100; now <= 1000; now += 100) r.age(t, now);  // the rest give up
   EXPECT_EQ(r.dropped.size(), 5u);
   EXPECT_EQ(t.held(), 0u);
+}
+
+}  // namespace
+}  // namespace pmx::net
+
+namespace pmx::net {
+namespace {
+
+IpAddr ip6(const char* s) { return IpAddr::of(*parse_ipv6(s)); }
+
+NeighState state_of(const Table& t, uint16_t port, const IpAddr& ip) {
+  NeighState st = NeighState::Free;
+  t.for_each([&](const Table::Entry& e) {
+    if (e.port == port && e.ip == ip) st = e.state;
+  });
+  return st;
+}
+
+// RFC 4861 7.3.2 on the manual clock: INCOMPLETE (NS sent) -> REACHABLE (NA)
+// -> STALE (ReachableTime passed) -> PROBE (used while stale: an NS, which
+// the caller sends unicast) -> removed after max_probes unanswered NSs.
+TEST(Neigh, Ipv6EntryWalksEveryState) {
+  Table t(16, kTimes);
+  Recorder r;
+  const IpAddr a = ip6("2001:2::2");
+  EXPECT_EQ(t.hold(0, a, 1, 0), Table::Hold::SendRequest);
+  EXPECT_EQ(state_of(t, 0, a), NeighState::Incomplete);
+  EXPECT_EQ(t.learn(0, a, test::mac(2), 10, false, r.release()), Table::Learn::Changed);
+  EXPECT_EQ(r.released, std::vector<int>{1});
+  EXPECT_EQ(state_of(t, 0, a), NeighState::Reachable);
+  r.age(t, 1009);
+  EXPECT_EQ(state_of(t, 0, a), NeighState::Reachable);
+  r.age(t, 1010);
+  EXPECT_EQ(state_of(t, 0, a), NeighState::Stale);
+  ASSERT_NE(t.lookup(0, a), nullptr);  // still used while stale
+  r.age(t, 1011);
+  EXPECT_EQ(state_of(t, 0, a), NeighState::Probe);
+  ASSERT_EQ(r.requests, std::vector<IpAddr>{a});
+  EXPECT_EQ(r.request_states, std::vector<NeighState>{NeighState::Probe});
+  r.age(t, 1111);  // second probe
+  r.age(t, 1211);  // third
+  EXPECT_EQ(r.requests.size(), 3u);
+  EXPECT_EQ(t.size(), 1u);
+  r.age(t, 1311);  // max_probes unanswered: removed
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(r.expired, std::vector<IpAddr>{a});
+}
+
+// An IPv4 address and the IPv6 address with the same last four bytes (and
+// zeros before) are different neighbours, on any port.
+TEST(Neigh, Ipv4AndIpv6EntriesNeverCollide) {
+  Table t(16, kTimes);
+  Recorder r;
+  const IpAddr v4 = test::ip("198.18.0.2");
+  const IpAddr v6 = ip6("::c612:2");
+  ASSERT_EQ(v4.b, v6.b);  // the same bytes: only the family differs
+  EXPECT_EQ(t.learn(0, v4, test::mac(4), 0, true, r.release()), Table::Learn::Changed);
+  EXPECT_EQ(t.lookup(0, v6), nullptr);
+  EXPECT_EQ(t.hold(0, v6, 6, 0), Table::Hold::SendRequest);
+  EXPECT_EQ(t.learn(0, v6, test::mac(6), 1, false, r.release()), Table::Learn::Changed);
+  ASSERT_NE(t.lookup(0, v4), nullptr);
+  ASSERT_NE(t.lookup(0, v6), nullptr);
+  EXPECT_EQ(t.lookup(0, v4)->addr_bytes[5], 4);
+  EXPECT_EQ(t.lookup(0, v6)->addr_bytes[5], 6);
+  EXPECT_EQ(t.size(), 2u);
+}
+
+// Many IPv6 neighbours in one /64 and IPv4 ones side by side: every entry
+// stays reachable after others are removed (backward-shift deletion over
+// the 16-byte key).
+TEST(Neigh, MixedFamiliesSurviveDeletion) {
+  Table t(64, kTimes);
+  Recorder r;
+  std::vector<IpAddr> all;
+  for (uint8_t i = 1; i <= 20; ++i) {
+    Ipv6Addr a = *parse_ipv6("2001:2::");
+    a.b[15] = i;
+    all.push_back(IpAddr::of(a));
+    all.push_back(IpAddr::of(Ipv4Addr::from_host(0xc6120000u + i)));
+  }
+  for (size_t i = 0; i < all.size(); ++i)
+    t.learn(0, all[i], test::mac(uint8_t(i)), i % 3 == 0 ? 0 : 1000, true, r.release());
+  r.age(t, 1000);  // the i % 3 == 0 ones go stale
+  r.age(t, 2000);  // and, unused, are removed
+  for (size_t i = 0; i < all.size(); ++i)
+    EXPECT_EQ(t.lookup(0, all[i]) != nullptr, i % 3 != 0) << to_string(all[i]);
 }
 
 }  // namespace

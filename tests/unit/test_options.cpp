@@ -94,6 +94,66 @@ TEST(Options, ConfigFileTakesTheSameKeys) {
   std::remove(path.c_str());
 }
 
+// IPv6 addresses and gateways mix with IPv4 ones on the same port (issue
+// 13); a port may have one gateway of each family.
+TEST(Options, Ipv6AddressesAndGateways) {
+  auto o = parse({"--addr", "0=198.18.0.1/24", "--addr", "0=2001:2::1/64", "--addr",
+                  "0=2001:2:0:1::1/64", "--addr", "1=2001:2:1::1/48", "--gateway", "0=198.18.0.254",
+                  "--gateway", "0=2001:2::fe", "--gateway", "1=fe80::1", "--dad-ms", "50"});
+  ASSERT_EQ(o.addrs.size(), 1u);
+  ASSERT_EQ(o.addrs6.size(), 3u);
+  EXPECT_EQ(o.addrs6[0].port, 0);
+  EXPECT_EQ(net::to_string(o.addrs6[1].addr.addr), "2001:2:0:1::1");
+  EXPECT_EQ(o.addrs6[1].addr.prefix, 64);
+  EXPECT_EQ(o.addrs6[2].port, 1);
+  EXPECT_EQ(o.addrs6[2].addr.prefix, 48);
+  EXPECT_EQ(net::to_string(o.gateways.at(0)), "198.18.0.254");
+  EXPECT_EQ(net::to_string(o.gateways6.at(0)), "2001:2::fe");
+  EXPECT_EQ(net::to_string(o.gateways6.at(1)), "fe80::1");
+  EXPECT_EQ(o.dad_ms, 50u);
+  EXPECT_EQ(parse({}).dad_ms, 1000u);  // RFC 4861 10: RetransTimer
+  EXPECT_EQ(parse({"--dad-ms", "0"}).dad_ms, 0u);
+}
+
+TEST(Options, BadIpv6ValuesAreNamed) {
+  expect_error({"--addr", "0=2001:2::1/129"}, "'2001:2::1/129'");
+  expect_error({"--addr", "0=2001:2::1"}, "'2001:2::1'");
+  expect_error({"--addr", "0=2001:2:::1/64"}, "'2001:2:::1/64'");
+  expect_error({"--addr", "0=ff02::1/64"}, "ff02::1 is multicast");
+  expect_error({"--addr", "0=::/0"}, ":: is the unspecified address");
+  expect_error({"--addr", "0=::1/128"}, "::1 is the loopback address");
+  expect_error({"--addr", "0=::ffff:198.18.0.1/128"}, "IPv4-mapped");
+  expect_error({"--addr", "0=fe80::1/64"}, "fe80::1 is link-local");
+  expect_error({"--addr", "40=2001:2::1/64"}, "'40'");
+  expect_error({"--gateway", "0=2001:2::zz"}, "'2001:2::zz'");
+  expect_error({"--gateway", "0=ff02::2"}, "ff02::2 is multicast");
+  expect_error({"--gateway", "0=2001:2::fe", "--gateway", "0=2001:2::fd"},
+               "port 0 has an IPv6 one already");
+  expect_error({"--dad-ms", "60001"}, "--dad-ms 60001");
+}
+
+TEST(Options, ConfigFileTakesIpv6Too) {
+  const std::string path = ::testing::TempDir() + "/pmx_opts6.ini";
+  {
+    std::ofstream f(path);
+    f << "addr = 0=198.18.0.1/24\naddr = 0=2001:2::1/64\ngateway = 0=2001:2::fe\n"
+         "gateway = 0=198.18.0.254\ndad-ms = 200\n";
+  }
+  auto o = parse({"--config", path});
+  EXPECT_EQ(o.addrs.size(), 1u);
+  ASSERT_EQ(o.addrs6.size(), 1u);
+  EXPECT_EQ(net::to_string(o.addrs6[0].addr.addr), "2001:2::1");
+  EXPECT_EQ(net::to_string(o.gateways6.at(0)), "2001:2::fe");
+  EXPECT_EQ(o.gateways.size(), 1u);
+  EXPECT_EQ(o.dad_ms, 200u);
+  {
+    std::ofstream f(path);
+    f << "addr = 0=2001:2::1/200\n";
+  }
+  expect_error({"--config", path}, "'2001:2::1/200'");
+  std::remove(path.c_str());
+}
+
 TEST(Options, ListenSpecs) {
   auto o =
       parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen", "198.18.0.1:7=echo",
@@ -254,7 +314,7 @@ TEST(Options, UsageListsEveryOption) {
   for (const char* opt :
        {"--addr", "--gateway", "--interactive", "--cmdline-file", "--cli-socket", "--stats-period",
         "--config", "--port-profile", "--help", "--listen", "--max-flows", "--msl-ms",
-        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive", "--metrics"})
+        "--tcp-buffer-kb", "--tcp-buffers", "--tcp-keepalive", "--metrics", "--dad-ms"})
     EXPECT_NE(u.find(opt), std::string::npos) << opt;
 }
 

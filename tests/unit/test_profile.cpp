@@ -51,10 +51,11 @@ TEST(Profile, MistakesNameTheValue) {
     const char* text;
     const char* names;
   };
-  for (auto c : {C{"rx_offloads = IPV4_CKSUM WARP_DRIVE\n", "WARP_DRIVE"},
-                 C{"rss_hf = ipv5\n", "ipv5"}, C{"rss_key = secret\n", "secret"},
-                 C{"mtu = 10\n", "mtu = 10"}, C{"burst = 0\n", "burst = 0"},
-                 C{"colour = blue\n", "colour"}, C{"rx_desc = many\n", "rx_desc"}}) {
+  for (auto c :
+       {C{"rx_offloads = IPV4_CKSUM WARP_DRIVE\n", "WARP_DRIVE"}, C{"rss_hf = ipv5\n", "ipv5"},
+        C{"rss_key = secret\n", "secret"}, C{"mtu = 10\n", "mtu = 10"},
+        C{"burst = 0\n", "burst = 0"}, C{"colour = blue\n", "colour"},
+        C{"rx_desc = many\n", "rx_desc"}, C{"multicast = some\n", "'some'"}}) {
     try {
       load_profile(write_tmp(c.text));
       ADD_FAILURE() << c.text;
@@ -63,6 +64,14 @@ TEST(Profile, MistakesNameTheValue) {
     }
   }
   EXPECT_THROW(load_profile("/nonexistent/x.ini"), ConfigError);
+}
+
+// How the port receives ND's multicast frames (issue 13): allmulti unless
+// the profile says otherwise.
+TEST(Profile, MulticastKey) {
+  EXPECT_EQ(load_profile(write_tmp("driver = net_x\n")).multicast, Multicast::Allmulti);
+  EXPECT_EQ(load_profile(write_tmp("multicast = filter\n")).multicast, Multicast::Filter);
+  EXPECT_EQ(load_profile(write_tmp("multicast = none\n")).multicast, Multicast::None);
 }
 
 TEST(Profile, SymmetricKeyRepeats6d5a) {
