@@ -1,6 +1,7 @@
 #include "nd_build.hpp"
 
 #include "checksum.hpp"
+#include "ipv6.hpp"
 
 #include <rte_byteorder.h>
 
@@ -9,11 +10,6 @@
 namespace pmx::net {
 
 namespace {
-
-constexpr uint8_t kProtoIcmp6 = 58;
-constexpr uint8_t kOptSourceLla = 1;  // RFC 4861 4.6.1
-constexpr uint8_t kOptTargetLla = 2;
-constexpr uint8_t kNaOverride = 0x20;  // RFC 4861 4.4: R 0x80, S 0x40, O 0x20
 
 // Writes Ethernet, IPv6 and the ICMPv6 ND message (type, flags byte, target,
 // and an LLA option of opt_type unless 0) at buf; fills the ICMPv6 checksum
@@ -32,7 +28,7 @@ uint16_t write_nd(uint8_t* buf, const rte_ether_addr& eth_dst, const rte_ether_a
   ip[4] = static_cast<uint8_t>(icmp_len >> 8);
   ip[5] = static_cast<uint8_t>(icmp_len);
   ip[6] = kProtoIcmp6;
-  ip[7] = kNdHopLimitOut;
+  ip[7] = kNdHopLimit;
   std::memcpy(ip + 8, src.b.data(), 16);
   std::memcpy(ip + 24, dst.b.data(), 16);
   uint8_t* icmp = ip + 40;
@@ -55,19 +51,18 @@ uint16_t write_nd(uint8_t* buf, const rte_ether_addr& eth_dst, const rte_ether_a
 
 uint16_t write_ns(uint8_t* buf, const rte_ether_addr& eth_dst, const rte_ether_addr& our_mac,
                   const Ipv6Addr& src, const Ipv6Addr& dst, const Ipv6Addr& target) {
-  return write_nd(buf, eth_dst, our_mac, src, dst, kIcmp6NeighSolicit, 0, target, kOptSourceLla);
+  return write_nd(buf, eth_dst, our_mac, src, dst, kNdSolicit, 0, target, kNdOptSourceLla);
 }
 
 uint16_t write_ns_dad(uint8_t* buf, const rte_ether_addr& our_mac, const Ipv6Addr& tentative) {
   const Ipv6Addr g = tentative.solicited_node();
-  return write_nd(buf, multicast_mac(g), our_mac, Ipv6Addr{}, g, kIcmp6NeighSolicit, 0, tentative,
-                  0);
+  return write_nd(buf, multicast_mac(g), our_mac, Ipv6Addr{}, g, kNdSolicit, 0, tentative, 0);
 }
 
 uint16_t write_unsolicited_na(uint8_t* buf, const rte_ether_addr& our_mac, const Ipv6Addr& addr) {
   const Ipv6Addr all = Ipv6Addr::all_nodes();
-  return write_nd(buf, multicast_mac(all), our_mac, addr, all, kIcmp6NeighAdvert, kNaOverride, addr,
-                  kOptTargetLla);
+  return write_nd(buf, multicast_mac(all), our_mac, addr, all, kNdAdvert, kNaOverride, addr,
+                  kNdOptTargetLla);
 }
 
 int dad_conflict(const uint8_t* f, uint16_t len, const rte_ether_addr& our_mac,
@@ -76,18 +71,18 @@ int dad_conflict(const uint8_t* f, uint16_t len, const rte_ether_addr& our_mac,
   if (std::memcmp(f + 6, our_mac.addr_bytes, 6) == 0) return -1;
   const uint8_t* ip = f + 14;
   const uint16_t plen = static_cast<uint16_t>(ip[4] << 8 | ip[5]);
-  if ((ip[0] >> 4) != 6 || ip[6] != kProtoIcmp6 || ip[7] != kNdHopLimitOut) return -1;
+  if ((ip[0] >> 4) != 6 || ip[6] != kProtoIcmp6 || ip[7] != kNdHopLimit) return -1;
   if (plen < 24 || plen > len - 54) return -1;
   const uint8_t* icmp = ip + 40;
   const uint8_t type = icmp[0];
-  if ((type != kIcmp6NeighSolicit && type != kIcmp6NeighAdvert) || icmp[1] != 0) return -1;
+  if ((type != kNdSolicit && type != kNdAdvert) || icmp[1] != 0) return -1;
   if (csum_fold(csum_partial(icmp, plen, csum_pseudo6(ip + 8, ip + 24, kProtoIcmp6, plen))) !=
       0xffff)
     return -1;
   Ipv6Addr src, target;
   std::memcpy(src.b.data(), ip + 8, 16);
   std::memcpy(target.b.data(), icmp + 8, 16);
-  if (type == kIcmp6NeighSolicit && !src.is_zero()) return -1;  // resolution, not DAD
+  if (type == kNdSolicit && !src.is_zero()) return -1;  // resolution, not DAD
   for (size_t i = 0; i < n; ++i)
     if (tentative[i] == target) return static_cast<int>(i);
   return -1;

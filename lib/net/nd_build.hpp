@@ -8,6 +8,7 @@
 #pragma once
 
 #include "addr.hpp"
+#include "nd.hpp"
 
 #include <rte_ether.h>
 
@@ -15,9 +16,6 @@
 
 namespace pmx::net {
 
-inline constexpr uint8_t kIcmp6NeighSolicit = 135;
-inline constexpr uint8_t kIcmp6NeighAdvert = 136;
-inline constexpr uint8_t kNdHopLimitOut = 255;  // RFC 4861 7.1: receivers check it
 // Frame lengths: Ethernet 14 + IPv6 40 + ICMPv6 24 (type, code, checksum,
 // reserved/flags, target), + 8 for a link-layer address option.
 inline constexpr uint16_t kNsDadFrameLen = 14 + 40 + 24;          // 78
