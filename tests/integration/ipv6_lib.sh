@@ -34,6 +34,12 @@ topo6_up() {
     topo_up
     pmx_sysctl "$PEER_NS" net.ipv6.conf.all.disable_ipv6 0 || fail "IPv6 on in $PEER_NS"
     pmx_sysctl "$PEER_NS" "net.ipv6.conf.$PEER_IF.accept_dad" 0 || fail "accept_dad=0 on $PEER_IF"
+    # No router solicitations, MLD reports (to ff02::16) repeated 1 ms apart
+    # (all sent here, before portmux starts):
+    # the peer's kernel stays quiet, so that ipv6_not_for_us moves for the
+    # tests' frames alone.
+    pmx_sysctl "$PEER_NS" "net.ipv6.conf.$PEER_IF.router_solicitations" 0 || fail "router_solicitations=0 on $PEER_IF"
+    pmx_sysctl "$PEER_NS" "net.ipv6.conf.$PEER_IF.mldv2_unsolicited_report_interval" 1 || fail "mldv2_unsolicited_report_interval on $PEER_IF"
     pmx_sysctl "$PEER_NS" "net.ipv6.conf.$PEER_IF.disable_ipv6" 0 || fail "IPv6 on $PEER_IF"
     ip -n "$PEER_NS" -6 addr add "$PEER_IP6/$PREFIX6" dev "$PEER_IF" nodad || fail "IPv6 addr on $PEER_IF"
     info "peer IPv6: $(ip -n "$PEER_NS" -6 -br addr show dev "$PEER_IF")"
