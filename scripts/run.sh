@@ -3,9 +3,10 @@
 # missing, builds, creates two network namespaces joined by a veth, runs
 # portmux on net_af_packet in one (TCP echo on port 7, HTTP on port 80) and a
 # real Linux host in the other, which pings it, echoes through it, downloads
-# from it with curl and loads it with wrk; then portmux's traffic generator
-# opens 500 connections to a Linux HTTP server; prints the appliance's
-# connection table and statistics. Tears it all down on exit. Needs root.
+# from it with curl and loads it with wrk, over IPv4 and IPv6 (the port has
+# 198.18.0.1/24 and 2001:2::1/64); then portmux's traffic generator opens 500
+# connections to a Linux HTTP server; prints the appliance's connection table
+# and statistics. Tears it all down on exit. Needs root.
 #
 #   scripts/run.sh                 # demo: ping, echo, curl, 5 s of wrk, statistics, stop
 #   scripts/run.sh --seconds 60    # then keep serving 60 s (1 ping/s), live rates
@@ -30,13 +31,16 @@ done
 ninja -C build >/dev/null
 
 # The topology and portmux helpers of the integration tests (which take
-# theirs in common with the bench from scripts/lib/pmx.sh).
-# shellcheck source=tests/integration/lib.sh
-source tests/integration/lib.sh
+# theirs in common with the bench from scripts/lib/pmx.sh), dual-stack.
+PMX_IPV6_OWN_NAMES=0
+# shellcheck source=tests/integration/ipv6_lib.sh
+source tests/integration/ipv6_lib.sh
 require_root
 pmx_traps
-topo_up
-LISTEN=(--listen 0.0.0.0:7=echo --listen 0.0.0.0:80=http --listen 0.0.0.0:9=discard --msl-ms 5000)
+topo6_up
+# 0.0.0.0 listeners take IPv4, [::] ones IPv6.
+LISTEN=(--addr "0=$DUT_IP6/$PREFIX6" --listen 0.0.0.0:7=echo --listen 0.0.0.0:80=http --listen 0.0.0.0:9=discard
+    --listen "[::]:7=echo" --listen "[::]:80=http" --msl-ms 5000)
 
 if ((INTERACTIVE)); then
     # The CLI needs this terminal as stdin, so portmux runs in the
@@ -44,7 +48,7 @@ if ((INTERACTIVE)); then
     ip netns exec "$PEER_NS" ping -q -c 600 -i 1 "$DUT_IP" >/dev/null 2>&1 &
     PING_PID=$!
     info "peer $PEER_IP pings $DUT_IP once a second; try 'show connections', 'show tcp stats', 'help', 'quit'"
-    info "from another terminal: ip netns exec $PEER_NS curl http://$DUT_IP/bytes/100"
+    info "from another terminal: ip netns exec $PEER_NS curl http://$DUT_IP/bytes/100 (or http://[$DUT_IP6]/bytes/100)"
     pmx_cmd "${LISTEN[@]}" -i
     ip netns exec "$DUT_NS" "${PMX_CMD[@]}" || true
     pmx_stop_pid "$PING_PID" 2 ping
@@ -54,6 +58,9 @@ fi
 pmx_start --stats-period 1 "${LISTEN[@]}"
 info "appliance up: $(ctl show port info 0 | grep -E 'MAC address|Driver name|IPv4')"
 expect_ping 20 0.01
+info "IPv6: ping -6 $DUT_IP6 (the peer finds our MAC by neighbour discovery)"
+expect_ping6 "$DUT_IP6" 20 0.01
+ctl show neigh
 ctl show listeners
 
 info "TCP echo (port 7): three Linux clients on one listening port"
@@ -68,6 +75,11 @@ wait "$ECHO_PID" || fail "echo clients failed"
 info "HTTP (port 80): curl downloads 1 MB twice over one keep-alive connection"
 ip netns exec "$PEER_NS" curl -s -m 10 -o /dev/null -o /dev/null -w '  HTTP %{http_code}, %{size_download} bytes, %{num_connects} new connection(s)\n' \
     "http://$DUT_IP/bytes/1000000" "http://$DUT_IP/bytes/1000000"
+info "HTTP over IPv6: curl -6 downloads 1 MB twice from [$DUT_IP6] over one connection, while an IPv4 curl runs"
+ip netns exec "$PEER_NS" curl -s -m 10 -o /dev/null "http://$DUT_IP/bytes/10000000" &
+ip netns exec "$PEER_NS" curl -6 -s -m 10 -o /dev/null -o /dev/null -w '  HTTP %{http_code}, %{size_download} bytes, %{num_connects} new connection(s), from [%{local_ip}]\n' \
+    "http://[$DUT_IP6]/bytes/1000000" "http://[$DUT_IP6]/bytes/1000000"
+wait $! || fail "the IPv4 curl running alongside failed"
 if command -v wrk >/dev/null; then
     info "wrk: 4 connections, 5 s, GET / (64-byte body)"
     ip netns exec "$PEER_NS" wrk -t1 -c4 -d5s "http://$DUT_IP/" | sed 's/^/  /'

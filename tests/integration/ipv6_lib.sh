@@ -19,11 +19,15 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-DUT_NS="t6d$$"
-PEER_NS="t6p$$"
-DUT_IF="t6d$$a"
-PEER_IF="t6p$$b"
-PMX_FILE_PREFIX="t6$$"
+# Names of their own (t6...), unless the caller (scripts/run.sh) keeps
+# lib.sh's with PMX_IPV6_OWN_NAMES=0.
+if [[ ${PMX_IPV6_OWN_NAMES:-1} == 1 ]]; then
+    DUT_NS="t6d$$"
+    PEER_NS="t6p$$"
+    DUT_IF="t6d$$a"
+    PEER_IF="t6p$$b"
+    PMX_FILE_PREFIX="t6$$"
+fi
 DUT_IP6=2001:2::1
 PEER_IP6=2001:2::2
 PREFIX6=64
