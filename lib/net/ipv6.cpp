@@ -56,9 +56,12 @@ std::optional<Ctr> parse_ipv6(const uint8_t* p, uint16_t len, const PortIp& port
   // link-local address yet, when PortIp::is_local6 would take ::) has no
   // groups and no addresses.
   const bool group = dst.is_multicast();
-  if (dst.is_zero() || port.link_local.is_zero() ||
-      (group ? !port.is_our_group(dst) : !port.is_local6(dst)))
-    return Ctr::ipv6_not_for_us;
+  if (dst.is_zero() || port.link_local.is_zero()) return Ctr::ipv6_not_for_us;
+  // A group we did not join is the link's background (other hosts' MLD
+  // reports to ff02::16 and solicited-node groups), not an error: counted
+  // apart so that it does not hide unicast that is not ours.
+  if (group && !port.is_our_group(dst)) return Ctr::ipv6_group_not_joined;
+  if (!group && !port.is_local6(dst)) return Ctr::ipv6_not_for_us;
 
   // The extension-header chain (RFC 8200 4), at most kMaxExtHeaders long;
   // each header's length is checked against the payload before it is read.

@@ -28,6 +28,10 @@ K=5
 MALFORMED="$PMX_LIB_DIR/peers/malformed6.py"
 "$PMX_PYTHON" -c 'import scapy' 2>/dev/null || fail "$PMX_PYTHON has no scapy (apt install python3-scapy)"
 mapfile -t DROP_COUNTERS < <(sed -nE 's/^PMX_DROP\(((ipv6|icmp6|nd)_[a-z0-9_]+),.*/\1/p' "$PMX_REPO_ROOT/lib/stats/counters.def")
+# ipv6_group_not_joined counts the link's background multicast (the peer
+# kernel's MLD reports to ff02::16 come when they come): it is not one of
+# the counters a case must leave alone, and no case expects it.
+mapfile -t DROP_COUNTERS < <(printf '%s\n' "${DROP_COUNTERS[@]}" | grep -vx ipv6_group_not_joined)
 ((${#DROP_COUNTERS[@]} > 0)) || fail "no ipv6_/icmp6_/nd_ drop counters in lib/stats/counters.def"
 mapfile -t CASE_LINES < <("$PMX_PYTHON" "$MALFORMED" --list) || fail "malformed6.py --list failed"
 

@@ -297,7 +297,7 @@ TEST_F(Ingress6, EachMalformedPacketCountsOnce) {
       {v6_frame({.plen_delta = 1, .l4 = echo}), Ctr::ipv6_bad_payload_length},
       {v6_frame({.src = ip6("ff02::1"), .l4 = echo}), Ctr::ipv6_multicast_source},
       {v6_frame({.dst = ip6("2001:2::77"), .l4 = echo}), Ctr::ipv6_not_for_us},
-      {v6_frame({.dst = ip6("ff02::2"), .l4 = echo}), Ctr::ipv6_not_for_us},
+      {v6_frame({.dst = ip6("ff02::2"), .l4 = echo}), Ctr::ipv6_group_not_joined},
       {v6_frame({.dst = Ipv6Addr::all_nodes(), .proto = IPPROTO_TCP, .l4 = echo}),
        Ctr::ipv6_not_for_us},
       {v6_frame({.ext = nine, .l4 = echo}), Ctr::ipv6_ext_chain_too_long},
