@@ -35,6 +35,8 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)  # no "lo: no address
 from scapy.all import (  # pylint: disable=no-name-in-module
     ARP,
     ICMP,
+    ICMPv6ND_NA,
+    IPv6,
     IP,
     AsyncSniffer,
     Ether,
@@ -290,10 +292,15 @@ def run_case(builder, name, args):
     sniffer = AsyncSniffer(
         iface=args.iface,
         store=True,
-        # RFC 5227 announcements (ARP request with SPA == TPA) are the
-        # appliance's own start-up traffic, not an answer to anything.
+        # RFC 5227 announcements (ARP request with SPA == TPA) and RFC 4861
+        # 7.2.6 unsolicited Neighbor Advertisements (to all-nodes, S flag
+        # clear; sent for the link-local address even without IPv6
+        # addresses) are the appliance's own start-up traffic, not an
+        # answer to anything.
         lfilter=lambda p: (Ether in p and p[Ether].src.lower() == args.dst_mac
-                           and not (ARP in p and p[ARP].op == 1 and p[ARP].psrc == p[ARP].pdst)),
+                           and not (ARP in p and p[ARP].op == 1 and p[ARP].psrc == p[ARP].pdst)
+                           and not (ICMPv6ND_NA in p and p[IPv6].dst == "ff02::1"
+                                    and p[ICMPv6ND_NA].S == 0)),
         started_callback=started.set,
     )
     sniffer.start()
