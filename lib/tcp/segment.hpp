@@ -30,20 +30,32 @@ inline net::IpAddr remote_addr(const flow::FlowKey& k) {
   return k.is_v6() ? net::IpAddr::of(net::Ipv6Addr{k.remote6})
                    : net::IpAddr::of(net::Ipv4Addr{k.remote_ip});
 }
-inline flow::FlowKey make_key(const net::IpAddr& local, const net::IpAddr& remote,
-                              uint16_t local_port_be, uint16_t remote_port_be, uint16_t port_id) {
-  flow::FlowKey k;
+// Writes the key in place, field by field. (Building a FlowKey and copying
+// it made the compiler assemble the first 16 bytes on the stack with two
+// 8-byte stores and reload them as one 16-byte load, a store-forwarding
+// stall on every parsed segment: docs/performance.md, issue 13.)
+inline void set_key(flow::FlowKey& k, const net::IpAddr& local, const net::IpAddr& remote,
+                    uint16_t local_port_be, uint16_t remote_port_be, uint16_t port_id) {
   k.local_port = local_port_be;
   k.remote_port = remote_port_be;
   k.port_id = port_id;
   if (local.v6) {
+    k.local_ip = k.remote_ip = 0;
     k.v6 = 1;
     k.local6 = local.b;
     k.remote6 = remote.b;
   } else {
     k.local_ip = local.v4().be;
     k.remote_ip = remote.v4().be;
+    k.v6 = 0;
+    k.local6 = {};
+    k.remote6 = {};
   }
+}
+inline flow::FlowKey make_key(const net::IpAddr& local, const net::IpAddr& remote,
+                              uint16_t local_port_be, uint16_t remote_port_be, uint16_t port_id) {
+  flow::FlowKey k;
+  set_key(k, local, remote, local_port_be, remote_port_be, port_id);
   return k;
 }
 

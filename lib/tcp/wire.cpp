@@ -140,7 +140,7 @@ std::optional<Ctr> parse_segment(const uint8_t* p, uint32_t len, const net::IpAd
   rte_tcp_hdr h;
   std::memcpy(&h, p, sizeof h);
   if (h.src_port == 0 || h.dst_port == 0) return Ctr::tcp_bad_port;
-  s.key = make_key(dst, src, h.dst_port, h.src_port, port_id);
+  set_key(s.key, dst, src, h.dst_port, h.src_port, port_id);
   s.seq = rte_be_to_cpu_32(h.sent_seq);
   s.ack = rte_be_to_cpu_32(h.recv_ack);
   s.flags = h.tcp_flags & 0x3f;  // CWR/ECE ignored: no ECN (RFC 3168) yet
