@@ -1,12 +1,14 @@
 // pmx-flow-bench: lookup, insert and delete rates of the flow tables
 // (rte_hash directly and through RteFlowTable, OpenFlowTable, and
 // std::unordered_map as the baseline), over N random distinct keys looked up
-// in random order. Every measurement runs `rounds` times, interleaved with
-// the others (A B C A B C ...), and the table reports the median and the
-// min-max of the rounds. --machine prints `RESULT <key> <value>` lines (the
-// median over the rounds, keys named after N: flow_1m_rte_bulk_cycles)
-// instead of the table; --results FILE writes them to FILE as well. A
-// microbenchmark, not a test.
+// in random order. Two rows back the flow key's layout (docs/architecture.md,
+// "One key type, one table per family"): the same IPv4 keys in one rte_hash
+// of 48-byte keys (the single-table design: every key as long as an IPv6
+// one), and N IPv6 keys through RteFlowTable's IPv6 table. Every measurement runs `rounds` times,
+// interleaved with the others (A B C A B C ...), and the table reports the median and the min-max
+// of the rounds. --machine prints `RESULT <key> <value>` lines (the median over the rounds, keys
+// named after N: flow_1m_rte_bulk_cycles) instead of the table; --results FILE writes them to FILE
+// as well. A microbenchmark, not a test.
 //
 //   pmx-flow-bench [EAL options] -- [--flows N] [--rounds R] [--round-ms MS]
 //                                   [--machine] [--results FILE]
@@ -17,6 +19,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 
 #include <time.h>
 
@@ -26,8 +29,10 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -121,6 +126,22 @@ std::vector<FlowKey> make_keys(size_t n, std::mt19937_64& rng) {
   return keys;
 }
 
+// Distinct IPv6 keys: the same construction, the addresses in 2001:2::/48
+// (RFC 5180) with the bijection in the remote address's last word.
+std::vector<FlowKey> make_keys6(size_t n, std::mt19937_64& rng) {
+  std::vector<FlowKey> keys = make_keys(n, rng);
+  for (FlowKey& k : keys) {
+    const uint8_t prefix[6] = {0x20, 0x01, 0x00, 0x02, 0x00, 0x00};
+    std::memcpy(k.local6.data(), prefix, sizeof prefix);
+    std::memcpy(k.remote6.data(), prefix, sizeof prefix);
+    k.local6[15] = static_cast<uint8_t>(k.local_ip >> 24);
+    std::memcpy(&k.remote6[12], &k.remote_ip, 4);
+    k.local_ip = k.remote_ip = 0;
+    k.v6 = 1;
+  }
+  return keys;
+}
+
 // The workload. `order` holds the keys in random order, contiguous, and
 // `ptrs` points at them (padded by one burst that wraps around): the key
 // and pointer arrays are read sequentially, like packet headers already in
@@ -189,6 +210,7 @@ struct Lookup {
   const char* key;  // in the RESULT keys
   // Looks up kBurst keys.
   std::function<void(const FlowKey* const* keys, uint32_t* vals)> burst;
+  bool v6 = false;  // over the IPv6 workload
 };
 
 uint64_t lookup_chunk(const Lookup& l, const Workload& w, size_t& pos) {
@@ -304,19 +326,41 @@ double fill(const std::vector<FlowKey>& keys, Insert&& insert, size_t& failed) {
   return static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(rte_get_tsc_hz());
 }
 
-std::vector<Lookup> lookups(rte_hash* h, FlowTable& rte, FlowTable& open, const StdMap& map) {
+// rte_hash_lookup_bulk_data over one burst, the values as FlowTable gives them.
+void raw_bulk(rte_hash* h, const FlowKey* const* k, uint32_t* v) {
+  void* data[kBurst];
+  uint64_t hits = 0;
+  rte_hash_lookup_bulk_data(h, reinterpret_cast<const void**>(const_cast<const FlowKey**>(k)),
+                            kBurst, &hits, data);
+  for (unsigned i = 0; i < kBurst; ++i)
+    v[i] = (hits >> i) & 1 ? static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data[i])) : kNoFlow;
+}
+
+// The single-table alternative to RteFlowTable's two: one rte_hash whose
+// keys are all sizeof(FlowKey) bytes, IPv4 keys zero-padded.
+rte_hash* create_rte48(size_t n) {
+  rte_hash_parameters p{};
+  p.name = "pmx_bench_flow48";
+  p.entries = static_cast<uint32_t>(n < 8 ? 8 : n);
+  p.key_len = sizeof(FlowKey);
+  p.hash_func = rte_hash_crc;
+  p.socket_id = SOCKET_ID_ANY;
+  rte_hash* h = rte_hash_create(&p);
+  if (!h)
+    throw std::runtime_error(std::string("rte_hash_create(48-byte keys): ") +
+                             rte_strerror(rte_errno));
+  return h;
+}
+
+std::vector<Lookup> lookups(rte_hash* h, rte_hash* h48, FlowTable& rte, FlowTable& rte6,
+                            FlowTable& open, const StdMap& map) {
   return {
       {"rte_hash_lookup_bulk_data, bursts of 32", "rte_bulk",
-       [h](const FlowKey* const* k, uint32_t* v) {
-         void* data[kBurst];
-         uint64_t hits = 0;
-         rte_hash_lookup_bulk_data(h,
-                                   reinterpret_cast<const void**>(const_cast<const FlowKey**>(k)),
-                                   kBurst, &hits, data);
-         for (unsigned i = 0; i < kBurst; ++i)
-           v[i] = (hits >> i) & 1 ? static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data[i]))
-                                  : kNoFlow;
-       }},
+       [h](const FlowKey* const* k, uint32_t* v) { raw_bulk(h, k, v); }},
+      {"rte_hash_lookup_bulk_data, 48-byte keys (IPv4 keys padded), bursts of 32", "rte48_bulk",
+       [h48](const FlowKey* const* k, uint32_t* v) { raw_bulk(h48, k, v); }},
+      {"RteFlowTable::lookup_bulk (FlowTable&), IPv6 keys, bursts of 32", "rtetable6_bulk",
+       [&rte6](const FlowKey* const* k, uint32_t* v) { rte6.lookup_bulk(k, kBurst, v); }, true},
       {"RteFlowTable::lookup_bulk (FlowTable&), bursts of 32", "rtetable_bulk",
        [&rte](const FlowKey* const* k, uint32_t* v) { rte.lookup_bulk(k, kBurst, v); }},
       {"rte_hash_lookup_data, single", "rte_single",
@@ -348,12 +392,18 @@ std::vector<Lookup> lookups(rte_hash* h, FlowTable& rte, FlowTable& open, const 
   };
 }
 
-std::vector<Churn> churns(rte_hash* h, FlowTable& rte, FlowTable& open, StdMap& map) {
+std::vector<Churn> churns(rte_hash* h, rte_hash* h48, FlowTable& rte, FlowTable& open,
+                          StdMap& map) {
   return {
       {"rte_hash_del_key", "rte_hash_add_key_data", "rte",
        [h](const FlowKey& k) { return rte_hash_del_key(h, &k) >= 0; },
        [h](const FlowKey& k, uint32_t v) {
          return rte_hash_add_key_data(h, &k, reinterpret_cast<void*>(uintptr_t{v})) == 0;
+       }},
+      {"rte_hash_del_key, 48-byte keys", "rte_hash_add_key_data, 48-byte keys", "rte48",
+       [h48](const FlowKey& k) { return rte_hash_del_key(h48, &k) >= 0; },
+       [h48](const FlowKey& k, uint32_t v) {
+         return rte_hash_add_key_data(h48, &k, reinterpret_cast<void*>(uintptr_t{v})) == 0;
        }},
       {"RteFlowTable::erase (FlowTable&)", "RteFlowTable::insert (FlowTable&), lookup first",
        "rtetable", [&rte](const FlowKey& k) { return rte.erase(k); },
@@ -371,17 +421,32 @@ int run(const Options& o) {
   std::mt19937_64 rng(20240611);
   const std::vector<FlowKey> keys = make_keys(o.flows, rng);
   const Workload w = make_workload(keys, rng);
+  const std::vector<FlowKey> keys6 = make_keys6(o.flows, rng);
+  const Workload w6 = make_workload(keys6, rng);
 
   pmx::flow::RteFlowTable rte_table(o.flows);
+  pmx::flow::RteFlowTable rte6_table(o.flows);
+  const std::unique_ptr<rte_hash, decltype(&rte_hash_free)> h48_owner(create_rte48(o.flows),
+                                                                      rte_hash_free);
+  rte_hash* const h48 = h48_owner.get();
   pmx::flow::OpenFlowTable open_table(o.flows);
   StdMap map;
   map.reserve(o.flows);
   FlowTable& rte = as_interface(rte_table);
+  FlowTable& rte6 = as_interface(rte6_table);
   FlowTable& open = as_interface(open_table);
 
   size_t rte_failed = 0, open_failed = 0, map_failed = 0;
   const double rte_s = fill(
       keys, [&](auto& k, uint32_t v) { return rte.insert(k, v) == 0; }, rte_failed);
+  const double rte6_s = fill(
+      keys6, [&](auto& k, uint32_t v) { return rte6.insert(k, v) == 0; }, rte_failed);
+  const double rte48_s = fill(
+      keys,
+      [&](auto& k, uint32_t v) {
+        return rte_hash_add_key_data(h48, &k, reinterpret_cast<void*>(uintptr_t{v})) == 0;
+      },
+      rte_failed);
   const double open_s = fill(
       keys, [&](auto& k, uint32_t v) { return open.insert(k, v) == 0; }, open_failed);
   const double map_s = fill(
@@ -394,6 +459,8 @@ int run(const Options& o) {
       "%sfill: rte_hash %.2f s (%zu refused, capacity %zu), OpenFlowTable %.2f s (%zu slots),"
       " unordered_map %.2f s\n",
       comment, rte_s, rte_failed, rte_table.capacity(), open_s, open_table.slot_count(), map_s);
+  std::printf("%sfill: rte_hash of 48-byte keys %.2f s, RteFlowTable with IPv6 keys %.2f s\n",
+              comment, rte48_s, rte6_s);
   std::fflush(stdout);
   if (rte_failed + open_failed + map_failed) {
     std::fprintf(stderr, "fill failed: rte %zu open %zu map %zu\n", rte_failed, open_failed,
@@ -401,15 +468,16 @@ int run(const Options& o) {
     return 1;
   }
 
-  const std::vector<Lookup> ls = lookups(rte_table.raw(), rte, open, map);
-  const std::vector<Churn> cs = churns(rte_table.raw(), rte, open, map);
+  const std::vector<Lookup> ls = lookups(rte_table.raw(), h48, rte, rte6, open, map);
+  const std::vector<Churn> cs = churns(rte_table.raw(), h48, rte, open, map);
   std::vector<Row> lrows(ls.size()), drows(cs.size()), irows(cs.size());
   std::vector<size_t> lpos(ls.size()), cpos(cs.size());
   for (size_t i = 0; i < cs.size(); ++i) cpos[i] = i * (w.n / cs.size());
   const uint64_t budget = rte_get_tsc_hz() / 1000 * o.round_ms;
   for (unsigned r = 0; r < o.rounds; ++r) {
     for (size_t i = 0; i < ls.size(); ++i)
-      lrows[i].samples.push_back(run_for(budget, [&] { return lookup_chunk(ls[i], w, lpos[i]); }));
+      lrows[i].samples.push_back(
+          run_for(budget, [&] { return lookup_chunk(ls[i], ls[i].v6 ? w6 : w, lpos[i]); }));
     for (size_t i = 0; i < cs.size(); ++i) {
       const ChurnSample s = churn_round(cs[i], w, cpos[i], budget / 2);
       drows[i].samples.push_back(s.del);
@@ -450,7 +518,12 @@ int run(const Options& o) {
     return 0.0;
   };
   results.emplace_back(prefix + "bulk_speedup_vs_umap", mops_of("rte_bulk") / mops_of("umap_find"));
+  // The flow key's layout: 16-byte IPv4 keys over the same keys padded to 48.
+  results.emplace_back(prefix + "bulk16_speedup_vs_48",
+                       mops_of("rte_bulk") / mops_of("rte48_bulk"));
   results.emplace_back(prefix + "rte_fill_s", rte_s);
+  results.emplace_back(prefix + "rte48_fill_s", rte48_s);
+  results.emplace_back(prefix + "rte6_fill_s", rte6_s);
   results.emplace_back(prefix + "open_fill_s", open_s);
   results.emplace_back(prefix + "umap_fill_s", map_s);
   results.emplace_back(prefix + "oncpu_min_pct", worst * 100);
