@@ -10,7 +10,9 @@
 #                                    # writes build-bench/performance-quick.md
 #
 # Options: --rounds N, --secs S, --out FILE, --only LIST (comma-separated of
-# flow,engine,cps,rps,pingpong,bulk,idle), --build DIR (default build-bench).
+# flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle; cps6 and rps6 are the
+# short-connection and keep-alive loads over IPv6, Linux's nginx on [::1]),
+# --build DIR (default build-bench).
 #
 # It builds portmux with release flags (meson buildtype=release: -O3, no
 # asserts), reserves hugepages (given back at the end), pins every process
@@ -24,7 +26,7 @@ set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 ARGS="$*"
-QUICK=0 ROUNDS="" SECS="" OUT="" ONLY="flow,engine,cps,rps,pingpong,bulk,idle"
+QUICK=0 ROUNDS="" SECS="" OUT="" ONLY="flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle"
 BUILD=$ROOT/build-bench
 while (($#)); do
     case $1 in
@@ -34,7 +36,7 @@ while (($#)); do
         --out) OUT=$2; shift ;;
         --only) ONLY=$2; shift ;;
         --build) BUILD=$2; shift ;;
-        -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -105,6 +107,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     want engine && run "$r" "engine and bare I/O" tcp_bench
     if want cps; then run "$r" "portmux cps" pmx_cps; run "$r" "linux cps" linux_cps; fi
     if want rps; then run "$r" "portmux rps" pmx_rps; run "$r" "linux rps" linux_rps; fi
+    if want cps6; then run "$r" "portmux cps, IPv6" pmx_cps6; run "$r" "linux cps, IPv6 [::1]" linux_cps6; fi
+    if want rps6; then run "$r" "portmux rps, IPv6" pmx_rps6; run "$r" "linux rps, IPv6 [::1]" linux_rps6; fi
     if want pingpong; then
         run "$r" "portmux ping-pong" pmx_pingpong
         run "$r" "linux ping-pong" linux_pingpong

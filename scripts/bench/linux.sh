@@ -7,6 +7,7 @@
 #
 #   linux_cps        short connections: nginx-light, wrk, one request per connection
 #   linux_rps        keep-alive: nginx-light, wrk over BENCH_RPS_CONNS connections
+#   linux_cps6, linux_rps6   the same two over IPv6 loopback ([::1])
 #   linux_pingpong   one connection ping-pong: pmx-epoll-echo and pmx-pingpong
 #   linux_bulk       one connection downloading BENCH_BULK_BYTES over a veth pair: iperf3
 #   linux_idle [N]   kernel memory per idle connection: pmx-idle-conns
@@ -35,6 +36,8 @@
 : "${BENCH_IDLE_CONNS:=100000}"  # idle connections held for the memory measurement
 : "${BENCH_IDLE_SOURCES:=8}"     # client source addresses 127.0.0.2 .. 127.0.0.(1 + N)
 BENCH_HTTP_PORT=8080 BENCH_ECHO_PORT=7007 BENCH_BULK_PORT=5201 BENCH_IDLE_PORT=5001
+# nginx's address and wrk's host: 127.0.0.1, or [::1] in the IPv6 rounds.
+_LX_HOST=127.0.0.1
 
 _lx_log() { echo "linux: $*" >&2; }
 
@@ -104,7 +107,7 @@ _lx_us() {  # wrk's "636.00us" / "1.23ms" / "1.05s" in microseconds
         sub(/[a-z]+$/, "", v); printf "%.2f\n", v * m }'
 }
 
-# nginx-light in namespace NS on 127.0.0.1:BENCH_HTTP_PORT: one worker pinned
+# nginx-light in namespace NS on _LX_HOST:BENCH_HTTP_PORT: one worker pinned
 # to the server CPU, no access log, every path answers 200 with the body;
 # keep-alive connections are never closed by nginx during a run.
 _lx_nginx() {
@@ -121,7 +124,7 @@ http {
     access_log off;
     keepalive_requests 1000000000;
     server {
-        listen 127.0.0.1:$BENCH_HTTP_PORT backlog=4096;
+        listen $_LX_HOST:$BENCH_HTTP_PORT backlog=4096;
         location / { default_type text/plain; return 200 "$(_lx_body "$BENCH_HTTP_BODY")"; }
     }
 }
@@ -138,7 +141,7 @@ _lx_wrk() {
     local ns=$1 prefix=$2 out
     shift 2
     _lx_run ip netns exec "$ns" timeout $((BENCH_SECS + 30)) taskset -c "$BENCH_CLIENT_CPU" \
-        wrk -t1 -d"${BENCH_SECS}s" "$@" "http://127.0.0.1:$BENCH_HTTP_PORT/" >"$_LX_TMP/wrk.out" ||
+        wrk -t1 -d"${BENCH_SECS}s" "$@" "http://$_LX_HOST:$BENCH_HTTP_PORT/" >"$_LX_TMP/wrk.out" ||
         { cat "$_LX_TMP/wrk.out" >&2; return 1; }
     cat "$_LX_TMP/wrk.out" >&2
     out=$(cat "$_LX_TMP/wrk.out")
@@ -170,6 +173,26 @@ linux_rps() (
     _lx_ns "$ns" || exit 1
     _lx_nginx "$ns" || exit 1
     _lx_wrk "$ns" linux_rps -c"$BENCH_RPS_CONNS" --latency
+)
+
+# The same two over IPv6: nginx on [::1], wrk to http://[::1]:8080/ (the
+# namespace's loopback has ::1 unless IPv6 is off in new namespaces).
+linux_cps6() (
+    _lx_begin
+    local ns=pmxb$$h
+    _LX_HOST="[::1]"
+    _lx_ns "$ns" || exit 1
+    _lx_nginx "$ns" || exit 1
+    _lx_wrk "$ns" linux_cps6 -c"$BENCH_CPS_CONNS" -H 'Connection: close'
+)
+
+linux_rps6() (
+    _lx_begin
+    local ns=pmxb$$h
+    _LX_HOST="[::1]"
+    _lx_ns "$ns" || exit 1
+    _lx_nginx "$ns" || exit 1
+    _lx_wrk "$ns" linux_rps6 -c"$BENCH_RPS_CONNS" --latency
 )
 
 # One connection, BENCH_MSG_SIZE-byte messages echoed back one at a time

@@ -17,6 +17,11 @@
 : "${BENCH_SECS:=10}"
 PMXB_SERVER=198.18.1.1
 PMXB_SRC="198.18.1.16-198.18.1.31"
+# The IPv6 rounds (pmx_cps6, pmx_rps6): the same pair with these addresses
+# (2001:2::/48, RFC 5180) added, the server's listener [::]:80.
+PMXB_SERVER6=2001:2:1::1
+PMXB_SRC6="2001:2:1::10-2001:2:1::1f"
+PMXB_DST=$PMXB_SERVER  # the generator's destination (pmxb_gen)
 PMXB_NS="" PMXB_TMP="" PMXB_SPID="" PMXB_CPID=""
 
 # Processes, namespaces, starting a portmux on memif: scripts/lib/pmx.sh.
@@ -90,7 +95,7 @@ pmxb_up() {
 pmxb_gen() {
     local limit=$1 t0=$SECONDS
     shift
-    pmxb_ctl c gen start "$PMXB_SERVER" "$@" >&2 || return 1
+    pmxb_ctl c gen start "$PMXB_DST" "$@" >&2 || return 1
     until pmxb_ctl c show gen stats | head -1 | grep -q '^gen done'; do
         ((SECONDS - t0 < limit)) || { pmxb_log "run not done after $limit s"; return 1; }
         sleep 0.2
@@ -134,6 +139,36 @@ pmx_rps() {
     echo "RESULT pmx_rps_p50_us $(pmxb_json 'r["latency_us"]["request"]["p50"]')"
     echo "RESULT pmx_rps_p99_us $(pmxb_json 'r["latency_us"]["request"]["p99"]')"
     pmxb_errors pmx_rps
+    pmxb_down
+}
+
+# pmxb_v6_args: SERVER_ARGS and CLIENT_ARGS for the IPv6 rounds.
+pmxb_v6_args() {
+    local i
+    SERVER_ARGS="--addr 0=$PMXB_SERVER6/64 --listen [::]:80=http" CLIENT_ARGS=""
+    for ((i = 16; i < 32; i++)); do CLIENT_ARGS+=" --addr 0=2001:2:1::$(printf '%x' "$i")/64"; done
+}
+
+# Short connections and keep-alive over IPv6, as pmx_cps and pmx_rps.
+pmx_cps6() {
+    local SERVER_ARGS CLIENT_ARGS PMXB_DST=$PMXB_SERVER6
+    pmxb_v6_args
+    pmxb_run "$SERVER_ARGS" "--max-flows 1100000 $CLIENT_ARGS" $((BENCH_SECS + 60)) 80 mode http conns 100 \
+        reqs 1 resp-size 64 duration "$BENCH_SECS" src "$PMXB_SRC6" || return 1
+    echo "RESULT pmx_cps6 $(pmxb_json 'round(r["connections"]["completed"] / r["elapsed_s"])')"
+    pmxb_errors pmx_cps6
+    pmxb_down
+}
+
+pmx_rps6() {
+    local SERVER_ARGS CLIENT_ARGS PMXB_DST=$PMXB_SERVER6
+    pmxb_v6_args
+    pmxb_run "$SERVER_ARGS" "$CLIENT_ARGS" $((BENCH_SECS + 60)) 80 mode http conns 100 reqs 1000000000 \
+        resp-size 64 duration "$BENCH_SECS" src "$PMXB_SRC6" || return 1
+    echo "RESULT pmx_rps6 $(pmxb_json 'round(r["requests"]["answered"] / r["elapsed_s"])')"
+    echo "RESULT pmx_rps6_p50_us $(pmxb_json 'r["latency_us"]["request"]["p50"]')"
+    echo "RESULT pmx_rps6_p99_us $(pmxb_json 'r["latency_us"]["request"]["p99"]')"
+    pmxb_errors pmx_rps6
     pmxb_down
 }
 

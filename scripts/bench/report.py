@@ -90,6 +90,11 @@ def e2e_table(r, a):
         "≥ 10× Linux", lambda p, l: p >= 10 * l)
     row("keep-alive request latency p50, µs", "pmx_rps_p50_us", "linux_rps_p50_us", 0, "", lambda p, l: None)
     row("keep-alive request latency p99, µs", "pmx_rps_p99_us", "linux_rps_p99_us", 0, "", lambda p, l: None)
+    row("IPv6: short connections, conn/s (Linux on [::1])", "pmx_cps6", "linux_cps6", 0, "", lambda p, l: None)
+    row("IPv6: keep-alive, 100 connections, req/s (Linux on [::1])", "pmx_rps6", "linux_rps6", 0, "",
+        lambda p, l: None)
+    row("IPv6: keep-alive request latency p99, µs", "pmx_rps6_p99_us", "linux_rps6_p99_us", 0, "",
+        lambda p, l: None)
     row("ping-pong 64 B round trip p50, µs", "pmx_pingpong_p50_us", "linux_pingpong_p50_us", 0,
         "", lambda p, l: None)
     row("ping-pong 64 B round trip p99, µs (lower is better)", "pmx_pingpong_p99_us",
@@ -121,6 +126,8 @@ def commands(a):
     t, src = a.secs, "src 198.18.1.16-198.18.1.31"
     url = "http://127.0.0.1:8080/"
     gen = "portmux-ctl -s client.sock gen start 198.18.1.1"
+    gen6, src6, url6 = "portmux-ctl -s client.sock gen start 2001:2:1::1", "src 2001:2:1::10-2001:2:1::1f", \
+        "http://[::1]:8080/"
     wrk = f"taskset -c 0 wrk -t1 -d{t}s"
     rows = [
         ("short connections (`--only cps`)",
@@ -129,6 +136,12 @@ def commands(a):
         ("keep-alive (`--only rps`)",
          f"`{gen} 80 mode http conns 100 reqs 1000000000 resp-size 64 duration {t} {src}`",
          f"`{wrk} -c100 --latency {url}`"),
+        ("short connections over IPv6 (`--only cps6`)",
+         f"`{gen6} 80 mode http conns 100 reqs 1 resp-size 64 duration {t} {src6}`",
+         f"`{wrk} -c100 -H 'Connection: close' {url6}`"),
+        ("keep-alive over IPv6 (`--only rps6`)",
+         f"`{gen6} 80 mode http conns 100 reqs 1000000000 resp-size 64 duration {t} {src6}`",
+         f"`{wrk} -c100 --latency {url6}`"),
         ("ping-pong (`--only pingpong`)",
          f"`{gen} 7 mode echo conns 1 reqs 1000000000 req-size 64 duration {t} {src}`",
          f"`taskset -c 0 pmx-pingpong 127.0.0.1 7007 {t} 64` against `taskset -c 1 pmx-epoll-echo`"),
@@ -239,10 +252,10 @@ def main():
            f"{a.rounds} round(s), timed loads of {a.secs} s, {a.wall} s in all; "
            f"load average {a.load[0]} before, {a.load[1]} after).", ""]
     out += [f"- {m}" for m in machine()] + [""]
-    if want & {"cps", "rps", "pingpong", "bulk", "idle"}:
+    if want & {"cps", "rps", "cps6", "rps6", "pingpong", "bulk", "idle"}:
         out += ["### End to end: one server core, one client core", ""]
         out += e2e_table(r, a) + [""]
-    if want & {"cps", "rps", "pingpong", "bulk", "idle"}:
+    if want & {"cps", "rps", "cps6", "rps6", "pingpong", "bulk", "idle"}:
         out += commands(a) + [""]
     if "engine" in want:
         out += ["### TCP cost per segment against the bare I/O cost (no network)", ""]
@@ -275,6 +288,10 @@ def expected(want, flows):
         keys += ["pmx_cps", "linux_cps"]
     if "rps" in want:
         keys += ["pmx_rps", "linux_rps", "pmx_rps_p99_us", "linux_rps_p99_us"]
+    if "cps6" in want:
+        keys += ["pmx_cps6", "linux_cps6"]
+    if "rps6" in want:
+        keys += ["pmx_rps6", "linux_rps6", "pmx_rps6_p99_us", "linux_rps6_p99_us"]
     if "pingpong" in want:
         keys += ["pmx_pingpong_p99_us", "linux_pingpong_p99_us"]
     if "bulk" in want:
