@@ -34,18 +34,20 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   cmdline_printf(cl, "TX offloads: %s\n", port::tx_offloads_to_string(p.tx_offloads).c_str());
   cmdline_printf(cl, "RSS hash functions: 0x%" PRIx64 "\n", p.rss_hf);
   const net::PortIp& ip = pl.shared().ports[id].ip;
+  // A range prints as FIRST-LAST/LEN with its size (docs/cli.md).
+  auto size = [](uint32_t n) { return n == 1 ? std::string() : " (" + std::to_string(n) + ")"; };
   for (uint8_t i = 0; i < ip.naddrs; ++i)
-    cmdline_printf(cl, "IPv4 address: %s/%u\n", net::to_string(ip.addrs[i].addr).c_str(),
-                   ip.addrs[i].prefix);
+    cmdline_printf(cl, "IPv4 address: %s%s\n", net::to_string(ip.addrs[i]).c_str(),
+                   size(ip.addrs[i].count).c_str());
   cmdline_printf(cl, "Gateway: %s\n",
                  ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
   cmdline_printf(cl, "IPv6 link-local: %s/64\n", net::to_string(ip.link_local).c_str());
   for (uint8_t i = 0; i < ip.naddrs6; ++i)
-    cmdline_printf(cl, "IPv6 address: %s/%u\n", net::to_string(ip.addrs6[i].addr).c_str(),
-                   ip.addrs6[i].prefix);
+    cmdline_printf(cl, "IPv6 address: %s%s\n", net::to_string(ip.addrs6[i]).c_str(),
+                   size(ip.addrs6[i].count).c_str());
   for (const auto& a : pl.duplicates6(id))
-    cmdline_printf(cl, "IPv6 duplicate: %s/%u (in use on the link: not used)\n",
-                   net::to_string(a.addr).c_str(), a.prefix);
+    cmdline_printf(cl, "IPv6 duplicate: %s (in use on the link: not used)\n",
+                   net::to_string(a).c_str());
   cmdline_printf(cl, "IPv6 gateway: %s\n",
                  ip.gateway6.is_zero() ? "none" : net::to_string(ip.gateway6).c_str());
 }

@@ -37,8 +37,8 @@ po::options_description describe() {
   // clang-format off
   d.add_options()
     ("addr", po::value<std::vector<std::string>>()->composing(),
-     "PORT=IP/PREFIX: an IPv4 or IPv6 address of ours on PORT (repeatable, several per port, "
-     "both families)")
+     "PORT=IP/PREFIX or PORT=FIRST-LAST/PREFIX: an IPv4 or IPv6 address or address range "
+     "(up to 1048576 addresses) of ours on PORT (repeatable, several per port, both families)")
     ("gateway", po::value<std::vector<std::string>>()->composing(),
      "PORT=IP: next hop for destinations off PORT's subnets (one IPv4 and one IPv6 per port)")
     ("dad-ms", po::value<unsigned>()->default_value(1000),
@@ -118,6 +118,37 @@ const char* bad_unicast6(const net::Ipv6Addr& a) {
   return nullptr;
 }
 
+// The value side of --addr PORT=VALUE (the key side is split_port()):
+// "ADDR/LEN" or "FIRST-LAST/LEN" of either family, checked against the
+// port's other ranges of that family. v is the whole option for messages.
+void add_addr_value(Options& o, uint16_t port, const std::string& v, const std::string& rest) {
+  const net::AddrValue a = net::parse_addr_value(rest);
+  if (!a.err.empty()) throw OptionError("--addr '" + v + "': " + a.err);
+  if (a.v6) {
+    for (const net::Ipv6Addr& e : {a.v6->addr, a.v6->last()}) {
+      if (auto why = bad_unicast6(e))
+        throw OptionError("--addr '" + v + "': " + net::to_string(e) + " " + why);
+      if (e.is_link_local())
+        throw OptionError("--addr '" + v + "': " + net::to_string(e) +
+                          " is link-local: each port's comes from its MAC");
+    }
+    for (const auto& x : o.addrs6)
+      if (x.port == port && net::overlaps(x.addr, *a.v6))
+        throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + " on port " +
+                          std::to_string(port));
+    o.addrs6.push_back({port, *a.v6});
+    return;
+  }
+  for (const net::Ipv4Addr e : {a.v4->addr, a.v4->last()})
+    if (e.is_martian_source())
+      throw OptionError("--addr '" + v + "': " + net::to_string(e) + " is not a unicast address");
+  for (const auto& x : o.addrs)
+    if (x.port == port && net::overlaps(x.addr, *a.v4))
+      throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + " on port " +
+                        std::to_string(port));
+  o.addrs.push_back({port, *a.v4});
+}
+
 template <class T>
 std::vector<T> list(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<T>>() : std::vector<T>{};
@@ -127,23 +158,7 @@ Options build(const po::variables_map& vm) {
   Options o;
   for (const auto& v : list<std::string>(vm, "addr")) {
     auto [port, rest] = split_port("addr", v);
-    if (rest.find(':') != std::string::npos) {
-      auto a = net::parse_ifaddr6(rest);
-      if (!a)
-        throw OptionError("--addr '" + v + "': bad IPv6 address '" + rest + "' (want IP/PREFIX)");
-      if (auto why = bad_unicast6(a->addr))
-        throw OptionError("--addr '" + v + "': " + net::to_string(a->addr) + " " + why);
-      if (a->addr.is_link_local())
-        throw OptionError("--addr '" + v + "': " + net::to_string(a->addr) +
-                          " is link-local: each port's comes from its MAC");
-      o.addrs6.push_back({port, *a});
-      continue;
-    }
-    auto a = net::parse_ifaddr(rest);
-    if (!a) throw OptionError("--addr '" + v + "': bad address '" + rest + "' (want IP/PREFIX)");
-    if (a->addr.is_martian_source())
-      throw OptionError("--addr '" + v + "': " + rest + " is not a unicast address");
-    o.addrs.push_back({port, *a});
+    add_addr_value(o, port, v, rest);
   }
   for (const auto& v : list<std::string>(vm, "gateway")) {
     auto [port, rest] = split_port("gateway", v);

@@ -56,6 +56,21 @@ constexpr unsigned kMempoolCache = 256;
 constexpr auto kScrapeWait = std::chrono::milliseconds(5000);
 
 int launch(void* w) { return static_cast<worker::Worker*>(w)->run(); }
+
+// At most PortIp::kMaxAddrs ranges and kMaxPortAddrs addresses per port
+// and family; adds count to total.
+void check_port_limits(uint16_t port, size_t ranges, uint32_t& total, uint32_t count,
+                       const char* family) {
+  if (ranges == net::PortIp::kMaxAddrs)
+    throw OptionError("--addr: port " + std::to_string(port) + " has more than " +
+                      std::to_string(net::PortIp::kMaxAddrs) + " " + family +
+                      " addresses or ranges");
+  if (uint64_t{total} + count > net::PortIp::kMaxPortAddrs)
+    throw OptionError("--addr: port " + std::to_string(port) + " has more than " +
+                      std::to_string(net::PortIp::kMaxPortAddrs) + " " + family + " addresses");
+  total += count;
+}
+
 }  // namespace
 
 Plane::Plane(Options opt) : opt_(std::move(opt)) {}
@@ -113,14 +128,11 @@ void Plane::build_shared() {
   t.syncookies = opt_.syncookies;
   shared_.listen = opt_.listen;
   listen_specs_ = opt_.listen;
+  // Overlaps were refused by the options; here the per-port limits.
+  std::vector<uint32_t> total(ports_.size(), 0);
   for (const auto& a : opt_.addrs) {
     net::PortIp& ip = shared_.ports[a.port].ip;
-    if (ip.is_local(a.addr.addr))
-      throw OptionError("--addr " + std::to_string(a.port) + "=" + net::to_string(a.addr.addr) +
-                        ": given twice");
-    if (ip.naddrs == net::PortIp::kMaxAddrs)
-      throw OptionError("--addr: port " + std::to_string(a.port) + " has more than " +
-                        std::to_string(net::PortIp::kMaxAddrs) + " addresses");
+    check_port_limits(a.port, ip.naddrs, total[a.port], a.addr.count, "IPv4");
     ip.addrs[ip.naddrs++] = a.addr;
   }
   for (const auto& [port, gw] : opt_.gateways) {
@@ -135,15 +147,10 @@ void Plane::build_shared() {
   tentative_.assign(ports_.size(), {});
   dad_dups_.assign(ports_.size(), {});
   for (const auto& p : ports_) shared_.ports[p.id].ip.link_local = net::link_local_from_mac(p.mac);
+  total.assign(ports_.size(), 0);
   for (const auto& a : opt_.addrs6) {
     auto& t = tentative_[a.port];
-    const std::string where =
-        "--addr " + std::to_string(a.port) + "=" + net::to_string(a.addr.addr);
-    for (const auto& x : t)
-      if (x.addr == a.addr.addr) throw OptionError(where + ": given twice");
-    if (t.size() == net::PortIp::kMaxAddrs)
-      throw OptionError("--addr: port " + std::to_string(a.port) + " has more than " +
-                        std::to_string(net::PortIp::kMaxAddrs) + " IPv6 addresses");
+    check_port_limits(a.port, t.size(), total[a.port], a.addr.count, "IPv6");
     t.push_back(a.addr);
   }
   for (const auto& [port, gw] : opt_.gateways6) {
@@ -169,10 +176,20 @@ void Plane::build_shared() {
 // at once), and the link-local address, made from the port's MAC, is not
 // probed.
 void Plane::run_dad() {
+  // The probed addresses and, for each, the index of its range in
+  // tentative_: every address of a range of at most net::kAnnounceAll, else
+  // the first and the last (a probe per address of 2^20 would flood the link).
   std::vector<std::vector<net::Ipv6Addr>> tent(ports_.size());
+  std::vector<std::vector<size_t>> range_of(ports_.size());
   size_t total = 0;
   for (const auto& p : ports_) {
-    for (const auto& a : tentative_[p.id]) tent[p.id].push_back(a.addr);
+    for (size_t r = 0; r < tentative_[p.id].size(); ++r) {
+      const net::Ifaddr6& a = tentative_[p.id][r];
+      for (uint32_t k = 0; k < a.announced(); ++k) {
+        tent[p.id].push_back(a.announced(k));
+        range_of[p.id].push_back(r);
+      }
+    }
     total += tent[p.id].size();
     // The groups ND needs: all-nodes, and the solicited-node group of the
     // link-local and of every configured address (DAD probes for them
@@ -186,10 +203,14 @@ void Plane::run_dad() {
                        [&](const rte_ether_addr& x) { return rte_is_same_ether_addr(&x, &g); }))
         groups.push_back(g);
     }
-    port::receive_multicast(p, groups);
+    // A range beyond the probed addresses has more groups than a filter
+    // holds: all multicast then.
+    const bool all = std::any_of(tentative_[p.id].begin(), tentative_[p.id].end(),
+                                 [](const net::Ifaddr6& a) { return a.count > net::kAnnounceAll; });
+    port::receive_multicast(p, groups, all);
   }
   std::vector<std::vector<bool>> dup(ports_.size());
-  for (const auto& p : ports_) dup[p.id].assign(tent[p.id].size(), false);
+  for (const auto& p : ports_) dup[p.id].assign(tentative_[p.id].size(), false);
   if (opt_.dad_ms > 0 && total > 0) {
     for (const auto& p : ports_) {
       for (const auto& a : tent[p.id]) {
@@ -217,7 +238,7 @@ void Plane::run_dad() {
               const int k = net::dad_conflict(rte_pktmbuf_mtod(pkts[i], const uint8_t*),
                                               rte_pktmbuf_data_len(pkts[i]), p.mac,
                                               tent[p.id].data(), tent[p.id].size());
-              if (k >= 0) dup[p.id][static_cast<size_t>(k)] = true;
+              if (k >= 0) dup[p.id][range_of[p.id][static_cast<size_t>(k)]] = true;
             }
             rte_pktmbuf_free(pkts[i]);
           }
@@ -229,11 +250,11 @@ void Plane::run_dad() {
   for (const auto& p : ports_) {
     net::PortIp& ip = shared_.ports[p.id].ip;
     ip.naddrs6 = 0;
-    for (size_t i = 0; i < tent[p.id].size(); ++i) {
+    for (size_t i = 0; i < tentative_[p.id].size(); ++i) {
       const net::Ifaddr6& a = tentative_[p.id][i];
       if (dup[p.id][i]) {
         PMX_LOG(ERR, "port %u: IPv6 address %s is in use on the link (DAD): not used", p.id,
-                net::to_string(a.addr).c_str());
+                net::to_string(a).c_str());
         dad_dups_[p.id].push_back(a);
         continue;
       }

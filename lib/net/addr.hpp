@@ -17,6 +17,12 @@
 
 namespace pmx::net {
 
+// Duplicate address detection and the announcements (gratuitous ARP,
+// unsolicited NA) cover every address of a range this small, else only its
+// first and last: one frame per address of 2^20 would flood the link at
+// start (docs/architecture.md, "Address ranges").
+inline constexpr uint32_t kAnnounceAll = 16;
+
 struct Ipv4Addr {
   uint32_t be = 0;  // network byte order
 
@@ -124,12 +130,26 @@ std::string to_string(const IpAddr& a);
 // "a.b.c.d:port" or "[v6]:port" (RFC 5952 6); port in host order.
 std::string endpoint_string(const IpAddr& a, uint16_t port);
 
+// One of our IPv4 address ranges: count addresses from addr up (a single
+// address is a range of one), all on the subnet addr/prefix. The range is
+// stored, never its addresses (issue 14: 2^20 of them cost these 12 bytes).
 struct Ifaddr {
-  Ipv4Addr addr;
+  Ipv4Addr addr;  // the first address
   uint8_t prefix = 32;
+  uint32_t count = 1;  // 1..kMaxRange
+
+  static constexpr uint32_t kMaxRange = 1u << 20;
 
   uint32_t mask_host() const { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
   bool on_link(Ipv4Addr a) const { return ((a.host() ^ addr.host()) & mask_host()) == 0; }
+  // a is one of the range's addresses (unsigned wrap makes a < first miss).
+  bool contains(Ipv4Addr a) const { return a.host() - addr.host() < count; }
+  Ipv4Addr last() const { return at(count - 1); }
+  // The k-th address of the range, k < count.
+  Ipv4Addr at(uint32_t k) const { return Ipv4Addr::from_host(addr.host() + k); }
+  // The addresses DAD probes and announcements name: k < announced().
+  uint32_t announced() const { return count <= kAnnounceAll ? count : 2; }
+  Ipv4Addr announced(uint32_t k) const { return count <= kAnnounceAll || k == 0 ? at(k) : last(); }
   // The subnet's directed broadcast (none for /31 and /32, RFC 3021).
   bool is_directed_broadcast(Ipv4Addr a) const {
     return prefix < 31 && on_link(a) && (a.host() | mask_host()) == 0xffffffffu;
@@ -139,9 +159,12 @@ struct Ifaddr {
 // Parses "a.b.c.d/len" with 0 <= len <= 32.
 std::optional<Ifaddr> parse_ifaddr(std::string_view s);
 
+// One of our IPv6 address ranges: count addresses from addr up, differing
+// in the low 64 bits only (a range never carries into the high half).
 struct Ifaddr6 {
-  Ipv6Addr addr;
+  Ipv6Addr addr;  // the first address
   uint8_t prefix = 128;
+  uint32_t count = 1;  // 1..Ifaddr::kMaxRange
 
   bool on_link(const Ipv6Addr& a) const {
     unsigned bits = prefix;
@@ -153,22 +176,66 @@ struct Ifaddr6 {
     }
     return true;
   }
+  bool contains(const Ipv6Addr& a) const {
+    return std::memcmp(a.b.data(), addr.b.data(), 8) == 0 && low64(a) - low64(addr) < count;
+  }
+  // g is the solicited-node group (RFC 4291 2.7.1) of one of the range's
+  // addresses: ff02::1:ffXX:XXXX with the low 24 bits of one of them. count
+  // <= 2^20 < 2^24, so the range's low 24 bits are one interval mod 2^24.
+  bool has_solicited_node(const Ipv6Addr& g) const {
+    if (!(g.solicited_node() == g)) return false;
+    return ((low64(g) - low64(addr)) & 0xffffffu) < count;
+  }
+  Ipv6Addr last() const { return at(count - 1); }
+  uint32_t announced() const { return count <= kAnnounceAll ? count : 2; }
+  Ipv6Addr announced(uint32_t k) const { return count <= kAnnounceAll || k == 0 ? at(k) : last(); }
+  // The k-th address of the range, k < count.
+  Ipv6Addr at(uint32_t k) const {
+    Ipv6Addr a = addr;
+    uint64_t lo = low64(addr) + k;
+    for (size_t i = 16; i-- > 8; lo >>= 8) a.b[i] = static_cast<uint8_t>(lo);
+    return a;
+  }
+  static uint64_t low64(const Ipv6Addr& a) {
+    uint64_t v = 0;
+    for (size_t i = 8; i < 16; ++i) v = v << 8 | a.b[i];
+    return v;
+  }
 };
 
 // Parses "v6addr/len" with 0 <= len <= 128.
 std::optional<Ifaddr6> parse_ifaddr6(std::string_view s);
 
-// What the data path knows of one port's layer 3: our MAC, our addresses,
-// an optional default gateway. Read-only on workers once they run.
+// The value of --addr (lib/config/options.cpp's value side): "ADDR/LEN" or
+// "FIRST-LAST/LEN", either family. Exactly one of v4/v6 is set on success;
+// on failure err is one line naming what is wrong (no option name).
+struct AddrValue {
+  std::optional<Ifaddr> v4;
+  std::optional<Ifaddr6> v6;
+  std::string err;
+};
+AddrValue parse_addr_value(std::string_view s);
+// Whether two ranges share an address (of one family).
+bool overlaps(const Ifaddr& a, const Ifaddr& b);
+bool overlaps(const Ifaddr6& a, const Ifaddr6& b);
+// "FIRST-LAST/LEN", or "ADDR/LEN" for a range of one.
+std::string to_string(const Ifaddr& a);
+std::string to_string(const Ifaddr6& a);
+
+// What the data path knows of one port's layer 3: our MAC, our address
+// ranges, an optional default gateway. Read-only on workers once they run.
+// Lookups loop over at most kMaxAddrs ranges per family, never over
+// addresses.
 struct PortIp {
-  static constexpr size_t kMaxAddrs = 64;  // a generator holding 1M connections needs 16
+  static constexpr size_t kMaxAddrs = 64;              // ranges per family
+  static constexpr uint32_t kMaxPortAddrs = 1u << 20;  // addresses per family
 
   uint16_t port_id = 0;
   rte_ether_addr mac{};
   std::array<Ifaddr, kMaxAddrs> addrs{};
   uint8_t naddrs = 0;
   Ipv4Addr gateway{};  // zero: none
-  // IPv6 (RFC 4861/4862): the global addresses that passed duplicate
+  // IPv6 (RFC 4861/4862): the global address ranges that passed duplicate
   // address detection at start, the link-local address made from the MAC
   // (always there, fe80::/64 on-link), and the default router.
   std::array<Ifaddr6, kMaxAddrs> addrs6{};
@@ -179,7 +246,7 @@ struct PortIp {
   bool is_local6(const Ipv6Addr& a) const {
     if (a == link_local) return true;
     for (uint8_t i = 0; i < naddrs6; ++i)
-      if (addrs6[i].addr == a) return true;
+      if (addrs6[i].contains(a)) return true;
     return false;
   }
   // Multicast groups we receive: all-nodes and the solicited-node group of
@@ -188,7 +255,7 @@ struct PortIp {
     if (g == Ipv6Addr::all_nodes()) return true;
     if (g == link_local.solicited_node()) return true;
     for (uint8_t i = 0; i < naddrs6; ++i)
-      if (addrs6[i].addr.solicited_node() == g) return true;
+      if (addrs6[i].has_solicited_node(g)) return true;
     return false;
   }
   Ipv6Addr next_hop6(const Ipv6Addr& dst) const {
@@ -198,7 +265,8 @@ struct PortIp {
     return gateway6;
   }
   // RFC 6724 in short: the link-local address for link-local peers, else
-  // our address on the peer's subnet, else the first global one.
+  // the first address of our range on the peer's subnet, else the first
+  // global one.
   Ipv6Addr source_for6(const Ipv6Addr& peer) const {
     if (peer.is_link_local() || naddrs6 == 0) return link_local;
     for (uint8_t i = 0; i < naddrs6; ++i)
@@ -213,7 +281,7 @@ struct PortIp {
 
   bool is_local(Ipv4Addr a) const {
     for (uint8_t i = 0; i < naddrs; ++i)
-      if (addrs[i].addr == a) return true;
+      if (addrs[i].contains(a)) return true;
     return false;
   }
   // Next hop for dst: dst itself when on-link on any of our subnets, else the
@@ -223,7 +291,8 @@ struct PortIp {
       if (addrs[i].on_link(dst)) return dst;
     return gateway;
   }
-  // Our address to answer from on the subnet of peer, else the first one.
+  // Our address to answer from on the subnet of peer (the first of that
+  // range), else the first one.
   Ipv4Addr source_for(Ipv4Addr peer) const {
     for (uint8_t i = 0; i < naddrs; ++i)
       if (addrs[i].on_link(peer)) return addrs[i].addr;

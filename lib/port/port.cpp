@@ -155,9 +155,9 @@ std::string start_port(PortState& p) {
   return "";
 }
 
-void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups) {
+void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups, bool all) {
   if (p.profile.multicast == Multicast::None) return;
-  if (p.profile.multicast == Multicast::Filter) {
+  if (p.profile.multicast == Multicast::Filter && !all) {
     std::vector<rte_ether_addr> list = groups;
     const int rc =
         rte_eth_dev_set_mc_addr_list(p.id, list.data(), static_cast<uint32_t>(list.size()));

@@ -43,7 +43,10 @@ void stop_port(PortState& p);
 // Makes a configured port receive frames to the Ethernet multicast groups
 // (IPv6 neighbour discovery's), as its profile's `multicast` says. A PMD
 // without the control asked for is logged and left as it is (the virtual
-// ones deliver every frame). Control plane, before the workers run.
-void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups);
+// ones deliver every frame). With all set (groups of a large address range)
+// a `filter` profile takes all multicast too. Control plane, before the
+// workers run.
+void receive_multicast(const PortState& p, const std::vector<rte_ether_addr>& groups,
+                       bool all = false);
 
 }  // namespace pmx::port

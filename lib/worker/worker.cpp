@@ -412,25 +412,32 @@ void Worker::send_solicit(uint16_t port, const net::IpAddr& target, const rte_et
 
 // Gratuitous ARPs for the IPv4 addresses (RFC 5227 3) and unsolicited NAs
 // for the link-local and every IPv6 address that passed DAD (RFC 4861
-// 7.2.6).
+// 7.2.6); of a large range, its first and last only (Ifaddr::announced()).
 void Worker::announce(uint16_t port) {
   const net::PortIp& ip = sh_.ports[port].ip;
   for (uint8_t i = 0; i < ip.naddrs; ++i) {
-    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
-    if (!m) return ctr_.inc(Ctr::arp_tx_no_mbuf);
-    m->data_len = m->pkt_len =
-        net::write_gratuitous_arp(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.addrs[i].addr);
-    ctr_.inc(Ctr::arp_tx_gratuitous);
-    send(port, m);
+    for (uint32_t k = 0; k < ip.addrs[i].announced(); ++k) {
+      rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+      if (!m) return ctr_.inc(Ctr::arp_tx_no_mbuf);
+      m->data_len = m->pkt_len = net::write_gratuitous_arp(rte_pktmbuf_mtod(m, uint8_t*), ip.mac,
+                                                           ip.addrs[i].announced(k));
+      ctr_.inc(Ctr::arp_tx_gratuitous);
+      send(port, m);
+    }
   }
-  for (int i = -1; i < ip.naddrs6; ++i) {
-    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
-    if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);
-    const net::Ipv6Addr& a = i < 0 ? ip.link_local : ip.addrs6[i].addr;
-    m->data_len = m->pkt_len = net::write_unsolicited_na(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, a);
-    ctr_.inc(Ctr::nd_tx_unsolicited_na);
-    send(port, m);
-  }
+  announce6(port, ip.link_local);
+  for (uint8_t i = 0; i < ip.naddrs6; ++i)
+    for (uint32_t k = 0; k < ip.addrs6[i].announced(); ++k)
+      announce6(port, ip.addrs6[i].announced(k));
+}
+
+void Worker::announce6(uint16_t port, const net::Ipv6Addr& a) {
+  rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+  if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);
+  m->data_len = m->pkt_len =
+      net::write_unsolicited_na(rte_pktmbuf_mtod(m, uint8_t*), sh_.ports[port].ip.mac, a);
+  ctr_.inc(Ctr::nd_tx_unsolicited_na);
+  send(port, m);
 }
 
 // Every few milliseconds: neighbour aging and retransmitted requests, and the

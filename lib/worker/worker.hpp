@@ -189,6 +189,7 @@ class Worker {
   void send_ns(uint16_t port, const net::Ipv6Addr& target, const rte_ether_addr* to);
   void send_solicit(uint16_t port, const net::IpAddr& target, const rte_ether_addr* to);
   void announce(uint16_t port);
+  void announce6(uint16_t port, const net::Ipv6Addr& a);
   void housekeeping(Tsc now);
   bool drain_inbox(Tsc now);  // false: Stop received
   void snapshot(NeighSnapshot& s, Tsc now) const;

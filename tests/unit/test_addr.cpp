@@ -128,3 +128,124 @@ TEST(IpAddr, FamiliesNeverEqual) {
 
 }  // namespace
 }  // namespace pmx::net
+
+// Issue 14: --addr values with ranges. Each bad form gets its own message.
+namespace pmx::net::range_tests {
+
+Ipv4Addr ip4(const char* s) { return *parse_ipv4(s); }
+std::string err(const char* s) { return parse_addr_value(s).err; }
+
+TEST(AddrRange, ParsesSingleAndRangeOfBothFamilies) {
+  auto one = parse_addr_value("198.18.0.1/24");
+  ASSERT_TRUE(one.v4 && !one.v6) << one.err;
+  EXPECT_EQ(one.v4->count, 1u);
+  auto r = parse_addr_value("198.18.16.1-198.18.31.254/20");
+  ASSERT_TRUE(r.v4) << r.err;
+  EXPECT_EQ(to_string(r.v4->addr), "198.18.16.1");
+  EXPECT_EQ(r.v4->prefix, 20);
+  EXPECT_EQ(r.v4->count, 16u * 256 - 2);
+  EXPECT_EQ(to_string(r.v4->last()), "198.18.31.254");
+  EXPECT_EQ(to_string(*r.v4), "198.18.16.1-198.18.31.254/20");
+  auto m = parse_addr_value("198.16.0.0-198.31.255.255/12");  // 2^20 exactly
+  ASSERT_TRUE(m.v4) << m.err;
+  EXPECT_EQ(m.v4->count, 1u << 20);
+  auto s = parse_addr_value("2001:2::ffff:fff0-2001:2::1:0:f/64");  // carries past 32 bits
+  ASSERT_TRUE(s.v6 && !s.v4) << s.err;
+  EXPECT_EQ(s.v6->count, 32u);
+  EXPECT_EQ(to_string(s.v6->last()), "2001:2::1:0:f");
+  EXPECT_EQ(to_string(s.v6->at(16)), "2001:2::1:0:0");
+}
+
+TEST(AddrRange, EachBadFormNamesItself) {
+  EXPECT_EQ(err("198.18.0.300/24"),
+            "bad address '198.18.0.300/24' (want IP/PREFIX or FIRST-LAST/PREFIX)");
+  EXPECT_EQ(err("198.18.0.1-198.18.0.9"),
+            "bad address '198.18.0.1-198.18.0.9' (want IP/PREFIX or FIRST-LAST/PREFIX)");
+  EXPECT_EQ(err("198.18.0.9-198.18.0.1/24"),
+            "'198.18.0.9-198.18.0.1/24': FIRST 198.18.0.9 is above LAST 198.18.0.1");
+  EXPECT_EQ(err("198.18.0.1-198.18.1.1/24"),
+            "'198.18.0.1-198.18.1.1/24': prefix /24 does not cover the range (198.18.1.1 is off "
+            "198.18.0.1/24)");
+  EXPECT_EQ(err("198.16.0.0-198.32.0.0/8"),
+            "'198.16.0.0-198.32.0.0/8': range has 1048577 addresses, at most 1048576");
+  EXPECT_EQ(err("198.18.0.1-2001:2::1/64"),
+            "'198.18.0.1-2001:2::1/64': FIRST and LAST of different families");
+  EXPECT_EQ(err("2001:2::1-198.18.0.1/64"),
+            "'2001:2::1-198.18.0.1/64': FIRST and LAST of different families");
+  EXPECT_EQ(err("2001:2::9-2001:2::1/64"),
+            "'2001:2::9-2001:2::1/64': FIRST 2001:2::9 is above LAST 2001:2::1");
+  EXPECT_EQ(err("2001:2::1-2001:3::1/48"),
+            "'2001:2::1-2001:3::1/48': prefix /48 does not cover the range (2001:3::1 is off "
+            "2001:2::1/48)");
+  EXPECT_EQ(err("2001:2::1-2001:2:0:1::1/32"),
+            "'2001:2::1-2001:2:0:1::1/32': an IPv6 range may differ only in the low 64 bits");
+  EXPECT_EQ(err("2001:2::-2001:2::10:0/64"),
+            "'2001:2::-2001:2::10:0/64': range has 1048577 addresses, at most 1048576");
+  EXPECT_EQ(err("2001:2::-2001:2::ffff:ffff:ffff:ffff/64"),
+            "'2001:2::-2001:2::ffff:ffff:ffff:ffff/64': range has 2^64 addresses, at most 1048576");
+  EXPECT_EQ(err("2001:2::1-x/64"),
+            "bad IPv6 address '2001:2::1-x/64' (want IP/PREFIX or FIRST-LAST/PREFIX)");
+}
+
+TEST(AddrRange, Overlaps) {
+  auto a = *parse_addr_value("198.18.0.10-198.18.0.20/24").v4;
+  EXPECT_TRUE(overlaps(a, *parse_addr_value("198.18.0.20/24").v4));
+  EXPECT_TRUE(overlaps(a, *parse_addr_value("198.18.0.1-198.18.0.10/24").v4));
+  EXPECT_TRUE(overlaps(a, *parse_addr_value("198.18.0.1-198.18.0.30/24").v4));   // around
+  EXPECT_TRUE(overlaps(a, *parse_addr_value("198.18.0.12-198.18.0.13/24").v4));  // inside
+  EXPECT_FALSE(overlaps(a, *parse_addr_value("198.18.0.21-198.18.0.30/24").v4));
+  EXPECT_FALSE(overlaps(a, *parse_addr_value("198.18.0.9/24").v4));
+  auto b = *parse_addr_value("2001:2::10-2001:2::20/64").v6;
+  EXPECT_TRUE(overlaps(b, *parse_addr_value("2001:2::20/64").v6));
+  EXPECT_FALSE(overlaps(b, *parse_addr_value("2001:2::21-2001:2::30/64").v6));
+  EXPECT_FALSE(overlaps(b, *parse_addr_value("2001:3::10/64").v6));  // other high half
+}
+
+// A million addresses cost one array slot: lookups go over ranges.
+TEST(AddrRange, PortIpLooksUpOverRanges) {
+  PortIp p;
+  p.addrs[0] = *parse_addr_value("198.16.0.0-198.31.255.255/12").v4;
+  p.addrs[1] = *parse_addr_value("198.32.0.5/24").v4;
+  p.naddrs = 2;
+  EXPECT_TRUE(p.is_local(ip4("198.16.0.0")));
+  EXPECT_TRUE(p.is_local(ip4("198.23.45.67")));
+  EXPECT_TRUE(p.is_local(ip4("198.31.255.255")));
+  EXPECT_FALSE(p.is_local(ip4("198.15.255.255")));
+  EXPECT_FALSE(p.is_local(ip4("198.32.0.0")));
+  EXPECT_TRUE(p.is_local(ip4("198.32.0.5")));
+  EXPECT_FALSE(p.is_local(ip4("198.32.0.6")));  // on-link, not ours
+  EXPECT_EQ(p.next_hop(ip4("198.32.0.6")), ip4("198.32.0.6"));
+  EXPECT_EQ(p.next_hop(ip4("198.20.0.1")), ip4("198.20.0.1"));
+  EXPECT_TRUE(p.next_hop(ip4("198.48.0.1")).is_zero());  // no gateway
+  EXPECT_EQ(p.source_for(ip4("198.20.0.1")), ip4("198.16.0.0"));
+  EXPECT_EQ(p.source_for(ip4("198.32.0.9")), ip4("198.32.0.5"));
+
+  p.addrs6[0] = *parse_addr_value("2001:2::ffff:0-2001:2::1:e:ffff/64").v6;
+  p.naddrs6 = 1;
+  EXPECT_EQ(p.addrs6[0].count, 1u << 20);
+  EXPECT_TRUE(p.is_local6(*parse_ipv6("2001:2::1:0:0")));
+  EXPECT_TRUE(p.is_local6(*parse_ipv6("2001:2::1:e:ffff")));
+  EXPECT_FALSE(p.is_local6(*parse_ipv6("2001:2::1:f:0")));
+  EXPECT_FALSE(p.is_local6(*parse_ipv6("2001:2::fffe:ffff")));
+  EXPECT_FALSE(p.is_local6(*parse_ipv6("2001:3::1:0:0")));
+  EXPECT_EQ(p.next_hop6(*parse_ipv6("2001:2::99")), *parse_ipv6("2001:2::99"));
+  EXPECT_EQ(p.source_for6(*parse_ipv6("2001:2::99")), *parse_ipv6("2001:2::ffff:0"));
+  // Solicited-node groups of every address of the range, and none other.
+  EXPECT_TRUE(p.is_our_group(parse_ipv6("2001:2::1:4:1234")->solicited_node()));
+  EXPECT_TRUE(p.is_our_group(parse_ipv6("2001:2::ffff:0")->solicited_node()));
+  EXPECT_FALSE(p.is_our_group(parse_ipv6("2001:2::fffe:ffff")->solicited_node()));
+  EXPECT_FALSE(p.is_our_group(parse_ipv6("2001:2::1:f:0")->solicited_node()));
+  EXPECT_FALSE(p.is_our_group(*parse_ipv6("ff02::2:ff05:1234")));  // not a solicited-node group
+}
+
+TEST(AddrRange, AnnouncesEverySmallRangeAddressElseFirstAndLast) {
+  auto s = *parse_addr_value("198.18.0.1-198.18.0.16/24").v4;
+  ASSERT_EQ(s.announced(), 16u);
+  EXPECT_EQ(s.announced(15), ip4("198.18.0.16"));
+  auto l = *parse_addr_value("198.18.0.1-198.18.0.17/24").v4;
+  ASSERT_EQ(l.announced(), 2u);
+  EXPECT_EQ(l.announced(0), ip4("198.18.0.1"));
+  EXPECT_EQ(l.announced(1), ip4("198.18.0.17"));
+}
+
+}  // namespace pmx::net::range_tests

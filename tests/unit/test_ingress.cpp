@@ -2,6 +2,7 @@
 // outcome and the exact counters out.
 #include "frames.hpp"
 #include "net/ingress.hpp"
+#include "tcp/listener.hpp"
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,26 @@ TEST_F(Ingress, ArpForSecondAddressAnswersFromIt) {
   ArpView v;
   ASSERT_FALSE(parse_arp(f.data() + 14, 28, v));
   EXPECT_EQ(v.spa, test::ip("198.19.5.1"));
+}
+
+// Issue 14: every address of a range is answered, from itself; the
+// addresses around it are not ours.
+TEST_F(Ingress, ArpForRangeAddressAnsweredAndNotOutside) {
+  port_.addrs[port_.naddrs++] = *parse_addr_value("198.18.4.1-198.18.7.254/22").v4;
+  for (const char* t : {"198.18.4.1", "198.18.5.77", "198.18.7.254"}) {
+    auto f = test::arp_frame({.tpa = test::ip(t)});
+    ASSERT_EQ(run(f).kind, Kind::Send) << t;
+    expect_moved({Ctr::arp_rx_requests, Ctr::arp_tx_replies});
+    ArpView v;
+    ASSERT_FALSE(parse_arp(f.data() + 14, 28, v));
+    EXPECT_EQ(v.op, RTE_ARP_OP_REPLY);
+    EXPECT_EQ(v.spa, test::ip(t));
+  }
+  for (const char* t : {"198.18.4.0", "198.18.7.255"}) {
+    auto f = test::arp_frame({.tpa = test::ip(t)});
+    EXPECT_EQ(run(f).kind, Kind::Drop) << t;
+    expect_moved({Ctr::arp_not_for_us});
+  }
 }
 
 TEST_F(Ingress, ArpRequestForOthersMergesOnly) {
@@ -151,6 +172,30 @@ TEST_F(Ingress, TcpGoesToTheEngineUncounted) {
   EXPECT_EQ(o.l4_off, 14 + 20);
   EXPECT_EQ(o.l4_len, f.size() - 14 - 20);
   expect_moved({Ctr::ipv4_rx_delivered});  // the engine counts the rest
+}
+
+// Issue 14: a segment to any address of a range reaches the engine, where a
+// 0.0.0.0 listener serves it and an exact listener on one address of the
+// range takes that address (RFC 9293 3.10.7.2's most specific match).
+TEST_F(Ingress, RangeAddressesReachListenersExactFirst) {
+  port_.addrs[port_.naddrs++] = *parse_addr_value("198.18.4.1-198.18.7.254/22").v4;
+  tcp::ListenerTable t;
+  const int wild = t.add({.ip = IpAddr::of(Ipv4Addr{}), .port = 80, .service = {}});
+  const int exact = t.add({.ip = IpAddr::of(test::ip("198.18.5.5")), .port = 80, .service = {}});
+  for (const char* d : {"198.18.4.1", "198.18.5.5", "198.18.7.254", "198.18.7.255"}) {
+    auto f = test::echo_frame({.dst = test::ip(d)});
+    f[14 + 9] = IPPROTO_TCP;
+    f[14 + 10] = f[14 + 11] = 0;
+    uint16_t ck = inet_checksum(f.data() + 14, 20);
+    std::memcpy(f.data() + 24, &ck, 2);
+    const bool ours = std::string(d) != "198.18.7.255";
+    ASSERT_EQ(run(f).kind, ours ? Kind::Tcp : Kind::Drop) << d;
+    if (!ours) continue;
+    tcp::ListenerTable::Match m;
+    EXPECT_EQ(t.lookup(IpAddr::of(test::ip(d)), 80, m),
+              std::string(d) == "198.18.5.5" ? exact : wild)
+        << d;
+  }
 }
 
 // Every drop counter is a drop; every event counter is not.

@@ -320,3 +320,39 @@ TEST(Options, UsageListsEveryOption) {
 
 }  // namespace
 }  // namespace pmx::control
+
+namespace pmx::control {
+namespace {
+
+// Issue 14: ranges on the command line and in the file; each bad form is
+// named with the option (the forms themselves: test_addr.cpp, AddrRange).
+TEST(Options, AddressRanges) {
+  auto o = parse({"--addr", "0=198.18.16.1-198.18.31.254/20", "--addr", "0=198.18.0.1/24", "--addr",
+                  "1=198.18.16.1-198.18.16.9/20", "--addr", "0=2001:2::100-2001:2::1ff/64"});
+  ASSERT_EQ(o.addrs.size(), 3u);
+  EXPECT_EQ(o.addrs[0].addr.count, 4094u);
+  EXPECT_EQ(o.addrs[2].port, 1);  // the same range on another port is fine
+  ASSERT_EQ(o.addrs6.size(), 1u);
+  EXPECT_EQ(o.addrs6[0].addr.count, 256u);
+  expect_error({"--addr", "0=198.18.0.1-198.18.0.9/24", "--addr", "0=198.18.0.9/24"},
+               "--addr '0=198.18.0.9/24': overlaps 198.18.0.1-198.18.0.9/24 on port 0");
+  expect_error({"--addr", "0=2001:2::1-2001:2::9/64", "--addr", "0=2001:2::5-2001:2::20/64"},
+               "--addr '0=2001:2::5-2001:2::20/64': overlaps 2001:2::1-2001:2::9/64 on port 0");
+  expect_error({"--addr", "0=198.18.0.1/24", "--addr", "0=198.18.0.1/24"}, "overlaps");
+  expect_error({"--addr", "0=198.18.0.9-198.18.0.1/24"}, "FIRST 198.18.0.9 is above LAST");
+  expect_error({"--addr", "0=198.18.0.1-198.18.1.1/24"}, "prefix /24 does not cover");
+  expect_error({"--addr", "0=198.16.0.0-198.32.0.0/8"}, "at most 1048576");
+  expect_error({"--addr", "0=198.18.0.1-2001:2::1/64"}, "different families");
+  expect_error({"--addr", "0=223.255.255.254-224.0.0.1/2"}, "224.0.0.1 is not a unicast");
+  expect_error({"--addr", "0=fe80::1-fe80::9/64"}, "fe80::1 is link-local");
+  const std::string path = ::testing::TempDir() + "range.ini";
+  {
+    std::ofstream f(path);
+    f << "addr = 0=198.18.0.1-198.18.0.100/24\naddr = 0=198.18.0.50/24\n";
+  }
+  expect_error({"--config", path},
+               "--addr '0=198.18.0.50/24': overlaps 198.18.0.1-198.18.0.100/24");
+}
+
+}  // namespace
+}  // namespace pmx::control
