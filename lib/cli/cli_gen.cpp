@@ -15,6 +15,9 @@ void do_gen_start(cmdline* cl, void* data, const char* words) {
     if (std::string err = c.plane.gen().start(s); !err.empty())
       return fail(c, cl, "gen start: %s", err.c_str());
     cmdline_printf(cl, "gen: started %s\n", gen::to_string(s).c_str());
+    const GenControl& g = c.plane.gen();
+    if (std::string w = g.tuple_warning(*g.run_plan()); !w.empty())
+      cmdline_printf(cl, "gen: warning: %s\n", w.c_str());
   } catch (const gen::SpecError& e) {
     fail(c, cl, "%s", e.what());
   }

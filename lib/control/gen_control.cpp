@@ -41,8 +41,8 @@ void GenControl::set_batch(std::string report_file) {
 
 // The IPv6 part of plan(): the port by route (on-link prefix, link-local,
 // or gateway6, as PortIp::next_hop6), the source addresses (each ours:
-// PortIp::is_local6) and the pool spec.
-std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::PoolSpec& ps) const {
+// PortIp::first_not_local6, over the ranges) and the steering spec.
+std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::RangeSpec& rs) const {
   const std::string dst_s = net::to_string(s.dst6);
   uint16_t port = UINT16_MAX;
   for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
@@ -61,30 +61,29 @@ std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::Pool
              " (add one with --addr " + std::to_string(port) + "=ADDR/LEN)";
     lo = hi = ip.source_for6(s.dst6);
   }
-  // lo..hi differ only in the low 64 bits, at most 65536 addresses (GenSpec).
-  for (net::Ipv6Addr a = lo;;) {
-    if (!ip.is_local6(a))
-      return "source address " + net::to_string(a) + " is not an address of port " +
-             std::to_string(port) + " (add it with --addr)";
-    p.src6.push_back(a);
-    if (a == hi) break;
-    // a + 1, the carry through the low 64 bits only.
-    for (int i = 15; i >= 8; --i)
-      if (++a.b[static_cast<size_t>(i)] != 0) break;
+  // lo..hi differ only in the low 64 bits, at most 2^20 addresses (GenSpec).
+  const uint64_t n = net::Ifaddr6::low64(hi) - net::Ifaddr6::low64(lo) + 1;
+  rs.n_src = static_cast<uint32_t>(n);
+  // The link-local address is ours without being in a range.
+  const auto bad = lo == ip.link_local && n == 1 ? std::nullopt : ip.first_not_local6(lo, rs.n_src);
+  if (bad) {
+    return "source address " + net::to_string(*bad) + " is not an address of port " +
+           std::to_string(port) + " (add it with --addr)";
   }
-  ps.v6 = true;
-  ps.server6 = s.dst6;
-  ps.server_port = s.dst_port;
-  ps.src_ips6 = p.src6;
+  p.src6_lo = lo;
+  rs.v6 = true;
+  rs.server6 = s.dst6;
+  rs.server_port = s.dst_port;
+  rs.src6_lo = lo;
   return "";
 }
 
-// Port, source addresses and the per-worker tuple pools for s.
+// Port, source addresses and the per-worker source steering for s.
 std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
-  port::PoolSpec ps;
+  port::RangeSpec rs;
   if (s.v6) {
-    if (std::string err = plan6(s, p, ps); !err.empty()) return err;
-    return pools(p, ps);
+    if (std::string err = plan6(s, p, rs); !err.empty()) return err;
+    return steer(p, rs);
   }
   const net::Ipv4Addr dst = net::Ipv4Addr::from_host(s.dst_ip);
   const std::string dst_s = net::to_string(dst);
@@ -97,30 +96,50 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
   p.port_id = port;
   p.src_lo = s.src_lo ? s.src_lo : ip.source_for(dst).host();
   p.src_hi = s.src_lo ? s.src_hi : p.src_lo;
-  ps.server_ip = s.dst_ip;
-  ps.server_port = s.dst_port;
-  for (uint64_t a = p.src_lo; a <= p.src_hi; ++a) {
-    const net::Ipv4Addr src = net::Ipv4Addr::from_host(static_cast<uint32_t>(a));
-    if (!ip.is_local(src))
-      return "source address " + net::to_string(src) + " is not an address of port " +
-             std::to_string(port) + " (add it with --addr)";
-    ps.src_ips.push_back(static_cast<uint32_t>(a));
-  }
-  return pools(p, ps);
+  rs.server_ip = s.dst_ip;
+  rs.server_port = s.dst_port;
+  rs.src_lo = p.src_lo;
+  rs.n_src = p.src_hi - p.src_lo + 1;  // at most 2^20 (GenSpec)
+  if (auto bad = ip.first_not_local(net::Ipv4Addr::from_host(p.src_lo), rs.n_src))
+    return "source address " + net::to_string(*bad) + " is not an address of port " +
+           std::to_string(port) + " (add it with --addr)";
+  return steer(p, rs);
 }
 
-// The ephemeral range, the port's steering and the pools, either family.
-std::string GenControl::pools(gen::RunPlan& p, port::PoolSpec& ps) const {
+// The ephemeral range, the port's steering and the range walk, either
+// family; warns when a worker's tuples are fewer than its connections.
+std::string GenControl::steer(gen::RunPlan& p, port::RangeSpec& rs) const {
   const uint16_t port = p.port_id;
-  p.port_lo = ps.port_lo = pl_.options().ephemeral_lo;
-  p.port_hi = ps.port_hi = pl_.options().ephemeral_hi;
-  ps.workers = static_cast<uint16_t>(pl_.workers().size());
-  p.rss = port::query_rss(port, ps.workers);
+  p.port_lo = rs.port_lo = pl_.options().ephemeral_lo;
+  p.port_hi = rs.port_hi = pl_.options().ephemeral_hi;
+  rs.workers = static_cast<uint16_t>(pl_.workers().size());
+  p.rss = port::query_rss(port, rs.workers);
   if (p.rss.mode == port::RssInfo::Mode::Unpredictable)
     return "port " + std::to_string(port) + ": " + p.rss.why;
-  port::TuplePools pools = port::build_tuple_pools(p.rss, ps);
-  if (!pools.ok()) return "port " + std::to_string(port) + ": " + pools.error;
-  p.pools = std::move(pools.per_worker);
+  if (std::string err = p.steer.build(p.rss, rs); !err.empty())
+    return "port " + std::to_string(port) + ": " + err;
+  return "";
+}
+
+// TRex's socket-utilisation warning: a worker whose source tuples are fewer
+// than its share of the connections (concurrent in a timed run, total in
+// count mode, where TIME_WAIT holds each tuple 2 MSL after use) will wait
+// for tuples and count gen_ports_busy / gen_err_ports_exhausted. "" when
+// every worker has enough.
+std::string GenControl::tuple_warning(const gen::RunPlan& p) const {
+  const uint64_t w = pl_.workers().size();
+  const uint64_t conns = p.spec.conns;
+  for (uint16_t i = 0; i < w; ++i) {
+    const uint64_t want = conns / w + (i < conns % w ? 1 : 0);
+    const uint64_t have = p.steer.tuples(i);
+    if (have >= want) continue;
+    return "source tuples too few: " + std::to_string(p.steer.n_src()) + " address(es) x " +
+           std::to_string(p.steer.n_ports()) + " ports steer " + std::to_string(have) +
+           " tuples to worker " + std::to_string(i) + " (about " +
+           std::to_string(have / p.steer.n_src()) + " usable ports per address), for " +
+           std::to_string(want) +
+           " connections on it: widen src or --ephemeral-ports, or expect gen_ports_busy";
+  }
   return "";
 }
 
@@ -140,9 +159,12 @@ std::string GenControl::start(const gen::GenSpec& s) {
   running_ = true;
   if (std::string err = pl_.gen_start(plan_.get()); !err.empty()) return err;  // both plans kept
   retired_.reset();
-  PMX_LOG(INFO, "gen: started %s on port %u (%s), %zu source tuples per worker",
-          gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(),
-          plan_->pools.empty() ? size_t{0} : plan_->pools[0].size());
+  std::string per;
+  for (uint16_t w = 0; w < pl_.workers().size(); ++w)
+    per += (w ? ", " : "") + std::to_string(plan_->steer.tuples(w));
+  PMX_LOG(INFO, "gen: started %s on port %u (%s), source tuples per worker: %s",
+          gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(), per.c_str());
+  if (std::string w = tuple_warning(*plan_); !w.empty()) PMX_LOG(WARNING, "gen: %s", w.c_str());
   return "";
 }
 

@@ -41,13 +41,17 @@ class GenControl {
   void write_metrics(stats::MetricWriter& w) const;
   // --gen: when the run ends, write the report there (if set) and quit.
   void set_batch(std::string report_file);
+  // Not enough source tuples for the run's connections on some worker: one
+  // line with the numbers, or "" (also logged at start).
+  std::string tuple_warning(const gen::RunPlan& p) const;
+  const gen::RunPlan* run_plan() const { return plan_.get(); }
 
  private:
   gen::Totals totals() const;
   gen::Report report();
   std::string plan(const gen::GenSpec& s, gen::RunPlan& p) const;
-  std::string plan6(const gen::GenSpec& s, gen::RunPlan& p, port::PoolSpec& ps) const;
-  std::string pools(gen::RunPlan& p, port::PoolSpec& ps) const;
+  std::string plan6(const gen::GenSpec& s, gen::RunPlan& p, port::RangeSpec& rs) const;
+  std::string steer(gen::RunPlan& p, port::RangeSpec& rs) const;
   void finish_run();
 
   Plane& pl_;

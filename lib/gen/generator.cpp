@@ -39,7 +39,8 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   // still open are stopped first (their config pointer must stay valid).
   engine_.abort_clients(tcp::CloseReason::Local);
   plan_ = plan;
-  pool_ = &plan->pools[index_];
+  pool_ = plan->pools.empty() ? nullptr : &plan->pools[index_];
+  scur_ = plan->steer.begin();
   const GenSpec& s = plan->spec;
   cfg_ = ClientConfig{};
   cfg_.mode = client_mode(s.mode);
@@ -68,7 +69,9 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   progress_seen_ = 0;
   cursor_ = 0;
   busy_since_ = 0;
-  const uint64_t nsrc = s.v6 ? plan_->src6.size() : uint64_t{plan_->src_hi} - plan_->src_lo + 1;
+  const uint64_t nsrc = !pool_ ? plan_->steer.n_src()
+                        : s.v6 ? plan_->src6.size()
+                               : uint64_t{plan_->src_hi} - plan_->src_lo + 1;
   warm_left_ = static_cast<uint32_t>(std::min<uint64_t>(kWarmConns, nsrc));
   last_idx_ = UINT32_MAX;
   warm_wait_ = false;
@@ -186,25 +189,35 @@ void Generator::open_some(uint64_t now) {
   }
 }
 
-// Takes the next tuple of this core's pool that is free (round robin, so the
-// longest-unused comes first) and connects from it.
-Generator::Open Generator::open_one(uint64_t now) {
+// The key of this core's next tuple, round robin over its pool or its
+// walk of the range (so the longest-unused comes first).
+flow::FlowKey Generator::next_key() {
   const GenSpec& s = plan_->spec;
-  const size_t n = pool_->size();
-  for (unsigned t = 0; t < std::min<size_t>(kTupleTries, n); ++t) {
+  net::IpAddr src;
+  uint16_t port;
+  if (pool_) {
     const port::SrcTuple& st = (*pool_)[cursor_];
-    cursor_ = cursor_ + 1 == n ? 0 : cursor_ + 1;
+    cursor_ = cursor_ + 1 == pool_->size() ? 0 : cursor_ + 1;
     // IPv6: the tuple's ip is the index of its address in the plan.
-    const flow::FlowKey k = s.v6 ? tcp::make_key(net::IpAddr::of(plan_->src6[st.ip]),
-                                                 net::IpAddr::of(s.dst6), rte_cpu_to_be_16(st.port),
-                                                 rte_cpu_to_be_16(s.dst_port), plan_->port_id)
-                                 : flow::FlowKey{rte_cpu_to_be_32(st.ip),
-                                                 rte_cpu_to_be_32(s.dst_ip),
-                                                 rte_cpu_to_be_16(st.port),
-                                                 rte_cpu_to_be_16(s.dst_port),
-                                                 plan_->port_id,
-                                                 0};
-    const int r = engine_.connect(k, now);
+    src = s.v6 ? net::IpAddr::of(plan_->src6[st.ip])
+               : net::IpAddr::of(net::Ipv4Addr::from_host(st.ip));
+    port = st.port;
+  } else {
+    plan_->steer.next(static_cast<uint16_t>(index_), scur_);
+    src = s.v6 ? net::IpAddr::of(net::Ifaddr6{plan_->src6_lo, 128, 1}.at(scur_.k))
+               : net::IpAddr::of(net::Ipv4Addr::from_host(plan_->src_lo + scur_.k));
+    port = plan_->steer.port_of(scur_);
+  }
+  return tcp::make_key(
+      src, s.v6 ? net::IpAddr::of(s.dst6) : net::IpAddr::of(net::Ipv4Addr::from_host(s.dst_ip)),
+      rte_cpu_to_be_16(port), rte_cpu_to_be_16(s.dst_port), plan_->port_id);
+}
+
+// Takes the next tuple of this core's that is free and connects from it.
+Generator::Open Generator::open_one(uint64_t now) {
+  const uint64_t n = pool_ ? pool_->size() : plan_->steer.tuples(static_cast<uint16_t>(index_));
+  for (unsigned t = 0; t < std::min<uint64_t>(kTupleTries, n); ++t) {
+    const int r = engine_.connect(next_key(), now);
     if (r >= 0) {
       last_idx_ = static_cast<uint32_t>(r);
       ctr_.inc(Ctr::gen_attempts);
@@ -230,13 +243,16 @@ uint16_t Generator::owner(const flow::FlowKey& k) const {
   const RunPlan* p = plan_;
   if (!p || k.port_id != p->port_id || k.is_v6() != p->spec.v6) return port::kNoQueue;
   if (k.is_v6()) {
-    // src6 is one range in order: the same high 64 bits, low 64 ascending.
-    if (p->src6.empty()) return port::kNoQueue;
+    // The sources are one range in order: the same high 64 bits, low 64
+    // ascending.
+    if (!p->pools.empty() && p->src6.empty()) return port::kNoQueue;
     const uint16_t port = rte_be_to_cpu_16(k.local_port);
-    const auto& first = p->src6.front().b;
+    const auto& first = p->pools.empty() ? p->src6_lo.b : p->src6.front().b;
+    const uint64_t last =
+        p->pools.empty() ? half(first, 8) + p->steer.n_src() - 1 : half(p->src6.back().b, 8);
     const uint64_t lo = half(k.local6, 8);
-    if (half(k.local6, 0) != half(first, 0) || lo < half(first, 8) ||
-        lo > half(p->src6.back().b, 8) || port < p->port_lo || port > p->port_hi)
+    if (half(k.local6, 0) != half(first, 0) || lo < half(first, 8) || lo > last ||
+        port < p->port_lo || port > p->port_hi)
       return port::kNoQueue;
     return port::reply_queue6(p->rss, net::Ipv6Addr{k.remote6}, rte_be_to_cpu_16(k.remote_port),
                               net::Ipv6Addr{k.local6}, port);
@@ -245,7 +261,7 @@ uint16_t Generator::owner(const flow::FlowKey& k) const {
   const uint16_t port = rte_be_to_cpu_16(k.local_port);
   if (ip < p->src_lo || ip > p->src_hi || port < p->port_lo || port > p->port_hi)
     return port::kNoQueue;
-  // build_tuple_pools() put the tuple in the pool of exactly this worker.
+  // The pools, and the steer's walk, give the tuple to exactly this worker.
   return port::reply_queue(p->rss, rte_be_to_cpu_32(k.remote_ip), rte_be_to_cpu_16(k.remote_port),
                            ip, port);
 }

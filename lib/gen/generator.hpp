@@ -8,6 +8,7 @@
 #pragma once
 
 #include "client.hpp"
+#include "port/src_steer.hpp"
 #include "port/steer.hpp"
 #include "spec.hpp"
 #include "stats/counters.hpp"
@@ -25,12 +26,19 @@ struct RunPlan {
   GenSpec spec;
   uint16_t port_id = 0;
   port::RssInfo rss;
-  uint16_t port_lo = 49152, port_hi = 65535;       // the ephemeral range
+  uint16_t port_lo = 49152, port_hi = 65535;  // the ephemeral range
+  // The source tuples: the range walk of steer (GenControl's plans, any
+  // range up to 2^20 addresses, no per-address memory) or, when pools is
+  // not empty, these explicit per-worker lists (build_tuple_pools(), and
+  // unit tests that hand-pick tuples).
+  port::SrcSteer steer;
   std::vector<std::vector<port::SrcTuple>> pools;  // per worker index
-  uint32_t src_lo = 0, src_hi = 0;                 // host order, the pools' addresses
-  // IPv6 runs (spec.v6): the pools' addresses, a range FIRST..LAST in order
-  // (equal high 64 bits, GenSpec); a v6 SrcTuple's ip indexes it.
+  uint32_t src_lo = 0, src_hi = 0;                 // host order, the source addresses
+  // IPv6 runs (spec.v6), with pools: the addresses, a range FIRST..LAST in
+  // order (equal high 64 bits, GenSpec); a v6 SrcTuple's ip indexes it.
   std::vector<net::Ipv6Addr> src6;
+  // IPv6 runs with steer: the first address; address k is src6_lo + k.
+  net::Ipv6Addr src6_lo{};
 };
 
 enum class RunState : uint8_t { Idle, Running, Draining, Done };
@@ -73,6 +81,7 @@ class Generator {
   enum class Open : uint8_t { Ok, Busy, Failed };  // Busy: no free tuple; Failed: counted
   void open_some(uint64_t now);
   Open open_one(uint64_t now);
+  flow::FlowKey next_key();
   void finish();
   void set_state(RunState s) { state_.store(s, std::memory_order_release); }
 
@@ -80,7 +89,8 @@ class Generator {
   stats::Counters& ctr_;
   const unsigned index_, nworkers_;
   const RunPlan* plan_ = nullptr;
-  const std::vector<port::SrcTuple>* pool_ = nullptr;
+  const std::vector<port::SrcTuple>* pool_ = nullptr;  // null: plan_->steer
+  port::SrcSteer::Cursor scur_{};
   ClientConfig cfg_;
   ClientStats st_;
   uint32_t share_ = 0;     // connections: total (count mode) or concurrent (timed)

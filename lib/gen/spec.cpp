@@ -17,8 +17,9 @@ namespace {
 
 // User text longer than this (once escaped) is cut in messages.
 constexpr size_t kQuoteMax = 64;
-// The most source addresses one `src` range may name.
-constexpr uint64_t kMaxSrcAddrs = 65536;
+// The most source addresses one `src` range may name (a port's most, and
+// what port::SrcSteer walks without a per-address table).
+constexpr uint64_t kMaxSrcAddrs = uint64_t{1} << 20;
 
 // s in single quotes as it may appear in a one-line message: escaped by
 // stats::printable(), cut with "..." after kQuoteMax characters.

@@ -16,14 +16,14 @@
 // connection open without a request until a timed run ends (idle-connection runs), and so needs
 // duration. Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000, req-size 1..16 MiB,
 // resp-size 0..1 GiB, duration 0..86400 s; src one address or an ascending range A-B of at most
-// 65536. Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast). Numbers are
-// plain decimal: no sign, no junk after the digits.
+// 1048576 (2^20). Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast).
+// Numbers are plain decimal: no sign, no junk after the digits.
 //
 // IPv6: <dst-ip> and src may be IPv6 addresses (RFC 4291 2.2 text, with or without brackets:
 // 2001:2::1 or [2001:2::1]); a run is of one family, so src must be of the destination's. IPv6
 // addresses must be unicast too (not ::, ::1, ff00::/8 or v4-mapped ::ffff:0:0/96), and the two
 // ends of an IPv6 range may differ only in their low 64 bits (the interface identifier, RFC 4291
-// 2.5.1), at most 65536 addresses as for IPv4. to_string() prints them in RFC 5952 form without
+// 2.5.1), at most 2^20 addresses as for IPv4. to_string() prints them in RFC 5952 form without
 // brackets.
 #pragma once
 

@@ -279,6 +279,11 @@ struct PortIp {
     return dst.v6 ? IpAddr::of(next_hop6(dst.v6addr())) : IpAddr::of(next_hop(dst.v4()));
   }
 
+  // The first address of the n from first up that is not ours, if any: a
+  // walk over the ranges, not the addresses (the generator's sources).
+  std::optional<Ipv4Addr> first_not_local(Ipv4Addr first, uint32_t n) const;
+  std::optional<Ipv6Addr> first_not_local6(const Ipv6Addr& first, uint32_t n) const;
+
   bool is_local(Ipv4Addr a) const {
     for (uint8_t i = 0; i < naddrs; ++i)
       if (addrs[i].contains(a)) return true;

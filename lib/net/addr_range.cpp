@@ -120,4 +120,31 @@ std::string to_string(const Ifaddr6& a) {
   return to_string(a.addr) + "-" + to_string(a.last()) + len;
 }
 
+std::optional<Ipv4Addr> PortIp::first_not_local(Ipv4Addr first, uint32_t n) const {
+  uint64_t a = first.host();
+  const uint64_t end = a + n;  // one past the last
+  while (a < end) {
+    const Ipv4Addr x = Ipv4Addr::from_host(static_cast<uint32_t>(a));
+    const Ifaddr* r = nullptr;
+    for (uint8_t i = 0; i < naddrs && !r; ++i)
+      if (addrs[i].contains(x)) r = &addrs[i];
+    if (!r) return x;
+    a = uint64_t{r->last().host()} + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<Ipv6Addr> PortIp::first_not_local6(const Ipv6Addr& first, uint32_t n) const {
+  const Ifaddr6 want{first, 128, n};
+  for (uint32_t k = 0; k < n;) {
+    const Ipv6Addr x = want.at(k);
+    const Ifaddr6* r = nullptr;
+    for (uint8_t i = 0; i < naddrs6 && !r; ++i)
+      if (addrs6[i].contains(x)) r = &addrs6[i];
+    if (!r) return x;
+    k += static_cast<uint32_t>(Ifaddr6::low64(r->last()) - Ifaddr6::low64(x) + 1);
+  }
+  return std::nullopt;
+}
+
 }  // namespace pmx::net

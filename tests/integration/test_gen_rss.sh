@@ -35,7 +35,7 @@ timeout 30 "$PORTMUX" "${EAL[@]}" -- --addr 0=198.18.5.1/24 --port-profile "0=$T
 has "rte_softrss self-test passed"
 has "RSS hash functions: 0x10"
 has "gen: started 198.18.5.2 80"
-has "(port 0 (net_null): Toeplitz RSS, 40-byte key, 128-entry RETA over 2 queues), 8192 source tuples per worker"
+has "(port 0 (net_null): Toeplitz RSS, 40-byte key, 128-entry RETA over 2 queues), source tuples per worker: 8192, 8192"
 info "RSS on: Toeplitz key and RETA read back from the port, 8192 tuples per worker"
 
 RC=0

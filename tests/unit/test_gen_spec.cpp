@@ -199,13 +199,13 @@ TEST(GenSpec, HoldingConnectionsNeedsADuration) {
 }
 
 TEST(GenSpec, SrcRanges) {
-  GenSpec s = parse_spec("10.0.0.1 80 src 10.1.0.0-10.1.255.255");  // exactly 65536
-  EXPECT_EQ(s.src_lo, 0x0a010000u);
-  EXPECT_EQ(s.src_hi, 0x0a01ffffu);
+  GenSpec s = parse_spec("10.0.0.1 80 src 10.0.0.0-10.15.255.255");  // exactly 2^20
+  EXPECT_EQ(s.src_lo, 0x0a000000u);
+  EXPECT_EQ(s.src_hi, 0x0a0fffffu);
   s = parse_spec("10.0.0.1 80 src 10.1.0.5-10.1.0.5");
   EXPECT_EQ(s.src_lo, s.src_hi);
-  EXPECT_ERROR("10.0.0.1 80 src 10.1.0.0-10.2.0.0",
-               "gen: bad value '10.1.0.0-10.2.0.0' for src (range has 65537 addresses");
+  EXPECT_ERROR("10.0.0.1 80 src 10.0.0.0-10.16.0.0",
+               "gen: bad value '10.0.0.0-10.16.0.0' for src (range has 1048577 addresses");
   EXPECT_ERROR("10.0.0.1 80 src 1.0.0.1-223.255.255.255", "range has");
   EXPECT_ERROR("10.0.0.1 80 src 10.0.0.9-10.0.0.1",
                "gen: bad value '10.0.0.9-10.0.0.1' for src (range is descending)");
