@@ -8,6 +8,7 @@
 #     Toeplitz hash: 'gen start' succeeds and says "Toeplitz RSS, 40-byte
 #     key, 128-entry RETA over 2 queues" with 8192 tuples per worker (an
 #     even split of 16384 ephemeral ports, as the round-robin table gives).
+#  1b. The same over a source range of 98,304 addresses (issue 14).
 #  2. Without RSS (the shipped null profile), two workers cannot know which
 #     queue a reply reaches: 'gen start' is refused, naming the reason.
 set -euo pipefail
@@ -37,6 +38,21 @@ has "RSS hash functions: 0x10"
 has "gen: started 198.18.5.2 80"
 has "(port 0 (net_null): Toeplitz RSS, 40-byte key, 128-entry RETA over 2 queues), source tuples per worker: 8192, 8192"
 info "RSS on: Toeplitz key and RETA read back from the port, 8192 tuples per worker"
+
+# 1b. A source range of 98,304 addresses (issue 14): the workers split its
+#     1,610,612,736 tuples (x 16,384 ports) by arithmetic, both get some, and
+#     none is lost, with no table per tuple or address.
+printf 'gen start 198.18.5.2 80 conns 100 rate 1000 src 198.18.128.0-198.19.255.255\ngen stop\nquit\n' >"$TMP/cmds-range"
+RC=0
+timeout 30 "$PORTMUX" "${EAL[@]}" -- --addr 0=198.18.5.1/24 --addr 0=198.18.128.0-198.19.255.255/15 \
+    --port-profile "0=$TMP/null-rss.ini" --cmdline-file "$TMP/cmds-range" </dev/null >"$TMP/out" 2>&1 || RC=$?
+((RC == 0)) || fail "portmux exited $RC (range)"
+per=$(sed -nE 's/.*src 198\.18\.128\.0-198\.19\.255\.255 .*source tuples per worker: ([0-9]+), ([0-9]+)$/\1 \2/p' "$TMP/out")
+read -r t0 t1 <<<"$per"
+[[ -n ${t1:-} ]] || fail "no per-worker tuple counts for the range run"
+((t0 > 0 && t1 > 0 && t0 + t1 == 98304 * 16384)) ||
+    fail "range tuples per worker $t0 + $t1, expected both > 0, summing to $((98304 * 16384))"
+info "range of 98304 sources: $t0 + $t1 tuples on the two workers (all $((98304 * 16384)))"
 
 RC=0
 timeout 30 "$PORTMUX" "${EAL[@]}" -- --addr 0=198.18.5.1/24 --cmdline-file "$TMP/cmds" \

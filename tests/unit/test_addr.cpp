@@ -238,6 +238,22 @@ TEST(AddrRange, PortIpLooksUpOverRanges) {
   EXPECT_FALSE(p.is_our_group(*parse_ipv6("ff02::2:ff05:1234")));  // not a solicited-node group
 }
 
+// The generator's source check walks ranges: adjacent ranges make one run.
+TEST(AddrRange, FirstNotLocalWalksRanges) {
+  PortIp p;
+  p.addrs[0] = *parse_addr_value("198.18.16.0-198.18.31.255/19").v4;
+  p.addrs[1] = *parse_addr_value("198.18.32.0-198.18.32.9/19").v4;
+  p.naddrs = 2;
+  EXPECT_FALSE(p.first_not_local(ip4("198.18.16.0"), 4096 + 10));
+  EXPECT_EQ(p.first_not_local(ip4("198.18.16.0"), 4096 + 11), ip4("198.18.32.10"));
+  EXPECT_EQ(p.first_not_local(ip4("198.18.15.255"), 2), ip4("198.18.15.255"));
+  p.addrs6[0] = *parse_addr_value("2001:2::ffff:0-2001:2::1:e:ffff/64").v6;
+  p.naddrs6 = 1;
+  EXPECT_FALSE(p.first_not_local6(*parse_ipv6("2001:2::ffff:0"), 1u << 20));
+  EXPECT_EQ(p.first_not_local6(*parse_ipv6("2001:2::1:0:0"), 1u << 20),
+            *parse_ipv6("2001:2::1:f:0"));
+}
+
 TEST(AddrRange, AnnouncesEverySmallRangeAddressElseFirstAndLast) {
   auto s = *parse_addr_value("198.18.0.1-198.18.0.16/24").v4;
   ASSERT_EQ(s.announced(), 16u);

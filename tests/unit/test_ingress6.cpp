@@ -158,6 +158,27 @@ TEST_F(Ingress6, SolicitationIsAnsweredWithAdvertisement) {
   expect_icmp6(f, o.len, kNdAdvert, 255);
 }
 
+// Issue 14: a solicitation for any address of a range, to that address's
+// solicited-node group, is answered for it; one just past the range is not
+// ours (its group is not joined either).
+TEST_F(Ingress6, SolicitationForRangeAddressAnsweredAndNotOutside) {
+  port_.addrs6[port_.naddrs6++] = *parse_addr_value("2001:2::1:0:0-2001:2::1:f:ffff/64").v6;
+  for (const char* t : {"2001:2::1:0:0", "2001:2::1:7:1234", "2001:2::1:f:ffff"}) {
+    auto f = test::v6_frame(test::ns6(ip6(t)));
+    Outcome o = run(f);
+    ASSERT_EQ(o.kind, Kind::Send) << t;
+    expect_moved({Ctr::ipv6_rx_delivered, Ctr::nd_rx_solicits, Ctr::nd_tx_adverts});
+    ASSERT_GE(o.len, 14 + 40 + 24);
+    EXPECT_EQ(f[14 + 40], kNdAdvert);
+    Ipv6Addr target;
+    std::memcpy(target.b.data(), f.data() + 14 + 40 + 8, 16);  // RFC 4861 4.4
+    EXPECT_EQ(target, ip6(t));
+  }
+  auto f = test::v6_frame(test::ns6(ip6("2001:2::1:10:0")));
+  EXPECT_EQ(run(f).kind, Kind::Drop);
+  expect_moved({Ctr::ipv6_group_not_joined});
+}
+
 TEST_F(Ingress6, SolicitationForOurLinkLocalAddress) {
   auto v = test::ns6(port_.link_local);
   v.src = ip6("fe80::2");
