@@ -930,3 +930,64 @@ TEST(GenReport, TotalsDifference) {
 
 }  // namespace
 }  // namespace pmx::gen
+
+namespace pmx::gen {
+namespace {
+
+// (h) Issue 14: a plan without pools walks its SrcSteer (GenControl's
+// plans): the run completes from the range's tuples, and owner() answers
+// from the range's bounds and the steering, both families.
+TEST_F(GenTest, SteerPlanRunsAndOwnsByArithmetic) {
+  plan_.pools.clear();
+  port::RangeSpec rs;
+  rs.server_ip = kDst;
+  rs.server_port = kDstPort;
+  rs.src_lo = kSrc;
+  rs.n_src = 1;
+  rs.port_lo = kFirstPort;
+  rs.port_hi = kFirstPort + 7;
+  rs.workers = 1;
+  plan_.port_lo = rs.port_lo;  // as GenControl sets them
+  plan_.port_hi = rs.port_hi;
+  ASSERT_EQ(plan_.steer.build(plan_.rss, rs), "");
+  plan_.spec.conns = 20;  // more than the 8 tuples: they come round again
+  start();
+  for (int i = 0; i < 200 && gen_->state() != RunState::Done; ++i) {
+    now_ += 100 * kMs;
+    turn();
+  }
+  EXPECT_EQ(gen_->state(), RunState::Done);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 20u);
+  EXPECT_EQ(errors(), 0u);
+
+  // Two workers pairing queues, a range of 2^20 IPv6 sources.
+  port::RssInfo qp;
+  qp.mode = port::RssInfo::Mode::QueuePair;
+  qp.nb_queues = 2;
+  plan_.rss = qp;
+  plan_.spec = parse_spec("2001:2::2 80 conns 2 src 2001:2::1:0:0-2001:2::1:f:ffff");
+  plan_.src6_lo = *net::parse_ipv6("2001:2::1:0:0");
+  rs.v6 = true;
+  rs.server6 = plan_.spec.dst6;
+  rs.server_port = 80;
+  rs.src6_lo = plan_.src6_lo;
+  rs.n_src = 1u << 20;
+  rs.workers = 2;
+  ASSERT_EQ(plan_.steer.build(qp, rs), "");
+  Generator g1(*engine_, ctr_, 1, 2);
+  g1.start(&plan_, now_);
+  const auto k6 = [&](const char* local, uint16_t port) {
+    return tcp::make_key(net::IpAddr::of(net::parse_ipv6(local).value()),
+                         net::IpAddr::of(plan_.spec.dst6), rte_cpu_to_be_16(port),
+                         rte_cpu_to_be_16(80), 0);
+  };
+  EXPECT_EQ(g1.owner(k6("2001:2::1:f:ffff", kFirstPort + 1)), 1);
+  EXPECT_EQ(g1.owner(k6("2001:2::1:0:0", kFirstPort)), 0);
+  EXPECT_EQ(g1.owner(k6("2001:2::1:10:0", kFirstPort)), port::kNoQueue);  // past the range
+  EXPECT_EQ(g1.owner(k6("2001:2::ffff:ffff", kFirstPort)), port::kNoQueue);
+  EXPECT_EQ(g1.owner(k6("2001:2::1:7:0", kFirstPort + 8)), port::kNoQueue);  // port outside
+  engine_->set_client(nullptr, nullptr);
+}
+
+}  // namespace
+}  // namespace pmx::gen
