@@ -4,6 +4,7 @@
 #include "net/arp.hpp"
 #include "net/ingress.hpp"
 #include "net/nd_build.hpp"
+#include "net/vlan.hpp"
 #include "stats/log.hpp"
 #include "tcp/wire.hpp"
 
@@ -235,6 +236,19 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     drop(m, Ctr::rx_multiseg);
     return false;
   }
+  // 802.1Q (lib/net/vlan.hpp): the tag comes off here, layer 3 sees an
+  // untagged frame. No interface has a VLAN yet, so a frame tagged with
+  // one is for a VLAN we do not have.
+  net::Untagged u;
+  if (auto bad = net::untag(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), u)) {
+    drop(m, *bad);
+    return false;
+  }
+  if (u.vlan != 0) {
+    drop(m, Ctr::vlan_unknown);
+    return false;
+  }
+  rte_pktmbuf_adj(m, u.off);
   const PortConfig& pc = sh_.ports[port];
   const bool cksum_good =
       pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
