@@ -41,6 +41,7 @@ DROP_COUNTERS=(
     arp_bad_length arp_truncated icmp_bad_checksum icmp_too_short
     tcp_too_short tcp_bad_offset tcp_bad_checksum tcp_bad_port tcp_rst_no_conn
     tcp_closed_answered tcp_listen_no_syn tcp_listen_rst
+    vlan_truncated vlan_qinq vlan_unknown eth_unknown_type
 )
 REPLY_COUNTERS=(icmp_tx_echo_replies arp_tx_replies tcp_out_rsts)
 OTHER_COUNTERS=(icmp_rx_echo_requests arp_rx_requests arp_tx_gratuitous)

@@ -225,6 +225,31 @@ class Builder:
         arp = ARP(op=1, hwsrc=self.src_mac, psrc=self.src_ip, hwdst="00:00:00:00:00:00", pdst=self.dst_ip)
         return self.eth(ETH_P_ARP) / Raw(bytes(arp)[:20])
 
+    # --- 802.1Q cases (lib/net/vlan.cpp) -----------------------------------
+    # The peer's kernel and the PMD move a first 0x8100/0x88a8 tag to packet
+    # metadata and back (net_af_packet reinserts it as 0x8100), so a lone
+    # 0x88a8 tag and a truncated tag (the kernel frees it) cannot be tested
+    # through a veth: tests/unit/test_vlan.cpp covers them.
+    def tagged(self, case, seq, tags):
+        frame = bytes(self.valid(case, seq))
+        head = b"".join(struct.pack("!HH", tpid, tci) for tpid, tci in tags)
+        return Ether(frame[:12] + head + frame[12:])
+
+    def vlan_unknown(self, case, seq):
+        return self.tagged(case, seq, [(0x8100, 300)])
+
+    def vlan_reserved(self, case, seq):
+        return self.tagged(case, seq, [(0x8100, 0xFFF)])
+
+    def vlan_qinq_88a8(self, case, seq):
+        return self.tagged(case, seq, [(0x88A8, 10), (0x8100, 300)])
+
+    def vlan_qinq_9100(self, case, seq):
+        return self.tagged(case, seq, [(0x9100, 10), (0x8100, 300)])
+
+    def vlan_double_8100(self, case, seq):
+        return self.tagged(case, seq, [(0x8100, 10), (0x8100, 300)])
+
 
 # name -> (counter, description); Builder has a method of the same name.
 CASES = {
@@ -248,6 +273,11 @@ CASES = {
     "tcp_rst_closed_port": ("tcp_rst_no_conn", "RST to a port without listener"),
     "tcp_rst_to_listener": ("tcp_listen_rst", "RST to the discard listener"),
     "tcp_data_to_listener": ("tcp_listen_no_syn", "PSH with data, no SYN/ACK, to the listener"),
+    "vlan_unknown": ("vlan_unknown", "echo request tagged VLAN 300 (no such interface)"),
+    "vlan_reserved": ("vlan_unknown", "echo request tagged with the reserved VID 4095"),
+    "vlan_qinq_88a8": ("vlan_qinq", "echo request under an 802.1ad S-tag and a C-tag"),
+    "vlan_qinq_9100": ("vlan_qinq", "echo request under a 0x9100 S-tag and a C-tag"),
+    "vlan_double_8100": ("vlan_qinq", "echo request under two 0x8100 tags"),
 }
 
 CONTROL = ("icmp_tx_echo_replies", "valid echo request (positive control)")
