@@ -19,11 +19,19 @@ bool is_stag(uint16_t type) { return type == RTE_ETHER_TYPE_QINQ || type == kQin
 
 }  // namespace
 
-std::optional<Ctr> untag(uint8_t* p, uint16_t len, Untagged& out) {
+std::optional<Ctr> untag(uint8_t* p, uint16_t len, Untagged& out,
+                         std::optional<uint16_t> stripped) {
   out = {};
   if (len < sizeof(rte_ether_hdr)) return std::nullopt;  // ingress() counts it
   const uint16_t type = be16_at(p + kMacs);
   if (is_stag(type)) return Ctr::vlan_qinq;
+  if (stripped) {
+    if (type == RTE_ETHER_TYPE_VLAN) return Ctr::vlan_qinq;
+    const uint16_t vid = *stripped & 0x0fff;
+    if (vid > kMaxVlan) return Ctr::vlan_unknown;
+    out.vlan = vid;
+    return std::nullopt;
+  }
   if (type != RTE_ETHER_TYPE_VLAN) return std::nullopt;
   if (len < sizeof(rte_ether_hdr) + kVlanTagLen) return Ctr::vlan_truncated;
   const uint16_t inner = be16_at(p + kMacs + kVlanTagLen);

@@ -28,7 +28,11 @@ struct Untagged {
 // 802.1ad S-tag, 0x88a8 or 0x9100, or a second 0x8100 tag inside), and
 // vlan_unknown for the reserved VID 4095. A frame too short to have an
 // EtherType is left to ingress() (eth_too_short).
-std::optional<stats::Ctr> untag(uint8_t* p, uint16_t len, Untagged& out);
+// stripped: the TCI a NIC with VLAN strip offload took off the frame
+// (RTE_MBUF_F_RX_VLAN_STRIPPED, mbuf vlan_tci): its VID is the frame's, and
+// a tag still in the data is a second one (vlan_qinq).
+std::optional<stats::Ctr> untag(uint8_t* p, uint16_t len, Untagged& out,
+                                std::optional<uint16_t> stripped = std::nullopt);
 
 // Inserts an 802.1Q tag for vlan (1..kMaxVlan, priority 0) into the frame
 // that starts at p + kVlanTagLen: the frame then starts at p and is

@@ -240,7 +240,9 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   // untagged frame. No interface has a VLAN yet, so a frame tagged with
   // one is for a VLAN we do not have.
   net::Untagged u;
-  if (auto bad = net::untag(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), u)) {
+  std::optional<uint16_t> stripped;
+  if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) stripped = m->vlan_tci;  // a VLAN_STRIP profile
+  if (auto bad = net::untag(rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), u, stripped)) {
     drop(m, *bad);
     return false;
   }

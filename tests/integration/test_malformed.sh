@@ -51,8 +51,26 @@ ALL_COUNTERS=("${DROP_COUNTERS[@]}" "${REPLY_COUNTERS[@]}" "${OTHER_COUNTERS[@]}
 mapfile -t CASE_LINES < <("$PMX_PYTHON" "$MALFORMED" --list) || fail "malformed.py --list failed"
 ((${#CASE_LINES[@]} > 0)) || fail "malformed.py --list printed no cases"
 
+# PMX_MALFORMED_VLAN_STRIP=1 (test_vlan_strip.sh): only the vlan_* cases,
+# with the port's profile asking for VLAN_STRIP, so that the tag comes in
+# the mbuf (RTE_MBUF_F_RX_VLAN_STRIPPED, vlan_tci), not in the frame.
+EXTRA=()
+if [[ ${PMX_MALFORMED_VLAN_STRIP:-0} == 1 ]]; then
+    mapfile -t CASE_LINES < <(printf '%s\n' "${CASE_LINES[@]}" | grep '^vlan_')
+    ((${#CASE_LINES[@]} > 0)) || fail "malformed.py --list has no vlan_ cases"
+    _tmpdir
+    sed 's/^rx_offloads =.*/rx_offloads = VLAN_STRIP/' "$PMX_REPO_ROOT/drivers_cfg/$PMX_PMD.ini" >"$PMX_TMP/strip.ini"
+    grep -q '^rx_offloads = VLAN_STRIP$' "$PMX_TMP/strip.ini" || fail "no rx_offloads line in drivers_cfg/$PMX_PMD.ini"
+    EXTRA=(--port-profile "0=$PMX_TMP/strip.ini")
+fi
+
 topo_up
-pmx_start --listen 0.0.0.0:9=discard
+pmx_start --listen 0.0.0.0:9=discard "${EXTRA[@]}"
+if ((${#EXTRA[@]})); then
+    offl=$(ctl show port info 0 | grep '^RX offloads:') || fail "'show port info 0' has no RX offloads line"
+    [[ $offl == *VLAN_STRIP* ]] || fail "the port was not granted VLAN_STRIP: $offl"
+    info "$offl"
+fi
 MAC=$(pmx_mac) || fail "cannot read our MAC"
 info "our MAC (show port info 0): $MAC"
 

@@ -84,6 +84,29 @@ TEST(Vlan, EachRefusedTagHasItsOneCounter) {
   }
 }
 
+// A NIC with VLAN strip offload took the tag off: its TCI comes from the
+// mbuf, the data is untagged, and a tag left in the data is a second one.
+TEST(Vlan, StrippedTagGivesTheVidAndLeavesTheFrame) {
+  auto f = plain();
+  Untagged u;
+  ASSERT_FALSE(untag(f.data(), static_cast<uint16_t>(f.size()), u, 0xa12c));  // PCP 5, VID 300
+  EXPECT_EQ(u.vlan, 300);
+  EXPECT_EQ(u.off, 0);
+  EXPECT_EQ(f, plain());
+  ASSERT_FALSE(untag(f.data(), static_cast<uint16_t>(f.size()), u, 0xe000));  // priority tag
+  EXPECT_EQ(u.vlan, 0);
+}
+
+TEST(Vlan, StrippedTagRefusals) {
+  Untagged u;
+  auto inner = tagged({{0x8100, 100}});
+  EXPECT_EQ(untag(inner.data(), static_cast<uint16_t>(inner.size()), u, 10), Ctr::vlan_qinq);
+  auto stag = tagged({{0x88a8, 100}});
+  EXPECT_EQ(untag(stag.data(), static_cast<uint16_t>(stag.size()), u, 10), Ctr::vlan_qinq);
+  auto f = plain();
+  EXPECT_EQ(untag(f.data(), static_cast<uint16_t>(f.size()), u, 0x0fff), Ctr::vlan_unknown);
+}
+
 TEST(Vlan, TooShortForAnEtherTypeIsLeftToIngress) {
   auto f = plain();
   Untagged u;
