@@ -30,6 +30,19 @@ constexpr std::string_view kSubsystems[] = {"tcp_",   "arp_", "ipv4_",  "icmp_",
 // A counter that is really a gauge (its help text says so): exported as one.
 bool is_gauge(size_t i) { return i == static_cast<size_t>(stats::Ctr::tcp_curr_estab); }
 
+const char* family_name(bool v6) { return v6 ? "ipv6" : "ipv4"; }
+
+// Counter i of one lcore: one value, or one per address family for the
+// counters whose IPv4 and IPv6 counts differ in meaning to an operator.
+void write_counter(MetricWriter& w, const std::string& lcore, const stats::Counters& c, size_t i) {
+  if (!counter_by_family(i)) {
+    w.value({{"lcore", lcore}}, c.load(i));
+    return;
+  }
+  for (const bool v6 : {false, true})
+    w.value({{"lcore", lcore}, {"family", family_name(v6)}}, counter_family_share(c, i, v6));
+}
+
 struct PortSample {
   rte_eth_stats s{};
   std::vector<rte_eth_xstat> xs;
@@ -64,6 +77,21 @@ std::string counter_metric_name(size_t i) {
   n += c.name;
   if (!is_gauge(i)) n += "_total";
   return n;
+}
+
+bool counter_by_family(size_t i) {
+  for (const stats::Ctr c : stats::Counters::kByFamily)
+    if (static_cast<size_t>(c) == i) return true;
+  return i == static_cast<size_t>(stats::Ctr::tcp_curr_estab);
+}
+
+// tcp_curr_estab (RFC 4022: ESTABLISHED and CLOSE-WAIT) comes from the
+// per-family state gauge, the others from their IPv6 share.
+uint64_t counter_family_share(const stats::Counters& c, size_t i, bool v6) {
+  if (i == static_cast<size_t>(stats::Ctr::tcp_curr_estab))
+    return c.in_state(static_cast<size_t>(tcp::State::Established), v6) +
+           c.in_state(static_cast<size_t>(tcp::State::CloseWait), v6);
+  return c.get(static_cast<stats::Ctr>(i), v6);
 }
 
 void Exporter::refresh_views() {
@@ -160,8 +188,7 @@ void Exporter::write_counters(MetricWriter& w) const {
       w.gauge(counter_metric_name(i), c.help);
     else
       w.counter(counter_metric_name(i), c.help);
-    for (size_t k = 0; k < ws.size(); ++k)
-      w.value({{"lcore", lcores[k]}}, ws[k]->counters().load(i));
+    for (size_t k = 0; k < ws.size(); ++k) write_counter(w, lcores[k], ws[k]->counters(), i);
   }
   // Every dropped frame counts in exactly one reason (counters.def).
   w.counter("portmux_drops_total", "frames dropped, by lcore and reason (see docs/metrics.md)");
@@ -174,13 +201,17 @@ void Exporter::write_counters(MetricWriter& w) const {
 }
 
 void Exporter::write_states(MetricWriter& w) const {
-  w.gauge("portmux_tcp_connections", "connections by lcore and TCP state (netstat's names)");
+  w.gauge("portmux_tcp_connections",
+          "connections by lcore, address family and TCP state (netstat's names)");
   for (const auto& wk : pl_.workers()) {
     const std::string lc = std::to_string(wk->lcore());
-    for (auto s = static_cast<size_t>(tcp::State::SynSent);
-         s <= static_cast<size_t>(tcp::State::TimeWait); ++s)
-      w.value({{"lcore", lc}, {"state", tcp::state_name(static_cast<tcp::State>(s))}},
-              wk->counters().in_state(s));
+    for (const bool v6 : {false, true})
+      for (auto s = static_cast<size_t>(tcp::State::SynSent);
+           s <= static_cast<size_t>(tcp::State::TimeWait); ++s)
+        w.value({{"lcore", lc},
+                 {"family", family_name(v6)},
+                 {"state", tcp::state_name(static_cast<tcp::State>(s))}},
+                wk->counters().in_state(s, v6));
   }
 }
 

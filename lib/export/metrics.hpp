@@ -66,5 +66,10 @@ class Exporter {
 // The metric name of data-path counter i (counters.def): drops are one
 // family, portmux_drops_total{reason}; others portmux_<subsystem>_<name>_total.
 std::string counter_metric_name(size_t i);
+// Counters exported with a `family` label (docs/metrics.md): those of
+// stats::Counters::kByFamily and tcp_curr_estab.
+bool counter_by_family(size_t i);
+// One lcore's IPv4 (v6 false) or IPv6 share of such a counter.
+uint64_t counter_family_share(const stats::Counters& c, size_t i, bool v6);
 
 }  // namespace pmx::control

@@ -4,6 +4,7 @@
 #include "control/control_queue.hpp"
 #include "control/gen_control.hpp"
 #include "control/plane.hpp"
+#include "export/metrics.hpp"
 #include "net/addr.hpp"
 #include "service/catalog.hpp"
 #include "stats/log.hpp"
@@ -45,9 +46,18 @@ using NamedU64 = std::vector<std::pair<std::string, uint64_t>>;
 int tcp_stats(const char*, const char*, rte_tel_data* d) {
   auto v = on_control<NamedU64>([](Plane& pl) {
     NamedU64 out;
-    for (size_t i = 0; i < stats::kNumCounters; ++i)
-      if (stats::kCounterInfo[i].name.starts_with("tcp_"))
-        out.emplace_back(std::string(stats::kCounterInfo[i].name), pl.counter_total(i));
+    for (size_t i = 0; i < stats::kNumCounters; ++i) {
+      if (!stats::kCounterInfo[i].name.starts_with("tcp_")) continue;
+      const std::string name(stats::kCounterInfo[i].name);
+      out.emplace_back(name, pl.counter_total(i));
+      if (!counter_by_family(i)) continue;
+      // The family split of Prometheus' `family` label: <name>_ipv4, <name>_ipv6.
+      for (const bool v6 : {false, true}) {
+        uint64_t sum = 0;
+        for (const auto& w : pl.workers()) sum += counter_family_share(w->counters(), i, v6);
+        out.emplace_back(name + (v6 ? "_ipv6" : "_ipv4"), sum);
+      }
+    }
     return out;
   });
   if (!v) return -EAGAIN;

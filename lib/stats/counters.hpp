@@ -62,23 +62,45 @@ struct alignas(64) Counters {
     return r.load(std::memory_order_relaxed);
   }
 
-  // Connections per TCP state (index = tcp::State), a gauge per lcore for
-  // the exporter: the engine reports every transition with move_state().
-  // Index 0 is tcp::State::Closed, "no connection", and is not counted.
+  // Counters the exporter splits by address family (a `family` label,
+  // docs/metrics.md): their IPv6 share is kept apart in v6, the IPv4 share
+  // is the total less it. Every increment of these goes through inc_family().
+  static constexpr Ctr kByFamily[] = {Ctr::tcp_passive_opens, Ctr::tcp_active_opens};
+  std::array<uint64_t, kNumCounters> v6{};
+
+  // Owner only: c, and its IPv6 share when is_v6.
+  void inc_family(Ctr c, bool is_v6) {
+    inc(c);
+    if (is_v6) bump(v6[static_cast<size_t>(c)], 1);
+  }
+  // Any thread: the family's share of c (0: IPv4, 1: IPv6).
+  uint64_t get(Ctr c, bool is_v6) const {
+    const uint64_t six =
+        std::atomic_ref<uint64_t>(const_cast<uint64_t&>(v6[static_cast<size_t>(c)]))
+            .load(std::memory_order_relaxed);
+    return is_v6 ? six : get(c) - six;
+  }
+
+  // Connections per address family (0: IPv4, 1: IPv6) and TCP state
+  // (index = tcp::State), a gauge per lcore for the exporter: the engine
+  // reports every transition with move_state(). Index 0 is
+  // tcp::State::Closed, "no connection", and is not counted.
   static constexpr size_t kStates = 16;
-  std::array<uint64_t, kStates> states{};
+  std::array<std::array<uint64_t, kStates>, 2> states{};
 
   // Owner only, like inc().
-  void move_state(size_t from, size_t to) {
+  void move_state(size_t from, size_t to, bool is_v6) {
     if (from == to) return;
-    if (from != 0) bump(states[from], -1);
-    if (to != 0) bump(states[to], +1);
+    auto& st = states[is_v6];
+    if (from != 0) bump(st[from], -1);
+    if (to != 0) bump(st[to], +1);
   }
-  // Any thread.
-  uint64_t in_state(size_t s) const {
-    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(states[s]))
+  // Any thread: one family's count, or both families'.
+  uint64_t in_state(size_t s, bool is_v6) const {
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(states[is_v6][s]))
         .load(std::memory_order_relaxed);
   }
+  uint64_t in_state(size_t s) const { return in_state(s, false) + in_state(s, true); }
 
  private:
   static void bump(uint64_t& w, int64_t by) {

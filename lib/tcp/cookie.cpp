@@ -132,7 +132,7 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   init_cc(c);
   ++listeners_[li].syn_recv;  // set_state() takes it back on leaving SYN_RECEIVED
   set_state(c, State::SynReceived);
-  ctr_.inc(Ctr::tcp_passive_opens);
+  ctr_.inc_family(Ctr::tcp_passive_opens, c.key.is_v6());
   ctr_.inc(Ctr::tcp_syncookie_conns);
   conn_input(c, s, now);
   return true;

@@ -194,7 +194,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   init_cc(c);
   set_state(c, State::SynReceived);
   ++l.syn_recv;
-  ctr_.inc(Ctr::tcp_passive_opens);
+  ctr_.inc_family(Ctr::tcp_passive_opens, c.key.is_v6());
   send_synack(c, now);
   arm_rtx(c, RtxTimer::SynAckRetry, now + c.rto);
   arm(c);

@@ -486,7 +486,8 @@ void Engine::set_state(Conn& c, State s) {
   if (c.state == State::SynReceived && s != State::SynReceived &&
       c.listener != Listener::kNoListener)
     --listeners_[c.listener].syn_recv;
-  ctr_.move_state(static_cast<size_t>(c.state), static_cast<size_t>(s));  // per-state gauge
+  ctr_.move_state(static_cast<size_t>(c.state), static_cast<size_t>(s),
+                  c.key.is_v6());  // per-family, per-state gauge
   c.state = s;
 }
 

@@ -11,7 +11,10 @@
 #     and exits 0; GET /nope: 404; POST /metrics: 405; the families the
 #     issue lists are present (portmux_build_info, per-port, per-lcore TCP,
 #     drops by reason, connections by state, flow table, listeners, busy
-#     ratio, mbuf pool), and docs/metrics.md names every family and drop
+#     ratio, mbuf pool); one curl over IPv4 and one over IPv6 (curl -6)
+#     count one passive open under each `family` label, and none of
+#     portmux_tcp_passive_opens_total's samples lacks the label; and
+#     docs/metrics.md names every family and drop
 #     reason of the scrape; a malformed request and a client that hangs up
 #     before reading do not stop the endpoint; a 65th concurrent connection
 #     is closed unanswered, and scrapes work once the 64 idle ones close;
@@ -30,8 +33,8 @@
 #  4. portmux exits cleanly on SIGTERM.
 set -euo pipefail
 
-# shellcheck source=tests/integration/lib.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/integration/ipv6_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/ipv6_lib.sh"
 # shellcheck source=tests/integration/metrics_lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/metrics_lib.sh"
 
@@ -47,13 +50,15 @@ metrics_cleanup() {
 }
 pmx_traps
 trap metrics_cleanup EXIT
-topo_up
+topo6_up
 dut_lo_up
-pmx_start --listen 0.0.0.0:80=http --msl-ms 500 --metrics "127.0.0.1:$METRICS_PORT"
+pmx_start6 --listen 0.0.0.0:80=http --listen '[::]:80=http' --msl-ms 500 \
+    --metrics "127.0.0.1:$METRICS_PORT"
 URL="http://$DUT_IP/"
 
 # 1. One scrape, promtool, error paths, families.
 peer timeout 10 curl -sS --noproxy '*' -o /dev/null "$URL" || fail "curl $URL failed"
+peer timeout 10 curl -6 -sS --noproxy '*' -o /dev/null "http://[$DUT_IP6]/" || fail "curl -6 failed"
 scrape "$PMX_TMP/m1.txt"
 lint=$(promtool check metrics <"$PMX_TMP/m1.txt" 2>&1) && rc=0 || rc=$?
 [[ $rc == 0 && -z $lint ]] || fail "promtool check metrics (exit $rc): $lint"
@@ -71,8 +76,17 @@ for family in portmux_build_info portmux_port_rx_packets_total portmux_port_xsta
 done
 grep -q '^portmux_drops_total{lcore="1",reason="tcp_bad_checksum"} ' "$PMX_TMP/m1.txt" \
     || fail "no portmux_drops_total{lcore=\"1\",reason=\"tcp_bad_checksum\"} sample"
-po=$(awk '$1 ~ /^portmux_tcp_passive_opens_total\{lcore="[0-9]+"\}$/ { s += $2 } END { print s + 0 }' "$PMX_TMP/m1.txt")
-((po == 1)) || fail "portmux_tcp_passive_opens_total sums to $po over the lcores after one curl, expected 1"
+# One passive open per family, and every sample carries the family label.
+opens_of() {  # FAMILY: portmux_tcp_passive_opens_total summed over the lcores
+    awk -v f="$1" '$1 ~ "^portmux_tcp_passive_opens_total\\{lcore=\"[0-9]+\",family=\"" f "\"\\}$" { s += $2 }
+        END { print s + 0 }' "$PMX_TMP/m1.txt"
+}
+po4=$(opens_of ipv4) po6=$(opens_of ipv6)
+((po4 == 1 && po6 == 1)) ||
+    fail "portmux_tcp_passive_opens_total: family ipv4 $po4, ipv6 $po6 after one curl each, expected 1 and 1"
+! grep -E '^portmux_tcp_passive_opens_total\{' "$PMX_TMP/m1.txt" | grep -qv 'family="' ||
+    fail "a portmux_tcp_passive_opens_total sample without the family label"
+info "portmux_tcp_passive_opens_total: family=\"ipv4\" $po4, family=\"ipv6\" $po6"
 # A malformed request and a client that hangs up early do not stop it.
 dut timeout 5 bash -c "printf 'GARBAGE\r\n\r\n' >/dev/tcp/127.0.0.1/$METRICS_PORT" || fail "cannot connect to the metrics port"
 dut timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$METRICS_PORT; printf 'GET /metrics HTTP/1.1\r\n\r\n' >&3; exec 3>&-" \

@@ -1,7 +1,8 @@
 // The per-lcore connection count by state (stats::Counters::in_state, the
 // exporter's portmux_tcp_connections) follows every transition: one
 // connection is counted in exactly its current state, and in none once
-// CLOSED.
+// CLOSED; and in its address family only, as are its opens (the exporter's
+// `family` label).
 #include "tcp_fixture.hpp"
 
 namespace pmx::tcp::test {
@@ -54,6 +55,28 @@ TEST_F(States, ResetInEstablished) {
   send({.seq = R(1), .flags = flag::RST});
   expect_none();
   expect_clean();
+}
+
+TEST_F(States, CountedInItsFamilyOnly) {
+  use_v6();
+  established();
+  const auto est = static_cast<size_t>(State::Established);
+  EXPECT_EQ(ctr_.in_state(est, true), 1u);
+  EXPECT_EQ(ctr_.in_state(est, false), 0u);
+  EXPECT_EQ(ctr_.get(stats::Ctr::tcp_passive_opens, true), 1u);
+  EXPECT_EQ(ctr_.get(stats::Ctr::tcp_passive_opens, false), 0u);
+  EXPECT_EQ(ctr_.get(stats::Ctr::tcp_passive_opens), 1u);
+  send({.seq = R(1), .flags = flag::RST});
+  expect_none();
+  expect_clean();
+}
+
+TEST_F(States, Ipv4OpensAreNotIpv6s) {
+  established();
+  EXPECT_EQ(ctr_.in_state(static_cast<size_t>(State::Established), false), 1u);
+  EXPECT_EQ(ctr_.in_state(static_cast<size_t>(State::Established), true), 0u);
+  EXPECT_EQ(ctr_.get(stats::Ctr::tcp_passive_opens, false), 1u);
+  EXPECT_EQ(ctr_.get(stats::Ctr::tcp_passive_opens, true), 0u);
 }
 
 }  // namespace
