@@ -8,6 +8,7 @@
 #include "net/addr.hpp"
 #include "service/catalog.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <sstream>
 
@@ -98,8 +99,32 @@ cmdline_parse_token_string_t show_tcp_show = PMX_KEYWORD(ShowTcpStats, show, "sh
 cmdline_parse_token_string_t show_tcp_tcp = PMX_KEYWORD(ShowTcpStats, tcp, "tcp");
 cmdline_parse_token_string_t show_tcp_stats = PMX_KEYWORD(ShowTcpStats, stats, "stats");
 
-// The RFC 4022 MIB view first (summed over workers), then the demultiplexing
-// outcomes, then every TCP counter per lcore.
+// The per-port rows of the MIB (stats::Counters::port), summed over
+// workers, one column per port: with the generator on one port and the
+// listeners on another, the client's and the servers' counts side by side.
+void print_per_port(const Plane& pl, cmdline* cl) {
+  using P = stats::Counters;
+  const uint16_t n = std::min<uint16_t>(pl.nb_ports(), P::kPorts);
+  const std::pair<const char*, P::PortCtr> rows[] = {
+      {"ActiveOpens", P::kPortActiveOpens}, {"PassiveOpens", P::kPortPassiveOpens},
+      {"Established", P::kPortEstablished}, {"AttemptFails", P::kPortAttemptFails},
+      {"EstabResets", P::kPortEstabResets}, {"CurrEstab", P::kPortCurrEstab}};
+  cmdline_printf(cl, "Per port %21s", "");
+  for (uint16_t p = 0; p < n; ++p) cmdline_printf(cl, " %11s%u", "port", p);
+  cmdline_printf(cl, "\n");
+  for (const auto& [name, c] : rows) {
+    cmdline_printf(cl, "  %-28s", name);
+    for (uint16_t p = 0; p < n; ++p) {
+      uint64_t v = 0;
+      for (const auto& w : pl.workers()) v += w->counters().get_port(p, c);
+      cmdline_printf(cl, " %12" PRIu64, v);
+    }
+    cmdline_printf(cl, "\n");
+  }
+}
+
+// The RFC 4022 MIB view first (summed over workers), then per port, then the
+// demultiplexing outcomes, then every TCP counter per lcore.
 void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
   const Plane& pl = cli_of(data).plane;
   auto total = [&](stats::Ctr c) { return pl.counter_total(static_cast<size_t>(c)); };
@@ -120,6 +145,7 @@ void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
   };
   cmdline_printf(cl, "TCP MIB (RFC 4022)\n");
   for (const auto& [name, v] : mib) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, v);
+  print_per_port(pl, cl);
   cmdline_printf(cl, "Demultiplexing (every segment in one row)\n");
   const std::pair<const char*, C> demux[] = {
       {"4-tuple match", C::tcp_demux_conn},
@@ -134,7 +160,8 @@ void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_show_tcp_stats = {
     show_tcp_stats_fn,
     nullptr,
-    "show tcp stats: the TCP MIB, demultiplexing outcomes, events and drops by reason",
+    "show tcp stats: the TCP MIB (total and per port), demultiplexing outcomes, events and drops "
+    "by reason",
     {(cmdline_parse_token_hdr_t*)&show_tcp_show, (cmdline_parse_token_hdr_t*)&show_tcp_tcp,
      (cmdline_parse_token_hdr_t*)&show_tcp_stats, nullptr}};
 

@@ -60,6 +60,7 @@ void count_reject(tcp::Stream& s, HttpReject why) {
 // Queues the answer to the request the parser has finished (or refused).
 void answer(tcp::Stream& s, HttpState& a) {
   const HttpRequest r = a.http.req();
+  s.count(Ctr::http_requests);
   if (a.http.bad()) count_reject(s, r.why);
   char head[kHttpMaxHead];
   put(s, head, write_head(head, sizeof head, r));

@@ -95,6 +95,33 @@ struct alignas(64) Counters {
     if (from != 0) bump(st[from], -1);
     if (to != 0) bump(st[to], +1);
   }
+  // Per ethdev port (the flow key's port_id): RFC 4022's open, fail and
+  // reset counts and the CurrEstab gauge of the connections on that port,
+  // so a generator on one port and listeners on another in one process read
+  // side by side (show tcp stats, "Per port"). Ports from kPorts on are not
+  // split (they are in the totals only).
+  enum PortCtr : size_t {
+    kPortActiveOpens,
+    kPortPassiveOpens,
+    kPortEstablished,  // handshakes completed: SYN_SENT/SYN_RECV -> ESTABLISHED
+    kPortAttemptFails,
+    kPortEstabResets,
+    kPortCurrEstab,  // a gauge
+    kPortCtrs
+  };
+  static constexpr size_t kPorts = 8;
+  std::array<std::array<uint64_t, kPortCtrs>, kPorts> port{};
+
+  // Owner only, like inc(); by -1 for the gauge.
+  void inc_port(uint16_t p, PortCtr c, int64_t by = 1) {
+    if (p < kPorts) bump(port[p][c], by);
+  }
+  // Any thread.
+  uint64_t get_port(uint16_t p, PortCtr c) const {
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(port[p][c]))
+        .load(std::memory_order_relaxed);
+  }
+
   // Any thread: one family's count, or both families'.
   uint64_t in_state(size_t s, bool is_v6) const {
     return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(states[is_v6][s]))

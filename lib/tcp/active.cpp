@@ -52,6 +52,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   c.rto = static_cast<uint32_t>(us_.rto_init);
   set_state(c, State::SynSent);
   ctr_.inc_family(Ctr::tcp_active_opens, c.key.is_v6());
+  ctr_.inc_port(c.key.port_id, stats::Counters::kPortActiveOpens);
   dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)
   send_syn(c, now);
   arm_rtx(c, RtxTimer::SynRetry, now + c.rto);

@@ -133,6 +133,7 @@ bool Engine::cookie_ack(uint16_t li, const Seg& s, uint64_t now) {
   ++listeners_[li].syn_recv;  // set_state() takes it back on leaving SYN_RECEIVED
   set_state(c, State::SynReceived);
   ctr_.inc_family(Ctr::tcp_passive_opens, c.key.is_v6());
+  ctr_.inc_port(c.key.port_id, stats::Counters::kPortPassiveOpens);
   ctr_.inc(Ctr::tcp_syncookie_conns);
   conn_input(c, s, now);
   return true;

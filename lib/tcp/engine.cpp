@@ -195,6 +195,7 @@ void Engine::listen_input(uint16_t li, const Seg& s, uint64_t now) {
   set_state(c, State::SynReceived);
   ++l.syn_recv;
   ctr_.inc_family(Ctr::tcp_passive_opens, c.key.is_v6());
+  ctr_.inc_port(c.key.port_id, stats::Counters::kPortPassiveOpens);
   send_synack(c, now);
   arm_rtx(c, RtxTimer::SynAckRetry, now + c.rto);
   arm(c);

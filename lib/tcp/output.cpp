@@ -482,7 +482,10 @@ void Engine::set_state(Conn& c, State s) {
   if (can_send(c.state) != can_send(s)) {  // RFC 4022 tcpCurrEstab
     curr_estab_ += can_send(s) ? 1 : -1;
     ctr_.set(Ctr::tcp_curr_estab, curr_estab_);
+    ctr_.inc_port(c.key.port_id, stats::Counters::kPortCurrEstab, can_send(s) ? 1 : -1);
   }
+  if (s == State::Established && (c.state == State::SynSent || c.state == State::SynReceived))
+    ctr_.inc_port(c.key.port_id, stats::Counters::kPortEstablished);
   if (c.state == State::SynReceived && s != State::SynReceived &&
       c.listener != Listener::kNoListener)
     --listeners_[c.listener].syn_recv;
@@ -505,10 +508,13 @@ void Engine::abandon(Conn& c, uint64_t now) {
 }
 
 void Engine::abort(Conn& c, bool send_reset, CloseReason why) {
-  if (can_send(c.state))
+  if (can_send(c.state)) {
     ctr_.inc(Ctr::tcp_estab_resets);
-  else if (c.state == State::SynReceived || c.state == State::SynSent)
+    ctr_.inc_port(c.key.port_id, stats::Counters::kPortEstabResets);
+  } else if (c.state == State::SynReceived || c.state == State::SynSent) {
     ctr_.inc(Ctr::tcp_attempt_fails);
+    ctr_.inc_port(c.key.port_id, stats::Counters::kPortAttemptFails);
+  }
   if (send_reset && c.state != State::TimeWait) send_rst(c);
   free_conn(c, why);
 }

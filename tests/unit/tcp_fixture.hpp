@@ -212,13 +212,13 @@ class TcpTest : public ::testing::Test {
       net::Ipv6Addr l = *net::parse_ipv6("2001:2::1"), r = *net::parse_ipv6("2001:2::2");
       if (rip) std::memcpy(&r.b[12], &rip, 4);
       return make_key(l, r, rte_cpu_to_be_16(port ? port : port_),
-                      rte_cpu_to_be_16(rport ? rport : rport_), 0);
+                      rte_cpu_to_be_16(rport ? rport : rport_), ethdev_);
     }
     return flow::FlowKey{kLocalIp,
                          rip ? rip : kPeerIp,
                          rte_cpu_to_be_16(port ? port : port_),
                          rte_cpu_to_be_16(rport ? rport : rport_),
-                         0,
+                         ethdev_,
                          0};
   }
   Seg seg(const Pkt& p) const {
@@ -508,6 +508,7 @@ class TcpTest : public ::testing::Test {
   uint32_t irs_ = kPeerIsn, iss_ = 0;
   uint16_t port_ = kEcho, rport_ = kPeerPort;
   bool v6_ = false;         // use_v6()
+  uint16_t ethdev_ = 0;     // the ethdev port of key() (the flow key's port_id)
   uint32_t peer_next_ = 0;  // set by the closing fixtures: the peer's next sequence number
   Got synack_;              // our SYN-ACK, as established() saw it
   std::deque<Got> queue_;

@@ -158,6 +158,29 @@ TEST_F(Active, ReceiveWindowWorksWhateverThePeersIsn) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// The per-port MIB rows (show tcp stats, "Per port") follow the flow key's
+// ethdev port: a connection on port 3 counts there and nowhere else.
+TEST_F(Active, PerPortCountersFollowTheConnectionsPort) {
+  using P = stats::Counters;
+  ethdev_ = 3;
+  syn_ack(connect());
+  expect({{.seq = L(1), .ack = R(1), .flags = flag::ACK | flag::PSH, .data = request_}});
+  EXPECT_EQ(ctr_.get_port(3, P::kPortActiveOpens), 1u);
+  EXPECT_EQ(ctr_.get_port(3, P::kPortEstablished), 1u);
+  EXPECT_EQ(ctr_.get_port(3, P::kPortCurrEstab), 1u);
+  send({.seq = R(1), .ack = L(1) + static_cast<uint32_t>(request_.size()), .flags = flag::RST});
+  EXPECT_EQ(ctr_.get_port(3, P::kPortEstabResets), 1u);
+  EXPECT_EQ(ctr_.get_port(3, P::kPortCurrEstab), 0u);
+  port_ = kEphemeral + 1;  // a second attempt, refused
+  connect();
+  send({.seq = 0, .ack = L(1), .flags = flag::RST | flag::ACK});
+  EXPECT_EQ(ctr_.get_port(3, P::kPortActiveOpens), 2u);
+  EXPECT_EQ(ctr_.get_port(3, P::kPortAttemptFails), 1u);
+  EXPECT_EQ(ctr_.get_port(3, P::kPortEstablished), 1u);
+  for (size_t c = 0; c < P::kPortCtrs; ++c)
+    EXPECT_EQ(ctr_.get_port(0, static_cast<P::PortCtr>(c)), 0u) << "port 0, row " << c;
+}
+
 TEST_F(Active, RstAcknowledgingOurSynIsRefused) {
   connect();
   send({.seq = 0, .ack = L(1), .flags = flag::RST | flag::ACK});
