@@ -9,6 +9,8 @@ PKGS=(
   libdpdk-dev dpdk libboost-program-options-dev libgtest-dev
   # test peers and tooling
   iproute2 ethtool iputils-ping procps python3 python3-scapy
+  # the devices under test of tests/integration/test_dut_*.sh (NAT, firewall, load balancer: nftables)
+  nftables conntrack
   curl wrk netcat-openbsd nginx-light iperf3
   # the lint suite (tests/lint/lint.sh)
   shellcheck clang-format python3-pyflakes

@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Two-port topology for the test_dut_*.sh tests (source instead of lib.sh):
+# one portmux with two net_af_packet ports, the generator on port 0, the
+# listeners on port 1, and a Linux namespace between them as the device
+# under test (router, NAT, firewall; docs/dut-testing.md).
+#
+#   netns dutp$$ (portmux)                  netns dutr$$ (the DUT: Linux)
+#   +------------------------------+        +-----------------------------+
+#   | port 0: dut0a$$ (no IP)      |<-veth->| dut0b$$ 198.18.10.254/24    |
+#   |   clients 198.18.10.1-16/24  |        |   2001:2:10::fe/64          |
+#   |   gateway 198.18.10.254      |        |         ip_forward=1        |
+#   |   generator runs here        |        |         rp_filter=0         |
+#   | port 1: dut1a$$ (no IP)      |<-veth->| dut1b$$ 198.18.20.254/24    |
+#   |   servers 198.18.20.1-16/24  |        |   2001:2:20::fe/64          |
+#   |   gateway 198.18.20.254      |        |   (tx checksum off on both) |
+#   |   --listen 0.0.0.0:80=http   |        +-----------------------------+
+#   +------------------------------+
+#
+# The router reaches both subnets on-link, so it needs no route of its own;
+# a client range off its subnets would need one (ip route add RANGE via ...).
+#
+#   source dut_lib.sh; require_root; pmx_traps; dut_topo_up [v6]; dut_start ARGS...
+
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+DUT_NS="dutp$$"  # lib.sh's names: portmux's namespace, the first port's interface
+PEER_NS="dutr$$" # and the DUT's namespace (topo_down deletes both)
+DUT_IF="dut0a$$"
+PEER_IF="dut0b$$"
+DUT_IF1="dut1a$$"
+PEER_IF1="dut1b$$"
+PMX_FILE_PREFIX="dut$$"
+DUT_IP=198.18.10.1
+PREFIX_LEN=24
+CLIENT_NET=198.18.10
+SERVER_NET=198.18.20
+ROUTER0=198.18.10.254
+ROUTER1=198.18.20.254
+CLIENT_NET6=2001:2:10:
+SERVER_NET6=2001:2:20:
+ROUTER0_6=2001:2:10::fe
+ROUTER1_6=2001:2:20::fe
+DUT_ADDRS=${DUT_ADDRS:-16} # addresses per port (clients on 0, servers on 1)
+
+# dut_link NS_PMX IF_PMX NS_DUT IF_DUT: one veth between portmux and the DUT.
+dut_link() {
+    pmx_veth "$1" "$2" "$3" "$4" || fail "veth $2/$4"
+    # Linux would hand portmux frames with partial checksums otherwise.
+    pmx_tx_csum_off "$3" "$4" || fail "ethtool tx off on $4"
+    pmx_sysctl "$3" "net.ipv4.conf.$4.rp_filter" 0 || fail "rp_filter=0 on $4"
+    ip -n "$1" link set "$2" up || fail "link up $2"
+    ip -n "$3" link set "$4" up || fail "link up $4"
+    pmx_wait_carrier "$3" "$4" 5 || fail "no carrier on $4"
+}
+
+# dut_topo_up [v6]: the namespaces, both links, the router's addresses and
+# forwarding (IPv6 too with "v6"). The NAT and firewall tests add their
+# nftables rules afterwards.
+# shellcheck disable=SC2120  # "v6" is optional
+dut_topo_up() {
+    _tmpdir
+    pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
+    pmx_sysctl "$PEER_NS" net.ipv4.conf.all.rp_filter 0 || fail "rp_filter=0 in $PEER_NS"
+    pmx_sysctl "$PEER_NS" net.ipv4.conf.default.rp_filter 0 || fail "rp_filter=0 in $PEER_NS"
+    dut_link "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF"
+    dut_link "$DUT_NS" "$DUT_IF1" "$PEER_NS" "$PEER_IF1"
+    ip -n "$PEER_NS" link set lo up || fail "lo up in $PEER_NS"
+    ip -n "$PEER_NS" addr add "$ROUTER0/24" dev "$PEER_IF" || fail "addr on $PEER_IF"
+    ip -n "$PEER_NS" addr add "$ROUTER1/24" dev "$PEER_IF1" || fail "addr on $PEER_IF1"
+    pmx_sysctl "$PEER_NS" net.ipv4.ip_forward 1 || fail "ip_forward in $PEER_NS"
+    if [[ ${1:-} == v6 ]]; then
+        local i
+        for i in "$PEER_IF" "$PEER_IF1"; do
+            pmx_sysctl "$PEER_NS" "net.ipv6.conf.$i.accept_dad" 0 || fail "accept_dad=0 on $i"
+            pmx_sysctl "$PEER_NS" "net.ipv6.conf.$i.disable_ipv6" 0 || fail "IPv6 on $i"
+        done
+        pmx_sysctl "$PEER_NS" net.ipv6.conf.all.forwarding 1 || fail "IPv6 forwarding in $PEER_NS"
+        ip -n "$PEER_NS" -6 addr add "$ROUTER0_6/64" dev "$PEER_IF" nodad || fail "IPv6 addr on $PEER_IF"
+        ip -n "$PEER_NS" -6 addr add "$ROUTER1_6/64" dev "$PEER_IF1" nodad || fail "IPv6 addr on $PEER_IF1"
+    fi
+    info "topology up: $DUT_NS ports $DUT_IF/$DUT_IF1 <-> DUT $PEER_NS ($PEER_IF $ROUTER0, $PEER_IF1 $ROUTER1)"
+}
+
+# dut_start [v6] [extra application args...]: portmux on both ports with
+# DUT_ADDRS addresses each (lib.sh adds the first, $DUT_IP; IPv6 too with
+# "v6"), both gateways, an http
+# listener on every address of either family, TIME_WAIT 2 s.
+# shellcheck disable=SC2120  # "v6" and extra arguments are optional
+dut_start() {
+    local -a args=(--gateway "0=$ROUTER0" --gateway "1=$ROUTER1"
+        --listen 0.0.0.0:80=http --msl-ms 1000 --dad-ms 0)
+    local i v6=0
+    [[ ${1:-} == v6 ]] && { v6=1; shift; }
+    for ((i = 2; i <= DUT_ADDRS; i++)); do args+=(--addr "0=$CLIENT_NET.$i/24"); done
+    for ((i = 1; i <= DUT_ADDRS; i++)); do args+=(--addr "1=$SERVER_NET.$i/24"); done
+    if ((v6)); then
+        args+=(--gateway "0=$ROUTER0_6" --gateway "1=$ROUTER1_6" --listen "[::]:80=http")
+        for ((i = 1; i <= DUT_ADDRS; i++)); do
+            args+=(--addr "0=$CLIENT_NET6:$(printf %x "$i")/64" --addr "1=$SERVER_NET6:$(printf %x "$i")/64")
+        done
+    fi
+    # shellcheck disable=SC2054  # the commas belong to the EAL argument
+    PMX_EAL_EXTRA=(--vdev="net_af_packet1,iface=$DUT_IF1,qpairs=1")
+    PMX_WORKERS=1
+    pmx_start "${args[@]}" "$@"
+}
+
+# dut_nft RULESET: load an nftables ruleset in the DUT's namespace.
+dut_nft() {
+    ip netns exec "$PEER_NS" nft -f - <<<"$1" || fail "nft ruleset refused: $1"
+}
+
+# gen_field NAME: a field of 'show gen json' by its path, e.g.
+# connections.completed or errors.refused (an integer).
+gen_field() {
+    ctl show gen json | "$PMX_PYTHON" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
+}
+
+# listener_accepted ADDR:PORT: the listener's handshakes completed, summed
+# over workers ('show listeners').
+listener_accepted() {
+    ctl show listeners | awk -v a="$1" '$1 == a { print $5; found = 1 } END { exit !found }'
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    [[ $2 == "$3" ]] || fail "$1 = $2, expected $3"
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Integration test: the generator on port 0 and the servers on port 1 of one
+# portmux through a stateful Linux firewall that admits at most N=DUT_LIMIT
+# (default 40) connections at once (nftables "ct count over N", conntrack
+# in the DUT's namespace; dut_lib.sh, docs/dut-testing.md). Every run holds
+# DUT_HOLD (default 100) connections (reqs 0) for 3 s at 200 new per second,
+# so a refused one is replaced, and the counts must add up exactly:
+#
+#  1. reject with tcp reset: the generator reports the lost connections as
+#     refused, each one a RST the firewall sent (its rule counter equals
+#     gen_err_refused); completed == N == the servers' passive opens (port
+#     1) == port 0's handshakes completed; attempted == completed + refused;
+#     port 0's AttemptFails == refused; no other error kind.
+#  2. drop: the SYNs over the limit vanish and the generator sends them
+#     again (1 s, 2 s, 4 s later); once the held connections close at the
+#     run's end the retransmitted SYNs get in, within the run's 10 s grace.
+#     Every SYN the firewall dropped is one retransmission (its rule counter
+#     == the growth of tcp_syn_retransmits), every connection completed (no
+#     error, none stopped), and the servers saw each once.
+set -euo pipefail
+
+# shellcheck source=tests/integration/dut_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/dut_lib.sh"
+
+LIMIT=${DUT_LIMIT:-40}
+HOLD=${DUT_HOLD:-100}
+SRC="$CLIENT_NET.1-$CLIENT_NET.$DUT_ADDRS"
+
+require_root
+pmx_traps
+dut_topo_up
+dut_start
+
+firewall() { # VERDICT: a fresh ruleset admitting LIMIT connections to port 80
+    ip netns exec "$PEER_NS" nft flush ruleset || fail "nft flush"
+    dut_nft "table ip dutfw {
+  chain admit {
+    type filter hook forward priority filter;
+    ct state new tcp dport 80 ct count over $LIMIT counter $1
+  }
+}"
+}
+fw_count() {
+    ip netns exec "$PEER_NS" nft list chain ip dutfw admit | sed -nE 's/.*counter packets ([0-9]+).*/\1/p'
+}
+per_port() { # ROW PORT: a row of 'show tcp stats' "Per port" table
+    ctl show tcp stats | awk -v r="$1" -v c=$(($2 + 2)) '
+        /^Per port/ { t = 1; next } t && $1 == r { print $c; exit }'
+}
+run_hold() {
+    ctl gen start "$SERVER_NET.1" 80 mode http conns "$HOLD" reqs 0 duration 3 rate 200 src "$SRC" \
+        || fail "gen start refused"
+    gen_wait_done 30 || fail "held run did not finish"
+}
+
+# 1. Refusals, by RST.
+firewall "reject with tcp reset"
+run_hold
+att=$(gen_field connections.attempted) done_=$(gen_field connections.completed)
+ref=$(gen_field errors.refused) rej=$(fw_count)
+info "reject: attempted $att, completed $done_, refused $ref; the firewall rejected $rej"
+expect_eq "completed" "$done_" "$LIMIT"
+expect_eq "refused (generator) vs rejected (firewall)" "$ref" "$rej"
+((ref > 0)) || fail "nothing was refused: the firewall did not limit"
+expect_eq "attempted" "$att" $((done_ + ref))
+expect_eq "errors other than refused" $(($(gen_field errors.total) - ref)) 0
+expect_eq "servers' passive opens" "$(tcp_counter tcp_passive_opens)" "$LIMIT"
+expect_eq "port 1 PassiveOpens" "$(per_port PassiveOpens 1)" "$LIMIT"
+expect_eq "port 0 Established" "$(per_port Established 0)" "$LIMIT"
+expect_eq "port 0 AttemptFails" "$(per_port AttemptFails 0)" "$ref"
+expect_eq "port 0 ActiveOpens" "$(per_port ActiveOpens 0)" "$att"
+ctl show tcp stats | sed -n '/^Per port/,/^Demultiplexing/p'
+
+# 2. Silent drops. Wait for the firewall's conntrack to forget the first
+# run's connections (closed ones do not count towards ct count).
+firewall drop
+sleep 1
+rtx0=$(tcp_counter tcp_syn_retransmits)
+run_hold
+att=$(gen_field connections.attempted) done_=$(gen_field connections.completed)
+rtx=$(($(tcp_counter tcp_syn_retransmits) - rtx0)) dropped=$(fw_count)
+info "drop: attempted $att, completed $done_, stopped $(gen_field connections.stopped); the firewall dropped $dropped SYNs, the generator sent $rtx again"
+((dropped > 0)) || fail "nothing was dropped: the firewall did not limit"
+expect_eq "SYNs dropped (firewall) vs retransmitted (generator)" "$dropped" "$rtx"
+expect_eq "completed" "$done_" "$HOLD"
+expect_eq "attempted" "$att" "$HOLD"
+expect_eq "errors" "$(gen_field errors.total)" 0
+expect_eq "servers' passive opens" "$(tcp_counter tcp_passive_opens)" $((LIMIT + HOLD))
+
+pmx_stop || fail "portmux did not exit cleanly (status $PMX_EXIT)"
+info "PASS"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Integration test: client and server roles on two ports of one portmux,
+# through a Linux router (ip_forward) in a namespace between them
+# (dut_lib.sh; docs/dut-testing.md). 16 client addresses on port 0, 16
+# server addresses on port 1, the generator's sources rotate over all 16.
+#
+#  1. Short connections (DUT_SHORT, default 50,000, one GET of 64 bytes
+#     each, DUT_RATE per second, default 5,000): 0 errors of any kind, every body checked
+#     by the generator (status 200, exactly resp-size bytes); the server
+#     side's count agrees: passive opens == the listener's accepted ==
+#     http requests answered == the generator's completed.
+#  2. Keep-alive (DUT_KA_CONNS x DUT_KA_REQS, default 100 x 1,000): 0 errors,
+#     responses == conns x reqs == the server's http requests answered.
+#  3. Bytes: every payload byte one side sent the other received
+#     (tcp_tx_bytes == tcp_rx_bytes == gen_tx_bytes + gen_rx_bytes).
+# These are the issue's sizes; the test takes about 12 s here.
+set -euo pipefail
+
+# shellcheck source=tests/integration/dut_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/dut_lib.sh"
+
+SHORT=${DUT_SHORT:-50000}
+RATE=${DUT_RATE:-5000}
+KA_CONNS=${DUT_KA_CONNS:-100}
+KA_REQS=${DUT_KA_REQS:-1000}
+SRC="$CLIENT_NET.1-$CLIENT_NET.$DUT_ADDRS"
+
+require_root
+pmx_traps
+dut_topo_up
+dut_start
+
+run() { # CONNS REQS RATE WAIT: one run to 198.18.20.1:80, 0 errors
+    ctl gen start "$SERVER_NET.1" 80 mode http conns "$1" reqs "$2" rate "$3" resp-size 64 src "$SRC" \
+        || fail "gen start refused"
+    gen_wait_done "$4" || fail "run of $1 x $2 did not finish in $4 s"
+    expect_eq "generator errors" "$(gen_field errors.total)" 0
+    expect_eq "completed" "$(gen_field connections.completed)" "$1"
+    expect_eq "responses" "$(gen_field requests.answered)" $(($1 * $2))
+}
+
+t0=$SECONDS
+run "$SHORT" 1 "$RATE" $((SHORT / RATE + 30))
+info "short: $SHORT connections in $((SECONDS - t0)) s, 0 errors"
+expect_eq "server passive opens" "$(tcp_counter tcp_passive_opens)" "$SHORT"
+expect_eq "listener 0.0.0.0:80 accepted" "$(listener_accepted 0.0.0.0:80)" "$SHORT"
+expect_eq "server http requests" "$(counter http_requests)" "$SHORT"
+
+t0=$SECONDS
+run "$KA_CONNS" "$KA_REQS" 0 60
+info "keep-alive: $KA_CONNS x $KA_REQS in $((SECONDS - t0)) s, 0 errors"
+expect_eq "server passive opens" "$(tcp_counter tcp_passive_opens)" $((SHORT + KA_CONNS))
+expect_eq "server http requests" "$(counter http_requests)" $((SHORT + KA_CONNS * KA_REQS))
+expect_eq "active opens" "$(tcp_counter tcp_active_opens)" $((SHORT + KA_CONNS))
+
+gen_tx=$(counter gen_tx_bytes) gen_rx=$(counter gen_rx_bytes)
+expect_eq "tcp_tx_bytes (both roles)" "$(tcp_counter tcp_tx_bytes)" $((gen_tx + gen_rx))
+expect_eq "tcp_rx_bytes (both roles)" "$(tcp_counter tcp_rx_bytes)" $((gen_tx + gen_rx))
+info "bytes: client sent $gen_tx, read $gen_rx; the servers read and sent the same"
+ctl show tcp stats | sed -n '/^Per port/,/^$/p'
+
+pmx_stop || fail "portmux did not exit cleanly (status $PMX_EXIT)"
+info "PASS"
