@@ -50,7 +50,18 @@ EXPECTED = {
     "tcp_rst_closed_port": {"rst", "closed_port"},
     "tcp_rst_to_listener": {"rst"},
     "tcp_data_to_listener": {"no_syn_ack_rst"},
+    # 802.1Q: a valid echo request under exactly these tags ("tag_TPID_VID",
+    # outer first). The receiving kernel takes the outer tag off into packet
+    # metadata and the capture puts it back, as 0x8100 whatever it was
+    # (af_packet's auxdata carries no TPID here): an outer 0x88a8 or 0x9100
+    # is read as "tag_outer_VID" from whichever of the three it comes back as.
+    "vlan_unknown": {"tag_8100_300"},
+    "vlan_reserved": {"tag_8100_4095"},
+    "vlan_qinq_88a8": {"tag_outer_10", "tag_8100_300"},
+    "vlan_qinq_9100": {"tag_outer_10", "tag_8100_300"},
+    "vlan_double_8100": {"tag_outer_10", "tag_8100_300"},
 }
+VLAN_TPIDS = (0x8100, 0x88A8, 0x9100)
 LISTEN_PORT = 9  # the appliance's discard listener in test_malformed.sh
 CLOSED_PORT = 5
 
@@ -251,7 +262,20 @@ def verify(args):
         faults = set()
         if f[:6] != dst_mac:
             faults.add("eth_dst")
-        if etype == ETH_P_IP and case.startswith(("ip_", "icmp_", "tcp_")):
+        off = 14
+        tags = []
+        while etype in VLAN_TPIDS and len(f) >= off + 4:
+            tci, etype = struct.unpack("!HH", f[off:off + 4])
+            tags.append((struct.unpack("!H", f[off - 2:off])[0], tci & 0xFFF))
+            off += 4
+        for k, (tpid, vid) in enumerate(tags):
+            outer_qinq = k == 0 and len(tags) == 2
+            faults.add(f"tag_outer_{vid}" if outer_qinq else f"tag_{tpid:04x}_{vid}")
+        if tags:
+            notes.append("tags " + " ".join(f"0x{t:04x}/{v}" for t, v in tags))
+        if etype == ETH_P_IP and case.startswith("vlan_"):
+            faults |= ipv4_faults(case, seq, f[off:], notes)
+        elif etype == ETH_P_IP and case.startswith(("ip_", "icmp_", "tcp_")):
             faults |= ipv4_faults(case, seq, f[14:], notes)
         elif etype == ETH_P_ARP and case.startswith("arp_"):
             faults |= arp_faults(f[14:], src_mac, notes)
