@@ -51,10 +51,10 @@ EXPECTED = {
     "tcp_rst_to_listener": {"rst"},
     "tcp_data_to_listener": {"no_syn_ack_rst"},
     # 802.1Q: a valid echo request under exactly these tags ("tag_TPID_VID",
-    # outer first). The receiving kernel takes the outer tag off into packet
-    # metadata and the capture puts it back, as 0x8100 whatever it was
-    # (af_packet's auxdata carries no TPID here): an outer 0x88a8 or 0x9100
-    # is read as "tag_outer_VID" from whichever of the three it comes back as.
+    # outer first). The receiving kernel may take the outer tag off into
+    # packet metadata and the capture put it back with another TPID, so the
+    # outer tag of a two-tag case is "tag_outer_VID" whichever of the three
+    # TPIDs it comes back with; the inner tag and single tags keep theirs.
     "vlan_unknown": {"tag_8100_300"},
     "vlan_reserved": {"tag_8100_4095"},
     "vlan_qinq_88a8": {"tag_outer_10", "tag_8100_300"},
