@@ -7,17 +7,23 @@
 #   netns dutp$$ (portmux)                  netns dutr$$ (the DUT: Linux)
 #   +------------------------------+        +-----------------------------+
 #   | port 0: dut0a$$ (no IP)      |<-veth->| dut0b$$ 198.18.10.254/24    |
-#   |   clients 198.18.10.1-16/24  |        |   2001:2:10::fe/64          |
-#   |   gateway 198.18.10.254      |        |         ip_forward=1        |
-#   |   generator runs here        |        |         rp_filter=0         |
+#   |   198.18.10.1-16/24          |        |   2001:2:10::fe/64          |
+#   |   clients 198.18.80.0-       |        |   routes: 198.18.64.0/18    |
+#   |     198.18.95.255/18 (4,096) |        |     via 198.18.10.1,        |
+#   |   2001:2:11::1-1000/64       |        |     2001:2:11::/64          |
+#   |   gateway 198.18.10.254      |        |     via 2001:2:10::1        |
+#   |   generator runs here        |        |   ip_forward=1 rp_filter=0  |
 #   | port 1: dut1a$$ (no IP)      |<-veth->| dut1b$$ 198.18.20.254/24    |
 #   |   servers 198.18.20.1-16/24  |        |   2001:2:20::fe/64          |
 #   |   gateway 198.18.20.254      |        |   (tx checksum off on both) |
 #   |   --listen 0.0.0.0:80=http   |        +-----------------------------+
 #   +------------------------------+
 #
-# The router reaches both subnets on-link, so it needs no route of its own;
-# a client range off its subnets would need one (ip route add RANGE via ...).
+# The client range is off the router's subnets: the router reaches it by a
+# route through portmux's first address, so it holds one neighbour for the
+# 4,096 clients, not 4,096 (the neighbour table's gc_thresh3 is the host's,
+# 1,024 by default, shared by every namespace: it cannot be raised for the
+# DUT's namespace alone).
 #
 #   source dut_lib.sh; require_root; pmx_traps; dut_topo_up [v6]; dut_start ARGS...
 
@@ -41,7 +47,15 @@ CLIENT_NET6=2001:2:10:
 SERVER_NET6=2001:2:20:
 ROUTER0_6=2001:2:10::fe
 ROUTER1_6=2001:2:20::fe
-DUT_ADDRS=${DUT_ADDRS:-16} # addresses per port (clients on 0, servers on 1)
+DUT_ADDRS=${DUT_ADDRS:-16} # addresses per port (198.18.10.1-16 on 0, servers on 1)
+# The generator's source range on port 0 (both families): 4,096 addresses,
+# routed by the DUT to portmux's first address.
+CLIENT_PREFIX=198.18.64.0/18
+CLIENT_RANGE=198.18.80.0-198.18.95.255
+# shellcheck disable=SC2034  # the tests read it
+CLIENT_COUNT=4096
+CLIENT_PREFIX6=2001:2:11::/64
+CLIENT_RANGE6=2001:2:11::1-2001:2:11::1000
 
 # dut_link NS_PMX IF_PMX NS_DUT IF_DUT: one veth between portmux and the DUT.
 dut_link() {
@@ -69,6 +83,7 @@ dut_topo_up() {
     ip -n "$PEER_NS" addr add "$ROUTER0/24" dev "$PEER_IF" || fail "addr on $PEER_IF"
     ip -n "$PEER_NS" addr add "$ROUTER1/24" dev "$PEER_IF1" || fail "addr on $PEER_IF1"
     pmx_sysctl "$PEER_NS" net.ipv4.ip_forward 1 || fail "ip_forward in $PEER_NS"
+    ip -n "$PEER_NS" route add "$CLIENT_PREFIX" via "$DUT_IP" dev "$PEER_IF" || fail "route $CLIENT_PREFIX"
     if [[ ${1:-} == v6 ]]; then
         local i
         for i in "$PEER_IF" "$PEER_IF1"; do
@@ -78,14 +93,16 @@ dut_topo_up() {
         pmx_sysctl "$PEER_NS" net.ipv6.conf.all.forwarding 1 || fail "IPv6 forwarding in $PEER_NS"
         ip -n "$PEER_NS" -6 addr add "$ROUTER0_6/64" dev "$PEER_IF" nodad || fail "IPv6 addr on $PEER_IF"
         ip -n "$PEER_NS" -6 addr add "$ROUTER1_6/64" dev "$PEER_IF1" nodad || fail "IPv6 addr on $PEER_IF1"
+        ip -n "$PEER_NS" -6 route add "$CLIENT_PREFIX6" via "${CLIENT_NET6}:1" dev "$PEER_IF" ||
+            fail "route $CLIENT_PREFIX6"
     fi
     info "topology up: $DUT_NS ports $DUT_IF/$DUT_IF1 <-> DUT $PEER_NS ($PEER_IF $ROUTER0, $PEER_IF1 $ROUTER1)"
 }
 
 # dut_start [v6] [extra application args...]: portmux on both ports with
 # DUT_ADDRS addresses each (lib.sh adds the first, $DUT_IP; IPv6 too with
-# "v6"), both gateways, an http
-# listener on every address of either family, TIME_WAIT 2 s.
+# "v6") and the client range on port 0, both gateways, an http listener on
+# every address of either family, TIME_WAIT 2 s.
 # shellcheck disable=SC2120  # "v6" and extra arguments are optional
 dut_start() {
     local -a args=(--gateway "0=$ROUTER0" --gateway "1=$ROUTER1"
@@ -93,9 +110,11 @@ dut_start() {
     local i v6=0
     [[ ${1:-} == v6 ]] && { v6=1; shift; }
     for ((i = 2; i <= DUT_ADDRS; i++)); do args+=(--addr "0=$CLIENT_NET.$i/24"); done
+    args+=(--addr "0=$CLIENT_RANGE/${CLIENT_PREFIX#*/}")
     for ((i = 1; i <= DUT_ADDRS; i++)); do args+=(--addr "1=$SERVER_NET.$i/24"); done
     if ((v6)); then
         args+=(--gateway "0=$ROUTER0_6" --gateway "1=$ROUTER1_6" --listen "[::]:80=http")
+        args+=(--addr "0=$CLIENT_RANGE6/${CLIENT_PREFIX6#*/}")
         for ((i = 1; i <= DUT_ADDRS; i++)); do
             args+=(--addr "0=$CLIENT_NET6:$(printf %x "$i")/64" --addr "1=$SERVER_NET6:$(printf %x "$i")/64")
         done
@@ -109,6 +128,28 @@ dut_start() {
 # dut_nft RULESET: load an nftables ruleset in the DUT's namespace.
 dut_nft() {
     ip netns exec "$PEER_NS" nft -f - <<<"$1" || fail "nft ruleset refused: $1"
+}
+
+# dut_count_sources: the DUT records every source address it forwards from
+# port 0's side (an nftables set per family, table inet dutsrc); dut_sources_seen 4|6 counts
+# them. A table of its own: the NAT's and firewall's rulesets are apart.
+dut_count_sources() {
+    dut_nft "table inet dutsrc {
+  set seen4 { type ipv4_addr; size 65536; flags dynamic; }
+  set seen6 { type ipv6_addr; size 65536; flags dynamic; }
+  chain sources {
+    type filter hook forward priority filter - 10;
+    iifname \"$PEER_IF\" meta nfproto ipv4 update @seen4 { ip saddr }
+    iifname \"$PEER_IF\" meta nfproto ipv6 update @seen6 { ip6 saddr }
+  }
+}"
+}
+dut_sources_seen() {
+    ip netns exec "$PEER_NS" nft -j list set inet dutsrc "seen$1" | "$PMX_PYTHON" -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    if "set" in o:
+        print(len(o["set"].get("elem", [])))'
 }
 
 # gen_field NAME: a field of 'show gen json' by its path, e.g.

@@ -24,6 +24,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/dut_lib.sh"
 
 LIMIT=${DUT_LIMIT:-40}
 HOLD=${DUT_HOLD:-100}
+# 16 sources, not the 4,096 of the client range: the generator opens the
+# first connection from each of its first 64 addresses one at a time
+# (generator.hpp, kWarmConns), and a SYN the firewall drops there would hold
+# the opening phase for its retransmissions.
 SRC="$CLIENT_NET.1-$CLIENT_NET.$DUT_ADDRS"
 
 require_root

@@ -9,11 +9,14 @@
 #     out. DUT_SHORT (default 50,000) short connections at DUT_RATE (5,000/s): 0
 #     errors, every body checked; the servers' passive opens and http
 #     requests equal the generator's completed; the conntrack table of the
-#     DUT saw them (its nft rule counters: one DNAT per connection).
+#     DUT saw them (its nft rule counters: one DNAT per connection); the
+#     sources were the 4,096 addresses of the client range (an nftables set
+#     of the source addresses the DUT forwarded, before masquerading).
 #  2. While 64 keep-alive connections are held (reqs 0, duration 3):
 #     every server-side row of 'show connections' (local 198.18.20.x:80)
 #     has the NAT's address 198.18.20.254 as its foreign address, none a
-#     client's; the client rows (local 198.18.10.x) face 198.18.30.1:80.
+#     client's; the client rows (local in the client range) face
+#     198.18.30.1:80.
 #  3. Load balancer: the DNAT becomes round robin over four backends
 #     (numgen inc mod 4), each an exact listener: 400 connections give
 #     each backend's listener exactly 100.
@@ -25,7 +28,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/dut_lib.sh"
 SHORT=${DUT_SHORT:-50000}
 RATE=${DUT_RATE:-5000}
 VIP=198.18.30.1
-SRC="$CLIENT_NET.1-$CLIENT_NET.$DUT_ADDRS"
+SRC=$CLIENT_RANGE
 
 require_root
 pmx_traps
@@ -40,6 +43,7 @@ dut_nft "table ip dutnat {
     oifname \"$PEER_IF1\" counter masquerade
   }
 }"
+dut_count_sources
 dut_start
 
 start() { # CONNS REQS RATE [words...]
@@ -60,13 +64,15 @@ dnats=$(ip netns exec "$PEER_NS" nft list chain ip dutnat pre | sed -nE 's/.*cou
 # NAT rules see a connection's first packet only; a SYN retransmission is
 # the same connection.
 ((dnats >= SHORT)) || fail "the DUT's DNAT rule counted $dnats connections, expected >= $SHORT"
+expect_eq "client addresses the NAT saw" "$(dut_sources_seen 4)" "$CLIENT_COUNT"
+info "the NAT translated connections from all $CLIENT_COUNT client addresses"
 
 # 2. Who the servers see.
 start 64 0 0 duration 3
 sleep 1.5
 conns=$(ctl show connections) || fail "show connections"
 srv=$(awk -v n="$SERVER_NET." '$6 == "ESTABLISHED" && index($4, n) == 1' <<<"$conns")
-cli=$(awk -v n="$CLIENT_NET." '$6 == "ESTABLISHED" && index($4, n) == 1' <<<"$conns")
+cli=$(awk -v n="$SERVER_NET." '$6 == "ESTABLISHED" && index($4, n) != 1' <<<"$conns")
 expect_eq "server-side ESTABLISHED rows" "$(grep -c . <<<"$srv")" 64
 expect_eq "client-side ESTABLISHED rows" "$(grep -c . <<<"$cli")" 64
 bad=$(awk -v r="$ROUTER1:" 'index($5, r) != 1' <<<"$srv" | head -3)

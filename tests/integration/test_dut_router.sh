@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test: client and server roles on two ports of one portmux,
 # through a Linux router (ip_forward) in a namespace between them
-# (dut_lib.sh; docs/dut-testing.md). 16 client addresses on port 0, 16
-# server addresses on port 1, the generator's sources rotate over all 16.
+# (dut_lib.sh; docs/dut-testing.md). 4,096 client addresses in a range on
+# port 0 (198.18.80.0-198.18.95.255, routed by the router to portmux), 16
+# server addresses on port 1; the generator's sources rotate over the range.
 #
 #  1. Short connections (DUT_SHORT, default 50,000, one GET of 64 bytes
 #     each, DUT_RATE per second, default 5,000): 0 errors of any kind, every body checked
@@ -13,6 +14,8 @@
 #     responses == conns x reqs == the server's http requests answered.
 #  3. Bytes: every payload byte one side sent the other received
 #     (tcp_tx_bytes == tcp_rx_bytes == gen_tx_bytes + gen_rx_bytes).
+#  4. Sources: the router forwarded packets from every one of the 4,096
+#     client addresses (an nftables set of the source addresses it saw).
 # These are the sizes; the test takes about 12 s here.
 set -euo pipefail
 
@@ -23,11 +26,12 @@ SHORT=${DUT_SHORT:-50000}
 RATE=${DUT_RATE:-5000}
 KA_CONNS=${DUT_KA_CONNS:-100}
 KA_REQS=${DUT_KA_REQS:-1000}
-SRC="$CLIENT_NET.1-$CLIENT_NET.$DUT_ADDRS"
+SRC=$CLIENT_RANGE
 
 require_root
 pmx_traps
 dut_topo_up
+dut_count_sources
 dut_start
 
 run() { # CONNS REQS RATE WAIT: one run to 198.18.20.1:80, 0 errors
@@ -58,6 +62,8 @@ expect_eq "tcp_tx_bytes (both roles)" "$(tcp_counter tcp_tx_bytes)" $((gen_tx + 
 expect_eq "tcp_rx_bytes (both roles)" "$(tcp_counter tcp_rx_bytes)" $((gen_tx + gen_rx))
 info "bytes: client sent $gen_tx, read $gen_rx; the servers read and sent the same"
 ctl show tcp stats | sed -n '/^Per port/,/^$/p'
+expect_eq "client addresses the router saw" "$(dut_sources_seen 4)" "$CLIENT_COUNT"
+info "the router forwarded from all $CLIENT_COUNT client addresses"
 
 pmx_stop || fail "portmux did not exit cleanly (status $PMX_EXIT)"
 info "PASS"
