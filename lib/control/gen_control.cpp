@@ -199,7 +199,11 @@ gen::Report GenControl::report() {
   bool draining = false;
   for (const auto& w : pl_.workers()) draining |= w->generator().state() == gen::RunState::Draining;
   r.state = running_ ? (draining ? "draining" : "running") : "done";
-  if (plan_) r.spec = gen::to_string(plan_->spec);
+  if (plan_) {
+    r.spec = gen::to_string(plan_->spec);
+    r.port = plan_->port_id;
+    r.destination = gen::destination(plan_->spec);
+  }
   const worker::Tsc end = running_ ? timer_now() : end_tsc_;
   r.elapsed_s = static_cast<double>(end - start_tsc_) / static_cast<double>(rte_get_timer_hz());
   r.t = totals() - base_;

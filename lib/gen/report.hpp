@@ -25,15 +25,20 @@ struct Totals {
 };
 
 struct Report {
-  std::string spec;      // the run's words (to_string(GenSpec))
-  std::string state;     // "running", "draining", "done"
+  std::string spec;   // the run's words (to_string(GenSpec))
+  std::string state;  // "running", "draining", "done"
+  // The port the run's connections leave from (its 'Per port' column in
+  // 'show tcp stats'), and their destination ADDR:PORT; -1 and "": no run.
+  int port = -1;
+  std::string destination;
   double elapsed_s = 0;  // since the start (to the end when done)
   Totals t;
   const stats::LatencyHistogram* connect_us = nullptr;
   const stats::LatencyHistogram* request_us = nullptr;
 };
 
-// {"spec": ..., "elapsed_s": ..., "connections": {...}, "errors": {...},
+// {"spec": ..., "state": ..., "port": ..., "destination": ..., "elapsed_s": ..., "connections":
+// {...}, "errors": {...},
 //  "rates": {"cps":..., "rps":..., "gbps":...}, "latency_us": {"connect":
 //  {"count","p50","p90","p99","p99_9","max","mean"}, "request": {...}}}
 std::string to_json(const Report& r);

@@ -355,6 +355,11 @@ std::string to_string(const GenSpec& s) {
   return out;
 }
 
+std::string destination(const GenSpec& s) {
+  const std::string a = net::to_string(s.dst());
+  return (s.v6 ? "[" + a + "]" : a) + ":" + std::to_string(s.dst_port);
+}
+
 std::string_view mode_name(Mode m) { return find_name(kModes, m); }
 
 }  // namespace pmx::gen

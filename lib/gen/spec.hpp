@@ -84,6 +84,8 @@ GenSpec parse_spec(const std::vector<std::string>& words);
 GenSpec parse_spec(const std::string& line);
 // The words that parse back to s (for logs and reports).
 std::string to_string(const GenSpec& s);
+// The destination as ADDR:PORT, an IPv6 one in brackets (RFC 3986 3.2.2).
+std::string destination(const GenSpec& s);
 
 std::string_view mode_name(Mode m);
 

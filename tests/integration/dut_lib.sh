@@ -163,6 +163,12 @@ for k in sys.argv[1].split("."):
 print(v)' "$1"
 }
 
+# per_port ROW PORT: a row of the "Per port" table of 'show tcp stats'.
+per_port() {
+    ctl show tcp stats | awk -v r="$1" -v c=$(($2 + 2)) '
+        /^Per port/ { t = 1; next } t && $1 == r { print $c; exit }'
+}
+
 # listener_accepted ADDR:PORT: the listener's handshakes completed, summed
 # over workers ('show listeners').
 listener_accepted() {

@@ -47,10 +47,6 @@ firewall() { # VERDICT: a fresh ruleset admitting LIMIT connections to port 80
 fw_count() {
     ip netns exec "$PEER_NS" nft list chain ip dutfw admit | sed -nE 's/.*counter packets ([0-9]+).*/\1/p'
 }
-per_port() { # ROW PORT: a row of 'show tcp stats' "Per port" table
-    ctl show tcp stats | awk -v r="$1" -v c=$(($2 + 2)) '
-        /^Per port/ { t = 1; next } t && $1 == r { print $c; exit }'
-}
 run_hold() {
     ctl gen start "$SERVER_NET.1" 80 mode http conns "$HOLD" reqs 0 duration 3 rate 200 src "$SRC" \
         || fail "gen start refused"

@@ -16,6 +16,10 @@
 #     (tcp_tx_bytes == tcp_rx_bytes == gen_tx_bytes + gen_rx_bytes).
 #  4. Sources: the router forwarded packets from every one of the 4,096
 #     client addresses (an nftables set of the source addresses it saw).
+#  5. Side by side: 'show gen stats' names the run's port and destination
+#     ("port 0, to 198.18.20.1:80", the JSON's port 0), and that port's
+#     column of 'show tcp stats' Per port has the generator's active opens;
+#     port 1's passive opens are as many.
 # These are the issue's sizes; the test takes about 12 s here.
 set -euo pipefail
 
@@ -62,6 +66,11 @@ expect_eq "tcp_tx_bytes (both roles)" "$(tcp_counter tcp_tx_bytes)" $((gen_tx + 
 expect_eq "tcp_rx_bytes (both roles)" "$(tcp_counter tcp_rx_bytes)" $((gen_tx + gen_rx))
 info "bytes: client sent $gen_tx, read $gen_rx; the servers read and sent the same"
 ctl show tcp stats | sed -n '/^Per port/,/^$/p'
+expect_eq "show gen stats, line 2" "$(ctl show gen stats | sed -n 2p)" "  port 0, to $SERVER_NET.1:80"
+gport=$(gen_field port)
+expect_eq "the generator's port (show gen json)" "$gport" 0
+expect_eq "port $gport ActiveOpens" "$(per_port ActiveOpens "$gport")" $((SHORT + KA_CONNS))
+expect_eq "port 1 PassiveOpens" "$(per_port PassiveOpens 1)" $((SHORT + KA_CONNS))
 expect_eq "client addresses the router saw" "$(dut_sources_seen 4)" "$CLIENT_COUNT"
 info "the router forwarded from all $CLIENT_COUNT client addresses"
 

@@ -856,6 +856,32 @@ TEST(GenReport, Ipv6SpecInRfc5952Form) {
   EXPECT_TRUE(has(to_text(r), "gen done: 2001:2::2 80 ")) << to_text(r);
 }
 
+// The run's port and destination head the text report and are in the
+// JSON, so the client side reads against 'show tcp stats' Per port column.
+TEST(GenReport, NamesThePortAndTheDestination) {
+  Report r;
+  r.spec = to_string(parse_spec("[2001:2::2] 8080 src 2001:2::a-2001:2::f"));
+  r.state = "running";
+  r.port = 1;
+  r.destination = destination(parse_spec("[2001:2::2] 8080"));
+  EXPECT_EQ(r.destination, "[2001:2::2]:8080");
+  EXPECT_EQ(destination(parse_spec("198.18.20.1 80")), "198.18.20.1:80");
+  const std::string t = to_text(r);
+  EXPECT_EQ(t.substr(0, t.find("\n  ", t.find('\n') + 1) + 1),
+            "gen running: " + r.spec + "\n  port 1, to [2001:2::2]:8080\n")
+      << t;
+  const std::string j = to_json(r);
+  expect_json_shape(j);
+  EXPECT_TRUE(
+      has(j, "\"state\": \"running\",\n  \"port\": 1,\n  \"destination\": \"[2001:2::2]:8080\",\n"))
+      << j;
+  // No run yet: no port line; the JSON says -1.
+  Report none;
+  none.state = "done";
+  EXPECT_FALSE(has(to_text(none), "\n  port ")) << to_text(none);
+  EXPECT_TRUE(has(to_json(none), "\"port\": -1,")) << to_json(none);
+}
+
 TEST(GenReport, EmptyRunJson) {
   Report r;
   r.spec = "198.18.0.2 80";
