@@ -7,6 +7,8 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 
+#include "net/route_table.hpp"
+
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -222,6 +224,14 @@ bool overlaps(const Ifaddr6& a, const Ifaddr6& b);
 std::string to_string(const Ifaddr& a);
 std::string to_string(const Ifaddr6& a);
 
+// dst is in prefix/len: the route lookup's test (RouteTable, per family).
+inline bool in_prefix(Ipv4Addr dst, Ipv4Addr prefix, uint8_t len) {
+  return Ifaddr{prefix, len, 1}.on_link(dst);
+}
+inline bool in_prefix(const Ipv6Addr& dst, const Ipv6Addr& prefix, uint8_t len) {
+  return Ifaddr6{prefix, len, 1}.on_link(dst);
+}
+
 // What the data path knows of one port's layer 3: our MAC, our address
 // ranges, an optional default gateway. Read-only on workers once they run.
 // Lookups loop over at most kMaxAddrs ranges per family, never over
@@ -242,6 +252,9 @@ struct PortIp {
   uint8_t naddrs6 = 0;
   Ipv6Addr link_local{};
   Ipv6Addr gateway6{};  // zero: none
+  // --route: off-link prefixes with their gateway, one table per family.
+  RouteTable<Ipv4Addr> routes{};
+  RouteTable<Ipv6Addr> routes6{};
 
   bool is_local6(const Ipv6Addr& a) const {
     if (a == link_local) return true;
@@ -262,6 +275,7 @@ struct PortIp {
     if (dst.is_link_local()) return dst;
     for (uint8_t i = 0; i < naddrs6; ++i)
       if (addrs6[i].on_link(dst)) return dst;
+    if (auto gw = routes6.lookup(dst)) return *gw;
     return gateway6;
   }
   // RFC 6724 in short: the link-local address for link-local peers, else
@@ -290,10 +304,12 @@ struct PortIp {
     return false;
   }
   // Next hop for dst: dst itself when on-link on any of our subnets, else the
-  // gateway; zero when neither (no route).
+  // gateway of the longest route holding it, else the default gateway; zero
+  // when none (no route). next_hop6 likewise.
   Ipv4Addr next_hop(Ipv4Addr dst) const {
     for (uint8_t i = 0; i < naddrs; ++i)
       if (addrs[i].on_link(dst)) return dst;
+    if (auto gw = routes.lookup(dst)) return *gw;
     return gateway;
   }
   // Our address to answer from on the subnet of peer (the first of that
