@@ -41,6 +41,9 @@ po::options_description describe() {
      "(up to 1048576 addresses) of ours on PORT (repeatable, several per port, both families)")
     ("gateway", po::value<std::vector<std::string>>()->composing(),
      "PORT=IP: next hop for destinations off PORT's subnets (one IPv4 and one IPv6 per port)")
+    ("route", po::value<std::vector<std::string>>()->composing(),
+     "PREFIX/LEN=GATEWAY: send to PREFIX through GATEWAY (IPv4 or IPv6, repeatable); the port is "
+     "the one with GATEWAY on one of its subnets; the longest prefix wins, before --gateway")
     ("dad-ms", po::value<unsigned>()->default_value(1000),
      "MS: duplicate address detection of each IPv6 address at start waits this long for an "
      "answer (RFC 4862 5.4; 0: off)")
@@ -149,6 +152,27 @@ void add_addr_value(Options& o, uint16_t port, const std::string& v, const std::
   o.addrs.push_back({port, *a.v4});
 }
 
+// One --route value: "PREFIX/LEN=GATEWAY" of either family (net::parse_route),
+// each prefix once. Which port takes it is the control plane's choice (the
+// one with the gateway on-link: Plane::assign_routes()).
+void add_route(Options& o, const std::string& v) {
+  const net::RouteValue r = net::parse_route(v);
+  if (!r.err.empty()) throw OptionError("--route '" + v + "': " + r.err);
+  auto dup = [&](const auto& have, const auto& x) {
+    for (const auto& y : have)
+      if (y.len == x.len && y.prefix == x.prefix)
+        throw OptionError("--route '" + v + "': " + net::prefix_string(x) +
+                          " has a route already (" + net::to_string(y) + ")");
+  };
+  if (r.v6) {
+    dup(o.routes6, *r.v6);
+    o.routes6.push_back(*r.v6);
+    return;
+  }
+  dup(o.routes, *r.v4);
+  o.routes.push_back(*r.v4);
+}
+
 template <class T>
 std::vector<T> list(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<T>>() : std::vector<T>{};
@@ -178,6 +202,7 @@ Options build(const po::variables_map& vm) {
       throw OptionError("--gateway '" + v + "': port " + std::to_string(port) +
                         " has an IPv4 one already");
   }
+  for (const auto& v : list<std::string>(vm, "route")) add_route(o, v);
   o.dad_ms = vm["dad-ms"].as<unsigned>();
   if (o.dad_ms > 60000)
     throw OptionError("--dad-ms " + std::to_string(o.dad_ms) + ": must be 0..60000");

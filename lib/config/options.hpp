@@ -3,7 +3,7 @@
 #pragma once
 
 #include "gen/spec.hpp"
-#include "net/addr.hpp"
+#include "net/route.hpp"
 #include "stats/text.hpp"
 #include "tcp/listener.hpp"
 
@@ -38,6 +38,9 @@ struct Options {
   std::map<uint16_t, net::Ipv4Addr> gateways;
   std::vector<AddrOption6> addrs6;              // --addr PORT=v6/len
   std::map<uint16_t, net::Ipv6Addr> gateways6;  // --gateway PORT=v6
+  // --route PREFIX/LEN=GATEWAY, in the order given, each prefix once
+  std::vector<net::Route4> routes;
+  std::vector<net::Route6> routes6;
   unsigned dad_ms =
       1000;  // RFC 4861 10 RetransTimer; 0: no DAD (RFC 4862 5.4 DupAddrDetectTransmits 0)
   std::map<uint16_t, std::string> port_profiles;  // port -> profile name or file

@@ -48,7 +48,8 @@ std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::Rang
   for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
     if (!pl_.shared().ports[i].ip.next_hop6(s.dst6).is_zero()) port = i;
   if (port == UINT16_MAX)
-    return "no route to " + dst_s + " (no port has it on-link or an IPv6 gateway)";
+    return "no route to " + dst_s +
+           " (no port has it on-link, an IPv6 route to it or an IPv6 gateway)";
   const net::PortIp& ip = pl_.shared().ports[port].ip;
   p.spec = s;
   p.port_id = port;
@@ -90,7 +91,8 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
   uint16_t port = UINT16_MAX;
   for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
     if (!pl_.shared().ports[i].ip.next_hop(dst).is_zero()) port = i;
-  if (port == UINT16_MAX) return "no route to " + dst_s + " (no port has it on-link or a gateway)";
+  if (port == UINT16_MAX)
+    return "no route to " + dst_s + " (no port has it on-link, a route to it or a gateway)";
   const net::PortIp& ip = pl_.shared().ports[port].ip;
   p.spec = s;
   p.port_id = port;

@@ -9,6 +9,7 @@
 #include "export/metrics.hpp"
 #include "export/telemetry.hpp"
 #include "net/nd_build.hpp"
+#include "net/route.hpp"
 #include "stats/log.hpp"
 #include "stats/metric_writer.hpp"
 
@@ -163,6 +164,55 @@ void Plane::build_shared() {
                         ": not link-local and not on any IPv6 subnet of port " +
                         std::to_string(port));
     shared_.ports[port].ip.gateway6 = gw;
+  }
+  assign_routes();
+}
+
+// Each --route goes to the one port with its gateway on-link: on a subnet
+// of the port's IPv4 ranges, or of its IPv6 ranges (tentative: as for
+// --gateway, a range DAD refuses later leaves the route configured), or
+// link-local (then there must be one port only: fe80::/64 is on every
+// port's link). Set after the ranges, and on-link is tested directly, not
+// by next_hop(), which would also follow the routes themselves.
+void Plane::assign_routes() {
+  auto fail = [](const auto& r, const std::string& why) {
+    throw OptionError("--route " + net::to_string(r) + ": " + why);
+  };
+  // The port for r among those where on(port) holds; gw for messages.
+  auto choose = [&](const auto& r, const std::string& gw, auto on) {
+    uint16_t port = UINT16_MAX;
+    for (const auto& p : ports_) {
+      if (!on(p.id)) continue;
+      if (port != UINT16_MAX)
+        fail(r, "gateway " + gw + " is on the subnets of ports " + std::to_string(port) + " and " +
+                    std::to_string(p.id));
+      port = p.id;
+    }
+    if (port == UINT16_MAX) fail(r, "gateway " + gw + " is on no port's subnet");
+    return port;
+  };
+  auto add = [&](auto& table, const auto& r, uint16_t port, const char* family) {
+    if (table.add(r) == net::RouteAdd::Full)
+      fail(r, "port " + std::to_string(port) + " has " + std::to_string(net::kMaxRoutes) + " " +
+                  family + " routes already");
+  };
+  for (const auto& r : opt_.routes) {
+    const uint16_t port = choose(r, net::to_string(r.gateway), [&](uint16_t id) {
+      const net::PortIp& ip = shared_.ports[id].ip;
+      for (uint8_t i = 0; i < ip.naddrs; ++i)
+        if (ip.addrs[i].on_link(r.gateway)) return true;
+      return false;
+    });
+    add(shared_.ports[port].ip.routes, r, port, "IPv4");
+  }
+  for (const auto& r : opt_.routes6) {
+    const uint16_t port = choose(r, net::to_string(r.gateway), [&](uint16_t id) {
+      if (r.gateway.is_link_local()) return true;
+      for (const auto& x : tentative_[id])
+        if (x.on_link(r.gateway)) return true;
+      return false;
+    });
+    add(shared_.ports[port].ip.routes6, r, port, "IPv6");
   }
 }
 

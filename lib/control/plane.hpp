@@ -105,6 +105,7 @@ class Plane {
   // (this thread owns every queue then); commits the unique ones to
   // shared_.ports[].ip.addrs6.
   void run_dad();
+  void assign_routes();
   void create_pool();
   void print_periodic_stats();
   void init_pdump();

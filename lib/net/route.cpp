@@ -36,10 +36,9 @@ const char* bad_gateway(const IpAddr& gw) {
 
 RouteValue parse_route(std::string_view s) {
   RouteValue r;
-  const std::string all(s);
   const size_t eq = s.find('=');
   if (eq == std::string_view::npos) {
-    r.err = "'" + all + "': no '='" + kWant;
+    r.err = std::string("no '='") + kWant;
     return r;
   }
   const std::string_view pfx = s.substr(0, eq), gws = s.substr(eq + 1);

@@ -154,6 +154,36 @@ TEST(Options, ConfigFileTakesIpv6Too) {
   std::remove(path.c_str());
 }
 
+// --route (issue 14): several, both families, on the command line and in
+// the INI file; each bad form is one line naming it.
+TEST(Options, Routes) {
+  auto o = parse({"--route", "198.18.64.0/18=198.18.0.2", "--route", "2001:2:0:8::/64=2001:2::2",
+                  "--route", "0.0.0.0/0=198.18.0.3"});
+  ASSERT_EQ(o.routes.size(), 2u);
+  EXPECT_EQ(net::to_string(o.routes[0]), "198.18.64.0/18=198.18.0.2");
+  EXPECT_EQ(net::to_string(o.routes[1]), "0.0.0.0/0=198.18.0.3");
+  ASSERT_EQ(o.routes6.size(), 1u);
+  EXPECT_EQ(net::to_string(o.routes6[0]), "2001:2:0:8::/64=2001:2::2");
+  expect_error({"--route", "198.18.64.0/18"}, "--route '198.18.64.0/18': no '='");
+  expect_error({"--route", "198.18.64.9/18=198.18.0.2"},
+               "--route '198.18.64.9/18=198.18.0.2': 198.18.64.9/18 has host bits set");
+  expect_error({"--route", "198.18.64.0/18=2001:2::2"},
+               "IPv4 prefix 198.18.64.0/18 with IPv6 gateway 2001:2::2");
+  expect_error({"--route", "198.18.0.0/99=198.18.0.2"}, "bad prefix length in '198.18.0.0/99'");
+  expect_error({"--route", "198.18.64.0/18=198.18.0.2", "--route", "198.18.64.0/18=198.18.0.3"},
+               "--route '198.18.64.0/18=198.18.0.3': 198.18.64.0/18 has a route already "
+               "(198.18.64.0/18=198.18.0.2)");
+  const std::string path = ::testing::TempDir() + "/pmx_routes.ini";
+  {
+    std::ofstream f(path);
+    f << "route = 198.18.64.0/18=198.18.0.2\nroute = 2001:2:0:8::/64=2001:2::2\n";
+  }
+  o = parse({"--config", path});
+  EXPECT_EQ(o.routes.size(), 1u);
+  EXPECT_EQ(o.routes6.size(), 1u);
+  std::remove(path.c_str());
+}
+
 TEST(Options, ListenSpecs) {
   auto o =
       parse({"--listen", "0.0.0.0:80=http,size=1000,backlog=16", "--listen", "198.18.0.1:7=echo",

@@ -48,7 +48,7 @@ TEST(Route, ParsesBothFamilies) {
 }
 
 TEST(Route, BadFormsNameThemselves) {
-  EXPECT_EQ(err("198.18.64.0/18"), "'198.18.64.0/18': no '=' (want PREFIX/LEN=GATEWAY)");
+  EXPECT_EQ(err("198.18.64.0/18"), "no '=' (want PREFIX/LEN=GATEWAY)");
   EXPECT_EQ(err("198.18.64.0=198.18.0.2"), "bad prefix '198.18.64.0' (want PREFIX/LEN=GATEWAY)");
   EXPECT_EQ(err("198.18.640.0/18=198.18.0.2"),
             "bad prefix '198.18.640.0/18' (want PREFIX/LEN=GATEWAY)");
