@@ -43,7 +43,7 @@ cmdline_parse_inst_t cmd_gen_start = {
     "gen start <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N] [rate CPS] "
     "[reqs K] "
     "[req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst|abandon] "
-    "[cc newreno|cubic] [hystart on|off]: start the generator",
+    "[cc newreno|cubic] [hystart on|off] [connect-timeout MS]: start the generator",
     {(cmdline_parse_token_hdr_t*)&gen_start_gen, (cmdline_parse_token_hdr_t*)&gen_start_start,
      (cmdline_parse_token_hdr_t*)&gen_start_rest, nullptr}};
 

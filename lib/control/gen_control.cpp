@@ -186,6 +186,7 @@ gen::Totals GenControl::totals() const {
   t.stopped = c(Ctr::gen_stopped);
   t.err_refused = c(Ctr::gen_err_refused);
   t.err_reset = c(Ctr::gen_err_reset);
+  t.err_connect_timeout = c(Ctr::gen_err_connect_timeout);
   t.err_timeout = c(Ctr::gen_err_timeout);
   t.err_bad_response = c(Ctr::gen_err_bad_response);
   t.err_ports = c(Ctr::gen_err_ports_exhausted);

@@ -210,6 +210,7 @@ int gen_stats(const char*, const char*, rte_tel_data* d) {
               {"errors", t.errors()},
               {"err_refused", t.err_refused},
               {"err_reset", t.err_reset},
+              {"err_connect_timeout", t.err_connect_timeout},
               {"err_timeout", t.err_timeout},
               {"err_bad_response", t.err_bad_response},
               {"err_ports_exhausted", t.err_ports},

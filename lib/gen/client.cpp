@@ -47,6 +47,7 @@ struct ClientState {
   uint32_t resp_left = 0;        // echo: bytes of the current response still due
   bool in_request = false;       // a request is outstanding
   bool finished = false;         // counted as completed or failed (exactly once)
+  bool opened = false;           // reached ESTABLISHED: a timeout is no longer a connect timeout
   bool ending = false;           // abort() or abandon() asked: nothing more to do
 };
 static_assert(sizeof(ClientState) <= tcp::kServiceStateBytes);
@@ -109,8 +110,8 @@ void finish(Ctx& x, CloseReason why, bool at_close = false) {
     case CloseReason::Reset:
       x.s.count(Ctr::gen_err_reset);
       break;
-    case CloseReason::Timeout:
-      x.s.count(Ctr::gen_err_timeout);
+    case CloseReason::Timeout:  // SYN_SENT's (RFC 9293 3.8.3 R2) or an established one's
+      x.s.count(a.opened ? Ctr::gen_err_timeout : Ctr::gen_err_connect_timeout);
       break;
     case CloseReason::Local:
       x.s.count(Ctr::gen_stopped);
@@ -210,6 +211,7 @@ void run(Ctx& x);
 void opened(Ctx& x) {
   if (!x.cfg) return run(x);  // the run was withdrawn: stop now (no Data may follow)
   x.s.count(Ctr::gen_connects);
+  x.a.opened = true;
   if (x.st) x.st->connect_us.record(x.s.now_us() - x.s.t_open());
   // reqs 0: the connection is only held open (until the run drains).
   if (x.cfg->draining || x.cfg->reqs == 0) return;

@@ -52,6 +52,7 @@ void Generator::start(const RunPlan* plan, uint64_t now) {
   cfg_.close_abandon = s.close == CloseMode::Abandon;
   cfg_.cc = s.cc;
   cfg_.hystart = s.hystart;
+  cfg_.connect_timeout_ms = s.connect_timeout_ms;
   const std::string host = net::to_string(s.dst());
   std::snprintf(cfg_.host, sizeof cfg_.host, s.v6 ? "[%s]" : "%s", host.c_str());
   prepare_head(cfg_);
@@ -96,11 +97,11 @@ void Generator::tick(uint64_t now) {
   if (s != RunState::Running && s != RunState::Draining) return;
   // Progress: a connection finished, a response arrived, or bytes moved
   // (a long keep-alive or raw connection progresses without finishing).
-  const uint64_t progress = ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) +
-                            ctr_.get(Ctr::gen_err_refused) + ctr_.get(Ctr::gen_err_reset) +
-                            ctr_.get(Ctr::gen_err_timeout) + ctr_.get(Ctr::gen_err_bad_response) +
-                            ctr_.get(Ctr::gen_responses) + ctr_.get(Ctr::gen_rx_bytes) +
-                            ctr_.get(Ctr::gen_tx_bytes);
+  const uint64_t progress =
+      ctr_.get(Ctr::gen_completed) + ctr_.get(Ctr::gen_stopped) + ctr_.get(Ctr::gen_err_refused) +
+      ctr_.get(Ctr::gen_err_reset) + ctr_.get(Ctr::gen_err_timeout) +
+      ctr_.get(Ctr::gen_err_connect_timeout) + ctr_.get(Ctr::gen_err_bad_response) +
+      ctr_.get(Ctr::gen_responses) + ctr_.get(Ctr::gen_rx_bytes) + ctr_.get(Ctr::gen_tx_bytes);
   if (progress != progress_seen_ || st_.open == 0) {
     progress_seen_ = progress;
     progress_at_ = now;

@@ -15,6 +15,7 @@ Totals operator-(const Totals& a, const Totals& b) {
   d.stopped = a.stopped - b.stopped;
   d.err_refused = a.err_refused - b.err_refused;
   d.err_reset = a.err_reset - b.err_reset;
+  d.err_connect_timeout = a.err_connect_timeout - b.err_connect_timeout;
   d.err_timeout = a.err_timeout - b.err_timeout;
   d.err_bad_response = a.err_bad_response - b.err_bad_response;
   d.err_ports = a.err_ports - b.err_ports;
@@ -87,11 +88,12 @@ std::string to_json(const Report& r) {
   j += fmt("  \"requests\": {\"sent\": %" PRIu64 ", \"answered\": %" PRIu64 "},\n", t.requests,
            t.responses);
   j += fmt("  \"bytes\": {\"tx\": %" PRIu64 ", \"rx\": %" PRIu64 "},\n", t.tx_bytes, t.rx_bytes);
-  j += fmt("  \"errors\": {\"total\": %" PRIu64 ", \"refused\": %" PRIu64 ", \"reset\": %" PRIu64
-           ", \"timeout\": %" PRIu64 ", \"bad_response\": %" PRIu64
-           ", \"ports_exhausted\": %" PRIu64 ", \"no_resources\": %" PRIu64 "},\n",
-           t.errors(), t.err_refused, t.err_reset, t.err_timeout, t.err_bad_response, t.err_ports,
-           t.err_no_resources);
+  j +=
+      fmt("  \"errors\": {\"total\": %" PRIu64 ", \"refused\": %" PRIu64 ", \"reset\": %" PRIu64
+          ", \"connect_timeout\": %" PRIu64 ", \"timeout\": %" PRIu64 ", \"bad_response\": %" PRIu64
+          ", \"ports_exhausted\": %" PRIu64 ", \"no_resources\": %" PRIu64 "},\n",
+          t.errors(), t.err_refused, t.err_reset, t.err_connect_timeout, t.err_timeout,
+          t.err_bad_response, t.err_ports, t.err_no_resources);
   j += fmt("  \"rates\": {\"cps\": %.1f, \"rps\": %.1f, \"gbps\": %.4f},\n",
            per_s(t.connects, r.elapsed_s), per_s(t.responses, r.elapsed_s), gbps(t, r.elapsed_s));
   j += "  \"latency_us\": {\"connect\": " + latency_json(r.connect_us) +
@@ -112,10 +114,11 @@ std::string to_text(const Report& r) {
            per_s(t.responses, r.elapsed_s), gbps(t, r.elapsed_s));
   s += latency_text("connect", r.connect_us);
   s += latency_text("request", r.request_us);
-  s += fmt("  errors: %" PRIu64 " (refused %" PRIu64 ", reset %" PRIu64 ", timeout %" PRIu64
-           ", bad response %" PRIu64 ", ports exhausted %" PRIu64 ", no resources %" PRIu64 ")\n",
-           t.errors(), t.err_refused, t.err_reset, t.err_timeout, t.err_bad_response, t.err_ports,
-           t.err_no_resources);
+  s += fmt("  errors: %" PRIu64 " (refused %" PRIu64 ", reset %" PRIu64 ", connect timeout %" PRIu64
+           ", timeout %" PRIu64 ", bad response %" PRIu64 ", ports exhausted %" PRIu64
+           ", no resources %" PRIu64 ")\n",
+           t.errors(), t.err_refused, t.err_reset, t.err_connect_timeout, t.err_timeout,
+           t.err_bad_response, t.err_ports, t.err_no_resources);
   return s;
 }
 

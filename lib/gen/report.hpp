@@ -12,13 +12,17 @@ namespace pmx::gen {
 
 struct Totals {
   uint64_t attempts = 0, connects = 0, requests = 0, responses = 0, completed = 0, stopped = 0;
-  uint64_t err_refused = 0, err_reset = 0, err_timeout = 0, err_bad_response = 0;
+  // err_connect_timeout: never established (no SYN-ACK); err_timeout: after
+  // ESTABLISHED. Each failed connection is counted under exactly one kind.
+  uint64_t err_refused = 0, err_reset = 0, err_connect_timeout = 0, err_timeout = 0;
+  uint64_t err_bad_response = 0;
   uint64_t err_ports = 0, err_no_resources = 0;
   uint64_t tx_bytes = 0, rx_bytes = 0;
   uint64_t open = 0;  // a gauge: connections not yet finished
 
   uint64_t errors() const {
-    return err_refused + err_reset + err_timeout + err_bad_response + err_ports + err_no_resources;
+    return err_refused + err_reset + err_connect_timeout + err_timeout + err_bad_response +
+           err_ports + err_no_resources;
   }
   // Field-wise a - b for the counters (open is taken from a).
   friend Totals operator-(const Totals& a, const Totals& b);

@@ -150,6 +150,10 @@ void parse_number(GenSpec& s, const Keyword& k, std::string_view v) {
 }
 
 std::string format_number(const GenSpec& s, const Keyword& k) { return std::to_string(s.*k.field); }
+// A number whose 0 means "not set": printed only when set.
+std::string format_set(const GenSpec& s, const Keyword& k) {
+  return s.*k.field ? format_number(s, k) : std::string();
+}
 
 void parse_mode(GenSpec& s, const Keyword& k, std::string_view v) {
   auto m = find_value(kModes, v);
@@ -272,6 +276,7 @@ constexpr Keyword kKeywords[] = {
     {"close", parse_close, format_close},
     {"cc", parse_cc, format_cc},
     {"hystart", parse_hystart, format_hystart},
+    {"connect-timeout", parse_number, format_set, &GenSpec::connect_timeout_ms, 0, 3'600'000},
 };
 constexpr size_t kNumKeywords = std::size(kKeywords);
 static_assert(kNumKeywords <= 32, "the seen-mask in parse_spec is 32 bits");

@@ -3,7 +3,7 @@
 //
 //   <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N]
 //   [rate CPS] [reqs K] [req-size B] [resp-size B] [duration S] [src IP[-IP]]
-//   [close fin|rst|abandon] [cc newreno|cubic] [hystart on|off]
+//   [close fin|rst|abandon] [cc newreno|cubic] [hystart on|off] [connect-timeout MS]
 //
 // Run shapes: without `duration`, `conns` is the total number of connections
 // opened (each once, at up to `rate` per second) and the run ends when all
@@ -15,9 +15,10 @@
 // ignored. http with method post sends req-size bytes of body per request. reqs 0 holds each
 // connection open without a request until a timed run ends (idle-connection runs), and so needs
 // duration. Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000, req-size 1..16 MiB,
-// resp-size 0..1 GiB, duration 0..86400 s; src one address or an ascending range A-B of at most
-// 1048576 (2^20). Addresses must be unicast (not 0.0.0.0/8, multicast, class E or broadcast).
-// Numbers are plain decimal: no sign, no junk after the digits.
+// resp-size 0..1 GiB, duration 0..86400 s, connect-timeout 0..3600000 ms (0: the engine's); src one
+// address or an ascending range A-B of at most 1048576 (2^20). Addresses must be unicast (not
+// 0.0.0.0/8, multicast, class E or broadcast). Numbers are plain decimal: no sign, no junk after
+// the digits.
 //
 // IPv6: <dst-ip> and src may be IPv6 addresses (RFC 4291 2.2 text, with or without brackets:
 // 2001:2::1 or [2001:2::1]); a run is of one family, so src must be of the destination's. IPv6
@@ -53,6 +54,7 @@ struct GenSpec {
   uint32_t req_size = 64;           // echo/raw: bytes per request; http post: body bytes
   uint32_t resp_size = 64;          // http: body bytes asked for (GET /bytes/<resp-size>)
   uint32_t duration_s = 0;          // 0: run until `conns` connections have finished
+  uint32_t connect_timeout_ms = 0;  // SYN_SENT gives up after this long; 0: the engine's (75 s)
   uint32_t src_lo = 0, src_hi = 0;  // host order; 0: the port's first address
   CloseMode close = CloseMode::Fin;
   tcp::CcKind cc = tcp::CcKind::NewReno;  // congestion control of the run's connections

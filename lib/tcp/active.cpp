@@ -55,21 +55,23 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   ctr_.inc_port(c.key.port_id, stats::Counters::kPortActiveOpens);
   dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)
   send_syn(c, now);
-  arm_rtx(c, RtxTimer::SynRetry, now + c.rto);
+  arm_rtx(c, RtxTimer::SynRetry, std::min(now + c.rto, now + connect_timeout_us()));
   arm(c);
   return static_cast<int>(c.idx);
 }
 
 // SYN_SENT's timer: the SYN again, backing off (RFC 6298 5.5); the attempt
-// fails after syn_retries retransmissions or connect_timeout_ms, whichever
-// comes first (no RST is sent from SYN_SENT).
+// fails after syn_retries retransmissions or the connect timeout (the run's,
+// else connect_timeout_ms), whichever comes first (no RST is sent from
+// SYN_SENT).
 void Engine::syn_retry(Conn& c, uint64_t now) {
-  if (++c.backoff > cfg_.syn_retries || now - c.t_open >= us_.connect_timeout) {
+  const uint64_t limit = connect_timeout_us();
+  if (++c.backoff > cfg_.syn_retries || now - c.t_open >= limit) {
     ctr_.inc(Ctr::tcp_connect_timeouts);
     return abort(c, false, CloseReason::Timeout);
   }
   send_syn(c, now);
-  arm_rtx(c, RtxTimer::SynRetry, std::min(now + backed_off_rto(c), c.t_open + us_.connect_timeout));
+  arm_rtx(c, RtxTimer::SynRetry, std::min(now + backed_off_rto(c), c.t_open + limit));
 }
 
 void Engine::send_syn(Conn& c, uint64_t now) {

@@ -323,6 +323,12 @@ class Engine {
   uint64_t backed_off_rto(const Conn& c) const {
     return std::min<uint64_t>(uint64_t{c.rto} << c.backoff, us_.rto_max);
   }
+  // SYN_SENT's limit: the run's (ClientLink::connect_timeout_ms) or ours.
+  uint64_t connect_timeout_us() const {
+    return env_.client && env_.client->connect_timeout_ms
+               ? uint64_t{env_.client->connect_timeout_ms} * 1000
+               : us_.connect_timeout;
+  }
   flow::FlowTable& flows_;
   stats::Counters& ctr_;
   ListenerTable listeners_;

@@ -47,6 +47,9 @@ struct ClientLink {
   // requests per connection; 0: only held open, so connect() needs no free
   // buffers (else two, or -ENOBUFS)
   uint32_t reqs = 1;
+  // SYN_SENT gives up after this long (and after EngineConfig::syn_retries
+  // retransmissions); 0: EngineConfig::connect_timeout_ms.
+  uint32_t connect_timeout_ms = 0;
 };
 
 // What every Stream of one engine shares; the engine owns it (it outlives

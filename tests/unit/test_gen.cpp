@@ -235,8 +235,8 @@ class GenTest : public ::testing::Test {
   uint64_t ctr(Ctr c) const { return ctr_.get(c); }
   uint64_t errors() const {
     return ctr(Ctr::gen_err_refused) + ctr(Ctr::gen_err_reset) + ctr(Ctr::gen_err_timeout) +
-           ctr(Ctr::gen_err_bad_response) + ctr(Ctr::gen_err_ports_exhausted) +
-           ctr(Ctr::gen_err_no_resources);
+           ctr(Ctr::gen_err_connect_timeout) + ctr(Ctr::gen_err_bad_response) +
+           ctr(Ctr::gen_err_ports_exhausted) + ctr(Ctr::gen_err_no_resources);
   }
   uint32_t open() const { return gen_->stats().open; }
 
@@ -515,7 +515,8 @@ TEST_F(GenTest, StallWatchdogGivesUpAndTheRunEnds) {
   // The generator sees a turn's progress at its next tick (here 100 ms on).
   now_ = t0 + Generator::kStallUs + 100 * kMs;
   turn();
-  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 3u);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 3u);  // established: not connect timeouts
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 0u);
   EXPECT_EQ(open(), 0u);
   EXPECT_EQ(engine_->conns_in_use(), 0u);
   now_ += kMs;
@@ -585,7 +586,8 @@ TEST_F(GenTest, UnansweredSynsDoNotHangTheRun) {
   }
   EXPECT_EQ(gen_->state(), RunState::Done);
   EXPECT_EQ(opened, 4u);
-  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 4u);
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 4u);  // never answered
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 0u);
   EXPECT_EQ(ctr(Ctr::gen_connects), 0u);
 }
 
@@ -914,6 +916,7 @@ TEST(GenReport, FullRunJson) {
   r.t.responses = 4;
   r.t.completed = 4;
   r.t.err_refused = 1;
+  r.t.err_connect_timeout = 5;
   r.t.err_ports = 2;
   r.t.tx_bytes = 1000;
   r.t.rx_bytes = 249000000;
@@ -923,7 +926,12 @@ TEST(GenReport, FullRunJson) {
   expect_json_shape(j);
   EXPECT_TRUE(has(j, "\"connections\": {\"attempted\": 5, \"established\": 4, \"completed\": 4"))
       << j;
-  EXPECT_TRUE(has(j, "\"errors\": {\"total\": 3, \"refused\": 1")) << j;
+  EXPECT_TRUE(has(j,
+                  "\"errors\": {\"total\": 8, \"refused\": 1, \"reset\": 0, "
+                  "\"connect_timeout\": 5, \"timeout\": 0,"))
+      << j;
+  EXPECT_TRUE(has(to_text(r), "errors: 8 (refused 1, reset 0, connect timeout 5, timeout 0,"))
+      << to_text(r);
   EXPECT_TRUE(has(j, "\"ports_exhausted\": 2")) << j;
   EXPECT_TRUE(has(j, "\"cps\": 2.0, \"rps\": 2.0, \"gbps\": 0.9960")) << j;
   EXPECT_TRUE(has(j, "\"connect\": {\"count\": 4, \"mean\": 250.0")) << j;
@@ -944,6 +952,7 @@ TEST(GenReport, TotalsDifference) {
   Totals a, b;
   a.attempts = 10, b.attempts = 4;
   a.err_timeout = 3, b.err_timeout = 1;
+  a.err_connect_timeout = 4, b.err_connect_timeout = 4;
   a.rx_bytes = 100, b.rx_bytes = 40;
   a.open = 7, b.open = 9;
   const Totals d = a - b;

@@ -43,6 +43,7 @@ TEST(GenSpec, Defaults) {
   EXPECT_EQ(s.src_lo, 0u);
   EXPECT_EQ(s.src_hi, 0u);
   EXPECT_EQ(s.close, CloseMode::Fin);
+  EXPECT_EQ(s.connect_timeout_ms, 0u);
   GenSpec want;
   want.dst_ip = 0xc6120002u;
   want.dst_port = 80;
@@ -171,6 +172,7 @@ TEST(GenSpec, Boundaries) {
       {"req-size", &GenSpec::req_size, 1, 16u << 20},
       {"resp-size", &GenSpec::resp_size, 0, 1u << 30},
       {"duration", &GenSpec::duration_s, 0, 86'400},
+      {"connect-timeout", &GenSpec::connect_timeout_ms, 0, 3'600'000},
   };
   for (const Bound& b : bounds) {
     std::string pre = std::string("10.0.0.1 80 ") + b.key + " ";
@@ -246,6 +248,8 @@ TEST(GenSpec, RoundTrip) {
       "10.0.0.1 80 cc newreno",
       "10.0.0.1 80 cc cubic hystart off",
       "10.0.0.1 80 hystart on",
+      "10.0.0.1 80 connect-timeout 1500",
+      "10.0.0.1 80 connect-timeout 0",
       "10.0.0.1 443 src 10.1.0.0-10.1.255.255 resp-size 1073741824",
       "223.255.255.254 8080 close fin duration 0 rate 0 mode http",
   };
@@ -267,6 +271,12 @@ TEST(GenSpec, RoundTrip) {
   EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 cc cubic close rst")),
             "10.0.0.1 80 mode http conns 1 rate 0 reqs 1 req-size 64 resp-size 64 duration 0 "
             "close rst cc cubic");
+  // So is an unset connect timeout (0: the engine's); a set one is printed.
+  EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 connect-timeout 0")),
+            to_string(parse_spec("10.0.0.1 80")));
+  EXPECT_EQ(to_string(parse_spec("10.0.0.1 80 connect-timeout 1500")),
+            "10.0.0.1 80 mode http conns 1 rate 0 reqs 1 req-size 64 resp-size 64 duration 0 "
+            "close fin connect-timeout 1500");
 }
 
 }  // namespace

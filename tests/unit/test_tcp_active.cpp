@@ -56,7 +56,7 @@ class Active : public TcpTest {
   }
   uint64_t errors() const {
     return ctr(Ctr::gen_err_refused) + ctr(Ctr::gen_err_reset) + ctr(Ctr::gen_err_timeout) +
-           ctr(Ctr::gen_err_bad_response);
+           ctr(Ctr::gen_err_connect_timeout) + ctr(Ctr::gen_err_bad_response);
   }
   static std::string http_response(size_t n, int status = 200) {
     return "HTTP/1.1 " + std::to_string(status) +
@@ -258,7 +258,9 @@ TEST_F(Active, SynIsRetransmittedWithBackoffThenGivesUp) {
   expect_nothing();  // no RST from SYN_SENT
   EXPECT_EQ(state(), State::Closed);
   EXPECT_EQ(ctr(Ctr::tcp_connect_timeouts), 1u);
-  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 1u);
+  // Never established: a connect timeout, not an established one's.
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 0u);
 }
 
 TEST_F(Active, ConnectTimeoutCutsTheBackoffShort) {
@@ -275,7 +277,61 @@ TEST_F(Active, ConnectTimeoutCutsTheBackoffShort) {
   EXPECT_EQ(state(), State::SynSent);
   advance(1);
   EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_timeout), 0u);
+}
+
+// The request goes unanswered and unacknowledged after the handshake: the
+// retransmissions run out (RFC 9293 3.8.3 R2) and the connection is given
+// up on as an established one's timeout, not a connect timeout.
+TEST_F(Active, RetransmissionTimeoutAfterTheHandshakeIsNotAConnectTimeout) {
+  EngineConfig c = small_config();
+  c.max_retries = 2;
+  start(c);
+  engine_->set_client(&cfg_, &st_);
+  syn_ack(connect());
+  take();  // the request
+  for (int i = 0; i < 1200 && state() != State::Closed; ++i) {
+    advance(100);
+    take();
+  }
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::gen_connects), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_timeouts), 1u);
   EXPECT_EQ(ctr(Ctr::gen_err_timeout), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 0u);
+  EXPECT_EQ(errors(), 1u);
+}
+
+// The run's connect timeout (ClientLink, gen's connect-timeout) overrides
+// the engine's: 1.5 s gives one retransmission (at 1 s), then the attempt
+// fails at 1.5 s, a connect timeout.
+TEST_F(Active, TheRunsConnectTimeoutOverridesTheEngines) {
+  cfg_.connect_timeout_ms = 1500;
+  connect();
+  advance(1000);
+  expect({{.seq = L(0), .flags = flag::SYN}});
+  advance(499);
+  EXPECT_EQ(state(), State::SynSent);
+  advance(1);
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_connect_timeouts), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 1u);
+  EXPECT_EQ(errors(), 1u);
+}
+
+// Shorter than the first RTO: no retransmission at all.
+TEST_F(Active, AConnectTimeoutBelowTheRtoSendsOneSyn) {
+  cfg_.connect_timeout_ms = 300;
+  connect();
+  advance(299);
+  EXPECT_EQ(state(), State::SynSent);
+  advance(1);
+  expect_nothing();
+  EXPECT_EQ(state(), State::Closed);
+  EXPECT_EQ(ctr(Ctr::tcp_syn_retransmits), 0u);
+  EXPECT_EQ(ctr(Ctr::gen_err_connect_timeout), 1u);
 }
 
 TEST_F(Active, RetransmittedSynGivesNoRttSample) {
