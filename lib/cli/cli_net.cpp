@@ -1,11 +1,13 @@
-// CLI: layer 2/3. show arp, show neigh, show ip stats.
+// CLI: layer 2/3. show arp, show neigh, show routes, show ip stats.
 #include "cli/cli.hpp"
 #include "cli/cli_tokens.hpp"
 #include "control/plane.hpp"
 #include "net/addr.hpp"
+#include "net/route.hpp"
 
 #include <algorithm>
 #include <cinttypes>
+#include <string>
 #include <vector>
 
 namespace pmx::control {
@@ -65,6 +67,73 @@ cmdline_parse_inst_t cmd_show_neigh = {
     {(cmdline_parse_token_hdr_t*)&show_neigh_show, (cmdline_parse_token_hdr_t*)&show_neigh_neigh,
      nullptr}};
 
+// --- show routes
+struct ShowRoutes {
+  cmdline_fixed_string_t show, routes;
+};
+cmdline_parse_token_string_t show_routes_show = PMX_KEYWORD(ShowRoutes, show, "show");
+cmdline_parse_token_string_t show_routes_routes = PMX_KEYWORD(ShowRoutes, routes, "routes");
+
+// One row: port, destination prefix, gateway ("-": on-link), kind.
+struct RouteRow {
+  uint16_t port;
+  std::string dst, gw;
+  const char* kind;
+};
+
+// A port's rows of one family in the order PortIp::next_hop tries them:
+// the subnets of its ranges (each once), the routes longest first, the
+// default gateway. conn: the connected prefixes (PREFIX/LEN strings).
+template <class A>
+void family_rows(std::vector<RouteRow>& out, uint16_t port, const std::vector<std::string>& conn,
+                 const net::RouteTable<A>& routes, const A& gw, const char* any) {
+  for (const auto& c : conn) out.push_back({port, c, "-", "connected"});
+  for (const auto& r : routes)
+    out.push_back({port, net::prefix_string(r), net::to_string(r.gateway), "route"});
+  if (!gw.is_zero()) out.push_back({port, any, net::to_string(gw), "default"});
+}
+
+template <class R>
+void add_once(std::vector<std::string>& v, const R& r) {
+  std::string s = net::prefix_string(r);
+  if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(std::move(s));
+}
+
+void show_routes(void*, cmdline* cl, void* data) {
+  const Plane& pl = cli_of(data).plane;
+  std::vector<RouteRow> rows;
+  for (uint16_t p = 0; p < pl.nb_ports(); ++p) {
+    const net::PortIp& ip = pl.shared().ports[p].ip;
+    std::vector<std::string> conn;
+    for (uint8_t i = 0; i < ip.naddrs; ++i) {
+      const net::Ifaddr& a = ip.addrs[i];
+      add_once(conn, net::Route4{net::masked(a.addr, a.prefix), a.prefix, {}});
+    }
+    family_rows(rows, p, conn, ip.routes, ip.gateway, "0.0.0.0/0");
+    conn = {"fe80::/64"};  // the link-local address's (RFC 4291 2.5.6)
+    for (uint8_t i = 0; i < ip.naddrs6; ++i) {
+      const net::Ifaddr6& a = ip.addrs6[i];
+      add_once(conn, net::Route6{net::masked(a.addr, a.prefix), a.prefix, {}});
+    }
+    family_rows(rows, p, conn, ip.routes6, ip.gateway6, "::/0");
+  }
+  int wd = 18, wg = 15;  // "255.255.255.255/32", "255.255.255.255"
+  for (const auto& r : rows) {
+    wd = std::max(wd, static_cast<int>(r.dst.size()));
+    wg = std::max(wg, static_cast<int>(r.gw.size()));
+  }
+  cmdline_printf(cl, "%-4s %-*s %-*s %s\n", "Port", wd, "Destination", wg, "Gateway", "Kind");
+  for (const auto& r : rows)
+    cmdline_printf(cl, "%-4u %-*s %-*s %s\n", r.port, wd, r.dst.c_str(), wg, r.gw.c_str(), r.kind);
+}
+
+cmdline_parse_inst_t cmd_show_routes = {
+    show_routes,
+    nullptr,
+    "show routes: per port, both families, in lookup order: connected subnets, routes, default",
+    {(cmdline_parse_token_hdr_t*)&show_routes_show, (cmdline_parse_token_hdr_t*)&show_routes_routes,
+     nullptr}};
+
 // --- show ip stats
 struct ShowIpStats {
   cmdline_fixed_string_t show, ip, stats;
@@ -117,7 +186,7 @@ void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix) 
 }
 
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out) {
-  out.insert(out.end(), {&cmd_show_arp, &cmd_show_neigh, &cmd_show_ip_stats});
+  out.insert(out.end(), {&cmd_show_arp, &cmd_show_neigh, &cmd_show_routes, &cmd_show_ip_stats});
 }
 
 }  // namespace pmx::control

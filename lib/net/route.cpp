@@ -9,18 +9,6 @@ namespace {
 
 constexpr const char* kWant = " (want PREFIX/LEN=GATEWAY)";
 
-// prefix with the bits past len cleared.
-Ipv4Addr masked(Ipv4Addr a, uint8_t len) {
-  return Ipv4Addr::from_host(a.host() & Ifaddr{a, len, 1}.mask_host());
-}
-Ipv6Addr masked(Ipv6Addr a, uint8_t len) {
-  for (size_t i = 0; i < 16; ++i) {
-    const unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
-    a.b[i] &= static_cast<uint8_t>(0xff00u >> keep);
-  }
-  return a;
-}
-
 // Why gw cannot be a next hop, or nullptr (RFC 1122 3.2.1.3, RFC 4291 2.5.2,
 // 2.5.3, 2.7).
 const char* bad_gateway(const IpAddr& gw) {
@@ -33,6 +21,17 @@ const char* bad_gateway(const IpAddr& gw) {
 }
 
 }  // namespace
+
+Ipv4Addr masked(Ipv4Addr a, uint8_t len) {
+  return Ipv4Addr::from_host(a.host() & Ifaddr{a, len, 1}.mask_host());
+}
+Ipv6Addr masked(Ipv6Addr a, uint8_t len) {  // by value: the copy is the result
+  for (size_t i = 0; i < 16; ++i) {
+    const unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
+    a.b[i] &= static_cast<uint8_t>(0xff00u >> keep);
+  }
+  return a;
+}
 
 RouteValue parse_route(std::string_view s) {
   RouteValue r;

@@ -24,6 +24,10 @@ struct RouteValue {
 };
 RouteValue parse_route(std::string_view s);
 
+// a with the bits past len cleared: the prefix a/len names.
+Ipv4Addr masked(Ipv4Addr a, uint8_t len);
+Ipv6Addr masked(Ipv6Addr a, uint8_t len);
+
 // "PREFIX/LEN" and "PREFIX/LEN=GATEWAY".
 std::string prefix_string(const Route4& r);
 std::string prefix_string(const Route6& r);

@@ -11,6 +11,7 @@
 #           --route 198.18.10.0/24=198.18.20.254  --route 2001:2:10::/64=2001:2:20::fe
 #           --route 198.18.0.0/16=198.18.20.253   --route 2001:2::/32=2001:2:20::fd (dead)
 #
+#  0. show routes lists each port's rows in lookup order.
 #  1. The generator on port 0 (its port by route) to 198.18.20.1 and to
 #     [2001:2:20::1]: every connection completes, so the servers' replies to
 #     198.18.10.1 / 2001:2:10::1 took the longer, right route of each family.
@@ -38,6 +39,23 @@ PMX_WORKERS=1
 pmx_start --addr 0=198.18.80.1-198.18.80.2/18 --addr 1=198.18.20.1/24 \
     --addr 0=2001:2:10::1/64 --addr 0=2001:2:11::1-2001:2:11::2/64 --addr 1=2001:2:20::1/64 \
     --listen 0.0.0.0:80=http --listen "[::]:80=http" --msl-ms 1000 --dad-ms 0 "${ROUTES[@]}"
+
+# show routes: each port's rows in lookup order (connected, routes longest
+# first, no default: there is no --gateway).
+routes=$(ctl show routes) || fail "show routes"
+echo "$routes"
+got=$(awk '$1 == 1 { print $2, $3, $4 }' <<<"$routes")
+want="198.18.20.0/24 - connected
+198.18.10.0/24 198.18.20.254 route
+198.18.0.0/16 198.18.20.253 route
+fe80::/64 - connected
+2001:2:20::/64 - connected
+2001:2:10::/64 2001:2:20::fe route
+2001:2::/32 2001:2:20::fd route"
+[[ $got == "$want" ]] || fail "show routes, port 1: got
+$got"
+expect_eq "port 0's IPv4 rows" "$(awk '$1 == 0 && $2 !~ /:/ { printf "%s %s;", $2, $4 }' <<<"$routes")" \
+    "198.18.10.0/24 connected;198.18.64.0/18 connected;198.18.16.0/20 route;"
 
 # 1. Through the right routes, both families.
 for dst in 198.18.20.1 2001:2:20::1; do
