@@ -22,17 +22,20 @@ cmdline_parse_token_string_t show_arp_arp = PMX_KEYWORD(ShowArp, arp, "arp");
 
 // One row per entry of every worker's neighbour table; v4_only: the IPv4
 // rows (show arp). The address column fits the longest address shown.
-void print_neigh(cmdline* cl, const std::vector<worker::NeighRow>& rows, bool v4_only) {
+// Port: the interface the neighbour is on ("0", or "0.100" on VLAN 100).
+void print_neigh(cmdline* cl, const Plane& pl, const std::vector<worker::NeighRow>& rows,
+                 bool v4_only) {
   int width = 15;  // "255.255.255.255"
   for (const auto& r : rows)
     if (!v4_only || !r.ip.v6)
       width = std::max(width, static_cast<int>(net::to_string(r.ip).size()));
-  cmdline_printf(cl, "%-6s %-4s %-*s %-17s %-10s %10s %7s\n", "Lcore", "Port", width, "Address",
+  cmdline_printf(cl, "%-6s %-7s %-*s %-17s %-10s %10s %7s\n", "Lcore", "Port", width, "Address",
                  "HWaddress", "State", "Age(ms)", "Pending");
   for (const auto& r : rows) {
     if (v4_only && r.ip.v6) continue;
     const bool resolved = r.state != net::NeighState::Incomplete;
-    cmdline_printf(cl, "%-6u %-4u %-*s %-17s %-10s %10s %7u\n", r.lcore, r.port, width,
+    cmdline_printf(cl, "%-6u %-7s %-*s %-17s %-10s %10s %7u\n", r.lcore,
+                   net::iface_name(pl.shared().ifaces[r.iface]).c_str(), width,
                    net::to_string(r.ip).c_str(), resolved ? net::to_string(r.mac).c_str() : "-",
                    net::to_string(r.state), resolved ? std::to_string(r.age_ms).c_str() : "-",
                    r.pending);
@@ -40,7 +43,8 @@ void print_neigh(cmdline* cl, const std::vector<worker::NeighRow>& rows, bool v4
 }
 
 void show_arp(void*, cmdline* cl, void* data) {
-  print_neigh(cl, cli_of(data).plane.neighbours(), true);
+  Plane& pl = cli_of(data).plane;
+  print_neigh(cl, pl, pl.neighbours(), true);
 }
 
 cmdline_parse_inst_t cmd_show_arp = {show_arp,
@@ -57,7 +61,8 @@ cmdline_parse_token_string_t show_neigh_show = PMX_KEYWORD(ShowNeigh, show, "sho
 cmdline_parse_token_string_t show_neigh_neigh = PMX_KEYWORD(ShowNeigh, neigh, "neigh");
 
 void show_neigh(void*, cmdline* cl, void* data) {
-  print_neigh(cl, cli_of(data).plane.neighbours(), false);
+  Plane& pl = cli_of(data).plane;
+  print_neigh(cl, pl, pl.neighbours(), false);
 }
 
 cmdline_parse_inst_t cmd_show_neigh = {
@@ -76,7 +81,7 @@ cmdline_parse_token_string_t show_routes_routes = PMX_KEYWORD(ShowRoutes, routes
 
 // One row: port, destination prefix, gateway ("-": on-link), kind.
 struct RouteRow {
-  uint16_t port;
+  std::string port;  // the interface: "0", or "0.100" on VLAN 100
   std::string dst, gw;
   const char* kind;
 };
@@ -85,8 +90,9 @@ struct RouteRow {
 // the subnets of its ranges (each once), the routes longest first, the
 // default gateway. conn: the connected prefixes (PREFIX/LEN strings).
 template <class A>
-void family_rows(std::vector<RouteRow>& out, uint16_t port, const std::vector<std::string>& conn,
-                 const net::RouteTable<A>& routes, const A& gw, const char* any) {
+void family_rows(std::vector<RouteRow>& out, const std::string& port,
+                 const std::vector<std::string>& conn, const net::RouteTable<A>& routes,
+                 const A& gw, const char* any) {
   for (const auto& c : conn) out.push_back({port, c, "-", "connected"});
   for (const auto& r : routes)
     out.push_back({port, net::prefix_string(r), net::to_string(r.gateway), "route"});
@@ -102,8 +108,10 @@ void add_once(std::vector<std::string>& v, const R& r) {
 void show_routes(void*, cmdline* cl, void* data) {
   const Plane& pl = cli_of(data).plane;
   std::vector<RouteRow> rows;
-  for (uint16_t p = 0; p < pl.nb_ports(); ++p) {
-    const net::PortIp& ip = pl.shared().ports[p].ip;
+  for (uint16_t i = 0; i < pl.shared().ifaces.size(); ++i) {
+    if (!pl.iface_enabled(i)) continue;
+    const net::PortIp& ip = pl.shared().ifaces[i];
+    const std::string p = net::iface_name(ip);  // "0", or "0.100" for a VLAN
     std::vector<std::string> conn;
     for (uint8_t i = 0; i < ip.naddrs; ++i) {
       const net::Ifaddr& a = ip.addrs[i];
@@ -122,9 +130,10 @@ void show_routes(void*, cmdline* cl, void* data) {
     wd = std::max(wd, static_cast<int>(r.dst.size()));
     wg = std::max(wg, static_cast<int>(r.gw.size()));
   }
-  cmdline_printf(cl, "%-4s %-*s %-*s %s\n", "Port", wd, "Destination", wg, "Gateway", "Kind");
+  cmdline_printf(cl, "%-7s %-*s %-*s %s\n", "Port", wd, "Destination", wg, "Gateway", "Kind");
   for (const auto& r : rows)
-    cmdline_printf(cl, "%-4u %-*s %-*s %s\n", r.port, wd, r.dst.c_str(), wg, r.gw.c_str(), r.kind);
+    cmdline_printf(cl, "%-7s %-*s %-*s %s\n", r.port.c_str(), wd, r.dst.c_str(), wg, r.gw.c_str(),
+                   r.kind);
 }
 
 cmdline_parse_inst_t cmd_show_routes = {

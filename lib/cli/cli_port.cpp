@@ -13,6 +13,27 @@
 namespace pmx::control {
 namespace {
 
+// Interface i's layer 3, each line after indent.
+void print_iface(cmdline* cl, const Plane& pl, uint16_t i, const char* in) {
+  const net::PortIp& ip = pl.shared().ifaces[i];
+  // A range prints as FIRST-LAST/LEN with its size (docs/cli.md).
+  auto size = [](uint32_t n) { return n == 1 ? std::string() : " (" + std::to_string(n) + ")"; };
+  for (uint8_t k = 0; k < ip.naddrs; ++k)
+    cmdline_printf(cl, "%sIPv4 address: %s%s\n", in, net::to_string(ip.addrs[k]).c_str(),
+                   size(ip.addrs[k].count).c_str());
+  cmdline_printf(cl, "%sGateway: %s\n", in,
+                 ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
+  cmdline_printf(cl, "%sIPv6 link-local: %s/64\n", in, net::to_string(ip.link_local).c_str());
+  for (uint8_t k = 0; k < ip.naddrs6; ++k)
+    cmdline_printf(cl, "%sIPv6 address: %s%s\n", in, net::to_string(ip.addrs6[k]).c_str(),
+                   size(ip.addrs6[k].count).c_str());
+  for (const auto& a : pl.duplicates6(i))
+    cmdline_printf(cl, "%sIPv6 duplicate: %s (in use on the link: not used)\n", in,
+                   net::to_string(a).c_str());
+  cmdline_printf(cl, "%sIPv6 gateway: %s\n", in,
+                 ip.gateway6.is_zero() ? "none" : net::to_string(ip.gateway6).c_str());
+}
+
 void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   const port::PortState& p = pl.port(id);
   rte_eth_link link{};
@@ -33,23 +54,18 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   cmdline_printf(cl, "RX offloads: %s\n", port::rx_offloads_to_string(p.rx_offloads).c_str());
   cmdline_printf(cl, "TX offloads: %s\n", port::tx_offloads_to_string(p.tx_offloads).c_str());
   cmdline_printf(cl, "RSS hash functions: 0x%" PRIx64 "\n", p.rss_hf);
-  const net::PortIp& ip = pl.shared().ports[id].ip;
-  // A range prints as FIRST-LAST/LEN with its size (docs/cli.md).
-  auto size = [](uint32_t n) { return n == 1 ? std::string() : " (" + std::to_string(n) + ")"; };
-  for (uint8_t i = 0; i < ip.naddrs; ++i)
-    cmdline_printf(cl, "IPv4 address: %s%s\n", net::to_string(ip.addrs[i]).c_str(),
-                   size(ip.addrs[i].count).c_str());
-  cmdline_printf(cl, "Gateway: %s\n",
-                 ip.gateway.is_zero() ? "none" : net::to_string(ip.gateway).c_str());
-  cmdline_printf(cl, "IPv6 link-local: %s/64\n", net::to_string(ip.link_local).c_str());
-  for (uint8_t i = 0; i < ip.naddrs6; ++i)
-    cmdline_printf(cl, "IPv6 address: %s%s\n", net::to_string(ip.addrs6[i]).c_str(),
-                   size(ip.addrs6[i].count).c_str());
-  for (const auto& a : pl.duplicates6(id))
-    cmdline_printf(cl, "IPv6 duplicate: %s (in use on the link: not used)\n",
-                   net::to_string(a).c_str());
-  cmdline_printf(cl, "IPv6 gateway: %s\n",
-                 ip.gateway6.is_zero() ? "none" : net::to_string(ip.gateway6).c_str());
+  const auto& ifaces = pl.shared().ifaces;
+  for (uint16_t i = 0; i < ifaces.size(); ++i) {
+    if (ifaces[i].port_id != id) continue;
+    if (!pl.iface_enabled(i)) {
+      cmdline_printf(cl, "Untagged frames: dropped (every interface of the port is a VLAN)\n");
+      continue;
+    }
+    if (ifaces[i].vlan)
+      cmdline_printf(cl, "VLAN %u (interface %s):\n", ifaces[i].vlan,
+                     net::iface_name(ifaces[i]).c_str());
+    print_iface(cl, pl, i, ifaces[i].vlan ? "  " : "");
+  }
 }
 
 void print_stats(cmdline* cl, Plane& pl, uint16_t id) {
@@ -119,6 +135,58 @@ cmdline_parse_inst_t cmd_show_port = {
     "show port info|stats|xstats <id|all>: port details and counters",
     {(cmdline_parse_token_hdr_t*)&show_port_show, (cmdline_parse_token_hdr_t*)&show_port_port,
      (cmdline_parse_token_hdr_t*)&show_port_what, (cmdline_parse_token_hdr_t*)&show_port_which,
+     nullptr}};
+
+// --- show interfaces: one row per interface (a port's untagged one, then
+// the VLANs), with the frames each received and sent (summed over workers).
+struct ShowIfaces {
+  cmdline_fixed_string_t show, ifaces;
+};
+cmdline_parse_token_string_t show_ifaces_show = PMX_KEYWORD(ShowIfaces, show, "show");
+cmdline_parse_token_string_t show_ifaces_ifaces = PMX_KEYWORD(ShowIfaces, ifaces, "interfaces");
+
+std::string iface_addrs(const net::PortIp& ip) {
+  std::string s;
+  for (uint8_t k = 0; k < ip.naddrs; ++k) s += (s.empty() ? "" : " ") + net::to_string(ip.addrs[k]);
+  for (uint8_t k = 0; k < ip.naddrs6; ++k)
+    s += (s.empty() ? "" : " ") + net::to_string(ip.addrs6[k]);
+  return s.empty() ? "-" : s;
+}
+
+void show_ifaces(void*, cmdline* cl, void* data) {
+  const Plane& pl = cli_of(data).plane;
+  using P = stats::Counters;
+  cmdline_printf(cl, "%-9s %-4s %-4s %-17s %12s %12s  %s\n", "Interface", "Port", "VLAN", "MAC",
+                 "RX-frames", "TX-frames", "Addresses");
+  const auto& ifaces = pl.shared().ifaces;
+  for (uint16_t i = 0; i < ifaces.size(); ++i) {
+    const net::PortIp& ip = ifaces[i];
+    if (!pl.iface_enabled(i)) {
+      cmdline_printf(cl, "%-9s %-4u %-4s %-17s %12s %12s  %s\n", net::iface_name(ip).c_str(),
+                     ip.port_id, "-", net::to_string(ip.mac).c_str(), "-", "-",
+                     "(untagged frames dropped: vlan_untagged)");
+      continue;
+    }
+    uint64_t rx = 0, tx = 0;
+    for (const auto& w : pl.workers()) {
+      if (i >= P::kIfaces) break;
+      rx += w->counters().get_port(i, P::kIfaceRxFrames);
+      tx += w->counters().get_port(i, P::kIfaceTxFrames);
+    }
+    const std::string vlan = ip.vlan ? std::to_string(ip.vlan) : "-";
+    const std::string nrx = i < P::kIfaces ? std::to_string(rx) : "-";
+    const std::string ntx = i < P::kIfaces ? std::to_string(tx) : "-";
+    cmdline_printf(cl, "%-9s %-4u %-4s %-17s %12s %12s  %s\n", net::iface_name(ip).c_str(),
+                   ip.port_id, vlan.c_str(), net::to_string(ip.mac).c_str(), nrx.c_str(),
+                   ntx.c_str(), iface_addrs(ip).c_str());
+  }
+}
+
+cmdline_parse_inst_t cmd_show_ifaces = {
+    show_ifaces,
+    nullptr,
+    "show interfaces: each port's untagged interface and its VLANs, addresses, frames",
+    {(cmdline_parse_token_hdr_t*)&show_ifaces_show, (cmdline_parse_token_hdr_t*)&show_ifaces_ifaces,
      nullptr}};
 
 // --- clear port stats <id|all>
@@ -191,7 +259,7 @@ cmdline_parse_inst_t cmd_port_op = {
 }  // namespace
 
 void register_port_commands(std::vector<cmdline_parse_inst_t*>& out) {
-  out.insert(out.end(), {&cmd_show_port, &cmd_clear_port, &cmd_port_op});
+  out.insert(out.end(), {&cmd_show_port, &cmd_show_ifaces, &cmd_clear_port, &cmd_port_op});
 }
 
 }  // namespace pmx::control

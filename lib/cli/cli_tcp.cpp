@@ -99,24 +99,29 @@ cmdline_parse_token_string_t show_tcp_show = PMX_KEYWORD(ShowTcpStats, show, "sh
 cmdline_parse_token_string_t show_tcp_tcp = PMX_KEYWORD(ShowTcpStats, tcp, "tcp");
 cmdline_parse_token_string_t show_tcp_stats = PMX_KEYWORD(ShowTcpStats, stats, "stats");
 
-// The per-port rows of the MIB (stats::Counters::port), summed over
-// workers, one column per port: with the generator on one port and the
-// listeners on another, the client's and the servers' counts side by side.
+// The per-interface rows of the MIB (stats::Counters::port), summed over
+// workers, one column per interface (a port's untagged one is "portN", a
+// VLAN's "portN.VLAN"): with the generator on one and the listeners on
+// another, the client's and the servers' counts side by side.
 void print_per_port(const Plane& pl, cmdline* cl) {
   using P = stats::Counters;
-  const uint16_t n = std::min<uint16_t>(pl.nb_ports(), P::kPorts);
+  const auto& ifaces = pl.shared().ifaces;
+  std::vector<uint16_t> cols;
+  for (uint16_t i = 0; i < ifaces.size() && i < P::kIfaces; ++i)
+    if (pl.iface_enabled(i)) cols.push_back(i);
   const std::pair<const char*, P::PortCtr> rows[] = {
       {"ActiveOpens", P::kPortActiveOpens}, {"PassiveOpens", P::kPortPassiveOpens},
       {"Established", P::kPortEstablished}, {"AttemptFails", P::kPortAttemptFails},
       {"EstabResets", P::kPortEstabResets}, {"CurrEstab", P::kPortCurrEstab}};
-  cmdline_printf(cl, "Per port %21s", "");
-  for (uint16_t p = 0; p < n; ++p) cmdline_printf(cl, " %11s%u", "port", p);
+  cmdline_printf(cl, "Per port/interface %11s", "");
+  for (uint16_t i : cols)
+    cmdline_printf(cl, " %12s", ("port" + net::iface_name(ifaces[i])).c_str());
   cmdline_printf(cl, "\n");
   for (const auto& [name, c] : rows) {
     cmdline_printf(cl, "  %-28s", name);
-    for (uint16_t p = 0; p < n; ++p) {
+    for (uint16_t i : cols) {
       uint64_t v = 0;
-      for (const auto& w : pl.workers()) v += w->counters().get_port(p, c);
+      for (const auto& w : pl.workers()) v += w->counters().get_port(i, c);
       cmdline_printf(cl, " %12" PRIu64, v);
     }
     cmdline_printf(cl, "\n");
@@ -160,7 +165,8 @@ void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_show_tcp_stats = {
     show_tcp_stats_fn,
     nullptr,
-    "show tcp stats: the TCP MIB (total and per port), demultiplexing outcomes, events and drops "
+    "show tcp stats: the TCP MIB (total and per port/interface), demultiplexing outcomes, events "
+    "and drops "
     "by reason",
     {(cmdline_parse_token_hdr_t*)&show_tcp_show, (cmdline_parse_token_hdr_t*)&show_tcp_tcp,
      (cmdline_parse_token_hdr_t*)&show_tcp_stats, nullptr}};

@@ -1,6 +1,7 @@
 #include "config/options.hpp"
 
 #include "config/listen_spec.hpp"
+#include "net/vlan.hpp"
 #include "service/catalog.hpp"
 
 #include "portmux_config.h"
@@ -38,9 +39,11 @@ po::options_description describe() {
   d.add_options()
     ("addr", po::value<std::vector<std::string>>()->composing(),
      "PORT=IP/PREFIX or PORT=FIRST-LAST/PREFIX: an IPv4 or IPv6 address or address range "
-     "(up to 1048576 addresses) of ours on PORT (repeatable, several per port, both families)")
+     "(up to 1048576 addresses) of ours on PORT (repeatable, several per port, both families); "
+     "PORT.VLAN=...: on 802.1Q VLAN 1-4094 of PORT, an interface of its own")
     ("gateway", po::value<std::vector<std::string>>()->composing(),
-     "PORT=IP: next hop for destinations off PORT's subnets (one IPv4 and one IPv6 per port)")
+     "PORT[.VLAN]=IP: next hop for destinations off the interface's subnets (one IPv4 and one "
+     "IPv6 per interface)")
     ("route", po::value<std::vector<std::string>>()->composing(),
      "PREFIX/LEN=GATEWAY: send to PREFIX through GATEWAY (IPv4 or IPv6, repeatable); the port is "
      "the one with GATEWAY on one of its subnets; the longest prefix wins, before --gateway")
@@ -121,12 +124,33 @@ const char* bad_unicast6(const net::Ipv6Addr& a) {
   return nullptr;
 }
 
-// The value side of --addr PORT=VALUE (the key side is split_port()):
+// The key side of --addr/--gateway: "PORT=VALUE" or "PORT.VLAN=VALUE"
+// (IEEE 802.1Q: VLAN ids 1..4094; 0 is "no VLAN" and 4095 reserved).
+std::pair<IfaceId, std::string> split_iface(const std::string& opt, const std::string& v) {
+  const auto eq = v.find('=');
+  const auto dot = v.find('.');
+  if (dot == std::string::npos || eq == std::string::npos || dot > eq) {
+    auto [port, rest] = split_port(opt, v);
+    return {IfaceId{port}, rest};
+  }
+  auto [port, rest] = split_port(opt, v.substr(0, dot) + v.substr(eq));
+  unsigned vlan = 0;
+  const char* b = v.data() + dot + 1;
+  const char* e = v.data() + eq;
+  auto [p, ec] = std::from_chars(b, e, vlan);
+  if (ec != std::errc() || p != e || vlan < 1 || vlan > net::kMaxVlan)
+    throw OptionError("--" + opt + " '" + v + "': bad VLAN id '" + std::string(b, e) +
+                      "' (1-4094)");
+  return {IfaceId{port, static_cast<uint16_t>(vlan)}, rest};
+}
+
+// The value side of --addr PORT=VALUE (the key side is split_iface()):
 // "ADDR/LEN" or "FIRST-LAST/LEN" of either family, checked against the
 // port's other ranges of that family. v is the whole option for messages.
-void add_addr_value(Options& o, uint16_t port, const std::string& v, const std::string& rest) {
+void add_addr_value(Options& o, IfaceId ifc, const std::string& v, const std::string& rest) {
   const net::AddrValue a = net::parse_addr_value(rest);
   if (!a.err.empty()) throw OptionError("--addr '" + v + "': " + a.err);
+  const std::string where = " on port " + net::iface_name(ifc.port, ifc.vlan);
   if (a.v6) {
     for (const net::Ipv6Addr& e : {a.v6->addr, a.v6->last()}) {
       if (auto why = bad_unicast6(e))
@@ -135,21 +159,21 @@ void add_addr_value(Options& o, uint16_t port, const std::string& v, const std::
         throw OptionError("--addr '" + v + "': " + net::to_string(e) +
                           " is link-local: each port's comes from its MAC");
     }
+    // The same address may be ours on two interfaces (two VLANs are two
+    // links), not twice on one.
     for (const auto& x : o.addrs6)
-      if (x.port == port && net::overlaps(x.addr, *a.v6))
-        throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + " on port " +
-                          std::to_string(port));
-    o.addrs6.push_back({port, *a.v6});
+      if (IfaceId{x.port, x.vlan} == ifc && net::overlaps(x.addr, *a.v6))
+        throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + where);
+    o.addrs6.push_back({ifc.port, *a.v6, ifc.vlan});
     return;
   }
   for (const net::Ipv4Addr e : {a.v4->addr, a.v4->last()})
     if (e.is_martian_source())
       throw OptionError("--addr '" + v + "': " + net::to_string(e) + " is not a unicast address");
   for (const auto& x : o.addrs)
-    if (x.port == port && net::overlaps(x.addr, *a.v4))
-      throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + " on port " +
-                        std::to_string(port));
-  o.addrs.push_back({port, *a.v4});
+    if (IfaceId{x.port, x.vlan} == ifc && net::overlaps(x.addr, *a.v4))
+      throw OptionError("--addr '" + v + "': overlaps " + net::to_string(x.addr) + where);
+  o.addrs.push_back({ifc.port, *a.v4, ifc.vlan});
 }
 
 // One --route value: "PREFIX/LEN=GATEWAY" of either family (net::parse_route),
@@ -181,26 +205,25 @@ std::vector<T> list(const po::variables_map& vm, const char* key) {
 Options build(const po::variables_map& vm) {
   Options o;
   for (const auto& v : list<std::string>(vm, "addr")) {
-    auto [port, rest] = split_port("addr", v);
-    add_addr_value(o, port, v, rest);
+    auto [ifc, rest] = split_iface("addr", v);
+    add_addr_value(o, ifc, v, rest);
   }
   for (const auto& v : list<std::string>(vm, "gateway")) {
-    auto [port, rest] = split_port("gateway", v);
+    auto [ifc, rest] = split_iface("gateway", v);
+    const std::string name = "port " + net::iface_name(ifc.port, ifc.vlan);
     if (rest.find(':') != std::string::npos) {
       auto a = net::parse_ipv6(rest);
       if (!a) throw OptionError("--gateway '" + v + "': bad IPv6 address '" + rest + "'");
       if (auto why = bad_unicast6(*a))
         throw OptionError("--gateway '" + v + "': " + net::to_string(*a) + " " + why);
-      if (!o.gateways6.emplace(port, *a).second)
-        throw OptionError("--gateway '" + v + "': port " + std::to_string(port) +
-                          " has an IPv6 one already");
+      if (!o.gateways6.emplace(ifc, *a).second)
+        throw OptionError("--gateway '" + v + "': " + name + " has an IPv6 one already");
       continue;
     }
     auto a = net::parse_ipv4(rest);
     if (!a) throw OptionError("--gateway '" + v + "': bad address '" + rest + "'");
-    if (!o.gateways.emplace(port, *a).second)
-      throw OptionError("--gateway '" + v + "': port " + std::to_string(port) +
-                        " has an IPv4 one already");
+    if (!o.gateways.emplace(ifc, *a).second)
+      throw OptionError("--gateway '" + v + "': " + name + " has an IPv4 one already");
   }
   for (const auto& v : list<std::string>(vm, "route")) add_route(o, v);
   o.dad_ms = vm["dad-ms"].as<unsigned>();

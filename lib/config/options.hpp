@@ -23,21 +23,33 @@ struct OptionError : std::runtime_error {
   explicit OptionError(const std::string& msg) : std::runtime_error(printable(msg)) {}
 };
 
+// An interface as the options name it: "PORT" (the port's untagged one)
+// or "PORT.VLAN" (802.1Q VLAN id 1..4094 on that port).
+struct IfaceId {
+  uint16_t port = 0;
+  uint16_t vlan = 0;  // 0: untagged
+  IfaceId() = default;
+  IfaceId(uint16_t p, uint16_t v = 0) : port(p), vlan(v) {}  // NOLINT: a port is its untagged one
+  friend auto operator<=>(const IfaceId&, const IfaceId&) = default;
+};
+
 struct AddrOption {
   uint16_t port;
   net::Ifaddr addr;
+  uint16_t vlan = 0;
 };
 
 struct AddrOption6 {
   uint16_t port;
   net::Ifaddr6 addr;  // tentative until duplicate address detection passes
+  uint16_t vlan = 0;
 };
 
 struct Options {
-  std::vector<AddrOption> addrs;
-  std::map<uint16_t, net::Ipv4Addr> gateways;
-  std::vector<AddrOption6> addrs6;              // --addr PORT=v6/len
-  std::map<uint16_t, net::Ipv6Addr> gateways6;  // --gateway PORT=v6
+  std::vector<AddrOption> addrs;               // --addr PORT[.VLAN]=v4
+  std::map<IfaceId, net::Ipv4Addr> gateways;   // --gateway PORT[.VLAN]=v4
+  std::vector<AddrOption6> addrs6;             // --addr PORT[.VLAN]=v6/len
+  std::map<IfaceId, net::Ipv6Addr> gateways6;  // --gateway PORT[.VLAN]=v6
   // --route PREFIX/LEN=GATEWAY, in the order given, each prefix once
   std::vector<net::Route4> routes;
   std::vector<net::Route6> routes6;

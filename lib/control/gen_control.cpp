@@ -39,18 +39,26 @@ void GenControl::set_batch(std::string report_file) {
   report_file_ = std::move(report_file);
 }
 
+// The first interface (in index order: the ports' untagged ones, then the
+// VLANs) with a next hop for dst, or UINT16_MAX.
+uint16_t GenControl::route_iface(const net::IpAddr& dst) const {
+  const auto& ifaces = pl_.shared().ifaces;
+  for (uint16_t i = 0; i < ifaces.size(); ++i)
+    if (pl_.iface_enabled(i) && !ifaces[i].next_hop(dst).is_zero()) return i;
+  return UINT16_MAX;
+}
+
 // The IPv6 part of plan(): the port by route (on-link prefix, link-local,
 // or gateway6, as PortIp::next_hop6), the source addresses (each ours:
 // PortIp::first_not_local6, over the ranges) and the steering spec.
 std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::RangeSpec& rs) const {
   const std::string dst_s = net::to_string(s.dst6);
-  uint16_t port = UINT16_MAX;
-  for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
-    if (!pl_.shared().ports[i].ip.next_hop6(s.dst6).is_zero()) port = i;
+  const uint16_t port = route_iface(net::IpAddr(s.dst6));
   if (port == UINT16_MAX)
     return "no route to " + dst_s +
-           " (no port has it on-link, an IPv6 route to it or an IPv6 gateway)";
-  const net::PortIp& ip = pl_.shared().ports[port].ip;
+           " (no interface has it on-link, an IPv6 route to it or an IPv6 gateway)";
+  const net::PortIp& ip = pl_.shared().ifaces[port];
+  const std::string name = "port " + net::iface_name(ip);
   p.spec = s;
   p.port_id = port;
   net::Ipv6Addr lo = s.src6_lo, hi = s.src6_hi;
@@ -58,8 +66,8 @@ std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::Rang
     // A global destination needs a global source (RFC 4291 2.5.6: a
     // link-local one is not forwarded).
     if (!s.dst6.is_link_local() && ip.naddrs6 == 0)
-      return "port " + std::to_string(port) + " has no IPv6 address for " + dst_s +
-             " (add one with --addr " + std::to_string(port) + "=ADDR/LEN)";
+      return name + " has no IPv6 address for " + dst_s + " (add one with --addr " +
+             net::iface_name(ip) + "=ADDR/LEN)";
     lo = hi = ip.source_for6(s.dst6);
   }
   // lo..hi differ only in the low 64 bits, at most 2^20 addresses (GenSpec).
@@ -68,8 +76,8 @@ std::string GenControl::plan6(const gen::GenSpec& s, gen::RunPlan& p, port::Rang
   // The link-local address is ours without being in a range.
   const auto bad = lo == ip.link_local && n == 1 ? std::nullopt : ip.first_not_local6(lo, rs.n_src);
   if (bad) {
-    return "source address " + net::to_string(*bad) + " is not an address of port " +
-           std::to_string(port) + " (add it with --addr)";
+    return "source address " + net::to_string(*bad) + " is not an address of " + name +
+           " (add it with --addr)";
   }
   p.src6_lo = lo;
   rs.v6 = true;
@@ -88,12 +96,10 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
   }
   const net::Ipv4Addr dst = net::Ipv4Addr::from_host(s.dst_ip);
   const std::string dst_s = net::to_string(dst);
-  uint16_t port = UINT16_MAX;
-  for (uint16_t i = 0; i < pl_.nb_ports() && port == UINT16_MAX; ++i)
-    if (!pl_.shared().ports[i].ip.next_hop(dst).is_zero()) port = i;
+  const uint16_t port = route_iface(net::IpAddr(dst));
   if (port == UINT16_MAX)
-    return "no route to " + dst_s + " (no port has it on-link, a route to it or a gateway)";
-  const net::PortIp& ip = pl_.shared().ports[port].ip;
+    return "no route to " + dst_s + " (no interface has it on-link, a route to it or a gateway)";
+  const net::PortIp& ip = pl_.shared().ifaces[port];
   p.spec = s;
   p.port_id = port;
   p.src_lo = s.src_lo ? s.src_lo : ip.source_for(dst).host();
@@ -104,14 +110,14 @@ std::string GenControl::plan(const gen::GenSpec& s, gen::RunPlan& p) const {
   rs.n_src = p.src_hi - p.src_lo + 1;  // at most 2^20 (GenSpec)
   if (auto bad = ip.first_not_local(net::Ipv4Addr::from_host(p.src_lo), rs.n_src))
     return "source address " + net::to_string(*bad) + " is not an address of port " +
-           std::to_string(port) + " (add it with --addr)";
+           net::iface_name(ip) + " (add it with --addr)";
   return steer(p, rs);
 }
 
 // The ephemeral range, the port's steering and the range walk, either
 // family; warns when a worker's tuples are fewer than its connections.
 std::string GenControl::steer(gen::RunPlan& p, port::RangeSpec& rs) const {
-  const uint16_t port = p.port_id;
+  const uint16_t port = pl_.shared().ifaces[p.port_id].port_id;  // the interface's ethdev port
   p.port_lo = rs.port_lo = pl_.options().ephemeral_lo;
   p.port_hi = rs.port_hi = pl_.options().ephemeral_hi;
   rs.workers = static_cast<uint16_t>(pl_.workers().size());
@@ -164,8 +170,9 @@ std::string GenControl::start(const gen::GenSpec& s) {
   std::string per;
   for (uint16_t w = 0; w < pl_.workers().size(); ++w)
     per += (w ? ", " : "") + std::to_string(plan_->steer.tuples(w));
-  PMX_LOG(INFO, "gen: started %s on port %u (%s), source tuples per worker: %s",
-          gen::to_string(s).c_str(), plan_->port_id, plan_->rss.why.c_str(), per.c_str());
+  PMX_LOG(INFO, "gen: started %s on port %s (%s), source tuples per worker: %s",
+          gen::to_string(s).c_str(), net::iface_name(pl_.shared().ifaces[plan_->port_id]).c_str(),
+          plan_->rss.why.c_str(), per.c_str());
   if (std::string w = tuple_warning(*plan_); !w.empty()) PMX_LOG(WARNING, "gen: %s", w.c_str());
   return "";
 }

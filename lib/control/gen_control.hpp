@@ -52,6 +52,7 @@ class GenControl {
   std::string plan(const gen::GenSpec& s, gen::RunPlan& p) const;
   std::string plan6(const gen::GenSpec& s, gen::RunPlan& p, port::RangeSpec& rs) const;
   std::string steer(gen::RunPlan& p, port::RangeSpec& rs) const;
+  uint16_t route_iface(const net::IpAddr& dst) const;
   void finish_run();
 
   Plane& pl_;

@@ -10,6 +10,7 @@
 #include "export/telemetry.hpp"
 #include "net/nd_build.hpp"
 #include "net/route.hpp"
+#include "net/vlan.hpp"
 #include "stats/log.hpp"
 #include "stats/metric_writer.hpp"
 
@@ -58,16 +59,17 @@ constexpr auto kScrapeWait = std::chrono::milliseconds(5000);
 
 int launch(void* w) { return static_cast<worker::Worker*>(w)->run(); }
 
-// At most PortIp::kMaxAddrs ranges and kMaxPortAddrs addresses per port
-// and family; adds count to total.
-void check_port_limits(uint16_t port, size_t ranges, uint32_t& total, uint32_t count,
+// At most PortIp::kMaxAddrs ranges and kMaxPortAddrs addresses per
+// interface and family; adds count to total.
+void check_port_limits(const net::PortIp& ip, size_t ranges, uint32_t& total, uint32_t count,
                        const char* family) {
+  const std::string name = "port " + net::iface_name(ip);
   if (ranges == net::PortIp::kMaxAddrs)
-    throw OptionError("--addr: port " + std::to_string(port) + " has more than " +
+    throw OptionError("--addr: " + name + " has more than " +
                       std::to_string(net::PortIp::kMaxAddrs) + " " + family +
                       " addresses or ranges");
   if (uint64_t{total} + count > net::PortIp::kMaxPortAddrs)
-    throw OptionError("--addr: port " + std::to_string(port) + " has more than " +
+    throw OptionError("--addr: " + name + " has more than " +
                       std::to_string(net::PortIp::kMaxPortAddrs) + " " + family + " addresses");
   total += count;
 }
@@ -104,12 +106,12 @@ void Plane::build_shared() {
   shared_.ports.resize(ports_.size());
   for (const auto& p : ports_) {
     worker::PortConfig& pc = shared_.ports[p.id];
-    pc.ip.port_id = p.id;
-    pc.ip.mac = p.mac;
     pc.burst = p.profile.burst;
     pc.rx_ip_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
     pc.rx_tcp_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+    pc.vlan_insert = p.tx_offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
   }
+  build_ifaces();
   tcp::EngineConfig& t = shared_.tcp;
   t.max_flows = opt_.max_flows;
   t.buf_size = opt_.tcp_buffer_kb * 1024;
@@ -129,81 +131,126 @@ void Plane::build_shared() {
   t.syncookies = opt_.syncookies;
   shared_.listen = opt_.listen;
   listen_specs_ = opt_.listen;
-  // Overlaps were refused by the options; here the per-port limits.
-  std::vector<uint32_t> total(ports_.size(), 0);
+  add_addrs();
+}
+
+// Interfaces (docs/architecture.md, "Interfaces and VLANs"): port p's
+// untagged one at index p, then one per (port, VLAN) the options name, in
+// the order first named. A port with VLAN interfaces and nothing configured
+// untagged takes no untagged frames (vlan_untagged).
+void Plane::build_ifaces() {
+  const size_t nports = ports_.size();
+  shared_.ifaces.assign(nports, {});
+  iface_index_.clear();
+  std::vector<bool> untagged(nports, false), tagged(nports, false);
+  auto add = [&](IfaceId id) {
+    (id.vlan ? tagged : untagged)[id.port] = true;
+    if (iface_index_.count(id)) return;
+    if (shared_.ifaces.size() == worker::kMaxIfaces)
+      throw OptionError("port " + net::iface_name(id.port, id.vlan) + ": more than " +
+                        std::to_string(worker::kMaxIfaces) + " interfaces (ports and VLANs)");
+    iface_index_[id] = static_cast<uint16_t>(shared_.ifaces.size());
+    shared_.ifaces.emplace_back().vlan = id.vlan;
+  };
+  for (const auto& p : ports_) iface_index_[IfaceId{p.id}] = p.id;
+  for (const auto& a : opt_.addrs) add({a.port, a.vlan});
+  for (const auto& a : opt_.addrs6) add({a.port, a.vlan});
+  for (const auto& g : opt_.gateways) add(g.first);
+  for (const auto& g : opt_.gateways6) add(g.first);
+  for (const auto& [id, i] : iface_index_) {
+    net::PortIp& ip = shared_.ifaces[i];
+    const port::PortState& p = ports_[id.port];
+    ip.port_id = p.id;
+    ip.mac = p.mac;
+    // RFC 4862 5.3: every interface has its link-local address, always (a
+    // VLAN's is the port's: each VLAN is a link of its own).
+    ip.link_local = net::link_local_from_mac(p.mac);
+    if (id.vlan || !tagged[id.port] || untagged[id.port])
+      shared_.ports[id.port].iface_of_vlan[id.vlan] = i;
+  }
+}
+
+// The options' addresses and gateways onto their interfaces. Overlaps on
+// one interface were refused by the options; here the per-interface limits.
+void Plane::add_addrs() {
+  const size_t nif = shared_.ifaces.size();
+  std::vector<uint32_t> total(nif, 0);
   for (const auto& a : opt_.addrs) {
-    net::PortIp& ip = shared_.ports[a.port].ip;
-    check_port_limits(a.port, ip.naddrs, total[a.port], a.addr.count, "IPv4");
+    const uint16_t i = iface_index({a.port, a.vlan});
+    net::PortIp& ip = shared_.ifaces[i];
+    check_port_limits(ip, ip.naddrs, total[i], a.addr.count, "IPv4");
     ip.addrs[ip.naddrs++] = a.addr;
   }
-  for (const auto& [port, gw] : opt_.gateways) {
-    net::PortIp& ip = shared_.ports[port].ip;
+  for (const auto& [id, gw] : opt_.gateways) {
+    net::PortIp& ip = shared_.ifaces[iface_index(id)];
+    const std::string name = net::iface_name(ip);
     if (ip.next_hop(gw) != gw)
-      throw OptionError("--gateway " + std::to_string(port) + "=" + net::to_string(gw) +
-                        ": not on any subnet of port " + std::to_string(port));
+      throw OptionError("--gateway " + name + "=" + net::to_string(gw) +
+                        ": not on any subnet of port " + name);
     ip.gateway = gw;
   }
-  // IPv6: the link-local address of every port, always (RFC 4862 5.3); the
-  // configured ones are tentative until run_dad().
-  tentative_.assign(ports_.size(), {});
-  dad_dups_.assign(ports_.size(), {});
-  for (const auto& p : ports_) shared_.ports[p.id].ip.link_local = net::link_local_from_mac(p.mac);
-  total.assign(ports_.size(), 0);
+  // IPv6: the configured addresses are tentative until run_dad().
+  tentative_.assign(nif, {});
+  dad_dups_.assign(nif, {});
+  total.assign(nif, 0);
   for (const auto& a : opt_.addrs6) {
-    auto& t = tentative_[a.port];
-    check_port_limits(a.port, t.size(), total[a.port], a.addr.count, "IPv6");
+    const uint16_t i = iface_index({a.port, a.vlan});
+    auto& t = tentative_[i];
+    check_port_limits(shared_.ifaces[i], t.size(), total[i], a.addr.count, "IPv6");
     t.push_back(a.addr);
   }
-  for (const auto& [port, gw] : opt_.gateways6) {
+  for (const auto& [id, gw] : opt_.gateways6) {
+    const uint16_t i = iface_index(id);
+    const std::string name = net::iface_name(shared_.ifaces[i]);
     // On-link: link-local, or on the subnet of a configured address (even
     // one DAD may refuse later: the route stays as configured).
     bool on_link = gw.is_link_local();
-    for (const auto& x : tentative_[port]) on_link = on_link || x.on_link(gw);
+    for (const auto& x : tentative_[i]) on_link = on_link || x.on_link(gw);
     if (!on_link)
-      throw OptionError("--gateway " + std::to_string(port) + "=" + net::to_string(gw) +
-                        ": not link-local and not on any IPv6 subnet of port " +
-                        std::to_string(port));
-    shared_.ports[port].ip.gateway6 = gw;
+      throw OptionError("--gateway " + name + "=" + net::to_string(gw) +
+                        ": not link-local and not on any IPv6 subnet of port " + name);
+    shared_.ifaces[i].gateway6 = gw;
   }
   assign_routes();
 }
 
-// Each --route goes to the one port with its gateway on-link: on a subnet
-// of the port's IPv4 ranges, or of its IPv6 ranges (tentative: as for
-// --gateway, a range DAD refuses later leaves the route configured), or
-// link-local (then there must be one port only: fe80::/64 is on every
-// port's link). Set after the ranges, and on-link is tested directly, not
+// Each --route goes to the one interface (a port's untagged one or a VLAN)
+// with its gateway on-link: on a subnet of its IPv4 ranges, or of its IPv6
+// ranges (tentative: as for --gateway, a range DAD refuses later leaves the
+// route configured), or link-local (then there must be one interface only:
+// fe80::/64 is on every link). Set after the ranges, and on-link is tested directly, not
 // by next_hop(), which would also follow the routes themselves.
 void Plane::assign_routes() {
   auto fail = [](const auto& r, const std::string& why) {
     throw OptionError("--route " + net::to_string(r) + ": " + why);
   };
-  // The port for r among those where on(port) holds; gw for messages.
+  // The interface for r among those where on(index) holds; gw for messages.
+  const auto& ifaces = shared_.ifaces;
   auto choose = [&](const auto& r, const std::string& gw, auto on) {
     uint16_t port = UINT16_MAX;
-    for (const auto& p : ports_) {
-      if (!on(p.id)) continue;
+    for (uint16_t i = 0; i < ifaces.size(); ++i) {
+      if (!iface_enabled(i) || !on(i)) continue;
       if (port != UINT16_MAX)
-        fail(r, "gateway " + gw + " is on the subnets of ports " + std::to_string(port) + " and " +
-                    std::to_string(p.id));
-      port = p.id;
+        fail(r, "gateway " + gw + " is on the subnets of ports " + net::iface_name(ifaces[port]) +
+                    " and " + net::iface_name(ifaces[i]));
+      port = i;
     }
     if (port == UINT16_MAX) fail(r, "gateway " + gw + " is on no port's subnet");
     return port;
   };
   auto add = [&](auto& table, const auto& r, uint16_t port, const char* family) {
     if (table.add(r) == net::RouteAdd::Full)
-      fail(r, "port " + std::to_string(port) + " has " + std::to_string(net::kMaxRoutes) + " " +
-                  family + " routes already");
+      fail(r, "port " + net::iface_name(ifaces[port]) + " has " + std::to_string(net::kMaxRoutes) +
+                  " " + family + " routes already");
   };
   for (const auto& r : opt_.routes) {
     const uint16_t port = choose(r, net::to_string(r.gateway), [&](uint16_t id) {
-      const net::PortIp& ip = shared_.ports[id].ip;
+      const net::PortIp& ip = shared_.ifaces[id];
       for (uint8_t i = 0; i < ip.naddrs; ++i)
         if (ip.addrs[i].on_link(r.gateway)) return true;
       return false;
     });
-    add(shared_.ports[port].ip.routes, r, port, "IPv4");
+    add(shared_.ifaces[port].routes, r, port, "IPv4");
   }
   for (const auto& r : opt_.routes6) {
     const uint16_t port = choose(r, net::to_string(r.gateway), [&](uint16_t id) {
@@ -212,7 +259,7 @@ void Plane::assign_routes() {
         if (x.on_link(r.gateway)) return true;
       return false;
     });
-    add(shared_.ports[port].ip.routes6, r, port, "IPv6");
+    add(shared_.ifaces[port].routes6, r, port, "IPv6");
   }
 }
 
@@ -229,51 +276,45 @@ void Plane::run_dad() {
   // The probed addresses and, for each, the index of its range in
   // tentative_: every address of a range of at most net::kAnnounceAll, else
   // the first and the last (a probe per address of 2^20 would flood the link).
-  std::vector<std::vector<net::Ipv6Addr>> tent(ports_.size());
-  std::vector<std::vector<size_t>> range_of(ports_.size());
+  const size_t nif = shared_.ifaces.size();
+  std::vector<std::vector<net::Ipv6Addr>> tent(nif);
+  std::vector<std::vector<size_t>> range_of(nif);
   size_t total = 0;
-  for (const auto& p : ports_) {
-    for (size_t r = 0; r < tentative_[p.id].size(); ++r) {
-      const net::Ifaddr6& a = tentative_[p.id][r];
+  // Per port, the groups ND needs on its interfaces: all-nodes, and the
+  // solicited-node group of each link-local and configured address (DAD
+  // probes for them arrive there too). A range beyond the probed addresses
+  // has more groups than a filter holds: all multicast then.
+  std::vector<std::vector<rte_ether_addr>> groups(ports_.size());
+  std::vector<bool> all(ports_.size(), false);
+  auto join = [&](uint16_t port, const net::Ipv6Addr& g) {
+    const rte_ether_addr m = net::multicast_mac(g);
+    auto& v = groups[port];
+    if (std::none_of(v.begin(), v.end(),
+                     [&](const rte_ether_addr& x) { return rte_is_same_ether_addr(&x, &m); }))
+      v.push_back(m);
+  };
+  for (uint16_t i = 0; i < nif; ++i) {
+    if (!iface_enabled(i)) continue;
+    const net::PortIp& ip = shared_.ifaces[i];
+    for (size_t r = 0; r < tentative_[i].size(); ++r) {
+      const net::Ifaddr6& a = tentative_[i][r];
       for (uint32_t k = 0; k < a.announced(); ++k) {
-        tent[p.id].push_back(a.announced(k));
-        range_of[p.id].push_back(r);
+        tent[i].push_back(a.announced(k));
+        range_of[i].push_back(r);
       }
+      all[ip.port_id] = all[ip.port_id] || a.count > net::kAnnounceAll;
     }
-    total += tent[p.id].size();
-    // The groups ND needs: all-nodes, and the solicited-node group of the
-    // link-local and of every configured address (DAD probes for them
-    // arrive there too).
-    const net::PortIp& ip = shared_.ports[p.id].ip;
-    std::vector<rte_ether_addr> groups{net::multicast_mac(net::Ipv6Addr::all_nodes()),
-                                       net::multicast_mac(ip.link_local.solicited_node())};
-    for (const auto& a : tent[p.id]) {
-      const rte_ether_addr g = net::multicast_mac(a.solicited_node());
-      if (std::none_of(groups.begin(), groups.end(),
-                       [&](const rte_ether_addr& x) { return rte_is_same_ether_addr(&x, &g); }))
-        groups.push_back(g);
-    }
-    // A range beyond the probed addresses has more groups than a filter
-    // holds: all multicast then.
-    const bool all = std::any_of(tentative_[p.id].begin(), tentative_[p.id].end(),
-                                 [](const net::Ifaddr6& a) { return a.count > net::kAnnounceAll; });
-    port::receive_multicast(p, groups, all);
+    total += tent[i].size();
+    join(ip.port_id, net::Ipv6Addr::all_nodes());
+    join(ip.port_id, ip.link_local.solicited_node());
+    for (const auto& a : tent[i]) join(ip.port_id, a.solicited_node());
   }
-  std::vector<std::vector<bool>> dup(ports_.size());
-  for (const auto& p : ports_) dup[p.id].assign(tentative_[p.id].size(), false);
+  for (const auto& p : ports_) port::receive_multicast(p, groups[p.id], all[p.id]);
+  std::vector<std::vector<bool>> dup(nif);
+  for (uint16_t i = 0; i < nif; ++i) dup[i].assign(tentative_[i].size(), false);
   if (opt_.dad_ms > 0 && total > 0) {
-    for (const auto& p : ports_) {
-      for (const auto& a : tent[p.id]) {
-        rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-        if (!m) throw std::runtime_error("duplicate address detection: no mbuf");
-        m->data_len = m->pkt_len = net::write_ns_dad(rte_pktmbuf_mtod(m, uint8_t*), p.mac, a);
-        if (rte_eth_tx_burst(p.id, 0, &m, 1) != 1) {
-          rte_pktmbuf_free(m);
-          PMX_LOG(WARNING, "port %u: DAD probe for %s not sent (TX queue full)", p.id,
-                  net::to_string(a).c_str());
-        }
-      }
-    }
+    for (uint16_t i = 0; i < nif; ++i)
+      for (const auto& a : tent[i]) send_dad_probe(shared_.ifaces[i], a);
     const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * opt_.dad_ms / 1000;
     PMX_LOG(INFO, "duplicate address detection: %zu IPv6 address(es), %u ms", total, opt_.dad_ms);
     while (rte_get_timer_cycles() < deadline) {
@@ -283,34 +324,64 @@ void Plane::run_dad() {
           rte_mbuf* pkts[32];
           const uint16_t n = rte_eth_rx_burst(p.id, q, pkts, 32);
           any |= n > 0;
-          for (uint16_t i = 0; i < n; ++i) {
-            if (pkts[i]->nb_segs == 1) {
-              const int k = net::dad_conflict(rte_pktmbuf_mtod(pkts[i], const uint8_t*),
-                                              rte_pktmbuf_data_len(pkts[i]), p.mac,
-                                              tent[p.id].data(), tent[p.id].size());
-              if (k >= 0) dup[p.id][range_of[p.id][static_cast<size_t>(k)]] = true;
-            }
-            rte_pktmbuf_free(pkts[i]);
+          for (uint16_t j = 0; j < n; ++j) {
+            if (auto hit = dad_answer(p.id, pkts[j], tent))
+              dup[hit->first][range_of[hit->first][hit->second]] = true;
+            rte_pktmbuf_free(pkts[j]);
           }
         }
       }
       if (!any) rte_delay_us_sleep(1000);
     }
   }
-  for (const auto& p : ports_) {
-    net::PortIp& ip = shared_.ports[p.id].ip;
+  for (uint16_t i = 0; i < nif; ++i) {
+    net::PortIp& ip = shared_.ifaces[i];
     ip.naddrs6 = 0;
-    for (size_t i = 0; i < tentative_[p.id].size(); ++i) {
-      const net::Ifaddr6& a = tentative_[p.id][i];
-      if (dup[p.id][i]) {
-        PMX_LOG(ERR, "port %u: IPv6 address %s is in use on the link (DAD): not used", p.id,
-                net::to_string(a).c_str());
-        dad_dups_[p.id].push_back(a);
+    for (size_t r = 0; r < tentative_[i].size(); ++r) {
+      const net::Ifaddr6& a = tentative_[i][r];
+      if (dup[i][r]) {
+        PMX_LOG(ERR, "port %s: IPv6 address %s is in use on the link (DAD): not used",
+                net::iface_name(ip).c_str(), net::to_string(a).c_str());
+        dad_dups_[i].push_back(a);
         continue;
       }
       ip.addrs6[ip.naddrs6++] = a;
     }
   }
+}
+
+// One DAD probe (RFC 4862 5.4.2) for a on ip's interface, tagged in
+// software on a VLAN (the workers do not run yet).
+void Plane::send_dad_probe(const net::PortIp& ip, const net::Ipv6Addr& a) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!m) throw std::runtime_error("duplicate address detection: no mbuf");
+  m->data_len = m->pkt_len = net::write_ns_dad(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, a);
+  if (ip.vlan)
+    net::tag(reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, net::kVlanTagLen)), ip.vlan);
+  if (rte_eth_tx_burst(ip.port_id, 0, &m, 1) != 1) {
+    rte_pktmbuf_free(m);
+    PMX_LOG(WARNING, "port %s: DAD probe for %s not sent (TX queue full)",
+            net::iface_name(ip).c_str(), net::to_string(a).c_str());
+  }
+}
+
+// Whether frame m, received on port during DAD, says one of the probed
+// addresses is taken: (interface, index in tent[interface]).
+std::optional<std::pair<uint16_t, size_t>> Plane::dad_answer(
+    uint16_t port, rte_mbuf* m, const std::vector<std::vector<net::Ipv6Addr>>& tent) const {
+  if (m->nb_segs != 1) return std::nullopt;
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint16_t len = rte_pktmbuf_data_len(m);
+  net::Untagged u;
+  std::optional<uint16_t> stripped;
+  if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) stripped = m->vlan_tci;
+  if (net::untag(p, len, u, stripped)) return std::nullopt;
+  const uint16_t i = shared_.ports[port].iface_of_vlan[u.vlan];
+  if (i == worker::kNoIface || tent[i].empty()) return std::nullopt;
+  const int k = net::dad_conflict(p + u.off, static_cast<uint16_t>(len - u.off),
+                                  shared_.ifaces[i].mac, tent[i].data(), tent[i].size());
+  if (k < 0) return std::nullopt;
+  return std::pair{i, static_cast<size_t>(k)};
 }
 
 void Plane::setup() {
@@ -327,9 +398,9 @@ void Plane::setup() {
                         std::to_string(nports) + " found)");
   };
   for (const auto& a : opt_.addrs) check_port(a.port, "addr");
-  for (const auto& g : opt_.gateways) check_port(g.first, "gateway");
+  for (const auto& g : opt_.gateways) check_port(g.first.port, "gateway");
   for (const auto& a : opt_.addrs6) check_port(a.port, "addr");
-  for (const auto& g : opt_.gateways6) check_port(g.first, "gateway");
+  for (const auto& g : opt_.gateways6) check_port(g.first.port, "gateway");
   for (const auto& g : opt_.port_profiles) check_port(g.first, "port-profile");
 
   const auto profiles = port::load_profile_dir(opt_.profile_dir);

@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,9 +48,15 @@ class Plane {
   const worker::Shared& shared() const { return shared_; }
   const std::vector<std::unique_ptr<worker::Worker>>& workers() const { return workers_; }
   rte_mempool* pool() const { return pool_; }
-  // IPv6 addresses of port id that failed duplicate address detection at
-  // start (RFC 4862 5.4.5): configured, not used.
-  const std::vector<net::Ifaddr6>& duplicates6(uint16_t id) const { return dad_dups_[id]; }
+  // IPv6 addresses of interface i that failed duplicate address detection
+  // at start (RFC 4862 5.4.5): configured, not used.
+  const std::vector<net::Ifaddr6>& duplicates6(uint16_t i) const { return dad_dups_[i]; }
+  // Interface i receives frames: a VLAN one always, a port's untagged one
+  // unless every interface configured on the port is a VLAN.
+  bool iface_enabled(uint16_t i) const {
+    const net::PortIp& ip = shared_.ifaces[i];
+    return shared_.ports[ip.port_id].iface_of_vlan[ip.vlan] == i;
+  }
 
   // Stops/starts a port with the workers' agreement. "" or an error text.
   std::string port_stop(uint16_t id);
@@ -101,11 +108,18 @@ class Plane {
   // Posts a request to every worker and waits (sleeping) for all to ack.
   std::string broadcast(worker::Msg m);
   void build_shared();
+  // shared_.ifaces and each port's VLAN map from the options' interfaces.
+  void build_ifaces();
+  uint16_t iface_index(IfaceId id) const { return iface_index_.at(id); }
+  void add_addrs();
   // RFC 4862 5.4 for every configured IPv6 address, before the workers run
   // (this thread owns every queue then); commits the unique ones to
-  // shared_.ports[].ip.addrs6.
+  // shared_.ifaces[].addrs6.
   void run_dad();
   void assign_routes();
+  void send_dad_probe(const net::PortIp& ip, const net::Ipv6Addr& a);
+  std::optional<std::pair<uint16_t, size_t>> dad_answer(
+      uint16_t port, rte_mbuf* m, const std::vector<std::vector<net::Ipv6Addr>>& tent) const;
   void create_pool();
   void print_periodic_stats();
   void init_pdump();
@@ -128,8 +142,9 @@ class Plane {
   std::unique_ptr<Exporter> exporter_;
   std::unique_ptr<HttpServer> metrics_;
   bool pdump_ = false;
-  std::vector<std::vector<net::Ifaddr6>> tentative_;  // per port: --addr v6, before DAD
-  std::vector<std::vector<net::Ifaddr6>> dad_dups_;   // per port: found in use
+  std::map<IfaceId, uint16_t> iface_index_;           // (port, VLAN) -> interface index
+  std::vector<std::vector<net::Ifaddr6>> tentative_;  // per interface: --addr v6, before DAD
+  std::vector<std::vector<net::Ifaddr6>> dad_dups_;   // per interface: found in use
   std::vector<worker::NeighRow> neigh_buf_;
   worker::NeighSnapshot neigh_req_{};
   std::vector<tcp::ListenSpec> listen_specs_;

@@ -107,6 +107,7 @@ std::string Exporter::render() {
   MetricWriter w;
   write_build_info(w);
   write_ports(w);
+  write_ifaces(w);
   write_counters(w);
   write_states(w);
   write_flowtable(w);
@@ -175,6 +176,47 @@ void Exporter::write_ports(MetricWriter& w) const {
   w.gauge("portmux_port_link_speed_bytes_per_second", "link speed the PMD reports");
   for (size_t p = 0; p < ps.size(); ++p)
     w.value({{"port", ids[p]}}, uint64_t{ps[p].link.link_speed} * 1000000 / 8);
+}
+
+// Per interface (a port's untagged one, "0", and its VLANs, "0.100"):
+// frames after untagging and TCP opens/CurrEstab, summed over workers
+// (stats::Counters::port; interfaces from kIfaces on are in the totals only).
+void Exporter::write_ifaces(MetricWriter& w) const {
+  using P = stats::Counters;
+  struct Field {
+    const char* name;
+    const char* help;
+    P::PortCtr c;
+    bool gauge;
+  };
+  static constexpr Field kFields[] = {
+      {"portmux_interface_rx_frames_total", "frames received on the interface (after untagging)",
+       P::kIfaceRxFrames, false},
+      {"portmux_interface_tx_frames_total", "frames sent from the interface", P::kIfaceTxFrames,
+       false},
+      {"portmux_interface_tcp_active_opens_total", "connections opened from the interface",
+       P::kPortActiveOpens, false},
+      {"portmux_interface_tcp_passive_opens_total", "connections accepted on the interface",
+       P::kPortPassiveOpens, false},
+      {"portmux_interface_tcp_curr_estab", "connections ESTABLISHED or CLOSE_WAIT on the interface",
+       P::kPortCurrEstab, true},
+  };
+  const auto& ifaces = pl_.shared().ifaces;
+  for (const auto& f : kFields) {
+    if (f.gauge)
+      w.gauge(f.name, f.help);
+    else
+      w.counter(f.name, f.help);
+    for (uint16_t i = 0; i < ifaces.size() && i < P::kIfaces; ++i) {
+      if (!pl_.iface_enabled(i)) continue;
+      uint64_t v = 0;
+      for (const auto& wk : pl_.workers()) v += wk->counters().get_port(i, f.c);
+      w.value({{"interface", net::iface_name(ifaces[i])},
+               {"port", std::to_string(ifaces[i].port_id)},
+               {"vlan", std::to_string(ifaces[i].vlan)}},
+              v);
+    }
+  }
 }
 
 void Exporter::write_counters(MetricWriter& w) const {

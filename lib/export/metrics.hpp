@@ -43,6 +43,7 @@ class Exporter {
   void refresh_views();
   void write_build_info(stats::MetricWriter& w) const;
   void write_ports(stats::MetricWriter& w) const;
+  void write_ifaces(stats::MetricWriter& w) const;
   void write_counters(stats::MetricWriter& w) const;
   void write_states(stats::MetricWriter& w) const;
   void write_flowtable(stats::MetricWriter& w) const;

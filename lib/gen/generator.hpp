@@ -24,7 +24,7 @@ namespace pmx::gen {
 // every worker has acknowledged the next run's start (or shutdown).
 struct RunPlan {
   GenSpec spec;
-  uint16_t port_id = 0;
+  uint16_t port_id = 0;  // the interface index (worker::Shared::ifaces): the flow keys' port_id
   port::RssInfo rss;
   uint16_t port_lo = 49152, port_hi = 65535;  // the ephemeral range
   // The source tuples: the range walk of steer (GenControl's plans, any

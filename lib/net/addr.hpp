@@ -232,15 +232,17 @@ inline bool in_prefix(const Ipv6Addr& dst, const Ipv6Addr& prefix, uint8_t len) 
   return Ifaddr6{prefix, len, 1}.on_link(dst);
 }
 
-// What the data path knows of one port's layer 3: our MAC, our address
-// ranges, an optional default gateway. Read-only on workers once they run.
-// Lookups loop over at most kMaxAddrs ranges per family, never over
-// addresses.
+// What the data path knows of one interface's layer 3: the ethdev port and
+// 802.1Q VLAN it is on (docs/architecture.md, "Interfaces and VLANs"), our
+// MAC, our address ranges, an optional default gateway. Read-only on
+// workers once they run. Lookups loop over at most kMaxAddrs ranges per
+// family, never over addresses.
 struct PortIp {
   static constexpr size_t kMaxAddrs = 64;              // ranges per family
   static constexpr uint32_t kMaxPortAddrs = 1u << 20;  // addresses per family
 
-  uint16_t port_id = 0;
+  uint16_t port_id = 0;  // the ethdev port
+  uint16_t vlan = 0;     // 0: the port's untagged interface, else its VLAN id (1..4094)
   rte_ether_addr mac{};
   std::array<Ifaddr, kMaxAddrs> addrs{};
   uint8_t naddrs = 0;
@@ -320,5 +322,12 @@ struct PortIp {
     return naddrs ? addrs[0].addr : Ipv4Addr{};
   }
 };
+
+// An interface's name: "PORT" untagged, "PORT.VLAN" on a VLAN (as
+// --addr spells it).
+inline std::string iface_name(uint16_t port, uint16_t vlan) {
+  return vlan ? std::to_string(port) + "." + std::to_string(vlan) : std::to_string(port);
+}
+inline std::string iface_name(const PortIp& ip) { return iface_name(ip.port_id, ip.vlan); }
 
 }  // namespace pmx::net

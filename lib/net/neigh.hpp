@@ -1,6 +1,6 @@
 // Per-worker neighbour table for both families: ARP for IPv4 (RFC 826, RFC
 // 1122 2.3.2.1-2) and Neighbor Discovery for IPv6 (RFC 4861 7.3). One design:
-// entries are keyed by (port, IpAddr), so an IPv4 and an IPv6 entry never
+// entries are keyed by (iface, IpAddr), so an IPv4 and an IPv6 entry never
 // collide (IpAddr's family is part of the key), and both go through the same
 // states (INCOMPLETE, REACHABLE, STALE, PROBE), aging, pending queue and held
 // budget. Only the request differs (an ARP request or a Neighbor
@@ -43,8 +43,8 @@ template <class Pkt, unsigned kPending = 4>
 class NeighTable {
  public:
   struct Entry {
-    IpAddr ip;  // either family
-    uint16_t port = 0;
+    IpAddr ip;           // either family
+    uint16_t iface = 0;  // the interface index (worker::Shared::ifaces)
     NeighState state = NeighState::Free;
     uint8_t probes = 0;  // requests sent since the last confirmation
     uint8_t npending = 0;
@@ -79,21 +79,21 @@ class NeighTable {
   size_t capacity() const { return slots_.size(); }
   size_t size() const { return used_; }
 
-  // The MAC for (port, ip) if resolved. A stale entry is still used (RFC
+  // The MAC for (iface, ip) if resolved. A stale entry is still used (RFC
   // 1122 allows it) and is marked so that the next aging pass probes it.
-  const rte_ether_addr* lookup(uint16_t port, const IpAddr& ip) {
-    Entry* e = find(port, ip);
+  const rte_ether_addr* lookup(uint16_t iface, const IpAddr& ip) {
+    Entry* e = find(iface, ip);
     if (!e || e->state == NeighState::Incomplete) return nullptr;
     e->used = true;
     return &e->mac;
   }
 
-  // Queue pkt until (port, ip) resolves. The caller already missed lookup().
-  Hold hold(uint16_t port, const IpAddr& ip, Pkt pkt, uint64_t now) {
+  // Queue pkt until (iface, ip) resolves. The caller already missed lookup().
+  Hold hold(uint16_t iface, const IpAddr& ip, Pkt pkt, uint64_t now) {
     if (held_ >= budget_) return Hold::BudgetFull;
-    Entry* e = find(port, ip);
+    Entry* e = find(iface, ip);
     if (!e) {
-      e = insert(port, ip);
+      e = insert(iface, ip);
       if (!e) return Hold::TableFull;
       e->state = NeighState::Incomplete;
       e->probes = 1;
@@ -116,10 +116,10 @@ class NeighTable {
   // or a sibling worker learned it). Frames waiting for it go to release(pkt,
   // mac). Changed: the entry is new, was unresolved, or moved to another MAC.
   template <class Release>
-  Learn learn(uint16_t port, const IpAddr& ip, const rte_ether_addr& mac, uint64_t now, bool create,
-              Release&& release) {
-    Entry* e = find(port, ip);
-    if (!e && (!create || !(e = insert(port, ip)))) return Learn::Ignored;
+  Learn learn(uint16_t iface, const IpAddr& ip, const rte_ether_addr& mac, uint64_t now,
+              bool create, Release&& release) {
+    Entry* e = find(iface, ip);
+    if (!e && (!create || !(e = insert(iface, ip)))) return Learn::Ignored;
     const bool changed =
         e->state == NeighState::Incomplete || !rte_is_same_ether_addr(&e->mac, &mac);
     e->mac = mac;
@@ -134,7 +134,7 @@ class NeighTable {
   }
 
   // Aging and retransmission; call every few milliseconds.
-  //   request(entry): send an ARP request or an NS for entry.ip on entry.port
+  //   request(entry): send an ARP request or an NS for entry.ip on entry.iface
   //     (entry.state Probe: the entry's MAC is known, RFC 4861 7.3.3 wants
   //     the NS sent to it unicast)
   //   drop(pkt): a queued frame whose hop never answered
@@ -178,31 +178,31 @@ class NeighTable {
     return c;
   }
   // Fibonacci hashing (Knuth 6.4) of both halves of the address, the family
-  // and the port: the top bits of the product depend on every input bit. An
+  // and the iface: the top bits of the product depend on every input bit. An
   // IPv4 address has only its last four bytes set (IpAddr's layout), which
   // the rotation brings to the low half.
-  size_t home(uint16_t port, const IpAddr& ip) const {
+  size_t home(uint16_t iface, const IpAddr& ip) const {
     uint64_t hi, lo;
     std::memcpy(&hi, ip.b.data(), 8);
     std::memcpy(&lo, ip.b.data() + 8, 8);
-    const uint64_t x = hi ^ (lo >> 32 | lo << 32) ^ (uint64_t{port} << 48) ^ ip.v6;
+    const uint64_t x = hi ^ (lo >> 32 | lo << 32) ^ (uint64_t{iface} << 48) ^ ip.v6;
     return static_cast<size_t>((x * 0x9e3779b97f4a7c15ull) >> shift_);
   }
-  Entry* find(uint16_t port, const IpAddr& ip) {
-    for (size_t i = home(port, ip);; i = (i + 1) & (slots_.size() - 1)) {
+  Entry* find(uint16_t iface, const IpAddr& ip) {
+    for (size_t i = home(iface, ip);; i = (i + 1) & (slots_.size() - 1)) {
       Entry& e = slots_[i];
       if (e.state == NeighState::Free) return nullptr;
-      if (e.ip == ip && e.port == port) return &e;
+      if (e.ip == ip && e.iface == iface) return &e;
     }
   }
-  Entry* insert(uint16_t port, const IpAddr& ip) {
+  Entry* insert(uint16_t iface, const IpAddr& ip) {
     if (used_ * 2 >= slots_.size()) return nullptr;
-    size_t i = home(port, ip);
+    size_t i = home(iface, ip);
     while (slots_[i].state != NeighState::Free) i = (i + 1) & (slots_.size() - 1);
     Entry& e = slots_[i];
     e = Entry{};
     e.ip = ip;
-    e.port = port;
+    e.iface = iface;
     e.state = NeighState::Incomplete;
     ++used_;
     return &e;
@@ -216,7 +216,7 @@ class NeighTable {
       j = (j + 1) & mask;
       Entry& ej = slots_[j];
       if (ej.state == NeighState::Free) break;
-      size_t h = home(ej.port, ej.ip);
+      size_t h = home(ej.iface, ej.ip);
       // ej may move to i only if i lies cyclically in [h, j).
       bool movable = ((j - h) & mask) >= ((j - i) & mask);
       if (movable) {

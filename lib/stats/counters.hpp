@@ -95,11 +95,14 @@ struct alignas(64) Counters {
     if (from != 0) bump(st[from], -1);
     if (to != 0) bump(st[to], +1);
   }
-  // Per ethdev port (the flow key's port_id): RFC 4022's open, fail and
-  // reset counts and the CurrEstab gauge of the connections on that port,
-  // so a generator on one port and listeners on another in one process read
-  // side by side (show tcp stats, "Per port"). Ports from kPorts on are not
-  // split (they are in the totals only).
+  // Per interface (the flow key's port_id is an interface index: a port's
+  // untagged interface has the port's id, VLAN interfaces follow;
+  // worker::Shared::ifaces): RFC 4022's open, fail and reset counts and the
+  // CurrEstab gauge of the connections on it, so a generator on one
+  // interface and listeners on another in one process read side by side
+  // (show tcp stats, "Per interface"), and the frames each received and
+  // sent (show interfaces; portmux_interface_*_frames_total). Interfaces
+  // from kIfaces on are not split (they are in the totals only).
   enum PortCtr : size_t {
     kPortActiveOpens,
     kPortPassiveOpens,
@@ -107,18 +110,21 @@ struct alignas(64) Counters {
     kPortAttemptFails,
     kPortEstabResets,
     kPortCurrEstab,  // a gauge
+    kIfaceRxFrames,  // frames of this interface after untagging (before any layer 3 check)
+    kIfaceTxFrames,  // frames handed to the port for it (tagged if a VLAN)
     kPortCtrs
   };
-  static constexpr size_t kPorts = 8;
-  std::array<std::array<uint64_t, kPortCtrs>, kPorts> port{};
+  static constexpr size_t kIfaces = 16;
+  std::array<std::array<uint64_t, kPortCtrs>, kIfaces> port{};
 
   // Owner only, like inc(); by -1 for the gauge.
-  void inc_port(uint16_t p, PortCtr c, int64_t by = 1) {
-    if (p < kPorts) bump(port[p][c], by);
+  void inc_port(uint16_t iface, PortCtr c, int64_t by = 1) {
+    if (iface < kIfaces) bump(port[iface][c], by);
   }
+  void inc_iface(uint16_t iface, PortCtr c) { inc_port(iface, c); }
   // Any thread.
-  uint64_t get_port(uint16_t p, PortCtr c) const {
-    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(port[p][c]))
+  uint64_t get_port(uint16_t iface, PortCtr c) const {
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(port[iface][c]))
         .load(std::memory_order_relaxed);
   }
 

@@ -31,15 +31,16 @@ struct FlowInfo;
 struct NeighSnapshot;
 
 enum class MsgType : uint8_t {
-  PortPause,         // stop polling/sending on port; ack when no longer touching it
-  PortResume,        // poll port again (and announce our addresses if worker 0)
-  NeighSnapshot,     // copy the neighbour table into the NeighSnapshot
-  NeighUpdate,       // a sibling learned port/ip is at mac (not a request: no ack)
-  Stop,              // leave the loop
-  Listen,            // add the listener of the TcpRequest
-  Unlisten,          // remove the listener of the TcpRequest
-  ConnSnapshot,      // copy the connections into the ConnSnapshot
-  FlowInfo,          // fill the FlowInfo
+  PortPause,      // stop polling/sending on port; ack when no longer touching it
+  PortResume,     // poll port again (and announce our addresses if worker 0)
+  NeighSnapshot,  // copy the neighbour table into the NeighSnapshot
+  NeighUpdate,    // a sibling learned iface/ip is at mac (Msg::port: the interface) (not a request:
+                  // no ack)
+  Stop,           // leave the loop
+  Listen,         // add the listener of the TcpRequest
+  Unlisten,       // remove the listener of the TcpRequest
+  ConnSnapshot,   // copy the connections into the ConnSnapshot
+  FlowInfo,       // fill the FlowInfo
   ListenerSnapshot,  // copy the listener table into the ListenerSnapshot
   GenStart,          // run the generator plan (the control plane keeps it alive)
   GenStop,           // stop the generator: reset its connections

@@ -150,7 +150,7 @@ bool Worker::on_miss(void* self, const tcp::Seg& s) {
 uint16_t Worker::owner_of(const flow::FlowKey& k) const {
   const uint16_t g = gen_->owner(k);
   if (g < nworkers_) return g;
-  const port::RssInfo& steer = sh_.ports[k.port_id].steer;
+  const port::RssInfo& steer = sh_.ports[sh_.ifaces[k.port_id].port_id].steer;  // key: interface
   const auto workers = static_cast<uint16_t>(nworkers_);
   if (k.is_v6())  // the same rule over the IPv6 tuple (Toeplitz over 36 bytes, or its hash)
     return port::passive_owner6(steer, net::Ipv6Addr{k.local6}, rte_be_to_cpu_16(k.local_port),
@@ -237,8 +237,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     return false;
   }
   // 802.1Q (lib/net/vlan.hpp): the tag comes off here, layer 3 sees an
-  // untagged frame. No interface has a VLAN yet, so a frame tagged with
-  // one is for a VLAN we do not have.
+  // untagged frame of the interface its VLAN id names on this port.
   net::Untagged u;
   std::optional<uint16_t> stripped;
   if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) stripped = m->vlan_tci;  // a VLAN_STRIP profile
@@ -246,20 +245,23 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     drop(m, *bad);
     return false;
   }
-  if (u.vlan != 0) {
-    drop(m, Ctr::vlan_unknown);
+  const PortConfig& pc = sh_.ports[port];
+  const uint16_t iface = pc.iface_of_vlan[u.vlan];
+  if (iface == kNoIface) {
+    drop(m, u.vlan ? Ctr::vlan_unknown : Ctr::vlan_untagged);
     return false;
   }
+  ctr_.inc_iface(iface, stats::Counters::kIfaceRxFrames);
   rte_pktmbuf_adj(m, u.off);
-  const PortConfig& pc = sh_.ports[port];
   const bool cksum_good =
       pc.rx_ip_cksum && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   // The tailroom lets an answer outgrow its frame (a neighbour advertisement
   // to a 78-byte solicitation is 86 bytes).
   const auto room = static_cast<uint16_t>(rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m));
-  net::Outcome o = net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, pc.ip, ctr_, room);
-  if (o.learn) learn(port, o.learn_ip, o.learn_mac, now, o.learn_create, true);
+  net::Outcome o =
+      net::ingress(p, rte_pktmbuf_data_len(m), cksum_good, sh_.ifaces[iface], ctr_, room);
+  if (o.learn) learn(iface, o.learn_ip, o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
     case Kind::Consumed:
@@ -267,18 +269,18 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
       return false;
     case Kind::Send:
       m->data_len = m->pkt_len = o.len;
-      send(port, m);
+      send_if(iface, m);
       return false;
     case Kind::Route:
       m->data_len = m->pkt_len = o.len;
       ctr_.inc(Ctr::icmp_tx_echo_replies);
-      route(port, m, o.dst, now);
+      route(iface, m, o.dst, now);
       return false;
     case Kind::FragNeeded: {
       // With several workers the connection may be another's: counted
       // there as tcp_pmtu_no_conn (docs/tcp.md).
       const flow::FlowKey k =
-          tcp::make_key(o.frag.ours, o.frag.peer, o.frag.our_port, o.frag.peer_port, port);
+          tcp::make_key(o.frag.ours, o.frag.peer, o.frag.our_port, o.frag.peer_port, iface);
       tcp_->frag_needed(k, o.frag.seq, o.frag.mtu, o.frag.quoted_len, usec(now));
       rte_pktmbuf_free(m);
       return false;
@@ -288,7 +290,7 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   }
   const bool l4_good =
       pc.rx_tcp_cksum && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-  if (auto bad = tcp::parse_segment(p + o.l4_off, o.l4_len, o.src, o.dst, port, l4_good, seg)) {
+  if (auto bad = tcp::parse_segment(p + o.l4_off, o.l4_len, o.src, o.dst, iface, l4_good, seg)) {
     ctr_.inc(Ctr::tcp_in_segs);  // tcpInSegs counts errored segments too; the engine the rest
     drop(m, *bad);
     return false;
@@ -305,30 +307,30 @@ void Worker::tcp_output(Tsc now) {
       ctr_.inc(Ctr::tcp_tx_no_mbuf);  // retransmission recovers
       continue;
     }
-    const uint16_t port = s.key.port_id;
+    const uint16_t iface = s.key.port_id;  // the key's interface
     const uint32_t len =
-        tcp::write_frame(rte_pktmbuf_mtod(m, uint8_t*), sh_.ports[port].ip.mac, s, ip_id_++);
+        tcp::write_frame(rte_pktmbuf_mtod(m, uint8_t*), sh_.ifaces[iface].mac, s, ip_id_++);
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = len;
-    route(port, m, tcp::remote_addr(s.key), now);
+    route(iface, m, tcp::remote_addr(s.key), now);
   }
   tcp_->clear_output();
 }
 
 // Resolves dst's next hop and transmits m, or queues it behind an ARP
 // request or a Neighbor Solicitation (one table for both families).
-void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now) {
-  const net::PortIp& ip = sh_.ports[port].ip;
+void Worker::route(uint16_t iface, rte_mbuf* m, net::IpAddr dst, Tsc now) {
+  const net::PortIp& ip = sh_.ifaces[iface];
   const net::IpAddr nh = ip.next_hop(dst);
   if (nh.is_zero()) return drop(m, Ctr::no_route);
-  if (const rte_ether_addr* mac = neigh_.lookup(port, nh)) {
+  if (const rte_ether_addr* mac = neigh_.lookup(iface, nh)) {
     rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = *mac;
-    return send(port, m);
+    return send_if(iface, m);
   }
   using Hold = net::NeighTable<rte_mbuf*>::Hold;
-  switch (neigh_.hold(port, nh, m, now.v)) {
+  switch (neigh_.hold(iface, nh, m, now.v)) {
     case Hold::SendRequest:
-      return send_solicit(port, nh, nullptr);
+      return send_solicit(iface, nh, nullptr);
     case Hold::Queued:
       return;
     case Hold::QueueFull:
@@ -340,22 +342,42 @@ void Worker::route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now) {
   }
 }
 
-void Worker::learn(uint16_t port, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now,
+void Worker::learn(uint16_t iface, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now,
                    bool create, bool share) {
   using Learn = net::NeighTable<rte_mbuf*>::Learn;
   const Learn r =
-      neigh_.learn(port, ip, mac, now.v, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
+      neigh_.learn(iface, ip, mac, now.v, create, [&](rte_mbuf* m, const rte_ether_addr& a) {
         rte_pktmbuf_mtod(m, rte_ether_hdr*)->dst_addr = a;
-        send(port, m);
+        send_if(iface, m);
       });
   if (r == Learn::Ignored) return;
   ctr_.inc(Ctr::neigh_learned);
   // Replies to our requests may arrive on any queue: siblings learn it too.
   if (!share || r != Learn::Changed) return;
-  const Msg msg = make_msg<MsgType::NeighUpdate>(NeighAddr{ip, mac_to(mac)}, port);
+  const Msg msg = make_msg<MsgType::NeighUpdate>(NeighAddr{ip, mac_to(mac)}, iface);
   for (Worker* w : siblings_)
     // Best effort: a sibling that misses it resolves the address itself.
     if (w != this && !w->post(msg)) ctr_.inc(Ctr::neigh_share_lost);
+}
+
+// 802.1Q on the way out: the NIC inserts the tag when the port's profile
+// has VLAN_INSERT, else net::tag() does in the headroom (every mbuf of the
+// pool has RTE_PKTMBUF_HEADROOM; a received one has its own tag's 4 bytes
+// back after untagging).
+void Worker::send_if(uint16_t iface, rte_mbuf* m) {
+  const net::PortIp& ip = sh_.ifaces[iface];
+  if (ip.vlan) {
+    if (sh_.ports[ip.port_id].vlan_insert) {
+      m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+      m->vlan_tci = ip.vlan;
+    } else {
+      auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, net::kVlanTagLen));
+      if (!p) return drop(m, Ctr::vlan_tx_no_headroom);
+      net::tag(p, ip.vlan);
+    }
+  }
+  ctr_.inc_iface(iface, stats::Counters::kIfaceTxFrames);
+  send(ip.port_id, m);
 }
 
 void Worker::send(uint16_t port, rte_mbuf* m) {
@@ -396,41 +418,49 @@ void Worker::drop(rte_mbuf* m, Ctr c) {
   rte_pktmbuf_free(m);
 }
 
-void Worker::send_arp_request(uint16_t port, net::Ipv4Addr target) {
+void Worker::send_arp_request(uint16_t iface, net::Ipv4Addr target) {
   rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
   if (!m) return ctr_.inc(Ctr::arp_tx_no_mbuf);  // the next retransmission tries again
-  const net::PortIp& ip = sh_.ports[port].ip;
+  const net::PortIp& ip = sh_.ifaces[iface];
   m->data_len = m->pkt_len =
       net::write_arp_request(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, ip.source_for(target), target);
   ctr_.inc(Ctr::arp_tx_requests);
-  send(port, m);
+  send_if(iface, m);
 }
 
-void Worker::send_ns(uint16_t port, const net::Ipv6Addr& target, const rte_ether_addr* to) {
+void Worker::send_ns(uint16_t iface, const net::Ipv6Addr& target, const rte_ether_addr* to) {
   rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
   if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);  // the next retransmission tries again
-  const net::PortIp& ip = sh_.ports[port].ip;
+  const net::PortIp& ip = sh_.ifaces[iface];
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   const net::Ipv6Addr src = ip.source_for6(target);
   m->data_len = m->pkt_len = to ? net::write_ns(p, *to, ip.mac, src, target, target)
                                 : net::write_ns_multicast(p, ip.mac, src, target);
   ctr_.inc(to ? Ctr::nd_tx_probes : Ctr::nd_tx_solicits);
-  send(port, m);
+  send_if(iface, m);
 }
 
 // An ARP request or an NS for target; to: the cached MAC of a PROBE-state
 // IPv6 entry (RFC 4861 7.3.3 probes unicast; ARP keeps broadcasting, RFC
 // 1122 2.3.2.1 leaves it open).
-void Worker::send_solicit(uint16_t port, const net::IpAddr& target, const rte_ether_addr* to) {
-  if (target.v6) return send_ns(port, target.v6addr(), to);
-  send_arp_request(port, target.v4());
+void Worker::send_solicit(uint16_t iface, const net::IpAddr& target, const rte_ether_addr* to) {
+  if (target.v6) return send_ns(iface, target.v6addr(), to);
+  send_arp_request(iface, target.v4());
 }
 
 // Gratuitous ARPs for the IPv4 addresses (RFC 5227 3) and unsolicited NAs
 // for the link-local and every IPv6 address that passed DAD (RFC 4861
 // 7.2.6); of a large range, its first and last only (Ifaddr::announced()).
 void Worker::announce(uint16_t port) {
-  const net::PortIp& ip = sh_.ports[port].ip;
+  const PortConfig& pc = sh_.ports[port];
+  for (uint16_t i = 0; i < sh_.ifaces.size(); ++i) {
+    const net::PortIp& ip = sh_.ifaces[i];
+    if (ip.port_id == port && pc.iface_of_vlan[ip.vlan] == i) announce_iface(i);
+  }
+}
+
+void Worker::announce_iface(uint16_t iface) {
+  const net::PortIp& ip = sh_.ifaces[iface];
   for (uint8_t i = 0; i < ip.naddrs; ++i) {
     for (uint32_t k = 0; k < ip.addrs[i].announced(); ++k) {
       rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
@@ -438,22 +468,22 @@ void Worker::announce(uint16_t port) {
       m->data_len = m->pkt_len = net::write_gratuitous_arp(rte_pktmbuf_mtod(m, uint8_t*), ip.mac,
                                                            ip.addrs[i].announced(k));
       ctr_.inc(Ctr::arp_tx_gratuitous);
-      send(port, m);
+      send_if(iface, m);
     }
   }
-  announce6(port, ip.link_local);
+  announce6(iface, ip.link_local);
   for (uint8_t i = 0; i < ip.naddrs6; ++i)
     for (uint32_t k = 0; k < ip.addrs6[i].announced(); ++k)
-      announce6(port, ip.addrs6[i].announced(k));
+      announce6(iface, ip.addrs6[i].announced(k));
 }
 
-void Worker::announce6(uint16_t port, const net::Ipv6Addr& a) {
+void Worker::announce6(uint16_t iface, const net::Ipv6Addr& a) {
   rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
   if (!m) return ctr_.inc(Ctr::nd_tx_no_mbuf);
   m->data_len = m->pkt_len =
-      net::write_unsolicited_na(rte_pktmbuf_mtod(m, uint8_t*), sh_.ports[port].ip.mac, a);
+      net::write_unsolicited_na(rte_pktmbuf_mtod(m, uint8_t*), sh_.ifaces[iface].mac, a);
   ctr_.inc(Ctr::nd_tx_unsolicited_na);
-  send(port, m);
+  send_if(iface, m);
 }
 
 // Every few milliseconds: neighbour aging and retransmitted requests, and the
@@ -463,7 +493,7 @@ void Worker::housekeeping(Tsc now) {
   neigh_.age(
       now.v,
       [this](const auto& e) {
-        send_solicit(e.port, e.ip, e.state == net::NeighState::Probe ? &e.mac : nullptr);
+        send_solicit(e.iface, e.ip, e.state == net::NeighState::Probe ? &e.mac : nullptr);
       },
       [this](rte_mbuf* m) { drop(m, Ctr::neigh_unresolved); },
       [this](const auto&) { ctr_.inc(Ctr::neigh_expired); });
@@ -487,8 +517,8 @@ bool Worker::drain_inbox(Tsc now) {
     switch (m.type) {
       case MsgType::NeighUpdate: {
         const NeighAddr a = payload<MsgType::NeighUpdate>(m);
-        learn(m.port, a.ip, mac_from(a.mac48), now, true, false);
-        continue;  // not a request: no ack
+        learn(m.port, a.ip, mac_from(a.mac48), now, true, false);  // port: the interface
+        continue;                                                  // not a request: no ack
       }
       case MsgType::PortPause:
         flush(m.port);
@@ -557,7 +587,7 @@ void Worker::snapshot(NeighSnapshot& s, Tsc now) const {
   neigh_.for_each([&](const auto& e) {
     if (s.n == s.cap) return;
     s.rows[s.n++] = NeighRow{
-        lcore_, e.port, e.ip, e.mac, e.state, (now.v - e.confirmed) * 1000 / sh_.hz, e.npending};
+        lcore_, e.iface, e.ip, e.mac, e.state, (now.v - e.confirmed) * 1000 / sh_.hz, e.npending};
   });
 }
 

@@ -27,10 +27,20 @@ namespace pmx::worker {
 
 inline constexpr uint16_t kMaxPorts = 32;
 inline constexpr uint16_t kMaxBurst = 512;
+// Interfaces (docs/architecture.md, "Interfaces and VLANs"): one untagged
+// per port, whose index is the port's id, and one per configured (port,
+// VLAN) after them. The flow key and the neighbour table carry the index.
+inline constexpr uint16_t kMaxIfaces = 64;
+inline constexpr uint16_t kNoIface = UINT16_MAX;
 
 // What every worker reads and nobody writes once workers run.
 struct PortConfig {
-  net::PortIp ip;
+  // The interface a frame received on this port belongs to, by its VLAN id
+  // (0: untagged); kNoIface: none (vlan_unknown, or vlan_untagged on a port
+  // whose interfaces are all VLANs). 8 KiB per port, one load per frame.
+  std::array<uint16_t, 4096> iface_of_vlan;
+  PortConfig() { iface_of_vlan.fill(kNoIface); }
+  bool vlan_insert = false;  // the port tags in hardware (TX offload VLAN_INSERT)
   uint16_t burst = 32;
   bool rx_ip_cksum = false;   // the NIC verifies IPv4 header checksums
   bool rx_tcp_cksum = false;  // the NIC verifies TCP checksums
@@ -65,7 +75,8 @@ class HandoffRings {
 };
 
 struct Shared {
-  std::vector<PortConfig> ports;
+  std::vector<PortConfig> ports;    // by ethdev port id
+  std::vector<net::PortIp> ifaces;  // by interface index; ifaces[p] is port p's untagged one
   rte_mempool* pool = nullptr;
   uint64_t hz = 0;  // TSC ticks per second
   net::NeighTimes neigh_times{};
@@ -95,7 +106,7 @@ struct FlowInfo {
 
 struct NeighRow {
   unsigned lcore;
-  uint16_t port;
+  uint16_t iface;  // interface index (Shared::ifaces)
   net::IpAddr ip;  // either family
   rte_ether_addr mac;
   net::NeighState state;
@@ -175,21 +186,27 @@ class Worker {
   }
   // Sends m (a whole IPv4 or IPv6 frame) towards dst: the Ethernet
   // destination is dst's next hop's MAC, resolved by ARP or ND first.
-  void route(uint16_t port, rte_mbuf* m, net::IpAddr dst, Tsc now);
-  void learn(uint16_t port, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now, bool create,
+  // iface: an interface index (Shared::ifaces), here and below where named so.
+  void route(uint16_t iface, rte_mbuf* m, net::IpAddr dst, Tsc now);
+  void learn(uint16_t iface, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now, bool create,
              bool share);
+  // Sends m out of iface: tagged with its VLAN (in software, or by the NIC
+  // with VLAN_INSERT), then send() on its port.
+  void send_if(uint16_t iface, rte_mbuf* m);
   void send(uint16_t port, rte_mbuf* m);
   void flush(uint16_t port);
   void flush_all();
   void discard_tx(uint16_t port, stats::Ctr why);
   void drop(rte_mbuf* m, stats::Ctr c);
-  void send_arp_request(uint16_t port, net::Ipv4Addr target);
+  void send_arp_request(uint16_t iface, net::Ipv4Addr target);
   // RFC 4861 7.2.2: to target's solicited-node group, or (unicast, a
   // PROBE-state entry, 7.3.3) to `to`.
-  void send_ns(uint16_t port, const net::Ipv6Addr& target, const rte_ether_addr* to);
-  void send_solicit(uint16_t port, const net::IpAddr& target, const rte_ether_addr* to);
+  void send_ns(uint16_t iface, const net::Ipv6Addr& target, const rte_ether_addr* to);
+  void send_solicit(uint16_t iface, const net::IpAddr& target, const rte_ether_addr* to);
+  // Every interface of port.
   void announce(uint16_t port);
-  void announce6(uint16_t port, const net::Ipv6Addr& a);
+  void announce_iface(uint16_t iface);
+  void announce6(uint16_t iface, const net::Ipv6Addr& a);
   void housekeeping(Tsc now);
   bool drain_inbox(Tsc now);  // false: Stop received
   void snapshot(NeighSnapshot& s, Tsc now) const;

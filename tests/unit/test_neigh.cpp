@@ -161,7 +161,7 @@ IpAddr ip6(const char* s) { return IpAddr::of(*parse_ipv6(s)); }
 NeighState state_of(const Table& t, uint16_t port, const IpAddr& ip) {
   NeighState st = NeighState::Free;
   t.for_each([&](const Table::Entry& e) {
-    if (e.port == port && e.ip == ip) st = e.state;
+    if (e.iface == port && e.ip == ip) st = e.state;
   });
   return st;
 }

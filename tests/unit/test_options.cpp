@@ -354,6 +354,34 @@ TEST(Options, UsageListsEveryOption) {
 namespace pmx::control {
 namespace {
 
+// Issue 14: PORT.VLAN names a VLAN interface; the same address may be ours
+// on two VLANs (two links), not twice on one; gateways are per interface.
+TEST(Options, VlanInterfaces) {
+  auto o = parse({"--addr", "0.100=198.18.1.1/24", "--addr", "0.200=198.18.1.1/24", "--addr",
+                  "0=198.18.0.1/24", "--gateway", "0.100=198.18.1.254", "--gateway",
+                  "0=198.18.0.254", "--addr", "1.4094=2001:2:1::1/64"});
+  ASSERT_EQ(o.addrs.size(), 3u);
+  EXPECT_EQ(o.addrs[0].port, 0);
+  EXPECT_EQ(o.addrs[0].vlan, 100);
+  EXPECT_EQ(o.addrs[1].vlan, 200);
+  EXPECT_EQ(o.addrs[2].vlan, 0);
+  ASSERT_EQ(o.addrs6.size(), 1u);
+  EXPECT_EQ(o.addrs6[0].port, 1);
+  EXPECT_EQ(o.addrs6[0].vlan, 4094);
+  EXPECT_EQ(net::to_string(o.gateways.at(IfaceId{0, 100})), "198.18.1.254");
+  EXPECT_EQ(net::to_string(o.gateways.at(0)), "198.18.0.254");
+  expect_error({"--addr", "0.100=198.18.1.1/24", "--addr", "0.100=198.18.1.1/24"},
+               "--addr '0.100=198.18.1.1/24': overlaps 198.18.1.1/24 on port 0.100");
+  expect_error({"--addr", "0.4095=198.18.1.1/24"},
+               "--addr '0.4095=198.18.1.1/24': bad VLAN id '4095' (1-4094)");
+  expect_error({"--addr", "0.0=198.18.1.1/24"}, "bad VLAN id '0'");
+  expect_error({"--addr", "0.=198.18.1.1/24"}, "bad VLAN id ''");
+  expect_error({"--addr", "0.1x=198.18.1.1/24"}, "bad VLAN id '1x'");
+  expect_error({"--addr", "x.100=198.18.1.1/24"}, "bad port id 'x'");
+  expect_error({"--gateway", "0.100=198.18.1.254", "--gateway", "0.100=198.18.1.253"},
+               "port 0.100 has an IPv4 one already");
+}
+
 // Issue 14: ranges on the command line and in the file; each bad form is
 // named with the option (the forms themselves: test_addr.cpp, AddrRange).
 TEST(Options, AddressRanges) {
