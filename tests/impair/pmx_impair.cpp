@@ -20,7 +20,17 @@
 // Accounting invariant, per direction, at exit:
 //   frames_in + duplicated == forwarded + tx_errors + dropped + queue_drops
 //                             + truncated + overflow + discarded
+//                             + vlan_filtered
 // (every received frame and every extra copy ends in exactly one bucket).
+//
+// --vlan-a VID makes side A an IEEE 802.1Q trunk (this kernel has no VLAN
+// devices: CONFIG_VLAN_8021Q is off): frames from B leave on A tagged with
+// VID; frames from A go to B untagged if they carry VID (the kernel hands
+// the tag over in PACKET_AUXDATA, or it is still in the frame) and are
+// counted as vlan_filtered otherwise. Several instances with different VIDs
+// may share one trunk interface: each sees every frame and takes its own.
+// Tagged frames are only delayed, like ARP (the impairments look at the
+// EtherType): use it without --loss & co.
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <linux/if_ether.h>
@@ -64,12 +74,13 @@ struct Options {
   double delay_ms = 0, duration_s = 0;  // duration 0: until a signal
   double rate_mbit = 0;                 // bottleneck rate; 0: none
   uint32_t queue_frames = 0;            // bottleneck queue; 0: unbounded (kQueueFrames)
+  uint16_t vlan_a = 0;                  // side A is a trunk for this VID; 0: no VLANs
 };
 
 struct Counters {
   uint64_t frames_in = 0, forwarded = 0, dropped = 0, duplicated = 0, corrupted = 0, reordered = 0,
            delayed = 0, oversize = 0, truncated = 0, overflow = 0, discarded = 0, tx_errors = 0,
-           kernel_drops = 0, queue_drops = 0, bytes_forwarded = 0;
+           kernel_drops = 0, queue_drops = 0, bytes_forwarded = 0, vlan_filtered = 0;
 };
 
 // What happens to one frame. Every frame consumes the same six PRNG outputs
@@ -199,6 +210,8 @@ class Bottleneck {
 // One direction: frames read from rx_fd leave through tx_fd.
 struct Direction {
   int rx_fd, tx_fd;
+  uint16_t pop_vid = 0;   // frames must carry this VID (from a trunk); it comes off
+  uint16_t push_vid = 0;  // frames get this VID's tag (to a trunk)
   Rng rng;
   DelayQueue queue;
   Bottleneck neck;
@@ -216,11 +229,11 @@ void print_usage() {
   std::printf(
       "usage: pmx-impair --if-a IF --if-b IF [--seed N] [--loss P] [--reorder P] [--dup P]\n"
       "                  [--delay-ms D] [--corrupt P] [--duration-s S] [--stats FILE]\n"
-      "                  [--rate-mbit R [--queue-frames N]]\n"
+      "                  [--rate-mbit R [--queue-frames N]] [--vlan-a VID]\n"
       "P: probability in [0, 1] per frame and direction; D, S: non-negative numbers\n"
       "(--duration-s 0: run until SIGTERM/SIGINT). R: bottleneck rate in Mbit/s per\n"
       "direction (0: none); N: frames the bottleneck holds, more are dropped\n"
-      "(default and maximum 65536).\n");
+      "(default and maximum 65536). VID: side A is an 802.1Q trunk, B is VLAN VID (1-4094).\n");
 }
 
 double parse_number(const char* opt, const char* v, double lo, double hi) {
@@ -271,6 +284,8 @@ void apply_option(Options& o, const char* name, const char* v) {
     o.duration_s = parse_number(name, v, 0, 1e7);
   else if (n == "rate-mbit")
     o.rate_mbit = parse_number(name, v, 0, 100000);
+  else if (n == "vlan-a")
+    o.vlan_a = static_cast<uint16_t>(parse_number(name, v, 1, 4094));
   else if (n == "queue-frames")
     o.queue_frames = static_cast<uint32_t>(parse_number(name, v, 1, kQueueFrames));
 }
@@ -288,6 +303,7 @@ Options parse_options(int argc, char** argv) {
                                  {"stats", required_argument, nullptr, 0},
                                  {"rate-mbit", required_argument, nullptr, 0},
                                  {"queue-frames", required_argument, nullptr, 0},
+                                 {"vlan-a", required_argument, nullptr, 0},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   Options o;
@@ -327,6 +343,8 @@ int open_port(const std::string& ifname) {
   sll.sll_protocol = htons(ETH_P_ALL);
   sll.sll_ifindex = static_cast<int>(ifindex);
   if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) die("bind " + ifname);
+  const int on = 1;  // the VLAN tag the kernel took off (tpacket_auxdata)
+  if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0) die("PACKET_AUXDATA");
   packet_mreq mr{};
   mr.mr_ifindex = static_cast<int>(ifindex);
   mr.mr_type = PACKET_MR_PROMISC;
@@ -484,26 +502,67 @@ void ingest(Direction& d, const Options& o, uint8_t* f, size_t len, uint64_t now
   enqueue(d, due, now, f, len, fate.dup ? 2 : 1, &pass);
 }
 
+// --vlan-a: from the trunk, keeps only frames of d.pop_vid and takes the tag
+// off (the kernel usually already did: PACKET_AUXDATA says so); to the
+// trunk, puts d.push_vid's tag in (scratch has 4 bytes of room after len).
+// false: a frame of another VLAN, or untagged, from the trunk.
+bool retag(const Direction& d, msghdr& mh, uint8_t* f, size_t& len) {
+  if (len < 14) return d.pop_vid == 0;
+  if (d.push_vid) {
+    std::memmove(f + 16, f + 12, len - 12);
+    f[12] = 0x81;
+    f[13] = 0x00;
+    f[14] = static_cast<uint8_t>(d.push_vid >> 8);
+    f[15] = static_cast<uint8_t>(d.push_vid);
+    len += 4;
+    return true;
+  }
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+    tpacket_auxdata aux;
+    std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+    if (aux.tp_status & TP_STATUS_VLAN_VALID) return (aux.tp_vlan_tci & 0xfff) == d.pop_vid;
+  }
+  if (len < 18 || f[12] != 0x81 || f[13] != 0x00) return false;
+  if ((((f[14] & 0x0f) << 8) | f[15]) != d.pop_vid) return false;
+  std::memmove(f + 12, f + 16, len - 16);
+  len -= 4;
+  return true;
+}
+
 // Reads up to kBatch frames from d.rx_fd. Frames the kernel reports as
 // outgoing (our own transmissions on that interface) are ignored.
 void drain(Direction& d, const Options& o, uint8_t* scratch) {
   for (int i = 0; i < kBatch; ++i) {
     sockaddr_ll from{};
-    socklen_t fl = sizeof from;
-    const ssize_t n = recvfrom(d.rx_fd, scratch, kScratchBytes, MSG_DONTWAIT | MSG_TRUNC,
-                               reinterpret_cast<sockaddr*>(&from), &fl);
+    iovec iov{scratch, kScratchBytes};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(tpacket_auxdata))];
+    msghdr mh{};
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof from;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    const ssize_t n = recvmsg(d.rx_fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENETDOWN)
         die("recv");
       return;
     }
     if (from.sll_pkttype == PACKET_OUTGOING) continue;
-    if (static_cast<size_t>(n) > kScratchBytes) {  // MSG_TRUNC: real length
+    if (static_cast<size_t>(n) + 4 > kScratchBytes) {  // MSG_TRUNC: real length; 4: a tag
       ++d.c.frames_in;
       ++d.c.truncated;
       continue;
     }
-    ingest(d, o, scratch, static_cast<size_t>(n), now_ns());
+    size_t len = static_cast<size_t>(n);
+    if ((d.pop_vid || d.push_vid) && !retag(d, mh, scratch, len)) {
+      ++d.c.frames_in;
+      ++d.c.vlan_filtered;
+      continue;
+    }
+    ingest(d, o, scratch, len, now_ns());
   }
 }
 
@@ -529,7 +588,8 @@ std::string counters_json(const Counters& c) {
       "{\"frames_in\":%llu,\"forwarded\":%llu,\"dropped\":%llu,\"duplicated\":%llu,"
       "\"corrupted\":%llu,\"reordered\":%llu,\"delayed\":%llu,\"oversize\":%llu,"
       "\"truncated\":%llu,\"overflow\":%llu,\"discarded\":%llu,\"tx_errors\":%llu,"
-      "\"kernel_drops\":%llu,\"queue_drops\":%llu,\"bytes_forwarded\":%llu}",
+      "\"kernel_drops\":%llu,\"queue_drops\":%llu,\"bytes_forwarded\":%llu,"
+      "\"vlan_filtered\":%llu}",
       static_cast<unsigned long long>(c.frames_in), static_cast<unsigned long long>(c.forwarded),
       static_cast<unsigned long long>(c.dropped), static_cast<unsigned long long>(c.duplicated),
       static_cast<unsigned long long>(c.corrupted), static_cast<unsigned long long>(c.reordered),
@@ -538,7 +598,8 @@ std::string counters_json(const Counters& c) {
       static_cast<unsigned long long>(c.discarded), static_cast<unsigned long long>(c.tx_errors),
       static_cast<unsigned long long>(c.kernel_drops),
       static_cast<unsigned long long>(c.queue_drops),
-      static_cast<unsigned long long>(c.bytes_forwarded));
+      static_cast<unsigned long long>(c.bytes_forwarded),
+      static_cast<unsigned long long>(c.vlan_filtered));
   return buf;
 }
 
@@ -633,10 +694,10 @@ int main(int argc, char** argv) {
   const int fd_a = open_port(o.if_a);
   const int fd_b = open_port(o.if_b);
   // unique_ptr: each holds a preallocated (lazily mapped) 128 MiB slot pool.
-  auto ab = std::make_unique<Direction>(
-      Direction{fd_a, fd_b, Rng(o.seed, 0), DelayQueue(kQueueFrames), make_neck(o), {}});
-  auto ba = std::make_unique<Direction>(
-      Direction{fd_b, fd_a, Rng(o.seed, 1), DelayQueue(kQueueFrames), make_neck(o), {}});
+  auto ab = std::make_unique<Direction>(Direction{
+      fd_a, fd_b, o.vlan_a, 0, Rng(o.seed, 0), DelayQueue(kQueueFrames), make_neck(o), {}});
+  auto ba = std::make_unique<Direction>(Direction{
+      fd_b, fd_a, 0, o.vlan_a, Rng(o.seed, 1), DelayQueue(kQueueFrames), make_neck(o), {}});
   collect_kernel_drops(*ab);  // reset the socket statistics: count from here
   collect_kernel_drops(*ba);
   ab->c.kernel_drops = ba->c.kernel_drops = 0;

@@ -39,7 +39,8 @@
 #   impair_stat DIR NAME
 #       Prints counter NAME (frames_in, forwarded, dropped, duplicated,
 #       corrupted, reordered, delayed, oversize, truncated, overflow,
-#       discarded, tx_errors, kernel_drops, queue_drops, bytes_forwarded) of
+#       discarded, tx_errors, kernel_drops, queue_drops, bytes_forwarded,
+#       vlan_filtered) of
 #       direction DIR (a_to_b, b_to_a)
 #       from $IMPAIR_STATS (after impair_down). Returns 1 if missing.
 #   impair_teardown

@@ -154,8 +154,11 @@ pmx_vdev() {
 }
 
 # pmx_cmd [extra application args...]: sets PMX_CMD to the command line of
-# portmux on the dut port: its own file prefix (pmx$$), the dut address.
+# portmux on the dut port: its own file prefix (pmx$$), the dut address
+# (PMX_NO_ADDR=1: none, e.g. a port whose interfaces are all VLANs).
 pmx_cmd() {
+    local -a PMX_DEFAULT_ADDR=(--addr "0=$DUT_IP/$PREFIX_LEN")
+    [[ -z ${PMX_NO_ADDR:-} ]] || PMX_DEFAULT_ADDR=()
     local -a lcores mem
     read -ra lcores <<<"$(pmx_lcores)"
     read -ra mem <<<"$PMX_EAL_MEM"
@@ -164,7 +167,7 @@ pmx_cmd() {
         "$PORTMUX" "${mem[@]}" --no-pci --file-prefix "${PMX_FILE_PREFIX:-pmx$$}" "${lcores[@]}"
         "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
         --
-        --addr "0=$DUT_IP/$PREFIX_LEN"
+        "${PMX_DEFAULT_ADDR[@]}"
         "$@"
     )
 }

@@ -29,7 +29,7 @@ import sys
 
 LOST_BY_ACCIDENT = ("oversize", "truncated", "overflow", "tx_errors", "kernel_drops")
 ACCOUNTED = ("forwarded", "tx_errors", "dropped", "queue_drops", "truncated", "overflow",
-             "discarded")
+             "discarded", "vlan_filtered")
 
 
 def check_accounting(d, c):
