@@ -211,7 +211,9 @@ gen::Report GenControl::report() {
   r.state = running_ ? (draining ? "draining" : "running") : "done";
   if (plan_) {
     r.spec = gen::to_string(plan_->spec);
-    r.port = plan_->port_id;
+    const net::PortIp& ip = pl_.shared().ifaces[plan_->port_id];  // the run's interface
+    r.port = ip.port_id;
+    r.vlan = ip.vlan;
     r.destination = gen::destination(plan_->spec);
   }
   const worker::Tsc end = running_ ? timer_now() : end_tsc_;

@@ -81,6 +81,7 @@ std::string to_json(const Report& r) {
   j += "  \"state\": " + json_string(r.state) + ",\n";
   j += fmt("  \"port\": %d,\n", r.port);
   j += "  \"destination\": " + json_string(r.destination) + ",\n";
+  j += fmt("  \"vlan\": %u,\n", unsigned{r.vlan});
   j += fmt("  \"elapsed_s\": %.3f,\n", r.elapsed_s);
   j += fmt("  \"connections\": {\"attempted\": %" PRIu64 ", \"established\": %" PRIu64
            ", \"completed\": %" PRIu64 ", \"stopped\": %" PRIu64 ", \"open\": %" PRIu64 "},\n",
@@ -104,7 +105,9 @@ std::string to_json(const Report& r) {
 std::string to_text(const Report& r) {
   const Totals& t = r.t;
   std::string s = "gen " + r.state + ": " + r.spec + "\n";
-  if (r.port >= 0) s += fmt("  port %d, to %s\n", r.port, r.destination.c_str());
+  if (r.port >= 0)  // "port 0", or "port 0.100" on a VLAN (show tcp stats' column)
+    s += fmt("  port %d%s, to %s\n", r.port, r.vlan ? fmt(".%u", unsigned{r.vlan}).c_str() : "",
+             r.destination.c_str());
   s += fmt("  %.3f s: %" PRIu64 " connections attempted, %" PRIu64 " established, %" PRIu64
            " completed, %" PRIu64 " stopped, %" PRIu64 " open\n",
            r.elapsed_s, t.attempts, t.connects, t.completed, t.stopped, t.open);

@@ -35,6 +35,7 @@ struct Report {
   // 'show tcp stats'), and their destination ADDR:PORT; -1 and "": no run.
   int port = -1;
   std::string destination;
+  uint16_t vlan = 0;     // the run's interface is VLAN vlan of port (0: untagged)
   double elapsed_s = 0;  // since the start (to the end when done)
   Totals t;
   const stats::LatencyHistogram* connect_us = nullptr;

@@ -877,6 +877,13 @@ TEST(GenReport, NamesThePortAndTheDestination) {
   EXPECT_TRUE(
       has(j, "\"state\": \"running\",\n  \"port\": 1,\n  \"destination\": \"[2001:2::2]:8080\",\n"))
       << j;
+  // On a VLAN interface: its name, as show tcp stats' column has it.
+  r.port = 0;
+  r.vlan = 100;
+  EXPECT_TRUE(has(to_text(r), "\n  port 0.100, to [2001:2::2]:8080\n")) << to_text(r);
+  EXPECT_TRUE(
+      has(to_json(r), "\"port\": 0,\n  \"destination\": \"[2001:2::2]:8080\",\n  \"vlan\": 100,"))
+      << to_json(r);
   // No run yet: no port line; the JSON says -1.
   Report none;
   none.state = "done";
