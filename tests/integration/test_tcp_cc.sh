@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration test: congestion control through a lossy, long link. portmux
-# (net_af_packet, side A) sends CC_MIB MiB (default 64) of its http pattern
+# (net_af_packet, side A) sends CC_MIB MiB (default 64; 16 in meson test) of its http pattern
 # to a Linux client (side B) through pmx-impair at 1 % loss and 10 ms delay
 # in each direction (RTT about 20 ms), once from a cc=newreno listener and
 # once from a cc=cubic one; then, on the same link with portmux stopped, a
@@ -18,7 +18,9 @@ set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/impair_lib.sh"
 
 SEED=${IMPAIR_SEED:-1}
-MIB=${CC_MIB:-64}
+# CC_MIB sets the size; meson test runs 16 MiB (CC_MIB_DEFAULT, CI's time),
+# the figures in docs/performance.md are from CC_MIB=64.
+MIB=${CC_MIB:-${CC_MIB_DEFAULT:-64}}
 BYTES=$((MIB << 20))
 PEER_PY="$PMX_LIB_DIR/peers/pattern_http.py"
 LINUX_PID=""
