@@ -108,9 +108,9 @@ void add_once(std::vector<std::string>& v, const R& r) {
 void show_routes(void*, cmdline* cl, void* data) {
   const Plane& pl = cli_of(data).plane;
   std::vector<RouteRow> rows;
-  for (uint16_t i = 0; i < pl.shared().ifaces.size(); ++i) {
-    if (!pl.iface_enabled(i)) continue;
-    const net::PortIp& ip = pl.shared().ifaces[i];
+  for (uint16_t f = 0; f < pl.shared().ifaces.size(); ++f) {
+    if (!pl.iface_enabled(f)) continue;
+    const net::PortIp& ip = pl.shared().ifaces[f];
     const std::string p = net::iface_name(ip);  // "0", or "0.100" for a VLAN
     std::vector<std::string> conn;
     for (uint8_t i = 0; i < ip.naddrs; ++i) {
