@@ -30,6 +30,15 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
+# shellcheck source=tests/integration/vlan_lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/vlan_lib.sh"
+
+# lib.sh's, plus the VLAN switch's bridges and namespace when there is one.
+topo_down() {
+    vlan_down
+    pmx_netns_del "$DUT_NS" "$PEER_NS"
+}
+
 DUT_NS="dutp$$"  # lib.sh's names: portmux's namespace, the first port's interface
 PEER_NS="dutr$$" # and the DUT's namespace (topo_down deletes both)
 DUT_IF="dut0a$$"
@@ -47,6 +56,16 @@ CLIENT_NET6=2001:2:10:
 SERVER_NET6=2001:2:20:
 ROUTER0_6=2001:2:10::fe
 ROUTER1_6=2001:2:20::fe
+# DUT_VLAN=1: portmux's addresses on VLAN DUT_VLAN0 of port 0 and DUT_VLAN1
+# of port 1 (dut_vlan_links); DUT_IFC0/1 name those interfaces.
+DUT_VLAN0=100
+DUT_VLAN1=200
+DUT_IFC0=0
+DUT_IFC1=1
+if [[ ${DUT_VLAN:-0} == 1 ]]; then
+    DUT_IFC0="0.$DUT_VLAN0"
+    DUT_IFC1="1.$DUT_VLAN1"
+fi
 DUT_ADDRS=${DUT_ADDRS:-16} # addresses per port (198.18.10.1-16 on 0, servers on 1)
 # The generator's source range on port 0 (both families): 4,096 addresses,
 # routed by the DUT to portmux's first address.
@@ -70,15 +89,20 @@ dut_link() {
 
 # dut_topo_up [v6]: the namespaces, both links, the router's addresses and
 # forwarding (IPv6 too with "v6"). The NAT and firewall tests add their
-# nftables rules afterwards.
+# nftables rules afterwards. DUT_VLAN=1: the links are VLAN access links of
+# two trunks instead (dut_vlan_links).
 # shellcheck disable=SC2120  # "v6" is optional
 dut_topo_up() {
     _tmpdir
     pmx_netns_add "$DUT_NS" "$PEER_NS" || fail "ip netns add $DUT_NS $PEER_NS"
     pmx_sysctl "$PEER_NS" net.ipv4.conf.all.rp_filter 0 || fail "rp_filter=0 in $PEER_NS"
     pmx_sysctl "$PEER_NS" net.ipv4.conf.default.rp_filter 0 || fail "rp_filter=0 in $PEER_NS"
-    dut_link "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF"
-    dut_link "$DUT_NS" "$DUT_IF1" "$PEER_NS" "$PEER_IF1"
+    if [[ ${DUT_VLAN:-0} == 1 ]]; then
+        dut_vlan_links
+    else
+        dut_link "$DUT_NS" "$DUT_IF" "$PEER_NS" "$PEER_IF"
+        dut_link "$DUT_NS" "$DUT_IF1" "$PEER_NS" "$PEER_IF1"
+    fi
     ip -n "$PEER_NS" link set lo up || fail "lo up in $PEER_NS"
     ip -n "$PEER_NS" addr add "$ROUTER0/24" dev "$PEER_IF" || fail "addr on $PEER_IF"
     ip -n "$PEER_NS" addr add "$ROUTER1/24" dev "$PEER_IF1" || fail "addr on $PEER_IF1"
@@ -99,24 +123,46 @@ dut_topo_up() {
     info "topology up: $DUT_NS ports $DUT_IF/$DUT_IF1 <-> DUT $PEER_NS ($PEER_IF $ROUTER0, $PEER_IF1 $ROUTER1)"
 }
 
+# dut_vlan_links: portmux's ports are 802.1Q trunks, the clients' side on
+# VLAN DUT_VLAN0 (100) of port 0, the servers' on VLAN DUT_VLAN1 (200) of
+# port 1; the router's two interfaces are untagged access links of those
+# VLANs. This kernel has no 802.1Q devices, so the router cannot tag: the
+# switch of vlan_lib.sh (pmx-impair --vlan-a) does. dut_start then puts
+# portmux's addresses on 0.DUT_VLAN0 and 1.DUT_VLAN1, nothing untagged.
+dut_vlan_links() {
+    vlan_trunk_up "$DUT_NS" "$DUT_IF" "vswt$$a"
+    vlan_trunk_up "$DUT_NS" "$DUT_IF1" "vswt$$b"
+    vlan_access "$DUT_VLAN0" "$PEER_NS" "$PEER_IF" "vswt$$a"
+    vlan_access "$DUT_VLAN1" "$PEER_NS" "$PEER_IF1" "vswt$$b"
+    local i
+    for i in "$PEER_IF" "$PEER_IF1"; do
+        pmx_sysctl "$PEER_NS" "net.ipv4.conf.$i.rp_filter" 0 || fail "rp_filter=0 on $i"
+    done
+}
+
 # dut_start [v6] [extra application args...]: portmux on both ports with
 # DUT_ADDRS addresses each (lib.sh adds the first, $DUT_IP; IPv6 too with
 # "v6") and the client range on port 0, both gateways, an http listener on
 # every address of either family, TIME_WAIT 2 s.
 # shellcheck disable=SC2120  # "v6" and extra arguments are optional
 dut_start() {
-    local -a args=(--gateway "0=$ROUTER0" --gateway "1=$ROUTER1"
+    local c0=$DUT_IFC0 c1=$DUT_IFC1 # "0" and "1", or "0.100" and "1.200" (DUT_VLAN=1)
+    local -a args=(--gateway "$c0=$ROUTER0" --gateway "$c1=$ROUTER1"
         --listen 0.0.0.0:80=http --msl-ms 1000 --dad-ms 0)
     local i v6=0
     [[ ${1:-} == v6 ]] && { v6=1; shift; }
-    for ((i = 2; i <= DUT_ADDRS; i++)); do args+=(--addr "0=$CLIENT_NET.$i/24"); done
-    args+=(--addr "0=$CLIENT_RANGE/${CLIENT_PREFIX#*/}")
-    for ((i = 1; i <= DUT_ADDRS; i++)); do args+=(--addr "1=$SERVER_NET.$i/24"); done
+    if [[ $c0 != 0 ]]; then # lib.sh's first address goes on the VLAN too
+        PMX_NO_ADDR=1
+        args+=(--addr "$c0=$DUT_IP/$PREFIX_LEN")
+    fi
+    for ((i = 2; i <= DUT_ADDRS; i++)); do args+=(--addr "$c0=$CLIENT_NET.$i/24"); done
+    args+=(--addr "$c0=$CLIENT_RANGE/${CLIENT_PREFIX#*/}")
+    for ((i = 1; i <= DUT_ADDRS; i++)); do args+=(--addr "$c1=$SERVER_NET.$i/24"); done
     if ((v6)); then
-        args+=(--gateway "0=$ROUTER0_6" --gateway "1=$ROUTER1_6" --listen "[::]:80=http")
-        args+=(--addr "0=$CLIENT_RANGE6/${CLIENT_PREFIX6#*/}")
+        args+=(--gateway "$c0=$ROUTER0_6" --gateway "$c1=$ROUTER1_6" --listen "[::]:80=http")
+        args+=(--addr "$c0=$CLIENT_RANGE6/${CLIENT_PREFIX6#*/}")
         for ((i = 1; i <= DUT_ADDRS; i++)); do
-            args+=(--addr "0=$CLIENT_NET6:$(printf %x "$i")/64" --addr "1=$SERVER_NET6:$(printf %x "$i")/64")
+            args+=(--addr "$c0=$CLIENT_NET6:$(printf %x "$i")/64" --addr "$c1=$SERVER_NET6:$(printf %x "$i")/64")
         done
     fi
     # shellcheck disable=SC2054  # the commas belong to the EAL argument

@@ -21,6 +21,14 @@
 #     column of 'show tcp stats' Per port has the generator's active opens;
 #     port 1's passive opens are as many.
 # These are the issue's sizes; the test takes about 12 s here.
+# DUT_VLAN=1 (test_dut_vlan.sh): the same with portmux's addresses on VLAN
+# 100 of port 0 and VLAN 200 of port 1, nothing untagged; the router's
+# links are untagged access links of those VLANs (dut_lib.sh's
+# dut_vlan_links: this kernel has no 802.1Q devices, the tags are the
+# pmx-impair switch's). Also: show interfaces has frames on 0.100 and
+# 1.200 and drops untagged frames on 0 and 1; the Per port/interface
+# columns are port0.100 and port1.200; each bridge forwarded frames and
+# filtered none (every frame on a trunk carried its VLAN).
 set -euo pipefail
 
 # shellcheck source=tests/integration/dut_lib.sh
@@ -66,7 +74,7 @@ expect_eq "tcp_tx_bytes (both roles)" "$(tcp_counter tcp_tx_bytes)" $((gen_tx + 
 expect_eq "tcp_rx_bytes (both roles)" "$(tcp_counter tcp_rx_bytes)" $((gen_tx + gen_rx))
 info "bytes: client sent $gen_tx, read $gen_rx; the servers read and sent the same"
 ctl show tcp stats | sed -n '/^Per port/,/^$/p'
-expect_eq "show gen stats, line 2" "$(ctl show gen stats | sed -n 2p)" "  port 0, to $SERVER_NET.1:80"
+expect_eq "show gen stats, line 2" "$(ctl show gen stats | sed -n 2p)" "  port $DUT_IFC0, to $SERVER_NET.1:80"
 gport=$(gen_field port)
 expect_eq "the generator's port (show gen json)" "$gport" 0
 expect_eq "port $gport ActiveOpens" "$(per_port ActiveOpens "$gport")" $((SHORT + KA_CONNS))
@@ -74,5 +82,33 @@ expect_eq "port 1 PassiveOpens" "$(per_port PassiveOpens 1)" $((SHORT + KA_CONNS
 expect_eq "client addresses the router saw" "$(dut_sources_seen 4)" "$CLIENT_COUNT"
 info "the router forwarded from all $CLIENT_COUNT client addresses"
 
+if [[ ${DUT_VLAN:-0} == 1 ]]; then
+    ifs=$(ctl show interfaces) || fail "show interfaces"
+    printf '%s\n' "$ifs"
+    for p in 0 1; do
+        grep -qE "^$p .*untagged frames dropped" <<<"$ifs" || fail "show interfaces: $p takes untagged frames"
+    done
+    for i in "$DUT_IFC0" "$DUT_IFC1"; do
+        rx=$(awk -v i="$i" '$1 == i { print $5 }' <<<"$ifs")
+        ((rx > SHORT)) || fail "show interfaces: $i received $rx frames"
+    done
+    ctl show tcp stats | grep -qE "^Per port/interface +port$DUT_IFC0 +port$DUT_IFC1\$" ||
+        fail "Per port/interface columns are not port$DUT_IFC0 and port$DUT_IFC1"
+fi
+
 pmx_stop || fail "portmux did not exit cleanly (status $PMX_EXIT)"
+if [[ ${DUT_VLAN:-0} == 1 ]]; then
+    vlan_down # writes each bridge's counts
+    for vid in "$DUT_VLAN0" "$DUT_VLAN1"; do
+        read -r fwd filt < <("$PMX_PYTHON" -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["a_to_b"]["forwarded"] + s["b_to_a"]["forwarded"],
+      s["a_to_b"]["vlan_filtered"] + s["b_to_a"]["vlan_filtered"])' "$PMX_TMP/vlan$vid.json") ||
+            fail "no stats from the VLAN $vid bridge"
+        ((fwd > SHORT)) || fail "VLAN $vid bridge forwarded $fwd frames"
+        expect_eq "VLAN $vid bridge: frames of another VLAN on its trunk" "$filt" 0
+        info "VLAN $vid bridge: $fwd frames forwarded, 0 filtered"
+    done
+fi
 info "PASS"
