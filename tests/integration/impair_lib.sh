@@ -121,6 +121,17 @@ _impair_wait_carrier() {
     pmx_wait_carrier "${1#-}" "$2" 5 || fail "no carrier on $2 ($1) after 5 s"
 }
 
+# _impair_wait_ready PID LOG NAME: until pmx-impair PID logs that it is
+# ready (bounded: IMPAIR_READY_TIMEOUT); fails naming NAME if it exits first.
+_impair_wait_ready() {
+    local deadline=$((SECONDS + IMPAIR_READY_TIMEOUT))
+    until grep -q '^pmx-impair: ready' "$2" 2>/dev/null; do
+        pmx_pid_alive "$1" || fail "$3 exited early: $(cat -- "$2")"
+        ((SECONDS < deadline)) || fail "$3 not ready after ${IMPAIR_READY_TIMEOUT} s"
+        sleep 0.05
+    done
+}
+
 # _impair_start ARGS...: start pmx-impair in the mid namespace and wait for
 # its "ready" line (its sockets are bound and promiscuous from then on).
 _impair_start() {
@@ -134,12 +145,7 @@ _impair_start() {
     # ip netns exec execs the command, so $! is pmx-impair itself.
     ip netns exec "$IMPAIR_NS" "${cmd[@]}" </dev/null >"$IMPAIR_LOG" 2>&1 &
     IMPAIR_PID=$!
-    local deadline=$((SECONDS + IMPAIR_READY_TIMEOUT))
-    until grep -q '^pmx-impair: ready' "$IMPAIR_LOG" 2>/dev/null; do
-        pmx_pid_alive "$IMPAIR_PID" || fail "pmx-impair exited early: $(cat -- "$IMPAIR_LOG")"
-        ((SECONDS < deadline)) || fail "pmx-impair not ready after ${IMPAIR_READY_TIMEOUT} s"
-        sleep 0.05
-    done
+    _impair_wait_ready "$IMPAIR_PID" "$IMPAIR_LOG" pmx-impair
     info "pmx-impair pid $IMPAIR_PID is forwarding, log $IMPAIR_LOG"
 }
 

@@ -48,12 +48,7 @@ vlan_access() {
     ip netns exec "$VLAN_SW_NS" "$PMX_IMPAIR" --if-a "$trunk" --if-b "$sw" --vlan-a "$vid" \
         --stats "$PMX_TMP/vlan$vid.json" </dev/null >"$log" 2>&1 &
     VLAN_PIDS+=("$!")
-    local deadline=$((SECONDS + IMPAIR_READY_TIMEOUT))
-    until grep -q '^pmx-impair: ready' "$log" 2>/dev/null; do
-        pmx_pid_alive "${VLAN_PIDS[-1]}" || fail "pmx-impair (VLAN $vid) exited early: $(cat -- "$log")"
-        ((SECONDS < deadline)) || fail "pmx-impair (VLAN $vid) not ready after ${IMPAIR_READY_TIMEOUT} s"
-        sleep 0.05
-    done
+    _impair_wait_ready "${VLAN_PIDS[-1]}" "$log" "pmx-impair (VLAN $vid)"
     pmx_wait_carrier "$ns" "$ifc" 5 || fail "no carrier on $ifc"
     info "VLAN $vid: $ns/$ifc <-> [$VLAN_SW_NS: pmx-impair --vlan-a $vid] <-> trunk $trunk"
 }
