@@ -21,7 +21,8 @@ struct FlowKey {
   uint32_t remote_ip = 0;    // network order; IPv6: 0
   uint16_t local_port = 0;   // network order
   uint16_t remote_port = 0;  // network order
-  uint16_t port_id = 0;      // ethdev port: the same 4-tuple on two ports is two flows
+  uint16_t port_id = 0;      // interface index (a port, or a VLAN of one): the same
+                             // 4-tuple on two interfaces is two flows
   uint16_t v6 = 0;           // 0: IPv4, 1: IPv6 (part of the hashed bytes)
   // IPv6 only (zero for IPv4; never hashed there).
   std::array<uint8_t, 16> local6{};

@@ -15,7 +15,7 @@
 namespace pmx::tcp {
 
 // Parses the TCP segment at p (len bytes: the IP payload) sent from src to
-// dst (both of one family), received on ethdev port_id. Verifies the
+// dst (both of one family), received on interface port_id (the flow key's). Verifies the
 // checksum over the RFC 9293 3.1 (IPv4) or RFC 8200 8.1 (IPv6)
 // pseudo-header unless hw_good. Returns the drop counter or fills s.
 // Malformed options end option parsing (the options seen so far are kept)
