@@ -21,7 +21,8 @@
 #  4. frames for VLAN 300 (ours on no interface) count in vlan_unknown, and
 #     untagged frames on this VLAN-only port in vlan_untagged; neither
 #     answered;
-#  5. show interfaces lists 0 (untagged dropped), 0.100 and 0.200 with
+#  5. --route 2001:2:9::/64=2001:2:1::2 belongs to 0.100 (show routes);
+#  6. show interfaces lists 0 (untagged dropped), 0.100 and 0.200 with
 #     their addresses and frames; the Prometheus endpoint has
 #     portmux_interface_rx_frames_total{interface="0.100"}.
 # PMX_VLAN_OFFLOAD=1 runs the same with a profile asking for VLAN_INSERT
@@ -88,7 +89,8 @@ if [[ ${PMX_VLAN_OFFLOAD:-0} == 1 ]]; then
 fi
 pmx_start "${EXTRA[@]}" --dad-ms 200 --metrics "127.0.0.1:$METRICS_PORT" \
     --addr "0.100=$OURS/24" --addr "0.100=$OURS6/64" --addr "0.200=$OURS/24" \
-    --listen "0.0.0.0:$ECHO_PORT=echo" --listen 0.0.0.0:80=http --msl-ms 1000
+    --listen "0.0.0.0:$ECHO_PORT=echo" --listen 0.0.0.0:80=http --msl-ms 1000 \
+    --route 2001:2:9::/64=2001:2:1::2
 if [[ ${PMX_VLAN_OFFLOAD:-0} == 1 ]]; then
     offl=$(ctl show port info 0) || fail "show port info 0"
     grep -q "RX offloads:.*VLAN_STRIP" <<<"$offl" || fail "VLAN_STRIP not granted: $offl"
@@ -174,7 +176,13 @@ unt=$(($(counter vlan_untagged) - unt0))
 ((unt >= 5)) || fail "vlan_untagged +$unt after 5 untagged pings"
 info "VLAN 300: vlan_unknown +$unk; untagged: vlan_untagged +$unt; none answered"
 
-# 5. show interfaces and the interface label.
+# 5. A route belongs to the interface with its gateway on-link: 0.100.
+routes=$(ctl show routes) || fail "show routes"
+awk '$1 == "0.100" && $2 == "2001:2:9::/64" && $3 == "2001:2:1::2" && $4 == "route"' <<<"$routes" |
+    grep -q . || fail "show routes has no 0.100 row for 2001:2:9::/64 via 2001:2:1::2: $routes"
+info "show routes: 2001:2:9::/64 via 2001:2:1::2 on 0.100"
+
+# 6. show interfaces and the interface label.
 ifs=$(ctl show interfaces) || fail "show interfaces"
 printf '%s\n' "$ifs"
 ctl show port info 0 | sed -n '/^RSS/,$p'
