@@ -356,8 +356,11 @@ void Plane::send_dad_probe(const net::PortIp& ip, const net::Ipv6Addr& a) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   if (!m) throw std::runtime_error("duplicate address detection: no mbuf");
   m->data_len = m->pkt_len = net::write_ns_dad(rte_pktmbuf_mtod(m, uint8_t*), ip.mac, a);
-  if (ip.vlan)
-    net::tag(reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, net::kVlanTagLen)), ip.vlan);
+  if (ip.vlan) {  // a fresh mbuf has RTE_PKTMBUF_HEADROOM: prepend cannot fail
+    auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, net::kVlanTagLen));
+    if (!p) throw std::runtime_error("duplicate address detection: no headroom for a VLAN tag");
+    net::tag(p, ip.vlan);
+  }
   if (rte_eth_tx_burst(ip.port_id, 0, &m, 1) != 1) {
     rte_pktmbuf_free(m);
     PMX_LOG(WARNING, "port %s: DAD probe for %s not sent (TX queue full)",
