@@ -22,6 +22,7 @@ Totals operator-(const Totals& a, const Totals& b) {
   d.err_no_resources = a.err_no_resources - b.err_no_resources;
   d.tx_bytes = a.tx_bytes - b.tx_bytes;
   d.rx_bytes = a.rx_bytes - b.rx_bytes;
+  d.retransmits = a.retransmits - b.retransmits;
   d.open = a.open;
   return d;
 }

@@ -18,7 +18,8 @@ struct Totals {
   uint64_t err_bad_response = 0;
   uint64_t err_ports = 0, err_no_resources = 0;
   uint64_t tx_bytes = 0, rx_bytes = 0;
-  uint64_t open = 0;  // a gauge: connections not yet finished
+  uint64_t retransmits = 0;  // segments the run's connections sent again (scenario groups)
+  uint64_t open = 0;         // a gauge: connections not yet finished
 
   uint64_t errors() const {
     return err_refused + err_reset + err_connect_timeout + err_timeout + err_bad_response +
