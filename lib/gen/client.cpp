@@ -11,6 +11,9 @@
 //   echo: req_size bytes of the pattern 'a' + i % 26 (i counting over the
 //         connection); the same bytes must come back, no more.
 //   raw:  req_size bytes per request, nothing expected back.
+// With think_ms, each request after the first waits that long after the
+// previous response (a Timer event); a draining run ends such a connection
+// during its pause, as one between requests.
 // Each connection is finished exactly once (finish): completed, or failed
 // with one reason, or stopped. The run (ClientConfig) and its results
 // (ClientStats) come with every event: Stream::client(), client_ctx().
@@ -49,6 +52,7 @@ struct ClientState {
   bool finished = false;         // counted as completed or failed (exactly once)
   bool opened = false;           // reached ESTABLISHED: a timeout is no longer a connect timeout
   bool ending = false;           // abort() or abandon() asked: nothing more to do
+  bool thinking = false;         // between requests, waiting for think_ms (a Timer event)
 };
 static_assert(sizeof(ClientState) <= tcp::kServiceStateBytes);
 
@@ -83,6 +87,12 @@ bool matches(const uint8_t* p, size_t n, uint64_t off) {
   return true;
 }
 
+// Counts k for the worker (its Counters) and for the connection's group.
+void count(Ctx& x, Ctr k, uint64_t by = 1) {
+  x.s.count(k, by);
+  if (x.st) x.st->count(k, by);
+}
+
 // Ends the connection with RST (a failure, close rst) or silently (close
 // abandon), once; never at Closed.
 void end(Ctx& x, bool abandon) {
@@ -102,26 +112,26 @@ void finish(Ctx& x, CloseReason why, bool at_close = false) {
   if (x.st && x.st->open) x.st->add_open(-1);
   const bool ok = why == CloseReason::Normal && x.cfg && !a.in_request &&
                   (a.reqs_done >= x.cfg->reqs || x.cfg->draining);
-  if (ok) return x.s.count(Ctr::gen_completed);
+  if (ok) return count(x, Ctr::gen_completed);
   switch (why) {
     case CloseReason::Refused:
-      x.s.count(Ctr::gen_err_refused);
+      count(x, Ctr::gen_err_refused);
       break;
     case CloseReason::Reset:
-      x.s.count(Ctr::gen_err_reset);
+      count(x, Ctr::gen_err_reset);
       break;
     case CloseReason::Timeout:  // SYN_SENT's (RFC 9293 3.8.3 R2) or an established one's
       x.s.count(a.opened ? Ctr::gen_err_timeout : Ctr::gen_err_connect_timeout);
       break;
     case CloseReason::Local:
-      x.s.count(Ctr::gen_stopped);
+      count(x, Ctr::gen_stopped);
       break;
     case CloseReason::NoResources:
-      x.s.count(Ctr::gen_err_no_resources);
+      count(x, Ctr::gen_err_no_resources);
       break;
     case CloseReason::Normal:  // closed before the work was done
     case CloseReason::BadResponse:
-      x.s.count(Ctr::gen_err_bad_response);
+      count(x, Ctr::gen_err_bad_response);
       break;
   }
   if (!at_close) end(x, false);
@@ -140,7 +150,7 @@ void queue(Ctx& x) {
     if (x.s.space() < kHeadRoom) return x.s.want_writable();
     if (cfg.head_len == 0) prepare_head(cfg);
     x.s.append(cfg.head, cfg.head_len);
-    x.s.count(Ctr::gen_tx_bytes, cfg.head_len);
+    count(x, Ctr::gen_tx_bytes, cfg.head_len);
     a.req_left = http_body(cfg);
     if (!a.req_left) return;
   }
@@ -151,7 +161,7 @@ void queue(Ctx& x) {
   x.s.commit(n);
   a.tx_off += n;
   a.req_left -= n;
-  x.s.count(Ctr::gen_tx_bytes, n);
+  count(x, Ctr::gen_tx_bytes, n);
   if (a.req_left > 0) x.s.want_writable();
 }
 
@@ -163,7 +173,7 @@ void request(Ctx& x) {
   // http: the head counts 1, then the body (post) its bytes
   a.req_left = x.cfg->mode == ClientMode::Http ? 1 + http_body(*x.cfg) : x.cfg->req_size;
   a.resp_left = x.cfg->mode == ClientMode::Echo ? x.cfg->req_size : 0;
-  x.s.count(Ctr::gen_requests);
+  count(x, Ctr::gen_requests);
 }
 
 // Reads what has arrived of the current response. True once it is complete;
@@ -176,7 +186,7 @@ bool read(Ctx& x) {
     size_t used = a.resp.feed(sp[0].data(), sp[0].size());
     if (used == sp[0].size() && !a.resp.done()) used += a.resp.feed(sp[1].data(), sp[1].size());
     x.s.consume(static_cast<uint32_t>(used));
-    x.s.count(Ctr::gen_rx_bytes, used);
+    count(x, Ctr::gen_rx_bytes, used);
     // A response before the whole request was queued (a POST's body) is
     // an early refusal, whatever its status.
     const bool bad_len = !cfg.post && a.resp.content_length() != cfg.resp_size;
@@ -190,7 +200,7 @@ bool read(Ctx& x) {
       !matches(sp[1].data(), sp[1].size(), a.rx_off + sp[0].size()))
     return finish(x, CloseReason::BadResponse), false;
   x.s.consume(n);
-  x.s.count(Ctr::gen_rx_bytes, n);
+  count(x, Ctr::gen_rx_bytes, n);
   a.rx_off += n;
   a.resp_left -= n;
   return a.resp_left == 0;
@@ -201,7 +211,7 @@ void response_done(Ctx& x) {
   a.in_request = false;
   ++a.reqs_done;
   if (x.cfg->mode != ClientMode::Raw) {
-    x.s.count(Ctr::gen_responses);
+    count(x, Ctr::gen_responses);
     if (x.st) x.st->request_us.record(x.s.now_us() - a.t_start);
   }
 }
@@ -210,7 +220,7 @@ void run(Ctx& x);
 
 void opened(Ctx& x) {
   if (!x.cfg) return run(x);  // the run was withdrawn: stop now (no Data may follow)
-  x.s.count(Ctr::gen_connects);
+  count(x, Ctr::gen_connects);
   x.a.opened = true;
   if (x.st) x.st->connect_us.record(x.s.now_us() - x.s.t_open());
   // reqs 0: the connection is only held open (until the run drains).
@@ -232,7 +242,7 @@ void run(Ctx& x) {
   for (;;) {
     queue(x);
     if (cfg.mode == ClientMode::Raw) {
-      x.s.count(Ctr::gen_rx_bytes, x.s.readable());
+      count(x, Ctr::gen_rx_bytes, x.s.readable());
       x.s.consume(x.s.readable());  // nothing is expected back: ignored
       if (!a.in_request || a.req_left) break;
     } else if (!a.in_request || !read(x)) {
@@ -240,12 +250,18 @@ void run(Ctx& x) {
     }
     response_done(x);
     if (a.reqs_done < cfg.reqs && !cfg.draining) {
+      if (cfg.think_ms) {  // the next request after a pause (Timer: think_over)
+        a.thinking = true;
+        x.s.set_timer(x.s.now_us() + uint64_t{cfg.think_ms} * 1000);
+        break;
+      }
       request(x);
       continue;
     }
     break;
   }
-  if (a.finished) return;                                            // a bad response: reset
+  if (a.thinking && !x.s.peer_closed()) return;  // the peer may close while we think
+  if (a.finished) return;                        // a bad response: reset
   if (cfg.reqs == 0 && !cfg.draining && !x.s.peer_closed()) return;  // held open
   const bool all_done = !a.in_request && (a.reqs_done >= cfg.reqs || cfg.draining);
   if (!all_done) {
@@ -258,10 +274,21 @@ void run(Ctx& x) {
   x.s.shutdown();
 }
 
+// Timer: a think time is over: the next request (or, draining, the end).
+void think_over(Ctx& x) {
+  ClientState& a = x.a;
+  if (!a.thinking || a.finished || a.ending) return;
+  a.thinking = false;
+  if (!x.cfg || x.cfg->draining) return run(x);  // closes (withdrawn or all done)
+  request(x);
+  run(x);
+}
+
 // Idle: the run is draining (Engine::close_idle_clients): one between
 // requests finishes now and closes with FIN.
 void drain(Ctx& x) {
   if (x.a.finished || x.a.in_request) return;
+  if (x.a.thinking) x.s.set_timer(0);
   finish(x, CloseReason::Normal);
   if (!x.a.ending) x.s.shutdown();
 }
@@ -302,7 +329,7 @@ void client_event(Stream& s, StreamEvent e) {
     case StreamEvent::Idle:
       return gen::drain(x);
     case StreamEvent::Timer:
-      return;  // it sets none
+      return gen::think_over(x);
     case StreamEvent::Closed:
       return gen::finish(x, s.reason(), true);
   }

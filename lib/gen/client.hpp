@@ -4,9 +4,11 @@
 // API (tcp/stream.hpp), runs its requests and counts their outcome.
 #pragma once
 
+#include "stats/counters.hpp"
 #include "stats/histogram.hpp"
 #include "tcp/stream.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -26,6 +28,7 @@ struct ClientConfig : tcp::ClientLink {
   // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)
   bool close_abandon = false;
   bool draining = false;  // finish the request under way, then close
+  uint32_t think_ms = 0;  // pause between a response and the next request (scenario groups)
   // http: the Host field: the dotted destination address, or an IPv6 one in
   // brackets (RFC 9110 7.2, RFC 3986 3.2.2), at most 41 characters
   char host[48] = "";
@@ -39,9 +42,27 @@ struct ClientConfig : tcp::ClientLink {
 // Formats c.head from c.resp_size (GET) or c.req_size (POST) and c.host.
 void prepare_head(ClientConfig& c);
 
-// One core's results. Histograms in microseconds; single writer (the owning
-// core), read by the control plane like the counters.
+// One core's results for one client group. Histograms in microseconds;
+// single writer (the owning core), read by the control plane like the
+// counters.
 struct ClientStats {
+  // The group's own share of the gen_* counters (the worker's Counters hold
+  // the sum over groups): gen_attempts .. gen_rx_bytes of counters.def.
+  static constexpr size_t kFirst = static_cast<size_t>(stats::Ctr::gen_attempts);
+  static constexpr size_t kKinds = static_cast<size_t>(stats::Ctr::gen_rx_bytes) - kFirst + 1;
+  alignas(8) std::array<uint64_t, kKinds> n{};
+  void count(stats::Ctr c, uint64_t by = 1) {  // owner only; c one of the gen_* counters
+    uint64_t& w = n[static_cast<size_t>(c) - kFirst];
+    std::atomic_ref<uint64_t>(w).store(w + by, std::memory_order_relaxed);
+  }
+  uint64_t get(stats::Ctr c) const {  // any thread
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(n[static_cast<size_t>(c) - kFirst]))
+        .load(std::memory_order_relaxed);
+  }
+  void reset_counts() {  // owner only, between runs
+    for (uint64_t& w : n) std::atomic_ref<uint64_t>(w).store(0, std::memory_order_relaxed);
+  }
+
   stats::LatencyHistogram connect_us;  // SYN sent -> SYN-ACK received
   stats::LatencyHistogram request_us;  // request's first byte queued -> response's last byte
   // Connections whose work is not yet finished. Written by the owning core

@@ -18,7 +18,7 @@ namespace {
 constexpr uint64_t kTwReuseAfterUs = 1000000;
 }  // namespace
 
-int Engine::connect(const flow::FlowKey& k, uint64_t now) {
+int Engine::connect(const flow::FlowKey& k, uint64_t now, uint8_t group) {
   env_.now_us = now;
   if (const uint32_t i = flows_.lookup(k); i != flow::kNoFlow) {
     Conn& old = conns_[i];
@@ -33,15 +33,17 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   if (free_.empty()) return -ENOSPC;
   // The memory itself is taken at ESTABLISHED (service_open): a connection
   // that only holds its 4-tuple open needs none.
-  if (env_.client && env_.client->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
+  const ClientLink* link = env_.client[group];
+  if (link && link->reqs > 0 && bufs_.available() < 2) return -ENOBUFS;
   Conn* cp = alloc_conn(k);
   if (!cp) return -ENOSPC;
   Conn& c = *cp;
   c.snd.attach(nullptr, bufs_.block_size());
   c.rcv.attach(nullptr, bufs_.block_size());
   c.svc = ServiceKind::Client;
-  c.cc_kind = env_.client ? env_.client->cc : CcKind::NewReno;
-  c.cc_hystart = env_.client ? env_.client->hystart : true;
+  c.group = group;
+  c.cc_kind = link ? link->cc : CcKind::NewReno;
+  c.cc_hystart = link ? link->hystart : true;
   c.listener = Listener::kNoListener;
   c.t_open = now;
   // Offered: MSS, the window shift our buffer needs, SACK, timestamps; what
@@ -55,7 +57,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
   ctr_.inc_port(c.key.port_id, stats::Counters::kPortActiveOpens);
   dispatch(c, StreamEvent::Connecting);  // the client sets up its state (it does not abort)
   send_syn(c, now);
-  arm_rtx(c, RtxTimer::SynRetry, std::min(now + c.rto, now + connect_timeout_us()));
+  arm_rtx(c, RtxTimer::SynRetry, std::min(now + c.rto, now + connect_timeout_us(c)));
   arm(c);
   return static_cast<int>(c.idx);
 }
@@ -65,7 +67,7 @@ int Engine::connect(const flow::FlowKey& k, uint64_t now) {
 // else connect_timeout_ms), whichever comes first (no RST is sent from
 // SYN_SENT).
 void Engine::syn_retry(Conn& c, uint64_t now) {
-  const uint64_t limit = connect_timeout_us();
+  const uint64_t limit = connect_timeout_us(c);
   if (++c.backoff > cfg_.syn_retries || now - c.t_open >= limit) {
     ctr_.inc(Ctr::tcp_connect_timeouts);
     return abort(c, false, CloseReason::Timeout);
@@ -90,6 +92,7 @@ void Engine::send_syn(Conn& c, uint64_t now) {
     o->opt.ts = true;
     o->opt.ts_val = ts_now(now);
     ctr_.inc(first ? Ctr::tcp_out_segs : Ctr::tcp_syn_retransmits);
+    if (!first) count_client_rtx(c);
   }
   // A SYN the output queue could not take is sent again by the timer.
   c.snd_nxt = c.snd_max = c.iss + 1;

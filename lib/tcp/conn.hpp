@@ -179,6 +179,7 @@ struct Conn {
   // sample, Stream::t_open) and a Stream::abandon() waiting for output.
   uint64_t t_open = 0;
   bool svc_abandon = false;
+  uint8_t group = 0;  // active opens: the client group (< kMaxClientGroups) it belongs to
   // One past our last data byte: the FIN's sequence number once it is sent,
   // else SND.UNA + the bytes still held in the send buffer.
   Seq data_end() const { return fin_sent ? fin_seq : snd_una + snd.size(); }

@@ -395,19 +395,21 @@ void Engine::abort_all() {
     if (c.state != State::Closed) abort(c, c.state != State::TimeWait);
 }
 
-void Engine::close_idle_clients() {
+void Engine::close_idle_clients(uint8_t group) {
   for (Conn& c : conns_) {
     if (c.svc != ServiceKind::Client || c.close_requested) continue;
+    if (group != kAnyGroup && c.group != group) continue;
     if (!can_send(c.state)) continue;
     // The client finishes and shuts down one between requests.
     if (dispatch(c, StreamEvent::Idle) && c.close_requested) mark_pending(c);
   }
 }
 
-void Engine::abort_clients(CloseReason why) {
+void Engine::abort_clients(CloseReason why, uint8_t group) {
   for (Conn& c : conns_)
     // TIME_WAIT ones have finished and keep guarding their 4-tuple.
-    if (c.svc == ServiceKind::Client && c.state != State::Closed && c.state != State::TimeWait)
+    if (c.svc == ServiceKind::Client && c.state != State::Closed && c.state != State::TimeWait &&
+        (group == kAnyGroup || c.group == group))
       abort(c, c.state != State::SynSent, why);
 }
 

@@ -103,22 +103,28 @@ class Engine {
   // set_client(); the SYN is in output().
   // Returns the pool index, or -EADDRINUSE (the 4-tuple is in use and not a
   // reusable TIME_WAIT), -ENOSPC (pool or flow table full), -ENOBUFS.
-  int connect(const flow::FlowKey& k, uint64_t now);
+  // group: the client group whose link (set_client) the connection runs.
+  int connect(const flow::FlowKey& k, uint64_t now, uint8_t group = 0);
   // The generator's run: what client connections do (lib/gen's
   // ClientConfig, which begins with a ClientLink) and the client service's
   // context (lib/gen: its ClientStats), both handed to it with each event
   // (Stream::client()). Both outlive every client connection
   // (abort_clients() before changing).
-  void set_client(ClientLink* cfg, void* ctx) { env_.client = cfg, env_.client_ctx = ctx; }
+  // One pair per client group (group < kMaxClientGroups; a plain run is group 0).
+  void set_client(ClientLink* cfg, void* ctx) { set_client(0, cfg, ctx); }
+  void set_client(uint8_t group, ClientLink* cfg, void* ctx) {
+    env_.client[group] = cfg, env_.client_ctx[group] = ctx;
+  }
   // Resets every client connection not yet in TIME_WAIT (gen stop, a new
   // run, a stalled one); `why` is what their service counts.
-  void abort_clients(CloseReason why);
+  // Only those of `group` unless it is kAnyGroup.
+  void abort_clients(CloseReason why, uint8_t group = kAnyGroup);
   // A draining run: client connections between requests (and those that
   // only hold their 4-tuple, reqs 0) finish and close with FIN now; FINs
   // the output queue has no room for go out at the following poll()s.
   // Each established client connection gets an Idle event: its service
   // decides (lib/gen/client.cpp).
-  void close_idle_clients();
+  void close_idle_clients(uint8_t group = kAnyGroup);
   // Called for a received segment that matched no connection, before the
   // listener lookup; true means the hook took it (handed it to the core
   // that owns its 4-tuple, or dropped it and counted why) and the engine
@@ -323,11 +329,16 @@ class Engine {
   uint64_t backed_off_rto(const Conn& c) const {
     return std::min<uint64_t>(uint64_t{c.rto} << c.backoff, us_.rto_max);
   }
-  // SYN_SENT's limit: the run's (ClientLink::connect_timeout_ms) or ours.
-  uint64_t connect_timeout_us() const {
-    return env_.client && env_.client->connect_timeout_ms
-               ? uint64_t{env_.client->connect_timeout_ms} * 1000
-               : us_.connect_timeout;
+  // SYN_SENT's limit: c's group's (ClientLink::connect_timeout_ms) or ours.
+  uint64_t connect_timeout_us(const Conn& c) const {
+    const ClientLink* l = env_.client[c.group];
+    return l && l->connect_timeout_ms ? uint64_t{l->connect_timeout_ms} * 1000
+                                      : us_.connect_timeout;
+  }
+  // A client connection sent a segment again: its group counts it.
+  void count_client_rtx(const Conn& c) {
+    if (c.svc == ServiceKind::Client && env_.client[c.group])
+      env_.client[c.group]->add_retransmit();
   }
   flow::FlowTable& flows_;
   stats::Counters& ctr_;
@@ -348,7 +359,7 @@ class Engine {
   uint32_t curr_estab_ = 0;
   uint64_t last_cookie_ = 0;  // us: the last cookie sent (0: none yet)
   // The services' view (stream.hpp): env_.now_us is the engine's clock,
-  // the now of the current call; env_.client the generator's run.
+  // the now of the current call; env_.client the generator's groups.
   StreamEnv env_;
   uint32_t lent_total_ = 0;  // the lent segment's length (settle_lent)
   MissHook miss_ = nullptr;

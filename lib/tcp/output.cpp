@@ -86,6 +86,7 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
   const bool fresh = seq >= c.snd_max;  // new data (or FIN), not a retransmission
   if (!fresh) {
     ctr_.inc(Ctr::tcp_retrans_segs);
+    count_client_rtx(c);
     if (c.rtt_timing && seq <= c.rtt_seq) c.rtt_timing = false;  // Karn
   } else {
     ctr_.inc(Ctr::tcp_out_segs);

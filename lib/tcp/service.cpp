@@ -27,7 +27,8 @@ void Engine::service_open(Conn& c) {
   // An active open whose run sends takes its buffers now: its first request
   // goes with the ACK of the SYN-ACK (connect() saw two free; if they went
   // since, the service finds none: Stream::buffered()).
-  if (c.svc == ServiceKind::Client && env_.client && env_.client->reqs > 0) ensure_mem(c);
+  if (c.svc == ServiceKind::Client && env_.client[c.group] && env_.client[c.group]->reqs > 0)
+    ensure_mem(c);
   // The idle deadline runs from here: a peer that never sends is idle too
   // (segments without bytes do not run the service, so do not move it).
   if (dispatch(c, StreamEvent::Opened)) service_deadline(c);

@@ -20,6 +20,7 @@
 #include "stats/counters.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <new>
 #include <span>
@@ -50,16 +51,33 @@ struct ClientLink {
   // SYN_SENT gives up after this long (and after EngineConfig::syn_retries
   // retransmissions); 0: EngineConfig::connect_timeout_ms.
   uint32_t connect_timeout_ms = 0;
+  // Segments the group's connections sent again (data, FIN or SYN): written
+  // by the owning core's engine only (relaxed load + store, as
+  // stats/counters.hpp), read by the control plane through retransmits_now().
+  alignas(8) uint64_t retransmits = 0;
+  void add_retransmit() {
+    std::atomic_ref<uint64_t>(retransmits).store(retransmits + 1, std::memory_order_relaxed);
+  }
+  uint64_t retransmits_now() const {
+    return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(retransmits))
+        .load(std::memory_order_relaxed);
+  }
 };
+
+// Client groups one engine runs at once (a scenario's traffic groups; a
+// plain generator run is group 0). A client connection carries its group's
+// index (Conn::group) and its service reaches that group's link and context.
+constexpr uint8_t kMaxClientGroups = 8;
+constexpr uint8_t kAnyGroup = 0xff;  // abort_clients / close_idle_clients: every group
 
 // What every Stream of one engine shares; the engine owns it (it outlives
 // every Stream), so a Stream is two references and a reason to build.
 struct StreamEnv {
   stats::Counters& ctr;
-  BufPool* bufs = nullptr;       // the engine's buffer pool (Stream::take_buffers)
-  uint64_t now_us = 0;           // the engine's clock in the current call
-  ClientLink* client = nullptr;  // Engine::set_client
-  void* client_ctx = nullptr;
+  BufPool* bufs = nullptr;  // the engine's buffer pool (Stream::take_buffers)
+  uint64_t now_us = 0;      // the engine's clock in the current call
+  std::array<ClientLink*, kMaxClientGroups> client{};  // Engine::set_client, per group
+  std::array<void*, kMaxClientGroups> client_ctx{};
   // Consume in place: an in-order segment that reaches connection lent_to
   // while its receive buffer is empty is read where it lies (lent_len bytes
   // at lent, for one Data event); the engine keeps what the service leaves
@@ -87,8 +105,8 @@ class Stream {
   // The generator's run (Engine::set_client; null when none is set) and
   // the client service's own context: for the client only (a server
   // service has no use for them).
-  ClientLink* client() const { return env_.client; }
-  void* client_ctx() const { return env_.client_ctx; }
+  ClientLink* client() const { return env_.client[c_.group]; }
+  void* client_ctx() const { return env_.client_ctx[c_.group]; }
 
   // --- receiving
   // Bytes received in order and not yet consumed.

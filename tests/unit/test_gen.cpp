@@ -1031,5 +1031,107 @@ TEST_F(GenTest, SteerPlanRunsAndOwnsByArithmetic) {
   engine_->set_client(nullptr, nullptr);
 }
 
+// The ramp (Pacer): rate 1000/s, ramp_up 2 s, ramp_down 1 s, duration 5 s,
+// paced on a 1 ms loop. Connections opened in each second follow the
+// ramp's integral: 250, 750, 1000, 1000, 500 (within a connection or two).
+TEST(GenPacer, OpensPerIntervalFollowTheRamp) {
+  Pacer p;
+  const uint64_t t0 = 7 * kSec;
+  p.start(1000, Ramp{2 * kSec, kSec, 5 * kSec}, t0);
+  std::vector<int64_t> per_s(5, 0);
+  for (uint64_t t = t0 + kMs; t <= t0 + 5 * kSec; t += kMs) {
+    const unsigned n = p.allow(t, 64);
+    for (unsigned i = 0; i < n; ++i) p.take();
+    per_s[std::min<size_t>((t - t0 - 1) / kSec, 4)] += n;
+  }
+  const std::vector<int64_t> want = {250, 750, 1000, 1000, 500};
+  for (size_t i = 0; i < 5; ++i) EXPECT_NEAR(per_s[i], want[i], 2) << "second " << i;
+}
+
+TEST(GenPacer, RampFactorShape) {
+  const Ramp r{2 * kSec, kSec, 5 * kSec};
+  EXPECT_DOUBLE_EQ(ramp_factor(r, 0), 0.0);
+  EXPECT_DOUBLE_EQ(ramp_factor(r, kSec), 0.5);
+  EXPECT_DOUBLE_EQ(ramp_factor(r, 3 * kSec), 1.0);
+  EXPECT_DOUBLE_EQ(ramp_factor(r, 4500 * kMs), 0.5);
+  EXPECT_DOUBLE_EQ(ramp_factor(r, 6 * kSec), 0.0);
+  EXPECT_DOUBLE_EQ(ramp_factor(Ramp{}, 0), 1.0);  // no ramp: full rate at once
+}
+
+// Without a ramp, an unlimited pacer allows the whole budget, and a paced
+// one banks at most 10 ms' worth after a long pause.
+TEST(GenPacer, BanksAtMostTenMilliseconds) {
+  Pacer p;
+  p.start(10000, Ramp{}, 0);
+  EXPECT_EQ(p.allow(kSec, 1000), 100u);
+  Pacer u;
+  u.start(0, Ramp{}, 0);
+  EXPECT_EQ(u.allow(kSec, 64), 64u);
+}
+
+// Two groups at once: group 1 starts 1 s later from its own tuples; each
+// group's connections are counted in its own ClientStats, the worker's
+// counters hold the sum, and stopping the run ends both.
+TEST_F(GenTest, TwoGroupsRunAtOnceWithTheirOwnStats) {
+  plan_.spec.conns = 3;
+  RunPlan b = plan_;
+  b.pools.assign(1, {});
+  for (unsigned i = 0; i < 8; ++i)
+    b.pools[0].push_back({kSrc, static_cast<uint16_t>(kFirstPort + 100 + i)});
+  b.spec.conns = 2;
+  b.start_us = kSec;
+  RunSet set;
+  set.plans = {&plan_, &b};
+  set.n = 2;
+  gen_->start(&set, now_);
+  run_for(500 * kMs, 10 * kMs);
+  EXPECT_EQ(gen_->stats(0).get(Ctr::gen_completed), 3u);
+  EXPECT_EQ(gen_->stats(1).get(Ctr::gen_attempts), 0u);  // not yet
+  EXPECT_EQ(gen_->state(0), RunState::Done);
+  EXPECT_EQ(gen_->state(1), RunState::Running);
+  EXPECT_EQ(gen_->state(), RunState::Running);
+  run_for(kSec, 10 * kMs);
+  EXPECT_EQ(gen_->stats(1).get(Ctr::gen_completed), 2u);
+  EXPECT_EQ(gen_->stats(1).get(Ctr::gen_responses), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 5u);
+  EXPECT_EQ(gen_->state(), RunState::Done);
+  for (const auto& [port, c] : peer_.conns)
+    EXPECT_TRUE(port < kFirstPort + 3 || port >= kFirstPort + 100);
+}
+
+// think_ms: the next request waits that long after the previous response.
+TEST_F(GenTest, ThinkTimeSpacesRequests) {
+  plan_.spec.conns = 1;
+  plan_.spec.reqs = 3;
+  plan_.think_ms = 100;
+  start();
+  turn();
+  EXPECT_EQ(ctr(Ctr::gen_responses), 1u);
+  now_ += 60 * kMs;
+  turn();
+  EXPECT_EQ(ctr(Ctr::gen_requests), 1u);  // still thinking
+  now_ += 50 * kMs;
+  turn();
+  EXPECT_EQ(ctr(Ctr::gen_responses), 2u);
+  run_for(300 * kMs, 10 * kMs);
+  EXPECT_EQ(ctr(Ctr::gen_responses), 3u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+// A timed run drains a connection that is thinking: it ends then, normally.
+TEST_F(GenTest, DrainEndsAThinkingConnection) {
+  plan_.spec.conns = 1;
+  plan_.spec.reqs = 100;
+  plan_.spec.duration_s = 1;
+  plan_.think_ms = 400;
+  start();
+  run_for(1500 * kMs, 10 * kMs);
+  EXPECT_EQ(gen_->state(), RunState::Done);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_responses), 3u);  // at 0, 0.4 and 0.8 s
+  EXPECT_EQ(errors(), 0u);
+}
+
 }  // namespace
 }  // namespace pmx::gen
