@@ -152,29 +152,92 @@ std::string GenControl::tuple_warning(const gen::RunPlan& p) const {
 }
 
 std::string GenControl::start(const gen::GenSpec& s) {
+  gen::RunPlan t;
+  t.spec = s;
+  return start_groups({t});
+}
+
+std::string GenControl::start_groups(const std::vector<gen::RunPlan>& templates) {
   if (running_) return "a run is under way (gen stop ends it)";
   if (!selftest_ok_) return "disabled: the rte_softrss self-test failed at start-up";
-  auto p = std::make_unique<gen::RunPlan>();
-  if (std::string err = plan(s, *p); !err.empty()) return err;
+  if (templates.empty() || templates.size() > tcp::kMaxClientGroups)
+    return "a run has 1.." + std::to_string(tcp::kMaxClientGroups) + " groups";
+  auto r = std::make_unique<Run>();
+  for (size_t g = 0; g < templates.size(); ++g) {
+    auto p = std::make_unique<gen::RunPlan>(templates[g]);
+    if (std::string err = plan(templates[g].spec, *p); !err.empty())
+      return templates.size() == 1 ? err : "group " + std::to_string(g) + ": " + err;
+    r->set.plans[g] = p.get();
+    r->plans.push_back(std::move(p));
+  }
+  r->set.n = static_cast<uint8_t>(templates.size());
   base_ = last_ = totals();
-  // Workers keep a pointer to their plan (also for Generator::owner() after
-  // the run): the previous plan is freed only once every worker has taken
+  // Workers keep pointers to their plans (also for Generator::owner() after
+  // the run): the previous run is freed only once every worker has taken
   // the new one, and the new one lives from before the first worker sees it.
-  retired_ = std::move(plan_);
-  plan_ = std::move(p);
+  retired_ = std::move(run_);
+  run_ = std::move(r);
   // The run starts when the first worker may start it, not after the last ack.
   start_tsc_ = last_tsc_ = timer_now();
   running_ = true;
-  if (std::string err = pl_.gen_start(plan_.get()); !err.empty()) return err;  // both plans kept
+  if (std::string err = pl_.gen_start(&run_->set); !err.empty()) return err;  // both runs kept
   retired_.reset();
-  std::string per;
-  for (uint16_t w = 0; w < pl_.workers().size(); ++w)
-    per += (w ? ", " : "") + std::to_string(plan_->steer.tuples(w));
-  PMX_LOG(INFO, "gen: started %s on port %s (%s), source tuples per worker: %s",
-          gen::to_string(s).c_str(), net::iface_name(pl_.shared().ifaces[plan_->port_id]).c_str(),
-          plan_->rss.why.c_str(), per.c_str());
-  if (std::string w = tuple_warning(*plan_); !w.empty()) PMX_LOG(WARNING, "gen: %s", w.c_str());
+  for (const auto& p : run_->plans) {
+    std::string per;
+    for (uint16_t w = 0; w < pl_.workers().size(); ++w)
+      per += (w ? ", " : "") + std::to_string(p->steer.tuples(w));
+    PMX_LOG(INFO, "gen: started %s on port %s (%s), source tuples per worker: %s",
+            gen::to_string(p->spec).c_str(),
+            net::iface_name(pl_.shared().ifaces[p->port_id]).c_str(), p->rss.why.c_str(),
+            per.c_str());
+    if (std::string w = tuple_warning(*p); !w.empty()) PMX_LOG(WARNING, "gen: %s", w.c_str());
+  }
   return "";
+}
+
+gen::Totals GenControl::group_totals(uint8_t g) const {
+  gen::Totals t;
+  for (const auto& w : pl_.workers()) {
+    const gen::ClientStats& st = w->generator().stats(g);
+    t.attempts += st.get(Ctr::gen_attempts);
+    t.connects += st.get(Ctr::gen_connects);
+    t.requests += st.get(Ctr::gen_requests);
+    t.responses += st.get(Ctr::gen_responses);
+    t.completed += st.get(Ctr::gen_completed);
+    t.stopped += st.get(Ctr::gen_stopped);
+    t.err_refused += st.get(Ctr::gen_err_refused);
+    t.err_reset += st.get(Ctr::gen_err_reset);
+    t.err_connect_timeout += st.get(Ctr::gen_err_connect_timeout);
+    t.err_timeout += st.get(Ctr::gen_err_timeout);
+    t.err_bad_response += st.get(Ctr::gen_err_bad_response);
+    t.err_ports += st.get(Ctr::gen_err_ports_exhausted);
+    t.err_no_resources += st.get(Ctr::gen_err_no_resources);
+    t.tx_bytes += st.get(Ctr::gen_tx_bytes);
+    t.rx_bytes += st.get(Ctr::gen_rx_bytes);
+    t.retransmits += w->generator().retransmits(g);
+    t.open += st.open_now();
+  }
+  return t;
+}
+
+void GenControl::group_histograms(uint8_t g, stats::LatencyHistogram& connect,
+                                  stats::LatencyHistogram& request) const {
+  for (const auto& w : pl_.workers()) {
+    connect.merge_from(w->generator().stats(g).connect_us);
+    request.merge_from(w->generator().stats(g).request_us);
+  }
+}
+
+bool GenControl::group_done(uint8_t g) const {
+  for (const auto& w : pl_.workers())
+    if (w->generator().state(g) != gen::RunState::Done) return false;
+  return true;
+}
+
+worker::Tsc GenControl::group_end(uint8_t g) const {
+  worker::Tsc e = start_tsc_;
+  for (const auto& w : pl_.workers()) e = std::max(e, worker::Tsc{w->generator().end_tsc(g)});
+  return e;
 }
 
 std::string GenControl::stop() {
@@ -209,12 +272,14 @@ gen::Report GenControl::report() {
   bool draining = false;
   for (const auto& w : pl_.workers()) draining |= w->generator().state() == gen::RunState::Draining;
   r.state = running_ ? (draining ? "draining" : "running") : "done";
-  if (plan_) {
-    r.spec = gen::to_string(plan_->spec);
-    const net::PortIp& ip = pl_.shared().ifaces[plan_->port_id];  // the run's interface
+  if (run_) {  // a run of several groups: the first one's (a scenario reports each)
+    const gen::RunPlan& p = *run_->plans[0];
+    r.spec = gen::to_string(p.spec);
+    if (run_->set.n > 1) r.spec += " (+" + std::to_string(run_->set.n - 1) + " more groups)";
+    const net::PortIp& ip = pl_.shared().ifaces[p.port_id];  // the run's interface
     r.port = ip.port_id;
     r.vlan = ip.vlan;
-    r.destination = gen::destination(plan_->spec);
+    r.destination = gen::destination(p.spec);
   }
   const worker::Tsc end = running_ ? timer_now() : end_tsc_;
   r.elapsed_s = static_cast<double>(end - start_tsc_) / static_cast<double>(rte_get_timer_hz());
@@ -237,7 +302,7 @@ void GenControl::poll() {
   const worker::Tsc now = timer_now();
   const uint64_t hz = rte_get_timer_hz();
   if (done) return finish_run();
-  if (now - last_tsc_ < hz) return;
+  if (quiet_ || now - last_tsc_ < hz) return;
   const gen::Totals t = totals();
   std::fputs(gen::progress_line(static_cast<double>(now - start_tsc_) / hz, t - last_,
                                 static_cast<double>(now - last_tsc_) / hz, t - base_)
@@ -255,6 +320,7 @@ void GenControl::finish_run() {
   end_tsc_ = start_tsc_;
   for (const auto& w : pl_.workers())
     end_tsc_ = std::max(end_tsc_, worker::Tsc{w->generator().end_tsc()});
+  if (quiet_) return;
   const gen::Report r = report();
   std::fputs(gen::to_text(r).c_str(), stdout);
   std::fflush(stdout);
@@ -268,7 +334,7 @@ void GenControl::finish_run() {
 }
 
 std::optional<gen::Report> GenControl::last_report() {
-  if (!plan_) return std::nullopt;
+  if (!run_) return std::nullopt;
   return report();
 }
 
@@ -323,7 +389,7 @@ void GenControl::write_metrics(stats::MetricWriter& w) const {
 }
 
 std::string GenControl::show() {
-  if (!plan_) return "no generator run yet\n";
+  if (!run_) return "no generator run yet\n";
   return gen::to_text(report());
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pmx::stats {
 class MetricWriter;
@@ -29,6 +30,27 @@ class GenControl {
   ~GenControl();
 
   std::string start(const gen::GenSpec& s);  // "" or a one-line error
+  // A run of several groups at once (a scenario's clients): each template
+  // holds a group's spec and schedule (RunPlan's count, think_ms, start_us,
+  // ramps); the port, sources and steering are planned here. "" or one line
+  // naming the group ("group 1: no route to ...").
+  std::string start_groups(const std::vector<gen::RunPlan>& templates);
+  bool running() const { return running_; }
+  // The current or last run's groups (0: none yet) and their figures, summed
+  // over workers. Control thread only.
+  uint8_t groups() const { return run_ ? run_->set.n : 0; }
+  const gen::RunPlan& group_plan(uint8_t g) const { return *run_->plans[g]; }
+  gen::Totals group_totals(uint8_t g) const;
+  // Merges group g's histograms over the workers into connect/request
+  // (which the caller resets first if it wants only these).
+  void group_histograms(uint8_t g, stats::LatencyHistogram& connect,
+                        stats::LatencyHistogram& request) const;
+  // Every worker's share of group g is Done; its end (timer cycles).
+  bool group_done(uint8_t g) const;
+  worker::Tsc group_end(uint8_t g) const;
+  worker::Tsc start_tsc() const { return start_tsc_; }
+  // While a scenario runs, it prints its own progress and report.
+  void set_quiet(bool q) { quiet_ = q; }
   std::string stop();
   // From the control loop (every <= 100 ms): progress and the end of a run.
   void poll();
@@ -44,7 +66,7 @@ class GenControl {
   // Not enough source tuples for the run's connections on some worker: one
   // line with the numbers, or "" (also logged at start).
   std::string tuple_warning(const gen::RunPlan& p) const;
-  const gen::RunPlan* run_plan() const { return plan_.get(); }
+  const gen::RunPlan* run_plan() const { return run_ ? run_->plans[0].get() : nullptr; }
 
  private:
   gen::Totals totals() const;
@@ -57,8 +79,15 @@ class GenControl {
 
   Plane& pl_;
   bool selftest_ok_ = false;
-  std::unique_ptr<gen::RunPlan> plan_;     // the workers hold pointers into it
-  std::unique_ptr<gen::RunPlan> retired_;  // the previous plan, until all workers moved on
+  // A run's plans and the set the workers get: they hold pointers into
+  // both, so the previous run is freed only once every worker took the next.
+  struct Run {
+    std::vector<std::unique_ptr<gen::RunPlan>> plans;
+    gen::RunSet set;
+  };
+  std::unique_ptr<Run> run_;
+  std::unique_ptr<Run> retired_;
+  bool quiet_ = false;
   gen::Totals base_, last_;
   worker::Tsc start_tsc_, last_tsc_, end_tsc_;  // rte_get_timer_cycles()
   bool running_ = false;

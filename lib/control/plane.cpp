@@ -695,9 +695,9 @@ std::string Plane::tcp_unlisten(const net::IpAddr& ip, uint16_t port) {
   return "";
 }
 
-std::string Plane::gen_start(const gen::RunPlan* plan) {
+std::string Plane::gen_start(const gen::RunSet* set) {
   for (auto& w : workers_)
-    if (!ask(*w, worker::make_msg<worker::MsgType::GenStart>(plan)))
+    if (!ask(*w, worker::make_msg<worker::MsgType::GenStart>(set)))
       return "worker " + std::to_string(w->index()) + " did not answer";
   return "";
 }

@@ -91,7 +91,7 @@ class Plane {
   // GenControl's requests, to every worker in index order; "" or the first
   // worker that did not answer. plan must stay alive until a later
   // gen_start() succeeded on every worker (workers keep pointing into it).
-  std::string gen_start(const gen::RunPlan* plan);
+  std::string gen_start(const gen::RunSet* set);
   std::string gen_stop();
   // The Prometheus exporter (exists after setup()), for add_section().
   Exporter& exporter() { return *exporter_; }

@@ -17,7 +17,7 @@
 #include <type_traits>
 
 namespace pmx::gen {
-struct RunPlan;
+struct RunSet;
 }
 
 namespace pmx::worker {
@@ -42,7 +42,7 @@ enum class MsgType : uint8_t {
   ConnSnapshot,   // copy the connections into the ConnSnapshot
   FlowInfo,       // fill the FlowInfo
   ListenerSnapshot,  // copy the listener table into the ListenerSnapshot
-  GenStart,          // run the generator plan (the control plane keeps it alive)
+  GenStart,          // run the generator's groups (the control plane keeps the set alive)
   GenStop,           // stop the generator: reset its connections
 };
 
@@ -85,7 +85,7 @@ template <> struct PayloadOf<MsgType::Unlisten> { using type = TcpRequest*; };
 template <> struct PayloadOf<MsgType::ConnSnapshot> { using type = ConnSnapshot*; };
 template <> struct PayloadOf<MsgType::FlowInfo> { using type = FlowInfo*; };
 template <> struct PayloadOf<MsgType::ListenerSnapshot> { using type = ListenerSnapshot*; };
-template <> struct PayloadOf<MsgType::GenStart> { using type = const gen::RunPlan*; };
+template <> struct PayloadOf<MsgType::GenStart> { using type = const gen::RunSet*; };
 template <> struct PayloadOf<MsgType::GenStop> { using type = void; };
 // clang-format on
 

@@ -24,7 +24,7 @@ static_assert(!Postable<MsgType::NeighSnapshot, ListenerSnapshot*>);
 static_assert(!Postable<MsgType::GenStart, FlowInfo*>);
 static_assert(!Postable<MsgType::FlowInfo, const FlowInfo*>);
 static_assert(!Postable<MsgType::NeighUpdate, uint64_t>);
-static_assert(std::is_same_v<Payload<MsgType::GenStart>, const gen::RunPlan*>);
+static_assert(std::is_same_v<Payload<MsgType::GenStart>, const gen::RunSet*>);
 static_assert(std::is_void_v<Payload<MsgType::Stop>>);
 static_assert(!Postable<MsgType::NeighUpdate, net::Ipv4Addr>);
 static_assert(sizeof(Msg) == 32 && sizeof(Msg) % 4 == 0, "rte_ring elements: multiples of 4");
@@ -60,14 +60,14 @@ TEST(Mailbox, RequestPointersRoundTrip) {
   ListenerSnapshot listeners{};
   FlowInfo flows{};
   NeighSnapshot neigh{};
-  gen::RunPlan plan;
+  gen::RunSet set;
   round_trips<MsgType::NeighSnapshot>(&neigh, 0);
   round_trips<MsgType::Listen>(&req, 0);
   round_trips<MsgType::Unlisten>(&req, 0);
   round_trips<MsgType::ConnSnapshot>(&conns, 0);
   round_trips<MsgType::FlowInfo>(&flows, 0);
   round_trips<MsgType::ListenerSnapshot>(&listeners, 0);
-  round_trips<MsgType::GenStart>(&plan, 0);
+  round_trips<MsgType::GenStart>(&set, 0);
 }
 
 TEST(Mailbox, MessagesWithoutPayloadKeepTheirPort) {
