@@ -2,12 +2,14 @@
 #include "config/options.hpp"
 #include "control/plane.hpp"
 #include "port/profile.hpp"
+#include "scenario/scenario.hpp"
 
 #include <rte_eal.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,24 @@ int main(int argc, char** argv) {
     std::fputs(pmx::control::usage().c_str(), stdout);
     return 0;
   }
+  // --scenario: the file is read and checked before anything starts; its
+  // interfaces, servers and options join the command line's (exit 2 for
+  // any mistake, docs/scenarios.md).
+  std::optional<pmx::scenario::Scenario> scn;
+  if (!opt.scenario.empty()) {
+    try {
+      scn = pmx::scenario::load(opt.scenario);
+      auto words = app_args(argc, argv);
+      words.insert(words.end(), scn->option_words.begin(), scn->option_words.end());
+      opt = pmx::control::parse_options(words);
+    } catch (const pmx::scenario::ScenarioError& e) {
+      std::fprintf(stderr, "portmux: %s\n", e.what());
+      return 2;
+    } catch (const pmx::control::OptionError& e) {
+      std::fprintf(stderr, "portmux: %s: %s\n", opt.scenario.c_str(), e.what());
+      return 2;
+    }
+  }
 
   // Options are checked before EAL so a typo costs nothing; EAL sees only
   // the words before "--", with each --vdev completed by its profile's
@@ -66,7 +86,7 @@ int main(int argc, char** argv) {
   eal_argv.push_back(nullptr);
   if (rte_eal_init(static_cast<int>(eal_words.size()), eal_argv.data()) < 0) {
     std::fprintf(stderr, "portmux: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
-    return 1;
+    return scn ? 3 : 1;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -74,13 +94,15 @@ int main(int argc, char** argv) {
 
   int rc = 0;
   {
+    const bool scenario = scn.has_value();
     pmx::control::Plane plane(std::move(opt));
+    if (scn) plane.set_scenario(std::move(*scn));
     try {
       plane.setup();
       rc = plane.run();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "portmux: %s\n", e.what());
-      rc = 1;
+      rc = scenario ? 3 : 1;  // a scenario that could not start
     }
     plane.shutdown();
   }

@@ -17,7 +17,7 @@ fi
 # A build failure prints its errors (they went to /dev/null once, and the
 # run only showed up as one missing test log).
 if ! out=$(ninja -C "$BUILD" tests/fuzz/fuzz_ingress tests/fuzz/fuzz_options tests/fuzz/fuzz_http \
-  tests/fuzz/fuzz_tcp tests/fuzz/fuzz_gen_spec 2>&1); then
+  tests/fuzz/fuzz_tcp tests/fuzz/fuzz_gen_spec tests/fuzz/fuzz_scenario 2>&1); then
   echo "fuzz.sh: building the fuzz targets failed:" >&2
   grep -E "error|FAILED" <<<"$out" | head -30 >&2
   exit 1

@@ -24,6 +24,13 @@ PKGS=(
   clang libclang-rt-14-dev
   # instruction counts per segment (scripts/bench/instructions.sh)
   valgrind
+  # scenario files (lib/scenario/scenario.cpp): a well-kept YAML parser rather
+  # than a hand-written one
+  libyaml-cpp-dev
+  # report.html's charts: Chart.js bundled into the file at build time (a
+  # well-kept charting library, not hand-drawn SVG), and a real browser to
+  # check that it renders (tests/integration/test_scenarios.sh)
+  libjs-chart.js chromium
 )
 
 missing=()

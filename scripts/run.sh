@@ -4,8 +4,9 @@
 # portmux on net_af_packet in one (TCP echo on port 7, HTTP on port 80) and a
 # real Linux host in the other, which pings it, echoes through it, downloads
 # from it with curl and loads it with wrk, over IPv4 and IPv6 (the port has
-# 198.18.0.1/24 and 2001:2::1/64); then portmux's traffic generator opens 500
-# connections to a Linux HTTP server; prints the appliance's connection table
+# 198.18.0.1/24 and 2001:2::1/64); then a scenario run from the CLI has
+# portmux's traffic generator open 500 connections to a Linux HTTP server,
+# judged by its criteria, with its timeline and reports; prints the appliance's connection table
 # and statistics. Tears it all down on exit. Needs root.
 #
 #   scripts/run.sh                 # demo: ping, echo, curl, 5 s of wrk, statistics, stop
@@ -85,16 +86,31 @@ if command -v wrk >/dev/null; then
     ip netns exec "$PEER_NS" wrk -t1 -c4 -d5s "http://$DUT_IP/" | sed 's/^/  /'
 fi
 ctl show connections
-info "the other way round: portmux's generator opens 500 connections (200/s) to a Linux HTTP server"
+info "the other way round: a scenario (docs/scenarios.md) opens 500 connections (200/s) to a Linux HTTP server"
 mkdir -p "$PMX_TMP/www/bytes"
 "$PMX_PYTHON" "$PMX_LIB_DIR/peers/pattern_http.py" body 64 >"$PMX_TMP/www/bytes/64"
 ip netns exec "$PEER_NS" timeout 30 "$PMX_PYTHON" -m http.server 8000 --bind "$PEER_IP" \
     --directory "$PMX_TMP/www" >/dev/null 2>&1 &
 HTTPD_PID=$!
 for _ in $(seq 50); do ip netns exec "$PEER_NS" ss -ltn | grep -q ":8000 " && break; sleep 0.1; done
-ctl gen start "$PEER_IP" 8000 mode http conns 500 rate 200 resp-size 64
-for _ in $(seq 100); do ctl show gen stats | head -1 | grep -q '^gen done' && break; sleep 0.2; done
-ctl show gen stats | sed -n '1,7p'
+cat >"$PMX_TMP/web.yaml" <<YAML
+name: web
+clients:
+  - name: web
+    target: $PEER_IP:8000
+    count: 500
+    rate: 200
+    resp_size: 64
+criteria:
+  errors: 0
+  min_established: 500
+outputs:
+  interval: 0.5
+YAML
+ctl scenario run "$PMX_TMP/web.yaml" "$PMX_TMP/web"
+for _ in $(seq 100); do ctl show scenario | head -1 | grep -q 'done' && break; sleep 0.2; done
+ctl show scenario
+info "its outputs: $(cd "$PMX_TMP/web" && echo *) (report.html opens in a browser)"
 kill "$HTTPD_PID" 2>/dev/null || true
 wait "$HTTPD_PID" 2>/dev/null || true
 ctl show tcp stats | sed -n '1,18p'

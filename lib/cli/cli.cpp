@@ -19,6 +19,7 @@ void register_all_commands(std::vector<cmdline_parse_inst_t*>& out) {
   register_net_commands(out);
   register_tcp_commands(out);
   register_gen_commands(out);
+  register_scenario_commands(out);
   register_misc_commands(out);
 }
 

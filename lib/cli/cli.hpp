@@ -60,6 +60,7 @@ void register_net_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_misc_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_tcp_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_gen_commands(std::vector<cmdline_parse_inst_t*>& out);
+void register_scenario_commands(std::vector<cmdline_parse_inst_t*>& out);
 void register_all_commands(std::vector<cmdline_parse_inst_t*>& out);
 // The per-lcore counter table of one area: `show tcp stats` ("tcp_*"),
 // `show gen stats` ("gen_*") or `show ip stats` (prefix "": all the others).

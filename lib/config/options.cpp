@@ -77,6 +77,10 @@ po::options_description describe() {
      "\"DST-IP DST-PORT [mode ..] [conns N] ...\": run the traffic generator at start-up, then exit"
      " (words as for 'gen start')")
     ("gen-report", po::value<std::string>(), "FILE: write the --gen run's final report there (JSON)")
+    ("scenario", po::value<std::string>(),
+     "FILE: run the YAML scenario (docs/scenarios.md) at start-up, then exit: 0 pass, 1 a criterion"
+     " failed, 2 bad scenario, 3 could not start")
+    ("out", po::value<std::string>(), "DIR: where --scenario writes timeline.jsonl, report.json, report.html")
     ("ephemeral-ports", po::value<std::string>()->default_value("49152-65535"),
      "LO-HI: source ports of the generator's connections")
     ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24, addr = 0=2001:2::1/64)")
@@ -288,6 +292,16 @@ Options build(const po::variables_map& vm) {
   if (vm.count("gen-report")) {
     o.gen_report = vm["gen-report"].as<std::string>();
     if (!o.gen) throw OptionError("--gen-report '" + o.gen_report + "': needs --gen");
+  }
+  if (vm.count("scenario")) {
+    o.scenario = vm["scenario"].as<std::string>();
+    if (o.gen)
+      throw OptionError("--scenario '" + o.scenario +
+                        "': not with --gen (a scenario has its clients)");
+  }
+  if (vm.count("out")) {
+    o.out_dir = vm["out"].as<std::string>();
+    if (o.scenario.empty()) throw OptionError("--out '" + o.out_dir + "': needs --scenario");
   }
   parse_port_range(vm["ephemeral-ports"].as<std::string>(), o);
   if (o.cli_socket.size() >= 108)

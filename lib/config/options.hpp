@@ -79,6 +79,8 @@ struct Options {
   // Traffic generator
   std::optional<gen::GenSpec> gen;                      // --gen: run it at start-up, then exit
   std::string gen_report;                               // --gen-report FILE (JSON)
+  std::string scenario;                                 // --scenario FILE: run it, then exit
+  std::string out_dir;                                  // --out DIR: the scenario's outputs
   uint16_t ephemeral_lo = 49152, ephemeral_hi = 65535;  // IANA (RFC 6335 6)
 };
 

@@ -5,6 +5,7 @@
 #include "config/listen_spec.hpp"
 #include "control/control_queue.hpp"
 #include "control/gen_control.hpp"
+#include "control/scenario_control.hpp"
 #include "export/http_server.hpp"
 #include "export/metrics.hpp"
 #include "export/telemetry.hpp"
@@ -456,12 +457,14 @@ void Plane::setup() {
   for (auto& w : workers_) rte_eal_remote_launch(launch, w.get(), w->lcore());
   launched_ = true;
   gen_ = std::make_unique<GenControl>(*this);
+  scenario_ = std::make_unique<ScenarioControl>(*this);
   last_rx_.assign(nports, 0);
   last_tx_.assign(nports, 0);
   last_rxb_.assign(nports, 0);
   last_txb_.assign(nports, 0);
   exporter_ = std::make_unique<Exporter>(*this);
   exporter_->add_section([this](stats::MetricWriter& w) { gen_->write_metrics(w); });
+  exporter_->add_section([this](stats::MetricWriter& w) { scenario_->write_metrics(w); });
   init_pdump();
 }
 
@@ -485,6 +488,14 @@ int Plane::run() {
     if (std::string err = gen_->start(*opt_.gen); !err.empty()) {
       PMX_LOG(ERR, "--gen: %s", err.c_str());
       return 1;
+    }
+  }
+  if (batch_scenario_) {
+    scenario_->set_batch();
+    if (std::string err = scenario_->start(*batch_scenario_, opt_.out_dir); !err.empty()) {
+      std::fprintf(stderr, "portmux: scenario %s: %s\n", batch_scenario_->file.c_str(),
+                   err.c_str());
+      return ScenarioControl::kCannotStart;
     }
   }
   if (opt_.interactive && !quit_) cli_->open_stdin();
@@ -512,6 +523,7 @@ int Plane::run() {
       }
     }
     gen_->poll();
+    scenario_->poll();
     exporter_->tick();
     if (opt_.stats_period &&
         rte_get_timer_cycles() - last_stats_tsc_ >= opt_.stats_period * rte_get_timer_hz())
@@ -520,7 +532,9 @@ int Plane::run() {
   if (signalled) PMX_LOG(INFO, "signal %d: stopping", static_cast<int>(signalled));
   stop_exporters();
   cli_->close_stdin();
-  return 0;
+  if (!batch_scenario_) return 0;
+  // A scenario stopped by a signal before its end has no verdict.
+  return scenario_->running() ? ScenarioControl::kFail : scenario_->run_status();
 }
 
 // Packet capture by dpdk-dumpcap / dpdk-pdump (secondary processes). The

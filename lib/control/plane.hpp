@@ -6,6 +6,7 @@
 #include "config/options.hpp"
 #include "port/kernel_ring.hpp"
 #include "port/port.hpp"
+#include "scenario/scenario.hpp"
 #include "worker/worker.hpp"
 
 #include <rte_mempool.h>
@@ -25,6 +26,7 @@ namespace pmx::control {
 class Cli;
 class CtlServer;
 class GenControl;
+class ScenarioControl;
 class ControlQueue;
 class Exporter;
 class HttpServer;
@@ -88,6 +90,11 @@ class Plane {
 
   // The traffic generator's control side.
   GenControl& gen() { return *gen_; }
+  const GenControl& gen() const { return *gen_; }
+  // Scenario runs (`scenario run`, --scenario).
+  ScenarioControl& scenario() { return *scenario_; }
+  // --scenario: the loaded scenario, run by run(), whose exit status it returns.
+  void set_scenario(scenario::Scenario s) { batch_scenario_ = std::move(s); }
   // GenControl's requests, to every worker in index order; "" or the first
   // worker that did not answer. plan must stay alive until a later
   // gen_start() succeeded on every worker (workers keep pointing into it).
@@ -137,6 +144,8 @@ class Plane {
   std::unique_ptr<Cli> cli_;
   std::unique_ptr<CtlServer> ctl_;
   std::unique_ptr<GenControl> gen_;
+  std::unique_ptr<ScenarioControl> scenario_;
+  std::optional<scenario::Scenario> batch_scenario_;
   // Calls from the metrics and telemetry threads, run in the control loop.
   std::shared_ptr<ControlQueue> calls_;
   std::unique_ptr<Exporter> exporter_;

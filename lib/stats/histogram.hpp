@@ -123,6 +123,31 @@ class alignas(64) LatencyHistogram {
     store(max_, std::max(load(max_), load(other.max_)));  // empty other: 0
   }
 
+  // *this (owned by the caller) = the samples recorded between two
+  // snapshots of one histogram (merge_from copies; `before` taken first):
+  // bucket-wise now - before, so its percentiles are those of the interval's
+  // samples alone (a scenario's per-interval latency without a second
+  // record() per sample). max/min: the bounds of the highest/lowest
+  // non-empty bucket of the difference, clamped to now's max/min. A bucket
+  // that shrank (snapshots of different histograms) counts 0.
+  void set_difference(const LatencyHistogram& now, const LatencyHistogram& before) {
+    uint64_t n = 0;
+    size_t lo = kNumBuckets, hi = 0;
+    for (size_t i = 0; i < kNumBuckets; ++i) {
+      const uint64_t a = load(now.buckets_[i]), b = load(before.buckets_[i]);
+      const uint64_t c = a > b ? a - b : 0;
+      store(buckets_[i], c);
+      if (c == 0) continue;
+      n += c;
+      lo = std::min(lo, i);
+      hi = i;
+    }
+    store(count_, n);
+    store(sum_, n ? load(now.sum_) - load(before.sum_) : 0);
+    store(max_, n ? std::min(bucket_upper(hi), load(now.max_)) : 0);
+    store(min_, n ? std::max(bucket_lower(lo), load(now.min_)) : kEmptyMin);
+  }
+
   // ---- Reader side (any thread) ----
 
   uint64_t count() const { return load(count_); }

@@ -309,5 +309,35 @@ TEST(Histogram, ConcurrentReaderSnapshots) {
   EXPECT_EQ(fin->min(), 0u);
 }
 
+// An interval's histogram is the difference of two cumulative snapshots:
+// its percentiles and count equal those of a histogram fed only that
+// interval's samples.
+TEST(Histogram, SetDifferenceIsTheIntervalsSamples) {
+  auto live = std::make_unique<H>(), before = std::make_unique<H>(), now = std::make_unique<H>(),
+       diff = std::make_unique<H>(), only = std::make_unique<H>();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 5000; ++i) live->record(rng() % 100000);  // the first interval
+  before->merge_from(*live);
+  for (int i = 0; i < 3000; ++i) {  // the second: other values
+    const uint64_t v = 200000 + rng() % 50000;
+    live->record(v);
+    only->record(v);
+  }
+  now->merge_from(*live);
+  diff->set_difference(*now, *before);
+  EXPECT_EQ(diff->count(), 3000u);
+  EXPECT_EQ(diff->sum(), only->sum());
+  for (double p : {1.0, 50.0, 90.0, 99.0, 99.9})
+    EXPECT_EQ(diff->percentile(p), only->percentile(p));
+  EXPECT_EQ(diff->max(), only->max());  // now's max lies in the interval
+  EXPECT_GE(diff->min(), H::bucket_lower(H::bucket_of(only->min())));
+  EXPECT_LE(diff->min(), only->min());
+  // No new samples: empty.
+  diff->set_difference(*now, *now);
+  EXPECT_EQ(diff->count(), 0u);
+  EXPECT_EQ(diff->percentile(99), 0u);
+  EXPECT_EQ(diff->max(), 0u);
+}
+
 }  // namespace
 }  // namespace pmx::stats
