@@ -1,6 +1,8 @@
 // portmux-ctl: runs one CLI command on a running portmux through its
 // --cli-socket and prints the output. Exit status: 0 ok, 1 the command
 // failed, 2 unknown command, 3 bad arguments, 4 ambiguous, 5 no appliance.
+// --json: a show command's content as one JSON document (docs/api.md); the
+// line goes to the appliance as "--json COMMAND".
 #include "cli/ctl_server.hpp"
 
 #include <sys/socket.h>
@@ -15,7 +17,7 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr, "usage: portmux-ctl -s SOCKET COMMAND [WORDS...]\n");
+  std::fprintf(stderr, "usage: portmux-ctl -s SOCKET [--json] COMMAND [WORDS...]\n");
   return 2;
 }
 
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
   for (; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-s") && i + 1 < argc) {
       path = argv[++i];
+    } else if (!std::strcmp(argv[i], "--json")) {
+      line = "--json";
     } else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       usage();
       return 0;
@@ -46,7 +50,7 @@ int main(int argc, char** argv) {
     }
   }
   for (; i < argc; ++i) line += (line.empty() ? "" : " ") + std::string(argv[i]);
-  if (path.empty() || line.empty()) return usage();
+  if (path.empty() || line.empty() || line == "--json") return usage();
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     std::fprintf(stderr, "portmux-ctl: socket path '%s' too long\n", path.c_str());
     return 2;

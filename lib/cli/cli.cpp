@@ -79,22 +79,27 @@ int Cli::execute(int fd, const std::string& line) {
   // cmdline_parse() returns the parsed length (>= 0) once a command ran.
   const int rc = cmdline_parse(cl, (line + "\n").c_str());
   int result = status;
+  std::string err;
   switch (rc < 0 ? rc : CMDLINE_PARSE_SUCCESS) {
     case CMDLINE_PARSE_SUCCESS:
       break;
     case CMDLINE_PARSE_AMBIGUOUS:
-      fd_printf(fd, "error: ambiguous command '%s'\n", line.c_str());
+      err = "ambiguous command '" + line + "'";
       result = 4;
       break;
     case CMDLINE_PARSE_BAD_ARGS:
-      fd_printf(fd, "error: bad arguments in '%s' (try 'help')\n", line.c_str());
+      err = "bad arguments in '" + line + "' (try 'help')";
       result = 3;
       break;
     default:
-      fd_printf(fd, "error: unknown command '%s' (try 'help')\n", line.c_str());
+      err = "unknown command '" + line + "' (try 'help')";
       result = 2;
       break;
   }
+  if (!err.empty() && json)
+    fd_printf(fd, "%s\n", Json().obj().kv("error", err).end().text().c_str());
+  else if (!err.empty())
+    fd_printf(fd, "error: %s\n", err.c_str());
   cmdline_free(cl);
   return result;
 }
@@ -121,13 +126,19 @@ void fd_printf(int fd, const char* fmt, ...) {
 
 Cli& cli_of(void* data) { return *static_cast<Cli*>(data); }
 
+void emit(cmdline* cl, const Json& j) { cmdline_printf(cl, "%s\n", j.text().c_str()); }
+
 void fail(Cli& c, cmdline* cl, const char* fmt, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
   std::vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  cmdline_printf(cl, "error: %s\n", buf);
+  if (c.json)
+    cmdline_printf(cl, "%s\n",
+                   Json().obj().kv("error", std::string_view(buf)).end().text().c_str());
+  else
+    cmdline_printf(cl, "error: %s\n", buf);
   c.status = 1;
 }
 

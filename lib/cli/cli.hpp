@@ -7,6 +7,8 @@
 #include <cmdline.h>
 #include <cmdline_parse.h>
 
+#include "cli/json.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,7 +39,8 @@ class Cli {
   int execute(int fd, const std::string& line);
 
   Plane& plane;
-  int status = 0;  // set to 1 by fail()
+  int status = 0;     // set to 1 by fail()
+  bool json = false;  // this command's output as JSON (portmux-ctl --json; docs/api.md)
 
  private:
   std::vector<cmdline_parse_inst_t*> insts_;  // null-terminated context
@@ -65,5 +68,10 @@ void register_all_commands(std::vector<cmdline_parse_inst_t*>& out);
 // The per-lcore counter table of one area: `show tcp stats` ("tcp_*"),
 // `show gen stats` ("gen_*") or `show ip stats` (prefix "": all the others).
 void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix);
+// The same table as JSON: {"events": {NAME: {"total": N, "lcores": {"LCORE": N, ...}}},
+// "drops": {...}} (the "drops" key only where the area has drop counters).
+void counter_table_json(const Plane& pl, Json& j, std::string_view prefix);
+// Prints j's text and a newline.
+void emit(cmdline* cl, const Json& j);
 
 }  // namespace pmx::control

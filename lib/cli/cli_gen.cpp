@@ -89,8 +89,18 @@ cmdline_parse_token_string_t show_gen_show = PMX_KEYWORD(ShowGen, show, "show");
 cmdline_parse_token_string_t show_gen_gen = PMX_KEYWORD(ShowGen, gen, "gen");
 cmdline_parse_token_string_t show_gen_stats = PMX_KEYWORD(ShowGen, stats, "stats");
 
+// JSON: {"run": the report (show gen json's; null before the first run),
+// "events": {gen_* counters, as counter_table_json}}.
 void show_gen_fn(void*, cmdline* cl, void* data) {
   Plane& pl = cli_of(data).plane;
+  if (cli_of(data).json) {
+    Json j;
+    j.obj().key("run");
+    const std::optional<gen::Report> r = pl.gen().last_report();
+    r ? j.raw(gen::to_json(*r)) : j.null();
+    counter_table_json(pl, j, "gen_");
+    return emit(cl, j.end());
+  }
   cmdline_printf(cl, "%s\n", pl.gen().show().c_str());
   print_counter_table(pl, cl, "gen_");
 }

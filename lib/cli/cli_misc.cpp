@@ -15,8 +15,33 @@ struct ShowLcores {
 cmdline_parse_token_string_t show_lcores_show = PMX_KEYWORD(ShowLcores, show, "show");
 cmdline_parse_token_string_t show_lcores_lcores = PMX_KEYWORD(ShowLcores, lcores, "lcores");
 
+// {"lcores": [{"lcore", "role": "control"|"worker", "socket", "queue" (null
+// for the control lcore), "state", "busy_pct", "rx_frames" (null likewise)}]}
+void lcores_json(cmdline* cl, const Plane& pl) {
+  Json j;
+  const unsigned main = rte_get_main_lcore();
+  j.obj().key("lcores").arr();
+  j.obj().kv("lcore", main).kv("role", "control").kv("socket", rte_lcore_to_socket_id(main));
+  j.key("queue").null().kv("state", "running").key("busy_pct").null().key("rx_frames").null().end();
+  for (const auto& w : pl.workers()) {
+    const auto [busy_cycles, total] = w->loop_cycles();
+    const double busy = total ? 100.0 * static_cast<double>(busy_cycles) / total : 0.0;
+    j.obj()
+        .kv("lcore", w->lcore())
+        .kv("role", "worker")
+        .kv("socket", rte_lcore_to_socket_id(w->lcore()))
+        .kv("queue", w->queue())
+        .kv("state", w->running() ? "running" : "stopped")
+        .kv("busy_pct", busy)
+        .kv("rx_frames", w->counters().get(stats::Ctr::rx_frames))
+        .end();
+  }
+  emit(cl, j.end().end());
+}
+
 void show_lcores(void*, cmdline* cl, void* data) {
   const Plane& pl = cli_of(data).plane;
+  if (cli_of(data).json) return lcores_json(cl, pl);
   cmdline_printf(cl, "%-6s %-8s %-7s %-6s %-8s %8s %14s\n", "Lcore", "Role", "Socket", "Queue",
                  "State", "Busy(%)", "RX-frames");
   const unsigned main = rte_get_main_lcore();

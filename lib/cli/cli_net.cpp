@@ -42,8 +42,32 @@ void print_neigh(cmdline* cl, const Plane& pl, const std::vector<worker::NeighRo
   }
 }
 
+// {"neighbours": [{"lcore", "interface", "address", "mac" (null while
+// incomplete), "state", "age_ms" (null while incomplete), "pending"}]}
+void neigh_json(cmdline* cl, const Plane& pl, const std::vector<worker::NeighRow>& rows,
+                bool v4_only) {
+  Json j;
+  j.obj().key("neighbours").arr();
+  for (const auto& r : rows) {
+    if (v4_only && r.ip.v6) continue;
+    const bool resolved = r.state != net::NeighState::Incomplete;
+    j.obj()
+        .kv("lcore", r.lcore)
+        .kv("interface", net::iface_name(pl.shared().ifaces[r.iface]))
+        .kv("address", net::to_string(r.ip));
+    j.key("mac");
+    resolved ? j.str(net::to_string(r.mac)) : j.null();
+    j.kv("state", std::string_view(net::to_string(r.state))).key("age_ms");
+    resolved ? j.num(uint64_t{r.age_ms}) : j.null();
+    j.kv("pending", r.pending).end();
+  }
+  emit(cl, j.end().end());
+}
+
 void show_arp(void*, cmdline* cl, void* data) {
-  Plane& pl = cli_of(data).plane;
+  Cli& c = cli_of(data);
+  Plane& pl = c.plane;
+  if (c.json) return neigh_json(cl, pl, pl.neighbours(), true);
   print_neigh(cl, pl, pl.neighbours(), true);
 }
 
@@ -61,7 +85,9 @@ cmdline_parse_token_string_t show_neigh_show = PMX_KEYWORD(ShowNeigh, show, "sho
 cmdline_parse_token_string_t show_neigh_neigh = PMX_KEYWORD(ShowNeigh, neigh, "neigh");
 
 void show_neigh(void*, cmdline* cl, void* data) {
-  Plane& pl = cli_of(data).plane;
+  Cli& c = cli_of(data);
+  Plane& pl = c.plane;
+  if (c.json) return neigh_json(cl, pl, pl.neighbours(), false);
   print_neigh(cl, pl, pl.neighbours(), false);
 }
 
@@ -125,6 +151,17 @@ void show_routes(void*, cmdline* cl, void* data) {
     }
     family_rows(rows, p, conn, ip.routes6, ip.gateway6, "::/0");
   }
+  if (cli_of(data)
+          .json) {  // {"routes": [{"interface", "destination", "gateway" (null: on-link), "kind"}]}
+    Json j;
+    j.obj().key("routes").arr();
+    for (const auto& r : rows) {
+      j.obj().kv("interface", r.port).kv("destination", r.dst).key("gateway");
+      r.gw == "-" ? j.null() : j.str(r.gw);
+      j.kv("kind", std::string_view(r.kind)).end();
+    }
+    return emit(cl, j.end().end());
+  }
   int wd = 18, wg = 15;  // "255.255.255.255/32", "255.255.255.255"
   for (const auto& r : rows) {
     wd = std::max(wd, static_cast<int>(r.dst.size()));
@@ -152,7 +189,14 @@ cmdline_parse_token_string_t show_ip_ip = PMX_KEYWORD(ShowIpStats, ip, "ip");
 cmdline_parse_token_string_t show_ip_stats = PMX_KEYWORD(ShowIpStats, stats, "stats");
 
 void show_ip_stats_fn(void*, cmdline* cl, void* data) {
-  print_counter_table(cli_of(data).plane, cl, "");
+  Cli& c = cli_of(data);
+  if (c.json) {
+    Json j;
+    j.obj();
+    counter_table_json(c.plane, j, "");
+    return emit(cl, j.end());
+  }
+  print_counter_table(c.plane, cl, "");
 }
 
 cmdline_parse_inst_t cmd_show_ip_stats = {
@@ -196,6 +240,29 @@ void print_counter_table(const Plane& pl, cmdline* cl, std::string_view prefix) 
 
 void register_net_commands(std::vector<cmdline_parse_inst_t*>& out) {
   out.insert(out.end(), {&cmd_show_arp, &cmd_show_neigh, &cmd_show_routes, &cmd_show_ip_stats});
+}
+
+void counter_table_json(const Plane& pl, Json& j, std::string_view prefix) {
+  const auto area = [](std::string_view name) -> std::string_view {
+    for (std::string_view p : {"tcp_", "gen_"})
+      if (name.starts_with(p)) return p;
+    return "";
+  };
+  for (bool drops : {false, true}) {
+    bool any = false;
+    for (const auto& info : stats::kCounterInfo)
+      any |= info.drop == drops && area(info.name) == prefix;
+    if (!any) continue;
+    j.key(drops ? "drops" : "events").obj();
+    for (size_t i = 0; i < stats::kNumCounters; ++i) {
+      const auto& info = stats::kCounterInfo[i];
+      if (info.drop != drops || area(info.name) != prefix) continue;
+      j.key(info.name).obj().kv("total", pl.counter_total(i)).key("lcores").obj();
+      for (const auto& w : pl.workers()) j.kv(std::to_string(w->lcore()), w->counters().load(i));
+      j.end().end();
+    }
+    j.end();
+  }
 }
 
 }  // namespace pmx::control

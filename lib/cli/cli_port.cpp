@@ -34,6 +34,96 @@ void print_iface(cmdline* cl, const Plane& pl, uint16_t i, const char* in) {
                  ip.gateway6.is_zero() ? "none" : net::to_string(ip.gateway6).c_str());
 }
 
+// Interface i's layer 3 as JSON members: "addresses" (IPv4), "gateway",
+// "link_local", "addresses6", "duplicates6", "gateway6" (null: none);
+// an address "ADDR/LEN" or "FIRST-LAST/LEN" as the text view prints it,
+// with its size in "count".
+void iface_json(Json& j, const Plane& pl, uint16_t i) {
+  const net::PortIp& ip = pl.shared().ifaces[i];
+  j.key("addresses").arr();
+  for (uint8_t k = 0; k < ip.naddrs; ++k)
+    j.obj().kv("address", net::to_string(ip.addrs[k])).kv("count", ip.addrs[k].count).end();
+  j.end().key("gateway");
+  ip.gateway.is_zero() ? j.null() : j.str(net::to_string(ip.gateway));
+  j.kv("link_local", net::to_string(ip.link_local) + "/64").key("addresses6").arr();
+  for (uint8_t k = 0; k < ip.naddrs6; ++k)
+    j.obj().kv("address", net::to_string(ip.addrs6[k])).kv("count", ip.addrs6[k].count).end();
+  j.end().key("duplicates6").arr();
+  for (const auto& a : pl.duplicates6(i)) j.str(net::to_string(a));
+  j.end().key("gateway6");
+  ip.gateway6.is_zero() ? j.null() : j.str(net::to_string(ip.gateway6));
+}
+
+void info_json(Json& j, const Plane& pl, uint16_t id) {
+  const port::PortState& p = pl.port(id);
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(id, &link);
+  j.obj()
+      .kv("port", id)
+      .kv("mac", net::to_string(p.mac))
+      .kv("driver", p.driver)
+      .key("profile")
+      .obj()
+      .kv("name", p.profile.name)
+      .kv("path", p.profile.path)
+      .end()
+      .kv("state", std::string_view(!p.started ? "stopped"
+                                    : p.paused ? "started, paused"
+                                               : "started"))
+      .key("link")
+      .obj()
+      .kv("up", link.link_status == RTE_ETH_LINK_UP)
+      .kv("speed_mbps", link.link_speed)
+      .kv("full_duplex", link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX)
+      .end()
+      .kv("mtu", p.mtu)
+      .kv("queue_pairs", p.nb_queues)
+      .kv("rx_offloads", port::rx_offloads_to_string(p.rx_offloads))
+      .kv("tx_offloads", port::tx_offloads_to_string(p.tx_offloads))
+      .kv("rss_hf", p.rss_hf)
+      .key("interfaces")
+      .arr();
+  const auto& ifaces = pl.shared().ifaces;
+  for (uint16_t i = 0; i < ifaces.size(); ++i) {
+    if (ifaces[i].port_id != id) continue;
+    j.obj().kv("interface", net::iface_name(ifaces[i])).kv("vlan", ifaces[i].vlan);
+    j.kv("enabled", pl.iface_enabled(i));  // false: untagged frames dropped (VLANs only)
+    if (pl.iface_enabled(i)) iface_json(j, pl, i);
+    j.end();
+  }
+  j.end().end();
+}
+
+void stats_json(Json& j, Plane& pl, uint16_t id) {
+  rte_eth_stats s{};
+  rte_eth_stats_get(id, &s);
+  j.obj()
+      .kv("port", id)
+      .kv("rx_packets", s.ipackets)
+      .kv("rx_missed", s.imissed)
+      .kv("rx_bytes", s.ibytes)
+      .kv("rx_errors", s.ierrors)
+      .kv("rx_nombuf", s.rx_nombuf)
+      .kv("tx_packets", s.opackets)
+      .kv("tx_errors", s.oerrors)
+      .kv("tx_bytes", s.obytes);
+  if (auto k = pl.kernel_ring(id))
+    j.kv("rx_kernel_drops", k->drops).kv("rx_kernel_frames", k->frames);
+  j.end();
+}
+
+void xstats_json(Json& j, Plane& pl, uint16_t id) {
+  j.obj().kv("port", id).key("xstats").obj();
+  const int n = rte_eth_xstats_get_names(id, nullptr, 0);
+  std::vector<rte_eth_xstat_name> names(n > 0 ? n : 0);
+  std::vector<rte_eth_xstat> vals(n > 0 ? n : 0);
+  if (n > 0 && rte_eth_xstats_get_names(id, names.data(), n) == n &&
+      rte_eth_xstats_get(id, vals.data(), n) == n)
+    for (int i = 0; i < n; ++i) j.kv(names[vals[i].id].name, vals[i].value);
+  if (auto k = pl.kernel_ring(id)) j.kv("rx_kernel_drops", k->drops);
+  j.end().end();
+}
+
 void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   const port::PortState& p = pl.port(id);
   rte_eth_link link{};
@@ -119,6 +209,19 @@ void show_port(void* res, cmdline* cl, void* data) {
   Cli& c = cli_of(data);
   auto ports = port_list(c, cl, r->which);
   if (!ports) return;
+  if (c.json) {  // {"ports": [one object per port]}
+    Json j;
+    j.obj().key("ports").arr();
+    for (uint16_t id : *ports) {
+      if (!std::strcmp(r->what, "info"))
+        info_json(j, c.plane, id);
+      else if (!std::strcmp(r->what, "stats"))
+        stats_json(j, c.plane, id);
+      else
+        xstats_json(j, c.plane, id);
+    }
+    return emit(cl, j.end().end());
+  }
   for (uint16_t id : *ports) {
     if (!std::strcmp(r->what, "info"))
       print_info(cl, c.plane, id);
@@ -153,8 +256,43 @@ std::string iface_addrs(const net::PortIp& ip) {
   return s.empty() ? "-" : s;
 }
 
+// {"interfaces": [{"interface", "port", "vlan", "mac", "enabled", "rx_frames",
+// "tx_frames" (null past the 16th interface), "addresses": [ADDR/LEN...]}]}
+void ifaces_json(cmdline* cl, const Plane& pl) {
+  using P = stats::Counters;
+  Json j;
+  j.obj().key("interfaces").arr();
+  const auto& ifaces = pl.shared().ifaces;
+  for (uint16_t i = 0; i < ifaces.size(); ++i) {
+    const net::PortIp& ip = ifaces[i];
+    j.obj()
+        .kv("interface", net::iface_name(ip))
+        .kv("port", ip.port_id)
+        .kv("vlan", ip.vlan)
+        .kv("mac", net::to_string(ip.mac))
+        .kv("enabled", pl.iface_enabled(i));
+    uint64_t rx = 0, tx = 0;
+    for (const auto& w : pl.workers()) {
+      if (i >= P::kIfaces) break;
+      rx += w->counters().get_port(i, P::kIfaceRxFrames);
+      tx += w->counters().get_port(i, P::kIfaceTxFrames);
+    }
+    const bool split = i < P::kIfaces && pl.iface_enabled(i);
+    j.key("rx_frames");
+    split ? j.num(rx) : j.null();
+    j.key("tx_frames");
+    split ? j.num(tx) : j.null();
+    j.key("addresses").arr();
+    for (uint8_t k = 0; k < ip.naddrs; ++k) j.str(net::to_string(ip.addrs[k]));
+    for (uint8_t k = 0; k < ip.naddrs6; ++k) j.str(net::to_string(ip.addrs6[k]));
+    j.end().end();
+  }
+  emit(cl, j.end().end());
+}
+
 void show_ifaces(void*, cmdline* cl, void* data) {
   const Plane& pl = cli_of(data).plane;
+  if (cli_of(data).json) return ifaces_json(cl, pl);
   using P = stats::Counters;
   cmdline_printf(cl, "%-9s %-4s %-4s %-17s %12s %12s  %s\n", "Interface", "Port", "VLAN", "MAC",
                  "RX-frames", "TX-frames", "Addresses");

@@ -91,6 +91,7 @@ cmdline_parse_token_string_t show_scn = PMX_KEYWORD(Show, scenario, "scenario");
 
 void show_fn(void*, cmdline* cl, void* data) {
   Cli& c = cli_of(data);
+  if (c.json) return (void)cmdline_printf(cl, "%s", c.plane.scenario().status_json().c_str());
   cmdline_printf(cl, "%s", c.plane.scenario().status_text().c_str());
 }
 

@@ -22,7 +22,28 @@ struct ShowConns {
 cmdline_parse_token_string_t show_conns_show = PMX_KEYWORD(ShowConns, show, "show");
 cmdline_parse_token_string_t show_conns_what = PMX_KEYWORD(ShowConns, what, "connections");
 
+// {"connections": [{"proto", "recv_q", "send_q", "local", "foreign", "state",
+// "lcore" (null for a listener)}]}: the same rows as the text.
+void conns_json(cmdline* cl, Plane& pl) {
+  Json j;
+  j.obj().key("connections").arr();
+  for (const auto& l : connection_lines(pl)) {
+    j.obj()
+        .kv("proto", l[0])
+        .kv("recv_q", std::stoull(l[1]))
+        .kv("send_q", std::stoull(l[2]))
+        .kv("local", l[3])
+        .kv("foreign", l[4])
+        .kv("state", l[5])
+        .key("lcore");
+    l[6] == "-" ? j.null() : j.num(uint64_t{std::stoull(l[6])});
+    j.end();
+  }
+  emit(cl, j.end().end());
+}
+
 void show_conns(void*, cmdline* cl, void* data) {
+  if (cli_of(data).json) return conns_json(cl, cli_of(data).plane);
   const auto c = kConnColumns;
   cmdline_printf(cl, "%-5s %6s %6s %-23s %-23s %-11s %s\n", c[0], c[1], c[2], c[3], c[4], c[5],
                  c[6]);
@@ -47,6 +68,21 @@ cmdline_parse_token_string_t show_lis_what = PMX_KEYWORD(ShowListeners, what, "l
 
 void show_listeners(void*, cmdline* cl, void* data) {
   Plane& pl = cli_of(data).plane;
+  if (cli_of(data).json) {  // {"listeners": [{"address", "service", "backlog", ...}]}
+    Json j;
+    j.obj().key("listeners").arr();
+    for (const auto& r : listener_rows(pl))
+      j.obj()
+          .kv("address", r.address)
+          .kv("service", service::name(r.spec.service.kind))
+          .kv("backlog", r.spec.backlog)
+          .kv("syn_recv", r.syn_recv)
+          .kv("accepted", r.accepted)
+          .kv("overflows", r.overflows)
+          .kv("options", describe(r.spec))
+          .end();
+    return emit(cl, j.end().end());
+  }
   cmdline_printf(cl, "%-21s %-8s %8s %8s %10s %10s  %s\n", "Address", "Service", "Backlog",
                  "SynRecv", "Accepted", "Overflows", "Options");
   for (const auto& r : listener_rows(pl))
@@ -72,6 +108,21 @@ cmdline_parse_token_string_t show_flows_what = PMX_KEYWORD(ShowFlows, what, "flo
 void show_flows(void*, cmdline* cl, void* data) {
   Plane& pl = cli_of(data).plane;
   const auto info = pl.flow_info();
+  if (cli_of(data).json) {  // {"lcores": [{"lcore", "entries", "capacity", ...}]}
+    Json j;
+    j.obj().key("lcores").arr();
+    for (size_t i = 0; i < info.size(); ++i)
+      j.obj()
+          .kv("lcore", pl.workers()[i]->lcore())
+          .kv("entries", info[i].entries)
+          .kv("capacity", info[i].capacity)
+          .kv("insert_failures", info[i].insert_failures)
+          .kv("connections", info[i].conns)
+          .kv("buffers_used", info[i].bufs_in_use)
+          .kv("buffers", info[i].bufs_total)
+          .end();
+    return emit(cl, j.end().end());
+  }
   cmdline_printf(cl, "%-6s %10s %10s %15s %12s %14s\n", "Lcore", "Entries", "Capacity",
                  "InsertFailures", "Connections", "Buffers(used)");
   for (size_t i = 0; i < info.size(); ++i) {
@@ -128,6 +179,40 @@ void print_per_port(const Plane& pl, cmdline* cl) {
   }
 }
 
+// {"mib": {"ActiveOpens": N, ...}, "interfaces": {"0": {"ActiveOpens": N, ...}, "0.100": ...},
+//  "demux": {"conn", "listen_exact", "listen_wildcard", "none"}, "events": ..., "drops": ...}
+template <size_t M, size_t D>
+void tcp_stats_json(const Plane& pl, cmdline* cl, const std::pair<const char*, uint64_t> (&mib)[M],
+                    const std::pair<const char*, stats::Ctr> (&demux)[D]) {
+  using P = stats::Counters;
+  Json j;
+  j.obj().key("mib").obj();
+  for (const auto& [name, v] : mib) j.kv(name, v);
+  j.end().key("interfaces").obj();
+  const auto& ifaces = pl.shared().ifaces;
+  const std::pair<const char*, P::PortCtr> rows[] = {
+      {"ActiveOpens", P::kPortActiveOpens}, {"PassiveOpens", P::kPortPassiveOpens},
+      {"Established", P::kPortEstablished}, {"AttemptFails", P::kPortAttemptFails},
+      {"EstabResets", P::kPortEstabResets}, {"CurrEstab", P::kPortCurrEstab}};
+  for (uint16_t i = 0; i < ifaces.size() && i < P::kIfaces; ++i) {
+    if (!pl.iface_enabled(i)) continue;
+    j.key(net::iface_name(ifaces[i])).obj();
+    for (const auto& [name, c] : rows) {
+      uint64_t v = 0;
+      for (const auto& w : pl.workers()) v += w->counters().get_port(i, c);
+      j.kv(name, v);
+    }
+    j.end();
+  }
+  j.end().key("demux").obj();
+  static const char* const kKeys[] = {"conn", "listen_exact", "listen_wildcard", "none"};
+  for (size_t k = 0; k < D; ++k)
+    j.kv(kKeys[k], pl.counter_total(static_cast<size_t>(demux[k].second)));
+  j.end();
+  counter_table_json(pl, j, "tcp_");
+  emit(cl, j.end());
+}
+
 // The RFC 4022 MIB view first (summed over workers), then per port, then the
 // demultiplexing outcomes, then every TCP counter per lcore.
 void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
@@ -148,15 +233,16 @@ void show_tcp_stats_fn(void*, cmdline* cl, void* data) {
       {"InErrs", in_errs},
       {"OutRsts", total(C::tcp_out_rsts)},
   };
-  cmdline_printf(cl, "TCP MIB (RFC 4022)\n");
-  for (const auto& [name, v] : mib) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, v);
-  print_per_port(pl, cl);
-  cmdline_printf(cl, "Demultiplexing (every segment in one row)\n");
   const std::pair<const char*, C> demux[] = {
       {"4-tuple match", C::tcp_demux_conn},
       {"listener, exact address", C::tcp_demux_listen_exact},
       {"listener, wildcard 0.0.0.0", C::tcp_demux_listen_wildcard},
       {"no match", C::tcp_demux_none}};
+  if (cli_of(data).json) return tcp_stats_json(pl, cl, mib, demux);
+  cmdline_printf(cl, "TCP MIB (RFC 4022)\n");
+  for (const auto& [name, v] : mib) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, v);
+  print_per_port(pl, cl);
+  cmdline_printf(cl, "Demultiplexing (every segment in one row)\n");
   for (const auto& [name, c] : demux) cmdline_printf(cl, "  %-30s %12" PRIu64 "\n", name, total(c));
   cmdline_printf(cl, "\n");
   print_counter_table(pl, cl, "tcp_");

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace pmx::control {
 
@@ -67,7 +68,12 @@ void CtlServer::serve_one() {
   int status;
   if (read_line(c, line)) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    // "--json COMMAND": the command's content as JSON (docs/api.md).
+    constexpr std::string_view kJson = "--json ";
+    cli_.json = line.starts_with(kJson);
+    if (cli_.json) line.erase(0, kJson.size());
     status = cli_.execute(c, line);
+    cli_.json = false;
   } else {
     fd_printf(c, "error: expected one command line of at most %u bytes\n", kMaxLine);
     status = 3;

@@ -130,6 +130,7 @@ std::string ScenarioControl::start(const scenario::Scenario& s, const std::strin
   }
   sc_ = s;
   lines_.clear();
+  report_.clear();
   verdicts_.clear();
   error_.clear();
   status_ = kPass;
@@ -353,6 +354,7 @@ void ScenarioControl::finish() {
                g.t.responses, per_s(g.t.connects, g.elapsed_s), per_s(g.t.responses, g.elapsed_s));
   for (const scenario::Verdict& v : verdicts_) out += "  " + scenario::verdict_line(v) + "\n";
   const std::string json = scenario::report_json(*sc_, r, verdicts_, sc_->outputs.interval_s);
+  report_ = json;
   const auto write = [&](const std::string& name, const std::string& text) {
     if (name.empty()) return;
     std::ofstream f(path(name), std::ios::trunc);
@@ -422,7 +424,9 @@ std::string ScenarioControl::status_json() const {
              t.completed, t.errors(), t.open, t.responses, tr.last_dt,
              per_s(tr.last_d.connects, tr.last_dt), per_s(tr.last_d.responses, tr.last_dt));
   }
-  j += "], \"criteria\": [";
+  j += "]";
+  if (state_ == State::Done && !report_.empty()) j += ", \"report\": " + report_;
+  j += ", \"criteria\": [";
   for (size_t i = 0; i < verdicts_.size(); ++i) {
     const scenario::Verdict& v = verdicts_[i];
     j +=

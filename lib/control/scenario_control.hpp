@@ -53,7 +53,8 @@ class ScenarioControl {
   int run_status() const { return status_; }
   bool running() const { return state_ == State::Running; }
 
-  // `show scenario`: the run under way or the last one.
+  // `show scenario`: the run under way or the last one; the JSON view
+  // carries report.json's content under "report" once it is done.
   std::string status_text() const;
   std::string status_json() const;
   // Prometheus: portmux_scenario_* (docs/metrics.md).
@@ -88,7 +89,8 @@ class ScenarioControl {
   std::vector<uint16_t> ifaces_;  // the groups' interfaces in first-use order, then the others
   std::vector<std::pair<uint64_t, uint64_t>> iface_prev_;  // rx, tx frames
   std::vector<scenario::Verdict> verdicts_;
-  std::string error_;  // why the run could not finish its outputs
+  std::string error_;   // why the run could not finish its outputs
+  std::string report_;  // report.json's text, once done (show scenario's JSON carries it)
 };
 
 }  // namespace pmx::control
