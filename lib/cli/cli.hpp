@@ -7,7 +7,7 @@
 #include <cmdline.h>
 #include <cmdline_parse.h>
 
-#include "cli/json.hpp"
+#include "stats/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +16,8 @@
 #include <vector>
 
 namespace pmx::control {
+
+using stats::Json;
 
 class Plane;
 

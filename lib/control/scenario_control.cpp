@@ -3,6 +3,7 @@
 #include "control/gen_control.hpp"
 #include "control/plane.hpp"
 #include "scenario/html.hpp"
+#include "stats/json.hpp"
 #include "stats/log.hpp"
 #include "stats/metric_writer.hpp"
 
@@ -53,21 +54,6 @@ void copy_hist(stats::LatencyHistogram& dst, const stats::LatencyHistogram& src)
   dst.merge_from(src);
 }
 
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += ch;
-    } else if (c < 0x20 || c >= 0x7f) {
-      o += fmt("\\u%04x", c);
-    } else {
-      o += ch;
-    }
-  }
-  return o;
-}
 }  // namespace
 
 ScenarioControl::Track::Track()
@@ -401,41 +387,48 @@ std::string ScenarioControl::status_text() const {
 }
 
 std::string ScenarioControl::status_json() const {
-  if (!sc_) return "{\"state\": \"idle\"}\n";
+  stats::Json j;
+  j.obj();
+  if (!sc_) return j.kv("state", "idle").end().text() + "\n";
   const GenControl& gen = pl_.gen();
   const worker::Tsc now = state_ == State::Running ? timer_now() : end_;
-  std::string j = "{\"state\": \"" + std::string(state_ == State::Running ? "running" : "done") +
-                  "\", \"name\": \"" + json_escape(sc_->name) + "\", \"file\": \"" +
-                  json_escape(sc_->file) + "\", \"out_dir\": \"" + json_escape(dir_) + "\"" +
-                  fmt(", \"elapsed_s\": %.3f", since_start(now));
+  j.kv("state", state_ == State::Running ? "running" : "done")
+      .kv("name", sc_->name)
+      .kv("file", sc_->file)
+      .kv("out_dir", dir_)
+      .kv("elapsed_s", since_start(now));
   if (state_ == State::Done)
-    j += ", \"verdict\": \"" + std::string(status_ == kPass ? "pass" : "fail") + "\"" +
-         fmt(", \"exit_status\": %d", status_);
-  j += ", \"groups\": [";
+    j.kv("verdict", status_ == kPass ? "pass" : "fail").kv("exit_status", status_);
+  j.key("groups").arr();
   for (size_t g = 0; g < sc_->groups.size() && g < gen.groups(); ++g) {
     const gen::Totals t = gen.group_totals(static_cast<uint8_t>(g));
     const Track& tr = groups_[g];
-    j += fmt("%s{\"name\": \"%s\", \"done\": %s, \"attempted\": %" PRIu64
-             ", \"established\": %" PRIu64 ", \"completed\": %" PRIu64 ", \"errors\": %" PRIu64
-             ", \"open\": %" PRIu64 ", \"responses\": %" PRIu64
-             ", \"last_interval_s\": %.3f, \"cps\": %.1f, \"rps\": %.1f}",
-             g ? ", " : "", json_escape(sc_->groups[g].name).c_str(),
-             gen.group_done(static_cast<uint8_t>(g)) ? "true" : "false", t.attempts, t.connects,
-             t.completed, t.errors(), t.open, t.responses, tr.last_dt,
-             per_s(tr.last_d.connects, tr.last_dt), per_s(tr.last_d.responses, tr.last_dt));
+    j.obj()
+        .kv("name", sc_->groups[g].name)
+        .kv("done", gen.group_done(static_cast<uint8_t>(g)))
+        .kv("attempted", t.attempts)
+        .kv("established", t.connects)
+        .kv("completed", t.completed)
+        .kv("errors", t.errors())
+        .kv("open", t.open)
+        .kv("responses", t.responses)
+        .kv("last_interval_s", tr.last_dt)
+        .kv("cps", per_s(tr.last_d.connects, tr.last_dt))
+        .kv("rps", per_s(tr.last_d.responses, tr.last_dt))
+        .end();
   }
-  j += "]";
-  if (state_ == State::Done && !report_.empty()) j += ", \"report\": " + report_;
-  j += ", \"criteria\": [";
-  for (size_t i = 0; i < verdicts_.size(); ++i) {
-    const scenario::Verdict& v = verdicts_[i];
-    j +=
-        fmt("%s{\"scope\": \"%s\", \"name\": \"%s\", \"limit\": %.10g, \"measured\": %.10g, "
-            "\"pass\": %s}",
-            i ? ", " : "", json_escape(v.scope).c_str(), json_escape(v.name).c_str(), v.limit,
-            v.measured, v.pass ? "true" : "false");
-  }
-  return j + "]}\n";
+  j.end();
+  if (state_ == State::Done && !report_.empty()) j.key("report").raw(report_);
+  j.key("criteria").arr();
+  for (const scenario::Verdict& v : verdicts_)
+    j.obj()
+        .kv("scope", v.scope)
+        .kv("name", v.name)
+        .kv("limit", v.limit)
+        .kv("measured", v.measured)
+        .kv("pass", v.pass)
+        .end();
+  return j.end().end().text() + "\n";
 }
 
 void ScenarioControl::write_metrics(stats::MetricWriter& w) const {

@@ -1,9 +1,13 @@
 #include "report.hpp"
 
+#include "stats/json.hpp"
+
 #include <cinttypes>
 #include <cstdio>
 
 namespace pmx::gen {
+
+using stats::json_string;
 
 Totals operator-(const Totals& a, const Totals& b) {
   Totals d;
@@ -38,22 +42,6 @@ std::string fmt(const char* f, auto... args) {
 double per_s(uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0.0; }
 double gbps(const Totals& t, double s) {
   return s > 0 ? static_cast<double>(t.tx_bytes + t.rx_bytes) * 8 / s / 1e9 : 0.0;
-}
-
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += ch;
-    } else if (c < 0x20 || c >= 0x7f) {
-      o += fmt("\\u%04x", c);
-    } else {
-      o += ch;
-    }
-  }
-  return o + "\"";
 }
 
 std::string latency_json(const stats::LatencyHistogram* h) {

@@ -3,6 +3,8 @@
 // infinity): a rate over no time is 0.
 #include "scenario/results.hpp"
 
+#include "stats/json.hpp"
+
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -23,21 +25,7 @@ double gbps(const gen::Totals& t, double s) {
   return s > 0 ? static_cast<double>(t.tx_bytes + t.rx_bytes) * 8 / s / 1e9 : 0.0;
 }
 
-std::string str(const std::string& s) {
-  std::string o = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += ch;
-    } else if (c < 0x20 || c >= 0x7f) {
-      o += fmt("\\u%04x", c);
-    } else {
-      o += ch;
-    }
-  }
-  return o + "\"";
-}
+std::string str(const std::string& s) { return stats::json_string(s); }
 
 // {"count","p50","p90","p99","max"} of an interval.
 std::string short_latency(const stats::LatencyHistogram* h) {

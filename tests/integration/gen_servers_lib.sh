@@ -13,6 +13,8 @@
 #       Returns once both listen (bounded); sets NGINX_PID and ECHO_PID.
 #   gen_servers_stop
 #       Stops both (by PID, bounded); idempotent, for EXIT traps.
+#   gen_servers_traps
+#       lib.sh's pmx_traps, with gen_servers_stop run first on exit.
 
 NGINX_PID="" ECHO_PID=""
 
@@ -70,4 +72,17 @@ gen_servers_stop() {
     [[ -n $ECHO_PID ]] && pmx_stop_pid "$ECHO_PID" 5 echo-server
     NGINX_PID="" ECHO_PID=""
     return 0
+}
+
+_gen_servers_cleanup() {
+    local st=$?
+    set +e
+    gen_servers_stop
+    (exit "$st")
+    pmx_cleanup
+}
+
+gen_servers_traps() {
+    pmx_traps
+    trap _gen_servers_cleanup EXIT
 }

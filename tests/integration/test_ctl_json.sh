@@ -17,15 +17,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/gen_servers_lib.sh"
 NGINX_PORT=80
 ECHO_PORT=7007
 require_root
-cleanup_all() {
-    local st=$?
-    set +e
-    gen_servers_stop
-    (exit "$st")
-    pmx_cleanup
-}
-pmx_traps
-trap cleanup_all EXIT
+gen_servers_traps
 topo6_up
 gen_servers_start 64
 pmx_start6 --listen 0.0.0.0:7=echo --listen "[::]:8080=http" --dad-ms 0

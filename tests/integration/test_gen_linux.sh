@@ -38,15 +38,7 @@ NGINX_PORT=8080
 ECHO_PORT=7007
 
 require_root
-cleanup_servers() {
-    local st=$?
-    set +e
-    gen_servers_stop
-    (exit "$st")
-    pmx_cleanup
-}
-pmx_traps
-trap cleanup_servers EXIT
+gen_servers_traps
 topo_up
 peer() { ip netns exec "$PEER_NS" "$@"; }
 

@@ -32,15 +32,7 @@ RANGE_HI=198.18.31.255
 N=4096
 
 require_root
-cleanup_servers() {
-    local st=$?
-    set +e
-    gen_servers_stop
-    (exit "$st")
-    pmx_cleanup
-}
-pmx_traps
-trap cleanup_servers EXIT
+gen_servers_traps
 topo_up
 # The peer routes the range via portmux's own address: one neighbour
 # entry on its side (4,096 on-link ones would pass the host's gc_thresh3,

@@ -28,15 +28,7 @@ SCN_DIR="$PMX_REPO_ROOT/scenarios"
 CHECK="$PMX_LIB_DIR/peers/check_scenario_outputs.py"
 
 require_root
-cleanup_all() {
-    local st=$?
-    set +e
-    gen_servers_stop
-    (exit "$st")
-    pmx_cleanup
-}
-pmx_traps
-trap cleanup_all EXIT
+gen_servers_traps
 
 # scn_run FILE OUT [app args...]: runs portmux with the scenario in the dut
 # namespace, in the foreground (bounded: 90 s), output to OUT/portmux.log;

@@ -1,7 +1,9 @@
-// A small JSON writer for the CLI's --json views (docs/api.md): objects,
-// arrays, escaped strings, integers, finite numbers. The control plane's
-// only: it allocates freely. Commas and nesting are tracked, so a view
-// writes keys and values in order and gets valid JSON.
+// JSON for the control plane (never the data path: it allocates freely):
+// json_string() quotes and escapes one string, as every JSON this program
+// writes needs (the generator's report, a scenario's timeline and reports);
+// Json writes whole documents (the CLI's --json views, docs/api.md):
+// objects, arrays, strings, integers, finite numbers, commas and nesting
+// tracked, so a view writes keys and values in order and gets valid JSON.
 #pragma once
 
 #include <cinttypes>
@@ -13,7 +15,27 @@
 #include <type_traits>
 #include <vector>
 
-namespace pmx::control {
+namespace pmx::stats {
+
+// v as a JSON string: quoted, '"' and '\\' escaped, bytes outside
+// printable ASCII as \u00XX (so the output is ASCII whatever the input).
+inline std::string json_string(std::string_view v) {
+  std::string s = "\"";
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      s += '\\';
+      s += ch;
+    } else if (c < 0x20 || c >= 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\u%04x", c);
+      s += b;
+    } else {
+      s += ch;
+    }
+  }
+  return s + "\"";
+}
 
 class Json {
  public:
@@ -89,27 +111,11 @@ class Json {
     if (!first_.back()) s_ += ", ";
     first_.back() = false;
   }
-  void quote(std::string_view v) {
-    s_ += '"';
-    for (const char ch : v) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') {
-        s_ += '\\';
-        s_ += ch;
-      } else if (c < 0x20 || c >= 0x7f) {
-        char b[8];
-        std::snprintf(b, sizeof b, "\\u%04x", c);
-        s_ += b;
-      } else {
-        s_ += ch;
-      }
-    }
-    s_ += '"';
-  }
+  void quote(std::string_view v) { s_ += json_string(v); }
   std::string s_;
   std::vector<char> first_;  // per open container: no element yet (char: vector<bool> is odd)
   std::vector<char> close_;
   bool after_key_ = false;
 };
 
-}  // namespace pmx::control
+}  // namespace pmx::stats
