@@ -179,13 +179,32 @@ std::string ScenarioControl::apply_at_runtime(const scenario::Scenario& s) {
              " is not configured (interfaces apply at start-up: portmux -- --scenario " + s.file +
              ")";
   }
-  if (o.gateways != have.gateways && !o.gateways.empty())
-    return "interfaces: a gateway differs from the running configuration (it applies at start-up)";
-  if (o.gateways6 != have.gateways6 && !o.gateways6.empty())
-    return "interfaces: an IPv6 gateway differs from the running configuration (it applies at "
-           "start-up)";
-  if (o.routes.size() + o.routes6.size() > have.routes.size() + have.routes6.size())
-    return "interfaces: routes apply at start-up (portmux -- --scenario " + s.file + ")";
+  // Each gateway the scenario names must be the interface's.
+  const auto gw_differs = [](const auto& want, const auto& got) {
+    for (const auto& [iface, gw] : want) {
+      const auto it = got.find(iface);
+      if (it == got.end() || !(it->second == gw)) return true;
+    }
+    return false;
+  };
+  if (gw_differs(o.gateways, have.gateways) || gw_differs(o.gateways6, have.gateways6))
+    return "interfaces: a gateway differs from the running configuration (gateways apply at "
+           "start-up: portmux -- --scenario " +
+           s.file + ")";
+  // Each route the scenario names must be configured as it says.
+  const auto same = [](const auto& a, const auto& b) {
+    return a.prefix == b.prefix && a.len == b.len && a.gateway == b.gateway;
+  };
+  for (const auto& r : o.routes)
+    if (std::none_of(have.routes.begin(), have.routes.end(),
+                     [&](const auto& h) { return same(r, h); }))
+      return "interfaces: route " + net::to_string(r) +
+             " is not configured (routes apply at start-up: portmux -- --scenario " + s.file + ")";
+  for (const auto& r : o.routes6)
+    if (std::none_of(have.routes6.begin(), have.routes6.end(),
+                     [&](const auto& h) { return same(r, h); }))
+      return "interfaces: route " + net::to_string(r) +
+             " is not configured (routes apply at start-up: portmux -- --scenario " + s.file + ")";
   for (const tcp::ListenSpec& l : o.listen) {
     const auto& cur = pl_.listen_specs();
     if (std::any_of(cur.begin(), cur.end(),

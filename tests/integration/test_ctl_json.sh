@@ -4,7 +4,9 @@
 # families), a finished generator run against nginx and a finished scenario
 # run from the CLI; then every show command is taken as text and as JSON,
 # each JSON parses and says what its text says (peers/check_ctl_json.py);
-# an error is {"error": ...} with its status; and docs/api.md's Python
+# an error is {"error": ...} with its status; `scenario run` refuses an
+# address the appliance lacks and an option, runs a matching scenario and
+# adds its server; and docs/api.md's Python
 # example, taken from the document itself, runs a scenario over the socket
 # and exits with its verdict.
 set -euo pipefail
@@ -78,6 +80,24 @@ ctl --json frobnicate >"$d/err2.json" 2>&1 || rc=$?
 ((rc == 2)) || fail "--json of an unknown command: status $rc, expected 2"
 "$PMX_PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))["error"]' "$d/err2.json" || fail "unknown command: not JSON"
 info "errors: {\"error\": ...} with statuses 1 and 2"
+
+# scenario run on a running appliance: interfaces are checked, not changed;
+# servers are added; options are refused (docs/scenarios.md "From the CLI").
+printf 'interfaces:\n  - {port: 0, addresses: [198.18.5.1/24]}\nclients:\n  - {target: "%s:80", count: 1}\n' \
+    "$PEER_IP" >"$PMX_TMP/other.yaml"
+rc=0
+out=$(ctl scenario run "$PMX_TMP/other.yaml" "$PMX_TMP/o" 2>&1) || rc=$?
+if ((rc != 1)) || ! grep -q "198.18.5.1/24 is not configured on 0" <<<"$out"; then fail "unconfigured address: $rc $out"; fi
+printf 'options: {msl-ms: 500}\nclients:\n  - {target: "%s:80", count: 1}\n' "$PEER_IP" >"$PMX_TMP/opt.yaml"
+rc=0
+out=$(ctl scenario run "$PMX_TMP/opt.yaml" "$PMX_TMP/o" 2>&1) || rc=$?
+if ((rc != 1)) || ! grep -q "option 'msl-ms' applies only at start-up" <<<"$out"; then fail "options at run time: $rc $out"; fi
+printf 'interfaces:\n  - {port: 0, addresses: [198.18.0.1/24]}\nservers:\n  - {listen: 0.0.0.0:9000, service: echo}\nclients:\n  - {target: "%s:80", count: 5}\n' \
+    "$PEER_IP" >"$PMX_TMP/same.yaml"
+ctl scenario run "$PMX_TMP/same.yaml" "$PMX_TMP/same" >/dev/null || fail "a scenario matching the configuration was refused"
+for _ in $(seq 50); do ctl show scenario | head -1 | grep -q 'done' && break; sleep 0.2; done
+ctl show listeners | grep -q '^0.0.0.0:9000 ' || fail "the scenario's server was not added"
+info "scenario run: an unconfigured address and an option refused; a matching one ran and added its server"
 
 # docs/api.md's example, as the document prints it.
 # shellcheck disable=SC2016  # backquotes, not an expansion
