@@ -40,7 +40,8 @@ void gen_start_fn(void* parsed, cmdline* cl, void* data) {
 cmdline_parse_inst_t cmd_gen_start = {
     gen_start_fn,
     nullptr,
-    "gen start <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N] [rate CPS] "
+    "gen start <dst-ip> <dst-port> [mode http|echo|raw|stream] [method get|post] [conns N] [rate "
+    "CPS] "
     "[reqs K] "
     "[req-size B] [resp-size B] [duration S] [src IP[-IP]] [close fin|rst|abandon] "
     "[cc newreno|cubic] [hystart on|off] [connect-timeout MS]: start the generator",

@@ -11,6 +11,9 @@
 //   echo: req_size bytes of the pattern 'a' + i % 26 (i counting over the
 //         connection); the same bytes must come back, no more.
 //   raw:  req_size bytes per request, nothing expected back.
+//   stream: nothing sent; each request reads resp_size bytes of whatever
+//         the server sends unasked (chargen-like downloads); the latency is
+//         the time to read them.
 // With think_ms, each request after the first waits that long after the
 // previous response (a Timer event); a draining run ends such a connection
 // during its pause, as one between requests.
@@ -171,8 +174,13 @@ void request(Ctx& x) {
   a.t_start = x.s.now_us();
   a.resp.reset();
   // http: the head counts 1, then the body (post) its bytes
-  a.req_left = x.cfg->mode == ClientMode::Http ? 1 + http_body(*x.cfg) : x.cfg->req_size;
-  a.resp_left = x.cfg->mode == ClientMode::Echo ? x.cfg->req_size : 0;
+  const ClientMode m = x.cfg->mode;
+  a.req_left = m == ClientMode::Http     ? 1 + http_body(*x.cfg)
+               : m == ClientMode::Stream ? 0
+                                         : x.cfg->req_size;
+  a.resp_left = m == ClientMode::Echo     ? x.cfg->req_size
+                : m == ClientMode::Stream ? x.cfg->resp_size
+                                          : 0;
   count(x, Ctr::gen_requests);
 }
 
@@ -193,6 +201,13 @@ bool read(Ctx& x) {
     if (a.resp.bad() || (a.resp.done() && (a.resp.status() != 200 || bad_len || a.req_left)))
       return finish(x, CloseReason::BadResponse), false;
     return a.resp.done();
+  }
+  if (cfg.mode == ClientMode::Stream) {  // any bytes: the next resp_left of them
+    const uint32_t n = std::min(x.s.readable(), a.resp_left);
+    x.s.consume(n);
+    count(x, Ctr::gen_rx_bytes, n);
+    a.resp_left -= n;
+    return a.resp_left == 0;
   }
   // echo: exactly the bytes sent, in order
   const uint32_t n = x.s.readable();

@@ -14,7 +14,7 @@
 
 namespace pmx::gen {
 
-enum class ClientMode : uint8_t { Http, Echo, Raw };
+enum class ClientMode : uint8_t { Http, Echo, Raw, Stream };
 
 // Written by the owning core's generator only (between engine calls). The
 // engine reads its ClientLink part (cc, reqs) at each connect().
@@ -22,7 +22,7 @@ struct ClientConfig : tcp::ClientLink {
   ClientMode mode = ClientMode::Http;
   uint32_t req_size = 64;   // echo/raw: bytes per request; http post: body bytes
   bool post = false;        // http: POST req_size bytes instead of GET /bytes/<resp_size>
-  uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>
+  uint32_t resp_size = 64;  // http: GET /bytes/<resp_size>; stream: bytes read per request
   bool close_rst = false;   // end with RST instead of FIN
   // end by ACKing the last response and forgetting the connection without a
   // FIN or RST: a peer that vanished, as the server sees it (soak, idle tests)

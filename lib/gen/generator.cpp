@@ -24,6 +24,8 @@ ClientMode client_mode(Mode m) {
       return ClientMode::Http;
     case Mode::Echo:
       return ClientMode::Echo;
+    case Mode::Stream:
+      return ClientMode::Stream;
     case Mode::Raw:
       break;
   }

@@ -101,8 +101,8 @@ uint64_t half(const net::Ipv6Addr& a, size_t first) {
 template <class E, size_t N>
 using NameTable = std::array<std::pair<std::string_view, E>, N>;
 
-constexpr NameTable<Mode, 3> kModes{
-    {{"http", Mode::Http}, {"echo", Mode::Echo}, {"raw", Mode::Raw}}};
+constexpr NameTable<Mode, 4> kModes{
+    {{"http", Mode::Http}, {"echo", Mode::Echo}, {"raw", Mode::Raw}, {"stream", Mode::Stream}}};
 constexpr NameTable<Method, 2> kMethods{{{"get", Method::Get}, {"post", Method::Post}}};
 constexpr NameTable<CloseMode, 3> kCloses{
     {{"fin", CloseMode::Fin}, {"rst", CloseMode::Rst}, {"abandon", CloseMode::Abandon}}};

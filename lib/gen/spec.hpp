@@ -1,7 +1,7 @@
 // What a generator run does: parsed from the words of `gen start ...` (CLI)
 // or `--gen "..."` (start-up), the same grammar for both.
 //
-//   <dst-ip> <dst-port> [mode http|echo|raw] [method get|post] [conns N]
+//   <dst-ip> <dst-port> [mode http|echo|raw|stream] [method get|post] [conns N]
 //   [rate CPS] [reqs K] [req-size B] [resp-size B] [duration S] [src IP[-IP]]
 //   [close fin|rst|abandon] [cc newreno|cubic] [hystart on|off] [connect-timeout MS]
 //
@@ -12,7 +12,9 @@
 //
 // Keywords come in any order after the two positionals, each at most once;
 // one the mode does not use (resp-size with echo, say) is accepted and
-// ignored. http with method post sends req-size bytes of body per request. reqs 0 holds each
+// ignored. http with method post sends req-size bytes of body per request.
+// stream (chargen-like) sends nothing: each "request" reads resp-size bytes
+// of whatever the server sends unasked (a chargen or any download server). reqs 0 holds each
 // connection open without a request until a timed run ends (idle-connection runs), and so needs
 // duration. Limits: conns 1..10000000, rate 0..100000000, reqs 0..1000000000, req-size 1..16 MiB,
 // resp-size 0..1 GiB, duration 0..86400 s, connect-timeout 0..3600000 ms (0: the engine's); src one
@@ -39,7 +41,7 @@
 
 namespace pmx::gen {
 
-enum class Mode : uint8_t { Http, Echo, Raw };
+enum class Mode : uint8_t { Http, Echo, Raw, Stream };
 enum class CloseMode : uint8_t { Fin, Rst, Abandon };
 enum class Method : uint8_t { Get, Post };
 

@@ -8,7 +8,8 @@
 #  1. short.yaml, keepalive.yaml (two overlapping groups, think time),
 #     bulk.yaml, idle.yaml against nginx-light at 198.18.0.2:80: exit 0,
 #     every criterion "pass"; nginx's access log has exactly the requests
-#     the report counts as answered (short, keepalive).
+#     the report counts as answered (short, keepalive); download.yaml
+#     (stream mode) against a Linux chargen server reads exactly 40 x 4 MiB.
 #  2. An unmeetable criterion (short.yaml with min_cps 10000000) exits 1 and
 #     names it with its measured value; a bad scenario exits 2 with its
 #     one line (file:line: key path: ...), before EAL starts; a scenario
@@ -119,6 +120,22 @@ peak = max(ln["groups"][0]["open"] for ln in lines)
 assert peak == 200, "peak open %d" % peak
 print("idle: 200 connections held open at once")
 PY
+
+# Stream mode (chargen-like) against a Linux chargen server: every byte the
+# report counts was sent by the server, 40 x 4 MiB.
+ip netns exec "$PEER_NS" "$PMX_PYTHON" "$PMX_LIB_DIR/peers/chargen_server.py" "$PEER_IP" 19 \
+    --stats "$PMX_TMP/chargen.stats" </dev/null >"$PMX_TMP/chargen.log" 2>&1 &
+CHARGEN_PID=$!
+for _ in $(seq 50); do ip netns exec "$PEER_NS" ss -ltn | grep -q ":19 " && break; sleep 0.1; done
+expect_pass download 1
+"$PMX_PYTHON" - "$PMX_TMP/download" <<'PY' || fail "download: bytes wrong"
+import json, sys
+t = json.load(open(sys.argv[1] + "/report.json"))["total"]
+assert t["bytes"]["rx"] == 40 * 4 * 1048576 and t["bytes"]["tx"] == 0, t["bytes"]
+assert t["requests"]["answered"] == 160, t["requests"]
+print("download: 40 connections read 4 x 1 MiB each, sent nothing")
+PY
+pmx_stop_pid "$CHARGEN_PID" 5 chargen-server
 
 # --- 2. failures and their statuses
 sed 's/min_cps: 500/min_cps: 10000000/' "$SCN_DIR/short.yaml" >"$PMX_TMP/unmeetable.yaml"

@@ -1119,6 +1119,52 @@ TEST_F(GenTest, ThinkTimeSpacesRequests) {
   EXPECT_EQ(errors(), 0u);
 }
 
+// Stream mode (chargen-like): nothing is sent; each request reads resp_size
+// bytes the server sends unasked, in whatever pieces they come; a peer that
+// closes early is a bad response.
+TEST_F(GenTest, StreamModeReadsWhatTheServerSendsUnasked) {
+  plan_.spec.mode = Mode::Stream;
+  plan_.spec.conns = 1;
+  plan_.spec.reqs = 2;
+  plan_.spec.resp_size = 1000;
+  peer_.respond = false;
+  start();
+  turn();
+  ASSERT_EQ(peer_.conns.size(), 1u);
+  auto& [port, c] = *peer_.conns.begin();
+  EXPECT_EQ(ctr(Ctr::gen_tx_bytes), 0u);
+  for (int i = 0; i < 3; ++i) {  // 1,500 bytes: the first request and half the second
+    send(c.key, c.next, c.ours, ACK, std::string(500, 'a'));
+    c.next += 500;
+    answer();
+  }
+  EXPECT_EQ(ctr(Ctr::gen_responses), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_rx_bytes), 1500u);
+  EXPECT_EQ(open(), 1u);
+  send(c.key, c.next, c.ours, ACK, std::string(700, 'b'));  // 200 more than asked
+  c.next += 700;
+  answer();
+  EXPECT_EQ(ctr(Ctr::gen_responses), 2u);
+  EXPECT_EQ(ctr(Ctr::gen_rx_bytes), 2000u);  // what the requests asked for
+  EXPECT_EQ(ctr(Ctr::gen_completed), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_tx_bytes), 0u);
+  EXPECT_EQ(errors(), 0u);
+}
+
+TEST_F(GenTest, StreamModePeerClosingEarlyIsABadResponse) {
+  plan_.spec.mode = Mode::Stream;
+  plan_.spec.conns = 1;
+  plan_.spec.resp_size = 1000;
+  start();
+  turn();
+  ASSERT_EQ(peer_.conns.size(), 1u);
+  auto& [port, c] = *peer_.conns.begin();
+  send(c.key, c.next, c.ours, ACK | FIN, std::string(600, 'a'));
+  answer();
+  EXPECT_EQ(ctr(Ctr::gen_err_bad_response), 1u);
+  EXPECT_EQ(ctr(Ctr::gen_completed), 0u);
+}
+
 // A timed run drains a connection that is thinking: it ends then, normally.
 TEST_F(GenTest, DrainEndsAThinkingConnection) {
   plan_.spec.conns = 1;

@@ -119,7 +119,8 @@ TEST(GenSpec, Errors) {
   EXPECT_ERROR("", "gen: missing destination address");
   EXPECT_ERROR("10.0.0.1", "gen: missing destination port after '10.0.0.1'");
   EXPECT_ERROR("10.0.0.1 http", "gen: bad destination port 'http' (expected 1..65535)");
-  EXPECT_ERROR("10.0.0.1 80 mode ftp", "gen: bad value 'ftp' for mode (expected http|echo|raw)");
+  EXPECT_ERROR("10.0.0.1 80 mode ftp",
+               "gen: bad value 'ftp' for mode (expected http|echo|raw|stream)");
   EXPECT_ERROR("10.0.0.1 80 close abort",
                "gen: bad value 'abort' for close (expected fin|rst|abandon)");
   EXPECT_ERROR("10.0.0.1 80 cc bbr", "gen: bad value 'bbr' for cc (expected newreno|cubic)");

@@ -21,7 +21,7 @@ TEST(Scenario, EveryExampleParses) {
     EXPECT_NO_THROW(load(e.path().string()));
     ++n;
   }
-  EXPECT_GE(n, 6);  // short, keepalive, bulk, idle, ipv6, dut
+  EXPECT_GE(n, 7);  // short, keepalive, bulk, idle, ipv6, dut, download
 }
 
 // The minimal form, as written (scenarios/short.yaml).
@@ -110,7 +110,7 @@ const Bad kBad[] = {
     {"clients:\n  - target: 198.18.0.2:80\n    rate: fast\n    conns: 1\n    duration: 1\n",
      "b.yaml:3: clients[0].rate: gen: bad value 'fast' for rate (expected 0..100000000)"},
     {"clients:\n  - target: 198.18.0.2:80\n    conns: 1\n    duration: 1\n    mode: ftp\n",
-     "b.yaml:5: clients[0].mode: gen: bad value 'ftp' for mode (expected http|echo|raw)"},
+     "b.yaml:5: clients[0].mode: gen: bad value 'ftp' for mode (expected http|echo|raw|stream)"},
     {"clients:\n  - target: 198.18.0.2:80\n    conns: 1\n    duration: 1\n    rat: 5\n",
      "b.yaml:5: clients[0].rat: unknown key (expected one of: name, target, mode, method, conns, "
      "count, rate, ramp_up, ramp_down, duration, start, reqs, req_size, resp_size, think, src, "
