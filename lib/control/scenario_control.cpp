@@ -158,27 +158,23 @@ std::string ScenarioControl::apply_at_runtime(const scenario::Scenario& s) {
     return e.what();
   }
   const Options& have = pl_.options();
-  for (const AddrOption& a : o.addrs) {
-    const bool ok = std::any_of(have.addrs.begin(), have.addrs.end(), [&](const AddrOption& h) {
-      return h.port == a.port && h.vlan == a.vlan && h.addr.addr == a.addr.addr &&
-             h.addr.prefix == a.addr.prefix && h.addr.count == a.addr.count;
-    });
-    if (!ok)
-      return "interfaces: " + net::to_string(a.addr.addr) + "/" + std::to_string(a.addr.prefix) +
-             " is not configured on " + std::to_string(a.port) +
-             (a.vlan ? "." + std::to_string(a.vlan) : "") +
-             " (interfaces apply at start-up: portmux -- --scenario " + s.file + ")";
-  }
-  for (const AddrOption6& a : o.addrs6) {
-    const bool ok = std::any_of(have.addrs6.begin(), have.addrs6.end(), [&](const AddrOption6& h) {
-      return h.port == a.port && h.vlan == a.vlan && h.addr.addr == a.addr.addr &&
-             h.addr.prefix == a.addr.prefix && h.addr.count == a.addr.count;
-    });
-    if (!ok)
-      return "interfaces: " + net::to_string(a.addr.addr) + "/" + std::to_string(a.addr.prefix) +
-             " is not configured (interfaces apply at start-up: portmux -- --scenario " + s.file +
-             ")";
-  }
+  // Each address (range) the scenario names must be configured as it says.
+  const auto missing = [&](const auto& want, const auto& got) -> std::string {
+    for (const auto& a : want) {
+      const bool ok = std::any_of(got.begin(), got.end(), [&](const auto& h) {
+        return h.port == a.port && h.vlan == a.vlan && h.addr.addr == a.addr.addr &&
+               h.addr.prefix == a.addr.prefix && h.addr.count == a.addr.count;
+      });
+      if (!ok)
+        return "interfaces: " + net::to_string(a.addr.addr) + "/" + std::to_string(a.addr.prefix) +
+               " is not configured on " + std::to_string(a.port) +
+               (a.vlan ? "." + std::to_string(a.vlan) : "") +
+               " (interfaces apply at start-up: portmux -- --scenario " + s.file + ")";
+    }
+    return "";
+  };
+  if (std::string m = missing(o.addrs, have.addrs); !m.empty()) return m;
+  if (std::string m = missing(o.addrs6, have.addrs6); !m.empty()) return m;
   // Each gateway the scenario names must be the interface's.
   const auto gw_differs = [](const auto& want, const auto& got) {
     for (const auto& [iface, gw] : want) {
