@@ -340,6 +340,11 @@ Group parse_group(const At& a, const YAML::Node& n, size_t index) {
   } catch (const gen::SpecError& e) {
     a.fail(e.what());
   }
+  // A scenario's group must end: by its count, or by a duration of >= 1 s
+  // (gen's "duration 0" means "until stopped", which a scenario has no way to do).
+  if (!g.count && g.spec.duration_s == 0)
+    a.sub("duration", n["duration"])
+        .fail("bad value '0' (expected 1..86400 seconds, or a 'count' to end the group by)");
   if (n["think"])
     g.think_ms = static_cast<uint32_t>(
         uint_in(a.sub("think", n["think"]), n["think"], 0, 3'600'000, "0..3600000 ms"));

@@ -103,6 +103,9 @@ const Bad kBad[] = {
      "servers, clients, criteria, outputs)"},
     {"clients:\n  - target: 198.18.0.2:80\n    conns: 10\n",
      "b.yaml:2: clients[0]: needs 'duration' (seconds) or 'count' (connections)"},
+    {"clients:\n  - target: 198.18.0.2:80\n    conns: 10\n    duration: 0\n",
+     "b.yaml:4: clients[0].duration: bad value '0' (expected 1..86400 seconds, or a 'count' to "
+     "end the group by)"},
     {"clients:\n  - conns: 10\n    duration: 1\n",
      "b.yaml:2: clients[0]: missing key 'target' (expected ADDR:PORT, [IPv6]:PORT)"},
     {"clients:\n  - target: 198.18.0.2\n    conns: 1\n    duration: 1\n",
