@@ -108,7 +108,7 @@ outputs:
   interval: 0.5
 YAML
 ctl scenario run "$PMX_TMP/web.yaml" "$PMX_TMP/web"
-for _ in $(seq 100); do ctl show scenario | head -1 | grep -q 'done' && break; sleep 0.2; done
+for _ in $(seq 100); do [[ $(ctl show scenario | sed -n 1p) == *done* ]] && break; sleep 0.2; done
 ctl show scenario
 info "its outputs: $(cd "$PMX_TMP/web" && echo *) (report.html opens in a browser)"
 kill "$HTTPD_PID" 2>/dev/null || true

@@ -39,8 +39,8 @@ criteria:
   errors: 0
 YAML
 ctl scenario run "$PMX_TMP/web.yaml" "$PMX_TMP/web" >/dev/null
-for _ in $(seq 100); do ctl show scenario | head -1 | grep -q 'done' && break; sleep 0.2; done
-ctl show scenario | head -1 | grep -q 'done, PASS' || fail "the scenario did not pass: $(ctl show scenario)"
+for _ in $(seq 100); do [[ $(ctl show scenario | sed -n 1p) == *done* ]] && break; sleep 0.2; done
+grep -q 'done, PASS' <<<"$(ctl show scenario | sed -n 1p)" || fail "the scenario did not pass: $(ctl show scenario)"
 
 d="$PMX_TMP/views"
 mkdir -p "$d"
@@ -95,8 +95,8 @@ if ((rc != 1)) || ! grep -q "option 'msl-ms' applies only at start-up" <<<"$out"
 printf 'interfaces:\n  - {port: 0, addresses: [198.18.0.1/24]}\nservers:\n  - {listen: 0.0.0.0:9000, service: echo}\nclients:\n  - {target: "%s:80", count: 5}\n' \
     "$PEER_IP" >"$PMX_TMP/same.yaml"
 ctl scenario run "$PMX_TMP/same.yaml" "$PMX_TMP/same" >/dev/null || fail "a scenario matching the configuration was refused"
-for _ in $(seq 50); do ctl show scenario | head -1 | grep -q 'done' && break; sleep 0.2; done
-ctl show listeners | grep -q '^0.0.0.0:9000 ' || fail "the scenario's server was not added"
+for _ in $(seq 50); do [[ $(ctl show scenario | sed -n 1p) == *done* ]] && break; sleep 0.2; done
+grep -q '^0.0.0.0:9000 ' <<<"$(ctl show listeners)" || fail "the scenario's server was not added"
 info "scenario run: an unconfigured address and an option refused; a matching one ran and added its server"
 
 # docs/api.md's example, as the document prints it.

@@ -92,7 +92,7 @@ if [[ ${DUT_VLAN:-0} == 1 ]]; then
         rx=$(awk -v i="$i" '$1 == i { print $5 }' <<<"$ifs")
         ((rx > SHORT)) || fail "show interfaces: $i received $rx frames"
     done
-    ctl show tcp stats | grep -qE "^Per port/interface +port$DUT_IFC0 +port$DUT_IFC1\$" ||
+    grep -qE "^Per port/interface +port$DUT_IFC0 +port$DUT_IFC1\$" <<<"$(ctl show tcp stats)" ||
         fail "Per port/interface columns are not port$DUT_IFC0 and port$DUT_IFC1"
 fi
 

@@ -93,7 +93,7 @@ stop_pair() {
     # server crashed there, SIGSEGV in eth_memif_rx, about 1 run in 10).
     sctl port pause 0 >/dev/null || fail "server: port pause refused"
     ctl port pause 0 >/dev/null || fail "client: port pause refused"
-    sctl show port info 0 | grep -q "Port state: started, paused" || fail "server port 0 not paused"
+    grep -q "Port state: started, paused" <<<"$(sctl show port info 0)" || fail "server port 0 not paused"
     pmx_stop_pid "$C_PID" 10 portmux-client; C_PID=""
     ((STOP_RC == 0 || STOP_RC == 143)) || fail "client exited with $STOP_RC"
     pmx_stop_pid "$S_PID" 10 portmux-server; S_PID=""

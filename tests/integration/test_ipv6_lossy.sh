@@ -56,9 +56,7 @@ info "POST over the lossy link: 'received $SIZE bytes', 200"
 # 3. The link harmed IPv6 frames; TCP recovered without resets.
 retr=$(tcp_counter tcp_retrans_segs) || fail "cannot read tcp_retrans_segs"
 rst=$(tcp_counter tcp_out_rsts) || fail "cannot read tcp_out_rsts"
-sleep 0.5
-left=$(ctl show connections | awk '($1 == "tcp" || $1 == "tcp6") && $6 != "LISTEN" && $6 != "TIME_WAIT"')
-[[ -z $left ]] || fail "connections left in other states than TIME_WAIT: $left"
+expect_only_time_wait 10
 pmx_stop || fail "portmux did not stop cleanly (status $PMX_EXIT)"
 impair_down || fail "pmx-impair did not exit cleanly (status $IMPAIR_EXIT)"
 d_ab=$(impair_stat a_to_b dropped) d_ba=$(impair_stat b_to_a dropped)

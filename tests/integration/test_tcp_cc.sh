@@ -50,7 +50,7 @@ fetch() {
 }
 
 pmx_start --listen "0.0.0.0:80=http,cc=newreno" --listen "0.0.0.0:81=http,cc=cubic" --msl-ms 1000
-ctl show listeners | grep -q "cc=cubic" || fail "no cc=cubic listener"
+grep -q "cc=cubic" <<<"$(ctl show listeners)" || fail "no cc=cubic listener"
 expect_ping 3 0.2
 # recovery_counters: how the losses were repaired so far (for the log).
 recovery_counters() {

@@ -48,7 +48,7 @@ PMX_AF_FRAMES=4096
 # BDP + queue (about 100 KB), and slow start could never overflow the queue.
 pmx_start --listen "0.0.0.0:80=http,cc=$CC,hystart=off" --listen "0.0.0.0:81=http,cc=$CC" \
     --msl-ms 1000 --tcp-buffer-kb 1024
-ctl show listeners | grep -q "hystart=off" || fail "no hystart=off listener"
+grep -q "hystart=off" <<<"$(ctl show listeners)" || fail "no hystart=off listener"
 expect_ping 3 0.2
 
 COUNTERS=(tcp_retrans_segs tcp_fast_retransmits tcp_rto_expirations tcp_hystart_css tcp_hystart_exits)
