@@ -90,6 +90,10 @@ void Plane::create_pool() {
     for (const auto& p : ports_)
       n += nq * (p.profile.rx_desc + p.profile.tx_desc + 2 * p.profile.burst);
     n += nq * 4 * 64 + rte_lcore_count() * kMempoolCache + 1024;
+    // A TSO segment is a chain of up to 33 mbufs; two bursts of them per
+    // queue may wait in a worker's TX buffer.
+    for (const auto& p : ports_)
+      if (p.tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) n += nq * 2 * p.profile.burst * 32;
   }
   pool_ = rte_pktmbuf_pool_create("pmx_mbufs", n, kMempoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   rte_socket_id());
@@ -97,6 +101,20 @@ void Plane::create_pool() {
     throw std::runtime_error("cannot create a pool of " + std::to_string(n) + " mbufs: " +
                              rte_strerror(rte_errno) + " (lower --mbufs or add memory)");
   PMX_LOG(INFO, "mbuf pool: %u mbufs of %u bytes", n, RTE_MBUF_DEFAULT_BUF_SIZE);
+}
+
+// The most payload a TSO segment may carry on port id: what the IP length
+// fields hold (65,535 with a 20-byte IPv4 header and 60 bytes of TCP header,
+// so both families fit), and no more mbufs than the device takes per frame.
+uint32_t Plane::tso_max(uint16_t id) const {
+  uint32_t n = 65535 - 20 - 60;
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(id, &info) == 0 && info.tx_desc_lim.nb_seg_max) {
+    const uint32_t room = RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM;
+    const uint32_t by_segs = info.tx_desc_lim.nb_seg_max * room;
+    n = std::min(n, by_segs > 200 ? by_segs - 200 : 0);  // the first mbuf also holds headers
+  }
+  return n;
 }
 
 void Plane::build_shared() {
@@ -111,6 +129,13 @@ void Plane::build_shared() {
     pc.rx_ip_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
     pc.rx_tcp_cksum = p.rx_offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
     pc.vlan_insert = p.tx_offloads & RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+    // TX checksums by the device only when it has them for both families'
+    // TCP (one TCP_CKSUM bit covers both); IPV4_CKSUM is separate (virtio
+    // has none: the header checksum stays in software there).
+    pc.tx_csum.l4 = p.tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+    pc.tx_csum.ip = pc.tx_csum.l4 && (p.tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+    pc.tso = pc.tx_csum.l4 && (p.tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+             (p.tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
   }
   build_ifaces();
   tcp::EngineConfig& t = shared_.tcp;
@@ -119,6 +144,10 @@ void Plane::build_shared() {
   t.nbufs = opt_.tcp_buffers;
   t.msl_ms = opt_.msl_ms;
   t.keepalive = opt_.tcp_keepalive;
+  t.tso_max.assign(shared_.ifaces.size(), 0);
+  for (size_t i = 0; i < shared_.ifaces.size(); ++i)
+    if (shared_.ports[shared_.ifaces[i].port_id].tso)
+      t.tso_max[i] = tso_max(shared_.ifaces[i].port_id);
   // The MSS we announce fits the smallest port MTU (RFC 6691).
   t.mtu = 1500;
   for (const auto& p : ports_)

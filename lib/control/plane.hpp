@@ -115,6 +115,7 @@ class Plane {
   // Posts a request to every worker and waits (sleeping) for all to ack.
   std::string broadcast(worker::Msg m);
   void build_shared();
+  uint32_t tso_max(uint16_t id) const;
   // shared_.ifaces and each port's VLAN map from the options' interfaces.
   void build_ifaces();
   uint16_t iface_index(IfaceId id) const { return iface_index_.at(id); }

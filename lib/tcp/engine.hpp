@@ -56,6 +56,10 @@ struct EngineConfig {
   SynCookies syncookies = SynCookies::Auto;
   std::array<uint8_t, 16> cookie_key{};  // secret of the cookies' keyed hash
   unsigned lcore = 0;                    // reported in snapshots
+  // TCP segmentation offload, by interface (FlowKey::port_id): the most
+  // payload one TSO segment may carry on it (docs/tcp.md, "TSO"); absent or
+  // 0: the port has no TSO and every segment is at most one MSS.
+  std::vector<uint32_t> tso_max;
 };
 
 struct ConnRow {
@@ -275,6 +279,7 @@ class Engine {
   uint16_t window_field(Conn& c) const;
   OutSeg* next_out();
   uint32_t flight(const Conn& c) const { return seq_dist(c.snd_una, c.snd_nxt); }
+  uint32_t send_room(const Conn& c) const;
   uint32_t ts_now(uint64_t now) const { return static_cast<uint32_t>(now / 1000); }
 
   // service.cpp: every service (stream.hpp), on the owning core

@@ -16,7 +16,20 @@ uint32_t seg_room(const Conn& c) {
   if (c.sack_ok && !c.ooo.empty()) opt += 4 + 8 * std::min<uint32_t>(c.ooo.size(), c.ts_ok ? 3 : 4);
   return c.mss > opt + 8 ? c.mss - opt : 8;
 }
+
+// Wire segments a send of len bytes becomes: one, or a TSO segment's cuts.
+uint32_t wire_segs(uint32_t len, uint32_t room) { return len > room ? (len + room - 1) / room : 1; }
 }  // namespace
+
+// The most new data one send may carry: one segment, or on a port with TSO
+// as many whole segments as fit its limit (RFC 9293 3.7.1 still holds on
+// the wire: the device cuts at seg_room, every cut with our options).
+uint32_t Engine::send_room(const Conn& c) const {
+  const uint32_t room = seg_room(c);
+  const uint16_t ifc = c.key.port_id;
+  if (ifc >= cfg_.tso_max.size() || cfg_.tso_max[ifc] < 2 * room) return room;
+  return cfg_.tso_max[ifc] / room * room;
+}
 
 OutSeg* Engine::next_out() {
   if (nout_ == out_.size()) {
@@ -82,14 +95,23 @@ bool Engine::send_segment(Conn& c, Seq seq, uint32_t len, uint8_t flags, uint64_
     o->p2 = sp[1].data();
     o->n2 = static_cast<uint32_t>(sp[1].size());
   }
+  // Only output() sends more than a segment (send_room()); the MIB counts
+  // what goes on the wire, so a TSO segment counts as its cuts.
+  const uint32_t room = seg_room(c);
+  const uint32_t nsegs = wire_segs(len, room);
+  if (nsegs > 1) {
+    o->tso_mss = static_cast<uint16_t>(room);
+    ctr_.inc(Ctr::tcp_tso_sends);
+    ctr_.inc(Ctr::tcp_tso_bytes, len);
+  }
   const Seq end = seq + len + ((flags & flag::FIN) ? 1 : 0);
   const bool fresh = seq >= c.snd_max;  // new data (or FIN), not a retransmission
   if (!fresh) {
-    ctr_.inc(Ctr::tcp_retrans_segs);
+    ctr_.inc(Ctr::tcp_retrans_segs, nsegs);
     count_client_rtx(c);
     if (c.rtt_timing && seq <= c.rtt_seq) c.rtt_timing = false;  // Karn
   } else {
-    ctr_.inc(Ctr::tcp_out_segs);
+    ctr_.inc(Ctr::tcp_out_segs, nsegs);
     ctr_.inc(Ctr::tcp_tx_bytes, len);
     if (!c.rtt_timing && !c.ts_ok && len) {
       c.rtt_timing = true;
@@ -221,7 +243,7 @@ void Engine::output(Conn& c, uint64_t now) {
       if (c.snd_nxt < data_end) {
         const uint32_t avail = seq_dist(c.snd_nxt, data_end);
         const uint32_t room = wnd > inflight ? wnd - inflight : 0;
-        const uint32_t len = std::min({avail, room, seg_room(c)});
+        const uint32_t len = std::min({avail, room, send_room(c)});
         // RFC 9293 3.8.6.2.1 sender SWS avoidance (Nagle off): a full
         // segment, all we have, or half the largest window seen.
         if (len == 0 || (len < seg_room(c) && len < avail && len < c.max_snd_wnd / 2)) break;

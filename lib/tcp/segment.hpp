@@ -99,6 +99,9 @@ struct OutSeg {
   uint32_t n1 = 0;
   const uint8_t* p2 = nullptr;
   uint32_t n2 = 0;
+  // > 0: a TSO segment (len() > tso_mss) that the device cuts into segments
+  // of tso_mss payload bytes, each with these headers (docs/tcp.md, "TSO").
+  uint16_t tso_mss = 0;
 
   uint32_t len() const { return n1 + n2; }
 };

@@ -4,6 +4,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_mbuf_core.h>
 #include <rte_tcp.h>
 
 #include <cstring>
@@ -47,8 +48,9 @@ uint64_t pseudo_sum(const net::IpAddr& src, const net::IpAddr& dst, uint32_t tcp
   return pseudo_sum(src.v4().be, dst.v4().be, tcp_len);
 }
 
-// The IP header of an outgoing segment at ip; returns its length.
-uint32_t write_ip(uint8_t* ip, const OutSeg& s, uint32_t tcp_len, uint16_t ip_id) {
+// The IP header of an outgoing segment at ip; returns its length. The IPv4
+// header checksum is left 0 when the device computes it (ip_csum_hw).
+uint32_t write_ip(uint8_t* ip, const OutSeg& s, uint32_t tcp_len, uint16_t ip_id, bool ip_csum_hw) {
   if (s.key.is_v6()) {
     // RFC 8200 3: version 6, traffic class and flow label 0, no extension
     // headers, hop limit 64 (RFC 4861 6.3.2's default CurHopLimit).
@@ -71,9 +73,17 @@ uint32_t write_ip(uint8_t* ip, const OutSeg& s, uint32_t tcp_len, uint16_t ip_id
   h.next_proto_id = IPPROTO_TCP;
   h.src_addr = s.key.local_ip;
   h.dst_addr = s.key.remote_ip;
-  h.hdr_checksum = static_cast<uint16_t>(~csum_fold(csum_partial(&h, sizeof h)));
+  if (!ip_csum_hw) h.hdr_checksum = static_cast<uint16_t>(~csum_fold(csum_partial(&h, sizeof h)));
   std::memcpy(ip, &h, sizeof h);
   return sizeof h;
+}
+
+// The pseudo-header sum of s's TCP checksum over tcp_len bytes (RFC 9293
+// 3.1, RFC 8200 8.1).
+uint64_t pseudo_of(const OutSeg& s, uint32_t tcp_len) {
+  return s.key.is_v6()
+             ? net::csum_pseudo6(s.key.local6.data(), s.key.remote6.data(), IPPROTO_TCP, tcp_len)
+             : pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len);
 }
 
 void parse_sack(const uint8_t* p, uint8_t olen, TcpOpts& o) {
@@ -211,7 +221,12 @@ uint8_t* write_options(uint8_t* q, const TcpOpts& o) {
 
 }  // namespace
 
-uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& s, uint16_t ip_id) {
+uint32_t header_size(const OutSeg& s) {
+  return sizeof(rte_ether_hdr) + (s.key.is_v6() ? 40u : 20u) + 20 + options_size(s.opt);
+}
+
+uint32_t write_headers(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& s, uint16_t ip_id,
+                       TxCsum tx) {
   const uint32_t olen = options_size(s.opt);
   const uint32_t tcp_len = 20 + olen + s.len();
   auto* eth = reinterpret_cast<rte_ether_hdr*>(buf);
@@ -220,7 +235,7 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   eth->ether_type = s.key.is_v6() ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 
   uint8_t* ip = buf + sizeof(rte_ether_hdr);
-  const uint32_t ip_len = write_ip(ip, s, tcp_len, ip_id);
+  const uint32_t ip_len = write_ip(ip, s, tcp_len, ip_id, tx.ip && !s.key.is_v6());
   uint8_t* t = ip + ip_len;
   std::memcpy(t, &s.key.local_port, 2);
   std::memcpy(t + 2, &s.key.remote_port, 2);
@@ -229,17 +244,47 @@ uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& 
   t[12] = static_cast<uint8_t>(((20 + olen) / 4) << 4);
   t[13] = s.flags;
   store16(t + 14, s.wnd);
-  store16(t + 16, 0);  // checksum, below
+  // The device's start: the pseudo-header sum, folded, not complemented; a
+  // TSO segment's without the length (each cut segment adds its own).
+  const uint16_t ph =
+      tx.l4 ? static_cast<uint16_t>(csum_fold(pseudo_of(s, s.tso_mss ? 0 : tcp_len))) : uint16_t{0};
+  std::memcpy(t + 16, &ph, 2);
   store16(t + 18, 0);  // urgent pointer
-  uint8_t* q = write_options(t + 20, s.opt);
+  write_options(t + 20, s.opt);
+  return sizeof(rte_ether_hdr) + ip_len + 20 + olen;
+}
+
+TxMeta tx_meta(const OutSeg& s, TxCsum tx) {
+  TxMeta m;
+  if (!tx.l4) return m;
+  const bool v6 = s.key.is_v6();
+  m.l2_len = sizeof(rte_ether_hdr);
+  m.l3_len = v6 ? 40 : 20;
+  m.l4_len = static_cast<uint16_t>(20 + options_size(s.opt));
+  m.ol_flags = (v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4) | RTE_MBUF_F_TX_TCP_CKSUM;
+  if (!v6 && tx.ip) m.ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+  if (s.tso_mss) {
+    m.ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+    m.tso_segsz = s.tso_mss;
+  }
+  return m;
+}
+
+uint32_t write_frame(uint8_t* buf, const rte_ether_addr& src_mac, const OutSeg& s, uint16_t ip_id,
+                     TxCsum tx) {
+  const uint32_t hlen = write_headers(buf, src_mac, s, ip_id, tx);
+  uint8_t* q = buf + hlen;
   if (s.n1) std::memcpy(q, s.p1, s.n1);
   if (s.n2) std::memcpy(q + s.n1, s.p2, s.n2);
-  const uint64_t ph = s.key.is_v6() ? net::csum_pseudo6(s.key.local6.data(), s.key.remote6.data(),
-                                                        IPPROTO_TCP, tcp_len)
-                                    : pseudo_sum(s.key.local_ip, s.key.remote_ip, tcp_len);
-  const uint16_t ck = static_cast<uint16_t>(~csum_fold(csum_partial(t, tcp_len, ph)));
-  std::memcpy(t + 16, &ck, 2);
-  return sizeof(rte_ether_hdr) + ip_len + tcp_len;
+  if (!tx.l4) {
+    const uint32_t l4_off = sizeof(rte_ether_hdr) + (s.key.is_v6() ? 40u : 20u);
+    const uint32_t tcp_len = hlen - l4_off + s.len();
+    uint8_t* t = buf + l4_off;
+    const uint16_t ck =
+        static_cast<uint16_t>(~csum_fold(csum_partial(t, tcp_len, pseudo_of(s, tcp_len))));
+    std::memcpy(t + 16, &ck, 2);
+  }
+  return hlen + s.len();
 }
 
 }  // namespace pmx::tcp

@@ -288,8 +288,14 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
     case Kind::Tcp:
       break;
   }
+  // GOOD, and NONE ("the checksum in the packet is not correct, the data's
+  // integrity is verified", rte_mbuf_core.h: a virtio host's partial
+  // checksum, which a software check would wrongly fail) are trusted;
+  // UNKNOWN and BAD are verified in software, a BAD one then dropped there.
+  const uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
   const bool l4_good =
-      pc.rx_tcp_cksum && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+      pc.rx_tcp_cksum && (l4f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || l4f == RTE_MBUF_F_RX_L4_CKSUM_NONE);
+  ctr_.inc(l4_good ? Ctr::tcp_rx_csum_offload : Ctr::tcp_rx_csum_software);
   if (auto bad = tcp::parse_segment(p + o.l4_off, o.l4_len, o.src, o.dst, iface, l4_good, seg)) {
     ctr_.inc(Ctr::tcp_in_segs);  // tcpInSegs counts errored segments too; the engine the rest
     drop(m, *bad);
@@ -298,23 +304,76 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   return true;
 }
 
-// Turns the engine's output into frames: software checksums, then the
-// neighbour table for the next hop.
+// Turns the engine's output into frames (checksums in software or by the
+// device, TSO segments as mbuf chains), then the neighbour table for the
+// next hop.
 void Worker::tcp_output(Tsc now) {
   for (const tcp::OutSeg& s : tcp_->output()) {
-    rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+    const uint16_t iface = s.key.port_id;  // the key's interface
+    rte_mbuf* m = frame_of(s, sh_.ifaces[iface]);
     if (!m) {
       ctr_.inc(Ctr::tcp_tx_no_mbuf);  // retransmission recovers
       continue;
     }
-    const uint16_t iface = s.key.port_id;  // the key's interface
-    const uint32_t len =
-        tcp::write_frame(rte_pktmbuf_mtod(m, uint8_t*), sh_.ifaces[iface].mac, s, ip_id_++);
-    m->data_len = static_cast<uint16_t>(len);
-    m->pkt_len = len;
     route(iface, m, tcp::remote_addr(s.key), now);
   }
   tcp_->clear_output();
+}
+
+// The frame of s out of interface ip: one mbuf, or for a TSO segment a
+// chain (headers and the first payload bytes, then full mbufs of payload).
+// Offload metadata as rte_mbuf.h asks: l2/l3/l4 lengths, TX_IPV4/IPV6,
+// TX_IP_CKSUM, TX_TCP_CKSUM, TX_TCP_SEG with tso_segsz. nullptr: pool empty.
+rte_mbuf* Worker::frame_of(const tcp::OutSeg& s, const net::PortIp& ip) {
+  rte_mbuf* m = rte_pktmbuf_alloc(sh_.pool);
+  if (!m) return nullptr;
+  const PortConfig& pc = sh_.ports[ip.port_id];
+  const tcp::TxCsum tx = pc.tx_csum;
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  if (s.tso_mss) {
+    if (!append_payload(m, tcp::write_headers(p, ip.mac, s, ip_id_++, tx), s)) return nullptr;
+  } else {
+    m->data_len = static_cast<uint16_t>(tcp::write_frame(p, ip.mac, s, ip_id_++, tx));
+    m->pkt_len = m->data_len;
+  }
+  ctr_.inc(tx.l4 ? Ctr::tcp_tx_csum_offload : Ctr::tcp_tx_csum_software);
+  const tcp::TxMeta meta = tcp::tx_meta(s, tx);
+  m->ol_flags |= meta.ol_flags;
+  m->l2_len = meta.l2_len;
+  m->l3_len = meta.l3_len;
+  m->l4_len = meta.l4_len;
+  m->tso_segsz = meta.tso_segsz;
+  return m;
+}
+
+// Copies s's payload after the hlen header bytes of head, chaining mbufs
+// as it fills them. False (head freed): the pool ran dry.
+bool Worker::append_payload(rte_mbuf* head, uint32_t hlen, const tcp::OutSeg& s) {
+  head->data_len = static_cast<uint16_t>(hlen);
+  head->pkt_len = hlen;
+  rte_mbuf* tail = head;
+  const std::pair<const uint8_t*, uint32_t> parts[] = {{s.p1, s.n1}, {s.p2, s.n2}};
+  for (auto [src, n] : parts) {
+    while (n) {
+      if (rte_pktmbuf_tailroom(tail) == 0) {
+        rte_mbuf* next = rte_pktmbuf_alloc(sh_.pool);
+        if (!next) {
+          rte_pktmbuf_free(head);
+          return false;
+        }
+        tail->next = next;
+        tail = next;
+        ++head->nb_segs;
+      }
+      const uint32_t k = std::min<uint32_t>(n, rte_pktmbuf_tailroom(tail));
+      std::memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t*, tail->data_len), src, k);
+      tail->data_len = static_cast<uint16_t>(tail->data_len + k);
+      head->pkt_len += k;
+      src += k;
+      n -= k;
+    }
+  }
+  return true;
 }
 
 // Resolves dst's next hop and transmits m, or queues it behind an ARP
@@ -374,6 +433,8 @@ void Worker::send_if(uint16_t iface, rte_mbuf* m) {
       auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, net::kVlanTagLen));
       if (!p) return drop(m, Ctr::vlan_tx_no_headroom);
       net::tag(p, ip.vlan);
+      if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK)
+        m->l2_len += net::kVlanTagLen;  // frame_of()'s l2_len
     }
   }
   ctr_.inc_iface(iface, stats::Counters::kIfaceTxFrames);

@@ -12,6 +12,7 @@
 #include "port/steer.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
+#include "tcp/wire.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -44,6 +45,8 @@ struct PortConfig {
   uint16_t burst = 32;
   bool rx_ip_cksum = false;   // the NIC verifies IPv4 header checksums
   bool rx_tcp_cksum = false;  // the NIC verifies TCP checksums
+  tcp::TxCsum tx_csum;        // checksums the NIC computes on the way out
+  bool tso = false;           // the NIC cuts TSO segments (tcp::EngineConfig::tso_max)
   port::RssInfo steer;        // how the port spreads received frames (passive_owner())
 };
 
@@ -187,6 +190,8 @@ class Worker {
   // Sends m (a whole IPv4 or IPv6 frame) towards dst: the Ethernet
   // destination is dst's next hop's MAC, resolved by ARP or ND first.
   // iface: an interface index (Shared::ifaces), here and below where named so.
+  rte_mbuf* frame_of(const tcp::OutSeg& s, const net::PortIp& ip);
+  bool append_payload(rte_mbuf* head, uint32_t hlen, const tcp::OutSeg& s);
   void route(uint16_t iface, rte_mbuf* m, net::IpAddr dst, Tsc now);
   void learn(uint16_t iface, const net::IpAddr& ip, const rte_ether_addr& mac, Tsc now, bool create,
              bool share);

@@ -22,6 +22,7 @@
 #include "tcp/engine.hpp"
 #include "tcp/isn.hpp"
 #include "tcp/wire.hpp"
+#include "tx_device.hpp"
 #include "wire_options.hpp"
 
 #include <gtest/gtest.h>
@@ -100,6 +101,7 @@ struct Got {
   uint16_t wnd = 0;
   WireOpts opt{};  // parsed by the fixture (wire_options.hpp)
   std::string data;
+  uint16_t tso_mss = 0;  // a TSO segment's (OutSeg::tso_mss)
 
   bool has(uint8_t f) const { return flags & f; }
 };
@@ -469,9 +471,52 @@ class TcpTest : public ::testing::Test {
     }
   }
 
+  // The frames a device with TX checksum offload (and TSO) would send for
+  // o parse back with their checksums right and carry o's payload, cut at
+  // most tso_mss bytes at a time, in sequence (tx_device.hpp).
+  void expect_device_frames_ok(const OutSeg& o) {
+    if (o.tso_mss) {
+      EXPECT_GT(o.len(), o.tso_mss) << "a TSO segment of one segment's payload";
+    }
+    std::string payload;
+    uint32_t seq = o.seq;
+    for (const TxCsum tx : {TxCsum{.ip = true, .l4 = true}, TxCsum{.ip = false, .l4 = true}}) {
+      const std::vector<Frame> fs = device_frames(o, tx);
+      payload.clear();
+      seq = o.seq;
+      for (size_t i = 0; i < fs.size(); ++i) {
+        const Frame& f = fs[i];
+        const uint32_t l3 = sizeof(rte_ether_hdr) + (o.key.is_v6() ? 40 : 20);
+        if (!o.key.is_v6()) {
+          EXPECT_EQ(net::csum_fold(net::csum_partial(f.data() + sizeof(rte_ether_hdr), 20)), 0xffff)
+              << "IPv4 header checksum";
+        }
+        Seg back;
+        const auto err = parse_segment(f.data() + l3, static_cast<uint32_t>(f.size() - l3),
+                                       local_addr(o.key), remote_addr(o.key), 0, false, back);
+        EXPECT_FALSE(err.has_value()) << "a frame of the device's does not parse (checksum?)";
+        if (err) return;
+        EXPECT_EQ(back.seq, seq);
+        if (o.tso_mss) {
+          EXPECT_LE(back.len, o.tso_mss);
+        }
+        if (i + 1 < fs.size()) {
+          EXPECT_EQ(back.flags & (flag::FIN | flag::PSH), 0) << "FIN/PSH before the last cut";
+        }
+        EXPECT_EQ(back.flags, i + 1 < fs.size() ? (o.flags & ~(flag::FIN | flag::PSH)) : o.flags);
+        payload.append(reinterpret_cast<const char*>(back.data), back.len);
+        seq += back.len;
+      }
+      std::string want(reinterpret_cast<const char*>(o.p1), o.n1);
+      want.append(reinterpret_cast<const char*>(o.p2), o.n2);
+      EXPECT_TRUE(payload == want) << "the device's frames carry other bytes";
+    }
+  }
+
   // Moves the engine's output into queue_, through the wire format.
   void drain() {
     for (const OutSeg& o : engine_->output()) {
+      expect_device_frames_ok(o);
       EXPECT_LE(options_size(o.opt), kMaxOptions) << "options do not fit";
       std::vector<uint8_t> buf(kHeaders6 + kMaxOptions + o.len());
       const rte_ether_addr mac{{2, 0, 0, 0, 0, 1}};
@@ -496,6 +541,7 @@ class TcpTest : public ::testing::Test {
       EXPECT_TRUE(broken.empty()) << describe(g) << ": " << broken;
       expect_same_options(back.opt, g.opt);
       g.data.assign(reinterpret_cast<const char*>(back.data), back.len);
+      g.tso_mss = o.tso_mss;
       queue_.push_back(g);
     }
     engine_->clear_output();
