@@ -129,6 +129,13 @@ PMX_EAL_MEM=${PMX_EAL_MEM:---no-huge --no-shconf}
 PMX_WRAP=()
 # More EAL words after the dut port's --vdev (e.g. a second port's --vdev).
 PMX_EAL_EXTRA=()
+# More application words before the caller's (virtio_lib.sh: a profile).
+PMX_APP_EXTRA=()
+# PMX_PMD=virtio: portmux on net_virtio_user behind pmx-vhost-bridge.
+if [[ $PMX_PMD == virtio ]]; then
+    # shellcheck source=tests/integration/virtio_lib.sh
+    source "$PMX_LIB_DIR/virtio_lib.sh"
+fi
 # pmx_lcores: EAL lcore arguments for PMX_WORKERS workers (default 1) plus
 # the main lcore. With more workers than spare CPUs, workers share CPUs
 # (--lcores N@CPU): slow, but every multi-worker path runs.
@@ -149,7 +156,8 @@ pmx_vdev() {
     case $PMX_PMD in
         af_packet) echo "--vdev=net_af_packet0,iface=$DUT_IF,qpairs=${PMX_WORKERS:-1}${PMX_AF_FRAMES:+,framecnt=$PMX_AF_FRAMES}" ;;
         pcap) echo "--vdev=net_pcap0,iface=$DUT_IF" ;;
-        *) fail "PMX_PMD='$PMX_PMD': want af_packet or pcap" ;;
+        virtio) virtio_vdev ;;
+        *) fail "PMX_PMD='$PMX_PMD': want af_packet, pcap or virtio" ;;
     esac
 }
 
@@ -168,6 +176,7 @@ pmx_cmd() {
         "$(pmx_vdev)" "${PMX_EAL_EXTRA[@]}"
         --
         "${PMX_DEFAULT_ADDR[@]}"
+        "${PMX_APP_EXTRA[@]}"
         "$@"
     )
 }
@@ -183,6 +192,7 @@ pmx_start() {
     PMX_LOG="$PMX_TMP/portmux.log"
     rm -f -- "$PMX_SOCK"
     PMX_EXIT=""
+    [[ $PMX_PMD != virtio ]] || virtio_up
 
     pmx_cmd --cli-socket "$PMX_SOCK" "$@"
     info "starting: ip netns exec $DUT_NS ${PMX_CMD[*]}"
@@ -217,6 +227,7 @@ pmx_cleanup() {
     local status=$?
     trap - EXIT
     pmx_stop >/dev/null 2>&1 || true
+    [[ $PMX_PMD != virtio ]] || virtio_down >/dev/null 2>&1 || true
     topo_down
     if [[ -n $PMX_TMP && -d $PMX_TMP ]]; then
         rm -rf -- "$PMX_TMP"
