@@ -10,9 +10,10 @@
 #                                    # writes build-bench/performance-quick.md
 #
 # Options: --rounds N, --secs S, --out FILE, --only LIST (comma-separated of
-# flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle; cps6 and rps6 are the
-# short-connection and keep-alive loads over IPv6, Linux's nginx on [::1]),
-# --build DIR (default build-bench).
+# flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle,virtio; cps6 and rps6 are
+# the short-connection and keep-alive loads over IPv6, Linux's nginx on
+# [::1]; virtio is portmux on the virtio PMD with offloads on and off,
+# scripts/bench/virtio.sh, not in --quick), --build DIR (default build-bench).
 #
 # It builds portmux with release flags (meson buildtype=release: -O3, no
 # asserts), reserves hugepages (given back at the end), pins every process
@@ -26,7 +27,7 @@ set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 ARGS="$*"
-QUICK=0 ROUNDS="" SECS="" OUT="" ONLY="flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle"
+QUICK=0 ROUNDS="" SECS="" OUT="" ONLY=""
 BUILD=$ROOT/build-bench
 while (($#)); do
     case $1 in
@@ -43,10 +44,12 @@ while (($#)); do
 done
 [[ $(id -u) == 0 ]] || { echo "bench.sh: needs root (namespaces, hugepages)" >&2; exit 2; }
 if ((QUICK)); then
+    : "${ONLY:=flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle}"
     : "${ROUNDS:=1}" "${SECS:=2}" "${OUT:=$BUILD/performance-quick.md}"
     FLOWS=(100000) IDLE_PMX=10000 IDLE_LINUX=10000 BULK=$((256 << 20)) BULK_LX=256M
     TCP_MS=50 FLOW_MS=100
 else
+    : "${ONLY:=flow,engine,cps,rps,cps6,rps6,pingpong,bulk,idle,virtio}"
     : "${ROUNDS:=3}" "${SECS:=10}" "${OUT:=$ROOT/docs/performance.md}"
     FLOWS=(1000000 8000000) IDLE_PMX=1000000 IDLE_LINUX=100000 BULK=$((1 << 30)) BULK_LX=1G
     TCP_MS=1000 FLOW_MS=400
@@ -65,7 +68,8 @@ done
 log "release build in $BUILD"
 [[ -f $BUILD/build.ninja ]] || meson setup --buildtype=release "$BUILD" "$ROOT" >&2
 ninja -C "$BUILD" app/portmux app/portmux-ctl bench/pmx-flow-bench bench/pmx-tcp-bench \
-    bench/linux/pmx-epoll-echo bench/linux/pmx-pingpong bench/linux/pmx-idle-conns >&2
+    bench/linux/pmx-epoll-echo bench/linux/pmx-pingpong bench/linux/pmx-idle-conns \
+    tests/vhost/pmx-vhost-bridge >&2
 
 # shellcheck source=scripts/lib/pmx.sh
 source "$ROOT/scripts/lib/pmx.sh"
@@ -79,6 +83,8 @@ export BENCH_BUILD=$BUILD BENCH_SECS=$SECS BENCH_BULK_BYTES=$BULK_LX
 source "$ROOT/scripts/bench/portmux.sh"
 # shellcheck source=scripts/bench/linux.sh
 source "$ROOT/scripts/bench/linux.sh"
+# shellcheck source=scripts/bench/virtio.sh
+source "$ROOT/scripts/bench/virtio.sh"
 
 # run ROUND NAME CMD...: one measurement; its RESULT lines go to $RAW tagged
 # with the round. A failed measurement stops the suite.
@@ -118,6 +124,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
         run "$r" "linux bulk (GSO/GRO on)" linux_bulk
         run "$r" "linux bulk (GSO/GRO off)" bash -c \
             "set -o pipefail; source '$ROOT/scripts/bench/linux.sh'; BENCH_BULK_OFFLOADS=off linux_bulk | sed 's/linux_bulk_gbps/linux_bulk_nooffload_gbps/'"
+    fi
+    if want virtio; then
+        for m in on off; do run "$r" "portmux virtio bulk, offloads $m" virtio_bulk "$m" "$BULK"; done
+        for m in on off; do run "$r" "portmux virtio cps, offloads $m" virtio_cps "$m"; done
     fi
     if want idle; then
         run "$r" "portmux idle $IDLE_PMX" pmx_idle "$IDLE_PMX"

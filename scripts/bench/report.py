@@ -121,6 +121,23 @@ def e2e_table(r, a):
     return head + rows + [""] + note
 
 
+def virtio_table(r, a):
+    """portmux on the virtio PMD (scripts/bench/virtio.sh), offloads on against off."""
+    rows = ["| measurement | offloads on, median (min–max) | offloads off, median (min–max) | on / off |",
+            "| --- | ---: | ---: | ---: |"]
+    for name, key, digits in ((f"bulk, one connection, {a.bulk >> 20} MiB, Gbit/s", "bulk_gbps", 2),
+                              ("short connections (wrk, 50, `Connection: close`), conn/s", "cps", 0)):
+        on, off = f"virtio_on_{key}", f"virtio_off_{key}"
+        rows.append(f"| {name} | {r.cell(on, digits)} | {r.cell(off, digits)} | "
+                    f"{ratio(r.med(on), r.med(off))} |")
+    note = ["portmux (net_virtio_user, worker on CPU 1) serves a Linux client (curl, wrk) through "
+            "pmx-vhost-bridge, which copies every frame, cuts TSO frames and finishes checksums in "
+            "software on the client's CPU 0 (docs/hardware.md, section 10). No Linux row runs over "
+            "the same path: this machine has no vhost-net to give a Linux guest a virtio port; the "
+            "bulk rows above (iperf3 over a veth, GSO/GRO on and off) are the nearest Linux figures."]
+    return rows + [""] + note
+
+
 def commands(a):
     """What each end-to-end row ran (the loads are in scripts/bench/*.sh)."""
     t, src = a.secs, "src 198.18.1.16-198.18.1.31"
@@ -257,6 +274,9 @@ def main():
         out += e2e_table(r, a) + [""]
     if want & {"cps", "rps", "cps6", "rps6", "pingpong", "bulk", "idle"}:
         out += commands(a) + [""]
+    if "virtio" in want:
+        out += ["### The virtio PMD, offloads on and off (checksums, TSO)", ""]
+        out += virtio_table(r, a) + [""]
     if "engine" in want:
         out += ["### TCP cost per segment against the bare I/O cost (no network)", ""]
         out += engine_table(r) + [""]
@@ -298,6 +318,8 @@ def expected(want, flows):
         keys += ["pmx_bulk_gbps", "linux_bulk_gbps", "linux_bulk_nooffload_gbps"]
     if "idle" in want:
         keys += ["pmx_idle_bytes_per_conn", "linux_idle_bytes_per_conn"]
+    if "virtio" in want:
+        keys += ["virtio_on_bulk_gbps", "virtio_off_bulk_gbps", "virtio_on_cps", "virtio_off_cps"]
     if "engine" in want:
         keys += ["engine_ack_cycles", "tcp_path_data64_cycles", "io_memif_ack_cycles_per_pkt"]
     for n in flows if "flow" in want else []:
