@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "portmux: %s\n", e.what());
     return 2;
   }
+  // --kernel-port: a TAP port per data port, after the user's devices (the
+  // plane finds it by this name; docs/architecture.md "The kernel exception
+  // path").
+  for (const auto& [port, name] : opt.kernel_ports)
+    eal_words.push_back("--vdev=net_tap_pmxk" + std::to_string(port) + ",iface=" + name);
   std::vector<char*> eal_argv;
   for (auto& w : eal_words) eal_argv.push_back(w.data());
   eal_argv.push_back(nullptr);

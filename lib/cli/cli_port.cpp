@@ -80,9 +80,10 @@ void info_json(Json& j, const Plane& pl, uint16_t id) {
       .kv("queue_pairs", p.nb_queues)
       .kv("rx_offloads", port::rx_offloads_to_string(p.rx_offloads))
       .kv("tx_offloads", port::tx_offloads_to_string(p.tx_offloads))
-      .kv("rss_hf", p.rss_hf)
-      .key("interfaces")
-      .arr();
+      .kv("rss_hf", p.rss_hf);
+  if (const Plane::KernelPort* k = pl.kernel_port(id))
+    j.key("kernel_port").obj().kv("interface", k->ifname).kv("ethdev", k->tap).end();
+  j.key("interfaces").arr();
   const auto& ifaces = pl.shared().ifaces;
   for (uint16_t i = 0; i < ifaces.size(); ++i) {
     if (ifaces[i].port_id != id) continue;
@@ -144,6 +145,8 @@ void print_info(cmdline* cl, const Plane& pl, uint16_t id) {
   cmdline_printf(cl, "RX offloads: %s\n", port::rx_offloads_to_string(p.rx_offloads).c_str());
   cmdline_printf(cl, "TX offloads: %s\n", port::tx_offloads_to_string(p.tx_offloads).c_str());
   cmdline_printf(cl, "RSS hash functions: 0x%" PRIx64 "\n", p.rss_hf);
+  if (const Plane::KernelPort* k = pl.kernel_port(id))
+    cmdline_printf(cl, "Kernel port: %s (TAP, ethdev %u)\n", k->ifname.c_str(), k->tap);
   const auto& ifaces = pl.shared().ifaces;
   for (uint16_t i = 0; i < ifaces.size(); ++i) {
     if (ifaces[i].port_id != id) continue;

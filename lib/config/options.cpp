@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -83,6 +84,12 @@ po::options_description describe() {
     ("out", po::value<std::string>(), "DIR: where --scenario writes timeline.jsonl, report.json, report.html")
     ("ephemeral-ports", po::value<std::string>()->default_value("49152-65535"),
      "LO-HI: source ports of the generator's connections")
+    ("kernel-port", po::value<std::vector<std::string>>()->composing(),
+     "PORT[=IFNAME]: a TAP interface IFNAME (default pmxkPORT) to the host's kernel, which gets "
+     "what PORT does not consume (other protocols, other addresses, TCP for no listener)")
+    ("kernel-tcp-ports", po::value<std::string>(),
+     "LIST: only these local TCP ports' unclaimed segments go to the kernel port (e.g. 22,179,"
+     "8000-8099; default: all)")
     ("config", po::value<std::string>(), "FILE: INI file with these same keys (addr = 0=198.18.0.1/24, addr = 0=2001:2::1/64)")
     ("help,h", po::bool_switch(), "show this help");
   // clang-format on
@@ -114,6 +121,32 @@ void parse_port_range(const std::string& v, Options& o) {
   if (!ok) throw OptionError("--ephemeral-ports '" + v + "': expected LO-HI within 1-65535");
   o.ephemeral_lo = static_cast<uint16_t>(lo);
   o.ephemeral_hi = static_cast<uint16_t>(hi);
+}
+
+// "22,179,8000-8099": ports and ranges within 1-65535.
+std::vector<std::pair<uint16_t, uint16_t>> parse_tcp_port_list(const std::string& v) {
+  std::vector<std::pair<uint16_t, uint16_t>> out;
+  size_t i = 0;
+  while (i <= v.size()) {
+    const size_t j = std::min(v.find(',', i), v.size());
+    const std::string item = v.substr(i, j - i);
+    unsigned lo = 0, hi = 0;
+    const char* b = item.data();
+    const char* e = b + item.size();
+    auto [p, ec] = std::from_chars(b, e, lo);
+    bool ok = ec == std::errc() && p != b;
+    hi = lo;
+    if (ok && p != e) {
+      auto [q, ec2] = std::from_chars(p + 1, e, hi);
+      ok = *p == '-' && ec2 == std::errc() && q == e && q != p + 1;
+    }
+    if (!ok || lo < 1 || lo > hi || hi > 65535)
+      throw OptionError("--kernel-tcp-ports '" + v + "': bad item '" + item +
+                        "' (expected PORT or LO-HI within 1-65535, comma-separated)");
+    out.emplace_back(static_cast<uint16_t>(lo), static_cast<uint16_t>(hi));
+    i = j + 1;
+  }
+  return out;
 }
 
 // Why an IPv6 address cannot be one of ours or a next hop (RFC 4291
@@ -204,6 +237,32 @@ void add_route(Options& o, const std::string& v) {
 template <class T>
 std::vector<T> list(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<T>>() : std::vector<T>{};
+}
+
+// --kernel-port PORT[=IFNAME] (IFNAME: a Linux interface name, 1-15 bytes
+// of [A-Za-z0-9_.-]) and --kernel-tcp-ports.
+void parse_kernel(const po::variables_map& vm, Options& o) {
+  for (const auto& v : list<std::string>(vm, "kernel-port")) {
+    const bool named = v.find('=') != std::string::npos;
+    auto [port, name] = split_port("kernel-port", named ? v : v + "=");
+    if (!named) name = "pmxk" + std::to_string(port);
+    const bool ok_name =
+        !name.empty() && name.size() <= 15 && std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+        });
+    if (!ok_name)
+      throw OptionError("--kernel-port '" + v + "': bad interface name '" + name +
+                        "' (1-15 of A-Z a-z 0-9 _ . -)");
+    if (!o.kernel_ports.emplace(port, name).second)
+      throw OptionError("--kernel-port '" + v + "': port " + std::to_string(port) +
+                        " has a kernel port already");
+  }
+  if (vm.count("kernel-tcp-ports")) {
+    const std::string v = vm["kernel-tcp-ports"].as<std::string>();
+    if (o.kernel_ports.empty())
+      throw OptionError("--kernel-tcp-ports '" + v + "': needs --kernel-port");
+    o.kernel_tcp_ports = parse_tcp_port_list(v);
+  }
 }
 
 Options build(const po::variables_map& vm) {
@@ -304,6 +363,7 @@ Options build(const po::variables_map& vm) {
     if (o.scenario.empty()) throw OptionError("--out '" + o.out_dir + "': needs --scenario");
   }
   parse_port_range(vm["ephemeral-ports"].as<std::string>(), o);
+  parse_kernel(vm, o);
   if (o.cli_socket.size() >= 108)
     throw OptionError("--cli-socket '" + o.cli_socket + "': path longer than 107 bytes");
   return o;

@@ -82,6 +82,12 @@ struct Options {
   std::string scenario;                                 // --scenario FILE: run it, then exit
   std::string out_dir;                                  // --out DIR: the scenario's outputs
   uint16_t ephemeral_lo = 49152, ephemeral_hi = 65535;  // IANA (RFC 6335 6)
+  // --kernel-port PORT[=IFNAME]: a TAP interface to the host's kernel for
+  // what PORT does not consume (port -> interface name).
+  std::map<uint16_t, std::string> kernel_ports;
+  // --kernel-tcp-ports LIST: the TCP ports (local) whose unclaimed segments
+  // go to the kernel; empty: all of them.
+  std::vector<std::pair<uint16_t, uint16_t>> kernel_tcp_ports;
 };
 
 // "ADDR:PORT" (IPv4 dotted quad, or [IPv6] in brackets; port 0..65535) ->

@@ -94,6 +94,7 @@ void Plane::create_pool() {
     // queue may wait in a worker's TX buffer.
     for (const auto& p : ports_)
       if (p.tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) n += nq * 2 * p.profile.burst * 32;
+    n += static_cast<unsigned>(kernel_.size()) * nq * 512;  // a TAP's 256-descriptor queue pairs
   }
   pool_ = rte_pktmbuf_pool_create("pmx_mbufs", n, kMempoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   rte_socket_id());
@@ -138,6 +139,18 @@ void Plane::build_shared() {
              (p.tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
   }
   build_ifaces();
+  for (const auto& [port, k] : kernel_) {
+    shared_.ports[port].kernel_port = k.tap;
+    shared_.ifaces[port].kernel = true;  // the untagged interface only
+    shared_.kernel_any = true;
+  }
+  if (!opt_.kernel_tcp_ports.empty()) {
+    std::fill(shared_.kernel_tcp.begin(), shared_.kernel_tcp.end(), uint8_t{0});
+    for (auto [lo, hi] : opt_.kernel_tcp_ports)
+      for (uint32_t p = lo; p <= hi; ++p)
+        shared_.kernel_tcp[p >> 3] =
+            static_cast<uint8_t>(shared_.kernel_tcp[p >> 3] | (1u << (p & 7)));
+  }
   tcp::EngineConfig& t = shared_.tcp;
   t.max_flows = opt_.max_flows;
   t.buf_size = opt_.tcp_buffer_kb * 1024;
@@ -417,8 +430,53 @@ std::optional<std::pair<uint16_t, size_t>> Plane::dad_answer(
   return std::pair{i, static_cast<size_t>(k)};
 }
 
+// The TAP ports app/portmux.cpp asked EAL for (--vdev=net_tap_pmxkP per
+// --kernel-port P): found by name, after every data port (EAL probes our
+// vdevs last). Returns how many data ports there are.
+uint16_t Plane::find_kernel_ports(uint16_t total) {
+  const auto nk = static_cast<uint16_t>(opt_.kernel_ports.size());
+  if (nk > total) throw std::runtime_error("--kernel-port: EAL made no TAP port");
+  const uint16_t ndata = static_cast<uint16_t>(total - nk);
+  for (const auto& [port, name] : opt_.kernel_ports) {
+    uint16_t id = 0;
+    const std::string dev = "net_tap_pmxk" + std::to_string(port);
+    if (rte_eth_dev_get_port_by_name(dev.c_str(), &id) != 0 || id < ndata)
+      throw std::runtime_error("--kernel-port " + std::to_string(port) + ": no TAP port " + dev +
+                               " after the data ports");
+    if (port >= ndata)
+      throw OptionError("--kernel-port: no port " + std::to_string(port) + " (" +
+                        std::to_string(ndata) + " found)");
+    kernel_[port] = KernelPort{id, name};
+  }
+  return ndata;
+}
+
+// Each TAP: a queue pair per worker, the data port's MAC (what the kernel
+// sends leaves with it), started; the kernel side is the operator's to
+// address (ip addr add ... dev IFNAME).
+void Plane::setup_kernel_ports(uint16_t nworkers) {
+  for (const auto& [port, k] : kernel_) {
+    rte_eth_conf conf{};
+    if (rte_eth_dev_configure(k.tap, nworkers, nworkers, &conf) != 0)
+      throw std::runtime_error("kernel port " + k.ifname + ": cannot configure the TAP");
+    for (uint16_t q = 0; q < nworkers; ++q)
+      if (rte_eth_rx_queue_setup(k.tap, q, 256, rte_eth_dev_socket_id(k.tap), nullptr, pool_) !=
+              0 ||
+          rte_eth_tx_queue_setup(k.tap, q, 256, rte_eth_dev_socket_id(k.tap), nullptr) != 0)
+        throw std::runtime_error("kernel port " + k.ifname + ": cannot set up TAP queue " +
+                                 std::to_string(q));
+    rte_ether_addr mac = ports_[port].mac;
+    if (rte_eth_dev_default_mac_addr_set(k.tap, &mac) != 0)
+      throw std::runtime_error("kernel port " + k.ifname + ": cannot give the TAP port " +
+                               std::to_string(port) + "'s MAC");
+    if (rte_eth_dev_start(k.tap) != 0)
+      throw std::runtime_error("kernel port " + k.ifname + ": cannot start the TAP");
+    PMX_LOG(INFO, "port %u: kernel port %s (TAP, ethdev %u)", port, k.ifname.c_str(), k.tap);
+  }
+}
+
 void Plane::setup() {
-  const uint16_t nports = rte_eth_dev_count_avail();
+  const uint16_t nports = find_kernel_ports(rte_eth_dev_count_avail());
   if (nports == 0) throw std::runtime_error("no ports: give EAL a device (-a PCI or --vdev)");
   if (nports > worker::kMaxPorts)
     throw std::runtime_error(std::to_string(nports) + " ports: at most " +
@@ -458,6 +516,7 @@ void Plane::setup() {
   create_pool();
   for (uint16_t id = 0; id < nports; ++id)
     ports_[id] = port::configure_port(id, chosen[id], nworkers, pool_);
+  setup_kernel_ports(nworkers);
   build_shared();
 
   unsigned idx = 0;
@@ -832,6 +891,10 @@ void Plane::shutdown() {
                   k->drops, k->frames);
     port::stop_port(p);
     rte_eth_dev_close(p.id);
+  }
+  for (const auto& [port, k] : kernel_) {
+    rte_eth_dev_stop(k.tap);
+    rte_eth_dev_close(k.tap);
   }
   uint64_t drops = 0;
   for (size_t i = 0; i < stats::kNumCounters; ++i)

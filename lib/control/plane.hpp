@@ -46,6 +46,15 @@ class Plane {
   // --- Used by CLI commands (control thread only).
   const Options& options() const { return opt_; }
   uint16_t nb_ports() const { return static_cast<uint16_t>(ports_.size()); }
+  // --kernel-port: the TAP (ethdev id, interface name) of data port id.
+  struct KernelPort {
+    uint16_t tap;
+    std::string ifname;
+  };
+  const KernelPort* kernel_port(uint16_t id) const {
+    auto it = kernel_.find(id);
+    return it == kernel_.end() ? nullptr : &it->second;
+  }
   const port::PortState& port(uint16_t id) const { return ports_[id]; }
   const worker::Shared& shared() const { return shared_; }
   const std::vector<std::unique_ptr<worker::Worker>>& workers() const { return workers_; }
@@ -116,6 +125,8 @@ class Plane {
   std::string broadcast(worker::Msg m);
   void build_shared();
   uint32_t tso_max(uint16_t id) const;
+  uint16_t find_kernel_ports(uint16_t total);
+  void setup_kernel_ports(uint16_t nworkers);
   // shared_.ifaces and each port's VLAN map from the options' interfaces.
   void build_ifaces();
   uint16_t iface_index(IfaceId id) const { return iface_index_.at(id); }
@@ -136,6 +147,7 @@ class Plane {
 
   Options opt_;
   std::vector<port::PortState> ports_;
+  std::map<uint16_t, KernelPort> kernel_;  // data port -> its TAP (--kernel-port)
   worker::Shared shared_;
   rte_mempool* pool_ = nullptr;
   std::vector<std::unique_ptr<worker::Worker>> workers_;

@@ -243,6 +243,10 @@ struct PortIp {
 
   uint16_t port_id = 0;  // the ethdev port
   uint16_t vlan = 0;     // 0: the port's untagged interface, else its VLAN id (1..4094)
+  // --kernel-port: what this interface does not consume goes up to the
+  // host's kernel instead of being dropped (docs/architecture.md, "The
+  // kernel exception path"); untagged interfaces only.
+  bool kernel = false;
   rte_ether_addr mac{};
   std::array<Ifaddr, kMaxAddrs> addrs{};
   uint8_t naddrs = 0;

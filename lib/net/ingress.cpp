@@ -19,6 +19,16 @@ Outcome drop(stats::Counters& ctr, Ctr c) {
   return {};
 }
 
+// A frame portmux does not consume: up to the kernel (counted as up_why) if
+// the interface has a kernel port, else dropped as why.
+Outcome not_ours(stats::Counters& ctr, const PortIp& port, Ctr why, Ctr up_why) {
+  if (!port.kernel) return drop(ctr, why);
+  ctr.inc(up_why);
+  Outcome o;
+  o.kind = Kind::Kernel;
+  return o;
+}
+
 // RFC 826 "Packet reception", for Ethernet/IPv4 only.
 Outcome arp_input(uint8_t* p, uint16_t len, const PortIp& port, stats::Counters& ctr) {
   constexpr uint16_t kEth = sizeof(rte_ether_hdr);
@@ -35,12 +45,19 @@ Outcome arp_input(uint8_t* p, uint16_t len, const PortIp& port, stats::Counters&
   if (a.op == RTE_ARP_OP_REPLY) {
     ctr.inc(Ctr::arp_rx_replies);
     o.kind = Kind::Consumed;
+    o.copy_to_kernel = port.kernel;  // the kernel's own requests are answered so
+    if (port.kernel) ctr.inc(Ctr::kernel_up_arp);
     return o;
   }
   if (!for_us) {
-    ctr.inc(Ctr::arp_not_for_us);
-    o.kind = Kind::Drop;  // still merged into an existing entry (RFC 826)
-    return o;
+    // Still merged into an existing entry (RFC 826); a request for an
+    // address the kernel may have goes up to it.
+    Outcome k = not_ours(ctr, port, Ctr::arp_not_for_us, Ctr::kernel_up_arp);
+    k.learn = o.learn;
+    k.learn_create = false;
+    k.learn_ip = o.learn_ip;
+    k.learn_mac = o.learn_mac;
+    return k;
   }
   ctr.inc(Ctr::arp_rx_requests);
   o.len = write_arp(p, RTE_ARP_OP_REPLY, a.sha, port.mac, a.tpa, a.sha, a.spa);
@@ -54,7 +71,10 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   constexpr uint16_t kEth = sizeof(rte_ether_hdr);
   uint8_t* ip = p + kEth;
   Ipv4View v;
-  if (auto bad = parse_ipv4(ip, len - kEth, port, cksum_good, v)) return drop(ctr, *bad);
+  if (auto bad = parse_ipv4(ip, len - kEth, port, cksum_good, v)) {
+    if (*bad == Ctr::ipv4_not_for_us) return not_ours(ctr, port, *bad, Ctr::kernel_up_ip);
+    return drop(ctr, *bad);
+  }
   ctr.inc(Ctr::ipv4_rx_delivered);
   if (v.proto == IPPROTO_TCP) {
     Outcome o;
@@ -65,7 +85,8 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
     o.l4_len = static_cast<uint16_t>(v.total - v.hlen);
     return o;
   }
-  if (v.proto != IPPROTO_ICMP) return drop(ctr, Ctr::ipv4_unknown_protocol);
+  if (v.proto != IPPROTO_ICMP)
+    return not_ours(ctr, port, Ctr::ipv4_unknown_protocol, Ctr::kernel_up_proto);
   const uint16_t icmp_len = static_cast<uint16_t>(v.total - v.hlen);
   const uint8_t* icmp = ip + v.hlen;
   if (icmp_len >= 8 && icmp[0] == 3 && icmp[1] == 4) {  // RFC 792: unreachable, DF set
@@ -78,6 +99,8 @@ Outcome ipv4_input(uint8_t* p, uint16_t len, bool cksum_good, const PortIp& port
   }
 
   auto r = icmp_echo_reply(ip, v);
+  if (r.drop && *r.drop == Ctr::icmp_unhandled_type)  // replies to the kernel's pings, ...
+    return not_ours(ctr, port, *r.drop, Ctr::kernel_up_icmp);
   if (r.drop) return drop(ctr, *r.drop);
   ctr.inc(Ctr::icmp_rx_echo_requests);
   std::memcpy(p + offsetof(rte_ether_hdr, src_addr), &port.mac, sizeof port.mac);

@@ -26,6 +26,8 @@ struct Outcome {
     FragNeeded,  // ICMP fragmentation needed (RFC 1191) or ICMPv6 packet too
                  // big (RFC 8201) for a TCP segment of ours (frag): for the
                  // TCP engine; free the frame
+    Kernel,      // not ours to answer, and the port has a kernel port
+                 // (PortIp::kernel): up to the host's kernel, unchanged
   };
   Kind kind = Kind::Drop;
   uint16_t len = 0;
@@ -39,6 +41,9 @@ struct Outcome {
   IpAddr learn_ip;
   rte_ether_addr learn_mac{};
   FragNeeded frag;  // FragNeeded
+  // Consumed, with a kernel port: the kernel gets a copy too (an ARP reply:
+  // both neighbour tables learn; neither answers it).
+  bool copy_to_kernel = false;
 };
 
 // Processes the frame at p (len bytes). ip_cksum_good: the NIC verified the

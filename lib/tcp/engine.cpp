@@ -125,6 +125,9 @@ void Engine::no_connection(const Seg& s, uint64_t now) {
 
 // RFC 9293 3.10.7.1: a segment for no connection. A RST is never answered.
 void Engine::closed_input(const Seg& s) {
+  // The host's kernel may own it (its sshd; a RST of one of its
+  // connections): then it answers, not us.
+  if (kernel_ && kernel_(kernel_ctx_, s)) return ctr_.inc(Ctr::kernel_up_tcp);
   if (s.has(flag::RST)) return ctr_.inc(Ctr::tcp_rst_no_conn);
   ctr_.inc(Ctr::tcp_closed_answered);
   ctr_.inc(Ctr::tcp_rst_sent_no_listener);

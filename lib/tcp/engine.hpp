@@ -138,6 +138,11 @@ class Engine {
   // siblings (docs/architecture.md, "Which core owns a connection").
   using MissHook = bool (*)(void* ctx, const Seg& s);
   void set_miss_hook(MissHook f, void* ctx) { miss_ = f, miss_ctx_ = ctx; }
+  // A segment for no connection and no listener: the hook may take it (up
+  // to the kernel port, docs/architecture.md "The kernel exception path");
+  // true: taken, portmux neither answers (no RST) nor drops it.
+  using KernelHook = bool (*)(void* ctx, const Seg& s);
+  void set_kernel_hook(KernelHook f, void* ctx) { kernel_ = f, kernel_ctx_ = ctx; }
 
   // Control (called on the owning core, between bursts).
   int listen(const ListenSpec& s);  // index or -EEXIST/-ENOSPC
@@ -369,6 +374,8 @@ class Engine {
   uint32_t lent_total_ = 0;  // the lent segment's length (settle_lent)
   MissHook miss_ = nullptr;
   void* miss_ctx_ = nullptr;
+  KernelHook kernel_ = nullptr;
+  void* kernel_ctx_ = nullptr;
   bool handed_ = false;         // the current burst came from another core's handoff
   bool burst_changed_ = false;  // a connection was created or freed in this burst
 };

@@ -64,6 +64,7 @@ Worker::Worker(const Shared& shared, unsigned index, unsigned lcore, uint16_t qu
   tcp_ = std::make_unique<tcp::Engine>(cfg, *flows_, ctr_);
   gen_ = std::make_unique<gen::Generator>(*tcp_, ctr_, index, nworkers);
   if (nworkers > 1) tcp_->set_miss_hook(&Worker::on_miss, this);
+  if (sh_.kernel_any) tcp_->set_kernel_hook(&Worker::on_kernel_tcp, this);
   for (const tcp::ListenSpec& l : sh_.listen)
     if (tcp_->listen(l) < 0) throw std::runtime_error("cannot add a listener");
   tsc_base_ = tsc_now();
@@ -94,6 +95,7 @@ int Worker::run() {
     for (uint16_t p = 0; p < nports; ++p)
       if (active_[p]) poll_port(p, t0);
     if (ho_any_) drain_handoffs(t0);
+    if (sh_.kernel_any && t0 >= next_kernel_) poll_kernel(t0);
     gen_->tick(usec(t0));
     tcp_->poll(usec(t0));
     tcp_output(t0);
@@ -194,7 +196,9 @@ void Worker::drain_handoffs(Tsc now) {
       held[i] = h[i].m;
     }
     ctr_.inc(Ctr::tcp_handoffs_received, n);
+    nheld_ = n;  // on_kernel_tcp() finds a segment's mbuf by its index
     tcp_->input_handed(segs, n, usec(now));
+    nheld_ = 0;
     tcp_output(now);
     rte_pktmbuf_free_bulk(held, n);
   }
@@ -264,8 +268,14 @@ bool Worker::handle(uint16_t port, rte_mbuf* m, Tsc now, tcp::Seg& seg) {
   if (o.learn) learn(iface, o.learn_ip, o.learn_mac, now, o.learn_create, true);
   switch (o.kind) {
     case Kind::Drop:  // counted by ingress()
-    case Kind::Consumed:
       rte_pktmbuf_free(m);
+      return false;
+    case Kind::Consumed:
+      if (o.copy_to_kernel) copy_to_kernel(port, m);
+      rte_pktmbuf_free(m);
+      return false;
+    case Kind::Kernel:  // counted by ingress()
+      to_kernel(port, m);
       return false;
     case Kind::Send:
       m->data_len = m->pkt_len = o.len;

@@ -45,9 +45,13 @@ struct PortConfig {
   uint16_t burst = 32;
   bool rx_ip_cksum = false;   // the NIC verifies IPv4 header checksums
   bool rx_tcp_cksum = false;  // the NIC verifies TCP checksums
-  tcp::TxCsum tx_csum;        // checksums the NIC computes on the way out
-  bool tso = false;           // the NIC cuts TSO segments (tcp::EngineConfig::tso_max)
-  port::RssInfo steer;        // how the port spreads received frames (passive_owner())
+  // --kernel-port: the TAP port (ethdev id) what this port does not
+  // consume goes up to; kNoPort: none. One RX and one TX queue per worker.
+  static constexpr uint16_t kNoPort = UINT16_MAX;
+  uint16_t kernel_port = kNoPort;
+  tcp::TxCsum tx_csum;  // checksums the NIC computes on the way out
+  bool tso = false;     // the NIC cuts TSO segments (tcp::EngineConfig::tso_max)
+  port::RssInfo steer;  // how the port spreads received frames (passive_owner())
 };
 
 // A segment handed from the core that received it to the core that owns its
@@ -86,6 +90,10 @@ struct Shared {
   size_t neigh_capacity = 1024;
   tcp::EngineConfig tcp;                // lcore and ISN key are set per worker
   std::vector<tcp::ListenSpec> listen;  // listeners at start-up
+  // --kernel-tcp-ports: bit p set when an unclaimed segment to local TCP
+  // port p goes up to the kernel port (all set without the option).
+  std::vector<uint8_t> kernel_tcp = std::vector<uint8_t>(8192, 0xff);
+  bool kernel_any = false;  // some port has a kernel port
 };
 
 // Control requests about TCP; the control plane owns them until acked.
@@ -190,6 +198,11 @@ class Worker {
   // Sends m (a whole IPv4 or IPv6 frame) towards dst: the Ethernet
   // destination is dst's next hop's MAC, resolved by ARP or ND first.
   // iface: an interface index (Shared::ifaces), here and below where named so.
+  // The kernel exception path (kernel_path.cpp).
+  bool to_kernel(uint16_t port, rte_mbuf* m);
+  void copy_to_kernel(uint16_t port, rte_mbuf* m);
+  static bool on_kernel_tcp(void* self, const tcp::Seg& s);
+  void poll_kernel(Tsc now);
   rte_mbuf* frame_of(const tcp::OutSeg& s, const net::PortIp& ip);
   bool append_payload(rte_mbuf* head, uint32_t hlen, const tcp::OutSeg& s);
   void route(uint16_t iface, rte_mbuf* m, net::IpAddr dst, Tsc now);
@@ -230,6 +243,9 @@ class Worker {
   std::array<uint8_t, kMaxPorts> announce_left_{};
   Tsc next_announce_;
   Tsc next_age_;
+  Tsc next_kernel_;  // the kernel ports' next poll (every 100 us)
+  uint64_t kernel_tokens_ =
+      0;  // frames that may still go up (poll_kernel() adds 5 per 100 us, to 500)
   std::unique_ptr<std::array<TxBuf, kMaxPorts>> tx_;
   std::unique_ptr<std::array<tcp::Seg, kMaxBurst>> segs_;   // the burst's parsed segments
   std::unique_ptr<std::array<rte_mbuf*, kMaxBurst>> held_;  // their mbufs (null: handed off)

@@ -151,14 +151,83 @@ TEST_F(Ingress, EachMalformedFrameCountsOnce) {
   }
 }
 
-TEST_F(Ingress, NonIcmpProtocolAfterDelivery) {
+// An echo request frame turned into UDP (IP header checksum redone).
+std::vector<uint8_t> udp_frame() {
   auto f = test::echo_frame({});
   f[14 + 9] = IPPROTO_UDP;
   f[14 + 10] = f[14 + 11] = 0;
   uint16_t ck = inet_checksum(f.data() + 14, 20);
   std::memcpy(f.data() + 24, &ck, 2);
+  return f;
+}
+
+TEST_F(Ingress, NonIcmpProtocolAfterDelivery) {
+  auto f = udp_frame();
   EXPECT_EQ(run(f).kind, Kind::Drop);
   expect_moved({Ctr::ipv4_rx_delivered, Ctr::ipv4_unknown_protocol});
+}
+
+// --kernel-port (PortIp::kernel): what is not ours goes up instead of being
+// dropped, counted once as its kernel_up_* reason; what is ours is not.
+class KernelIngress : public Ingress {
+ protected:
+  void SetUp() override { port_.kernel = true; }
+};
+
+TEST_F(KernelIngress, OtherProtocolsGoUp) {
+  auto f = udp_frame();
+  EXPECT_EQ(run(f).kind, Kind::Kernel);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::kernel_up_proto});
+}
+
+TEST_F(KernelIngress, OtherAddressesGoUp) {
+  auto f = test::echo_frame({.dst = test::ip("198.18.0.77")});
+  EXPECT_EQ(run(f).kind, Kind::Kernel);
+  expect_moved({Ctr::kernel_up_ip});
+}
+
+TEST_F(KernelIngress, IcmpOtherThanEchoRequestGoesUp) {
+  auto f = test::echo_frame({.icmp_type = RTE_IP_ICMP_ECHO_REPLY});  // the kernel's ping
+  EXPECT_EQ(run(f).kind, Kind::Kernel);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::kernel_up_icmp});
+}
+
+TEST_F(KernelIngress, EchoRequestsStayOurs) {
+  auto f = test::echo_frame({});
+  EXPECT_EQ(run(f).kind, Kind::Route);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_rx_echo_requests});
+}
+
+TEST_F(KernelIngress, ArpRequestsForOthersGoUpAndStillMerge) {
+  auto f = test::arp_frame({.tpa = test::ip("198.18.0.77")});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Kernel);
+  expect_moved({Ctr::kernel_up_arp});
+  EXPECT_TRUE(o.learn);
+  EXPECT_FALSE(o.learn_create);
+}
+
+TEST_F(KernelIngress, ArpRequestsForUsAreAnsweredByUsOnly) {
+  auto f = test::arp_frame({});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Send);
+  EXPECT_FALSE(o.copy_to_kernel);
+}
+
+TEST_F(KernelIngress, ArpRepliesAreLearnedAndCopiedUp) {
+  auto f = test::arp_frame({.op = RTE_ARP_OP_REPLY});
+  Outcome o = run(f);
+  EXPECT_EQ(o.kind, Kind::Consumed);
+  EXPECT_TRUE(o.copy_to_kernel);
+  expect_moved({Ctr::arp_rx_replies, Ctr::kernel_up_arp});
+}
+
+TEST_F(Ingress, WithoutAKernelPortNothingGoesUp) {
+  auto f = test::arp_frame({.op = RTE_ARP_OP_REPLY});
+  EXPECT_FALSE(run(f).copy_to_kernel);
+  auto g = test::echo_frame({.icmp_type = RTE_IP_ICMP_ECHO_REPLY});
+  EXPECT_EQ(run(g).kind, Kind::Drop);
+  expect_moved({Ctr::ipv4_rx_delivered, Ctr::icmp_unhandled_type});
 }
 
 TEST_F(Ingress, TcpGoesToTheEngineUncounted) {

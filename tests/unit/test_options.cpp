@@ -73,6 +73,27 @@ TEST(Options, BadValuesNameThemselves) {
   EXPECT_EQ(parse({"--cli-socket", "/tmp/100%.sock"}).cli_socket, "/tmp/100%.sock");
 }
 
+TEST(Options, KernelPorts) {
+  auto o = parse({"--kernel-port", "0", "--kernel-port", "1=host-1.a", "--kernel-tcp-ports",
+                  "22,179,8000-8099"});
+  ASSERT_EQ(o.kernel_ports.size(), 2u);
+  EXPECT_EQ(o.kernel_ports.at(0), "pmxk0");
+  EXPECT_EQ(o.kernel_ports.at(1), "host-1.a");
+  ASSERT_EQ(o.kernel_tcp_ports.size(), 3u);
+  EXPECT_EQ(o.kernel_tcp_ports[2], (std::pair<uint16_t, uint16_t>{8000, 8099}));
+  EXPECT_TRUE(parse({}).kernel_ports.empty());
+  EXPECT_TRUE(parse({"--kernel-port", "0"}).kernel_tcp_ports.empty());  // all ports
+  expect_error({"--kernel-port", "x"}, "'x'");
+  expect_error({"--kernel-port", "0=a/b"}, "'a/b'");
+  expect_error({"--kernel-port", "0=a-name-far-too-long"}, "'a-name-far-too-long'");
+  expect_error({"--kernel-port", "0", "--kernel-port", "0=again"}, "0=again");
+  expect_error({"--kernel-port", "0", "--kernel-tcp-ports", "22,,80"}, "bad item ''");
+  expect_error({"--kernel-port", "0", "--kernel-tcp-ports", "0"}, "bad item '0'");
+  expect_error({"--kernel-port", "0", "--kernel-tcp-ports", "90-80"}, "bad item '90-80'");
+  expect_error({"--kernel-port", "0", "--kernel-tcp-ports", "70000"}, "bad item '70000'");
+  expect_error({"--kernel-tcp-ports", "22"}, "needs --kernel-port");
+}
+
 TEST(Options, ConfigFileTakesTheSameKeys) {
   const std::string path = ::testing::TempDir() + "/pmx_opts.ini";
   {

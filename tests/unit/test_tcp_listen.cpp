@@ -396,3 +396,42 @@ TEST_F(Listen, IsnFollowsTheClock) {
 
 }  // namespace
 }  // namespace pmx::tcp::test
+
+namespace pmx::tcp::test {
+namespace {
+
+// The kernel hook (--kernel-port): a segment for no connection and no
+// listener that the hook takes gets no RST from us and counts kernel_up_tcp;
+// one it refuses is answered as before.
+struct HookState {
+  int calls = 0;
+  bool take = true;
+};
+bool kernel_hook(void* ctx, const Seg&) {
+  auto* h = static_cast<HookState*>(ctx);
+  ++h->calls;
+  return h->take;
+}
+
+TEST_F(TcpTest, KernelHookTakesSegmentsForNoListener) {
+  HookState h;
+  engine_->set_kernel_hook(&kernel_hook, &h);
+  port_ = kNoListener;
+  send({.seq = R(0), .flags = flag::SYN});
+  expect_nothing();
+  EXPECT_EQ(h.calls, 1);
+  EXPECT_EQ(ctr(Ctr::kernel_up_tcp), 1u);
+  EXPECT_EQ(ctr(Ctr::tcp_rst_sent_no_listener), 0u);
+  send({.seq = R(1), .ack = L(1), .flags = flag::RST});  // a RST of the kernel's connection: up too
+  EXPECT_EQ(ctr(Ctr::kernel_up_tcp), 2u);
+  h.take = false;
+  send_drop({.seq = R(0), .flags = flag::SYN}, Ctr::tcp_closed_answered);
+  expect({{.seq = 0, .ack = R(1), .flags = flag::RST | flag::ACK}});
+  EXPECT_EQ(ctr(Ctr::tcp_rst_sent_no_listener), 1u);
+  // A listener's port never reaches the hook.
+  established(kEcho);
+  EXPECT_EQ(h.calls, 3);
+}
+
+}  // namespace
+}  // namespace pmx::tcp::test
