@@ -39,7 +39,9 @@ dut() { ip netns exec "$DUT_NS" "$@"; }
 kernel_side() {
     dut ip link set pmxk0 up || fail "pmxk0 up"
     dut ip addr add "$DUT_IP/$PREFIX_LEN" dev pmxk0 || fail "address on pmxk0"
-    dut "$PMX_PYTHON" - "$DUT_IP" "$PMX_TMP/udp.txt" <<'PY' &
+    # Not through dut(): $! must be the server itself (a function in the
+    # background is a subshell, and killing it would leave the server).
+    ip netns exec "$DUT_NS" "$PMX_PYTHON" - "$DUT_IP" "$PMX_TMP/udp.txt" <<'PY' &
 import socket, sys, threading
 ip, out = sys.argv[1], sys.argv[2]
 def udp():
@@ -126,7 +128,8 @@ info "ping answered once per request"
 rst0=$(tcp_counter tcp_rst_sent_no_listener)
 up0=$(counter kernel_up_tcp)
 CAP="$PMX_TMP/rst.pcapng"
-peer timeout 30 dumpcap -q -i "$PEER_IF" -f "tcp src port 9999" -w "$CAP" 2>"$PMX_TMP/dumpcap.log" &
+ip netns exec "$PEER_NS" timeout 30 dumpcap -q -i "$PEER_IF" -f "tcp src port 9999" -w "$CAP" \
+    2>"$PMX_TMP/dumpcap.log" &
 cap_pid=$!
 for _ in $(seq 50); do [[ -s $CAP ]] && break; sleep 0.1; done
 refused 9999 || fail "a connection to port 9999 was not refused"
