@@ -59,7 +59,10 @@ fi
 
 # 5 (start). The peer's capture of portmux's port-80 segments.
 CAP="$PMX_TMP/peer.pcapng"
-peer timeout 120 dumpcap -q -i "$PEER_IF" -f "tcp src port 80" -w "$CAP" 2>"$PMX_TMP/dumpcap.log" &
+# Not through peer(): $! must be the capture itself (a function in the
+# background is a subshell; killing it would leave dumpcap running).
+ip netns exec "$PEER_NS" timeout 120 dumpcap -q -i "$PEER_IF" -f "tcp src port 80" -w "$CAP" \
+    2>"$PMX_TMP/dumpcap.log" &
 CAP_PID=$!
 for _ in $(seq 50); do [[ -s $CAP ]] && break; sleep 0.1; done
 [[ -s $CAP ]] || fail "dumpcap did not start: $(cat "$PMX_TMP/dumpcap.log")"
